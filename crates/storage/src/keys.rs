@@ -1,0 +1,109 @@
+//! Order-preserving layout of the versioned store's keys.
+//!
+//! ```text
+//! current key = keyspace: u32 BE | user key
+//! history key = keyspace: u32 BE | escaped user key | 0x00 0x00 | !seq_from: u64 BE
+//! ```
+//!
+//! Escaping turns each 0x00 of the user key into 0x00 0xFF, so the 0x00 0x00
+//! terminator sorts before any longer key sharing the prefix and keys keep their
+//! byte order. The inverted seq puts a key's versions newest first: "K as of N" is
+//! one seek to `(K, !N)`, and "every version of K" is one range.
+
+/// The key of the current version of `key` in `keyspace`.
+pub fn current_key(keyspace: u32, key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + key.len());
+    out.extend_from_slice(&keyspace.to_be_bytes());
+    out.extend_from_slice(key);
+    out
+}
+
+/// The prefix shared by every history key of `key` in `keyspace`.
+pub fn history_prefix(keyspace: u32, key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + key.len() + 10);
+    out.extend_from_slice(&keyspace.to_be_bytes());
+    escape_into(key, &mut out);
+    out.extend_from_slice(&[0, 0]);
+    out
+}
+
+/// Appends the escaped form of a user key (without terminator).
+pub fn escape_into(key: &[u8], out: &mut Vec<u8>) {
+    for &b in key {
+        out.push(b);
+        if b == 0 {
+            out.push(0xFF);
+        }
+    }
+}
+
+/// The history key of the version of `key` written at `seq`.
+pub fn history_key(keyspace: u32, key: &[u8], seq: u64) -> Vec<u8> {
+    let mut out = history_prefix(keyspace, key);
+    out.extend_from_slice(&(!seq).to_be_bytes());
+    out
+}
+
+/// Splits a history key into its user key and seq; `None` if malformed.
+pub fn decode_history_key(hkey: &[u8]) -> Option<(u32, Vec<u8>, u64)> {
+    if hkey.len() < 4 + 2 + 8 {
+        return None;
+    }
+    let keyspace = u32::from_be_bytes([hkey[0], hkey[1], hkey[2], hkey[3]]);
+    let (body, seq) = hkey[4..].split_at(hkey.len() - 4 - 8);
+    let mut s = [0u8; 8];
+    s.copy_from_slice(seq);
+    let mut key = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match (body[i], body.get(i + 1)) {
+            (0, Some(0xFF)) => {
+                key.push(0);
+                i += 2;
+            }
+            (0, Some(0)) if i + 2 == body.len() => {
+                return Some((keyspace, key, !u64::from_be_bytes(s)));
+            }
+            (0, _) => return None,
+            (b, _) => {
+                key.push(b);
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// The smallest byte string greater than every string with prefix `p`, or `None`
+/// when no such string exists (all 0xFF).
+pub fn prefix_end(p: &[u8]) -> Option<Vec<u8>> {
+    let mut end = p.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xFF {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn history_keys_sort_by_user_key_then_newest_first(
+            a in proptest::collection::vec(any::<u8>(), 0..6),
+            b in proptest::collection::vec(any::<u8>(), 0..6),
+            sa in 1u64..100, sb in 1u64..100,
+        ) {
+            let ka = history_key(1, &a, sa);
+            let kb = history_key(1, &b, sb);
+            let expected = a.cmp(&b).then(sb.cmp(&sa));
+            prop_assert_eq!(ka.cmp(&kb), expected);
+            prop_assert_eq!(decode_history_key(&ka), Some((1, a.clone(), sa)));
+        }
+    }
+}

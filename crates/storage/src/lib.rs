@@ -1,0 +1,315 @@
+//! DriftDB storage: the commit log (the truth), the versioned store derived
+//! from it, group commit, checkpoints and recovery.
+//!
+//! A commit walks through these files:
+//! 1. [`Storage::commit`] sends it to the committer thread (`committer.rs`).
+//! 2. The committer checks write conflicts against the store, gives it the next
+//!    seq and a timestamp (`clock.rs`), and encodes its frame (`frame.rs`).
+//! 3. The batch's frames are appended to the newest segment (`log.rs`,
+//!    `segment.rs`) and fsynced once for the whole batch.
+//! 4. The batch is applied to the versioned store in one transaction
+//!    (`store.rs`, keys laid out by `keys.rs`); then every committer is answered.
+//!
+//! Opening takes the directory lock (`lock.rs`), opens the store at its last
+//! checkpoint, and replays the log after it, cutting a torn last frame.
+//! [`verify`] reads the whole log and compares it with the checkpoint.
+
+mod clock;
+mod committer;
+mod error;
+mod frame;
+mod keys;
+mod lock;
+mod log;
+mod segment;
+mod store;
+mod verify;
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+pub use error::{LogPosition, Result, StorageError};
+pub use frame::{
+    CommitRecord, FrameError, MAX_KEY_LEN, MAX_PAYLOAD_LEN, decode_frame, encode_commit,
+};
+pub use log::{DamagePolicy, Tail};
+pub use store::{KeyRange, ScanIter, StoreSnapshot};
+pub use verify::{VerifyReport, verify};
+
+use clock::CommitClock;
+use committer::{Committer, Request};
+use lock::DirLock;
+use log::CommitLog;
+use store::VersionedStore;
+
+/// One change inside a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Set `key` in `keyspace` to `value`, making a new version.
+    Put {
+        /// The keyspace (a table, an index, the catalog: the layer above decides).
+        keyspace: u32,
+        /// The key inside the keyspace.
+        key: Vec<u8>,
+        /// The new value.
+        value: Vec<u8>,
+    },
+    /// End the current version of `key`; its history stays.
+    Delete {
+        /// The keyspace.
+        keyspace: u32,
+        /// The key inside the keyspace.
+        key: Vec<u8>,
+    },
+}
+
+impl Write {
+    /// The keyspace and key this write changes.
+    pub fn target(&self) -> (u32, &[u8]) {
+        match self {
+            Write::Put { keyspace, key, .. } | Write::Delete { keyspace, key } => (*keyspace, key),
+        }
+    }
+}
+
+/// A transaction's changes, handed to [`Storage::commit`].
+#[derive(Debug, Clone, Default)]
+pub struct Commit {
+    /// The changes, applied in order.
+    pub writes: Vec<Write>,
+    /// Opaque metadata kept with the commit (who, which application, which tables).
+    pub meta: Vec<u8>,
+    /// Wait for the frame to be durable before returning (`synchronous_commit`).
+    pub synchronous: bool,
+    /// When set, the commit fails with [`StorageError::WriteConflict`] if any key it
+    /// writes was changed by a commit after this seq (first committer wins).
+    pub snapshot_seq: Option<u64>,
+}
+
+/// The number and time a commit was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Committed {
+    /// Its seq.
+    pub seq: u64,
+    /// Its commit time, µs since the Unix epoch.
+    pub commit_ts: i64,
+}
+
+/// A commit as the store remembers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// Its seq.
+    pub seq: u64,
+    /// Its commit time, µs since the Unix epoch.
+    pub commit_ts: i64,
+    /// The metadata given at commit.
+    pub meta: Vec<u8>,
+}
+
+/// One version of a key: valid for `seq_from <= N < seq_to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// The commit that wrote it.
+    pub seq_from: u64,
+    /// The commit that replaced or deleted it; `None` while current.
+    pub seq_to: Option<u64>,
+    /// The value.
+    pub value: Vec<u8>,
+}
+
+impl Version {
+    /// Whether this version was the key's value right after commit `seq`.
+    pub fn visible_at(&self, seq: u64) -> bool {
+        self.seq_from <= seq && self.seq_to.is_none_or(|to| to > seq)
+    }
+}
+
+/// Tuning of a [`Storage`]; `Default` gives the production values.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// A segment is closed and a new one started once it reaches this size.
+    pub segment_bytes: u64,
+    /// A checkpoint is taken after this many log bytes; it bounds replay at open.
+    pub checkpoint_bytes: u64,
+    /// Page cache of the versioned store.
+    pub cache_bytes: usize,
+    /// How long an asynchronous commit may wait for its fsync.
+    pub async_flush_interval: Duration,
+    /// What to do with damage in the middle of the log.
+    pub damage_policy: DamagePolicy,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            segment_bytes: 64 << 20,
+            checkpoint_bytes: 64 << 20,
+            cache_bytes: 512 << 20,
+            async_flush_interval: Duration::from_millis(10),
+            damage_policy: DamagePolicy::Refuse,
+        }
+    }
+}
+
+/// The storage of one data directory: log, store and committer.
+pub struct Storage {
+    store: Arc<VersionedStore>,
+    requests: Option<SyncSender<Request>>,
+    committer: Option<JoinHandle<()>>,
+    poisoned: Arc<Mutex<Option<String>>>,
+    dir: PathBuf,
+    _lock: DirLock,
+}
+
+impl std::fmt::Debug for Storage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Storage")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Paths inside a data directory.
+pub(crate) fn log_dir(dir: &Path) -> PathBuf {
+    dir.join("log")
+}
+pub(crate) fn store_path(dir: &Path) -> PathBuf {
+    dir.join("store.redb")
+}
+
+const REPLAY_BATCH: usize = 1024;
+
+impl Storage {
+    /// Opens (creating if needed) the data directory `dir`: takes its lock, opens
+    /// the store at its checkpoint and replays the log written since.
+    pub fn open(dir: &Path, options: Options) -> Result<Self> {
+        std::fs::create_dir_all(dir).map_err(|e| StorageError::io(dir, e))?;
+        let lock = DirLock::acquire(dir)?;
+        let store = Arc::new(VersionedStore::open(&store_path(dir), options.cache_bytes)?);
+        let (checkpoint_seq, checkpoint_ts) = {
+            let snap = store.read()?;
+            let seq = snap.seq();
+            (seq, snap.commit(seq)?.map_or(0, |c| c.commit_ts))
+        };
+        let mut pending: Vec<CommitRecord> = Vec::new();
+        let mut replayed = 0u64;
+        let flush = |pending: &mut Vec<CommitRecord>| -> Result<()> {
+            store.write(false, |b| pending.iter().try_for_each(|r| b.apply(r)))?;
+            pending.clear();
+            Ok(())
+        };
+        let opened = CommitLog::open(
+            &log_dir(dir),
+            options.segment_bytes,
+            checkpoint_seq,
+            options.damage_policy,
+            &mut |record, _| {
+                pending.push(record);
+                replayed += 1;
+                if pending.len() >= REPLAY_BATCH {
+                    flush(&mut pending)?;
+                }
+                Ok(())
+            },
+        )?;
+        flush(&mut pending)?;
+        if opened.last_seq < checkpoint_seq {
+            return Err(StorageError::CheckpointMismatch(format!(
+                "the store's checkpoint covers seq {checkpoint_seq} but the log ends at seq {}",
+                opened.last_seq
+            )));
+        }
+        if replayed > 0 {
+            tracing::info!(
+                replayed,
+                last_seq = opened.last_seq,
+                "replayed the log after the checkpoint"
+            );
+            store.write(true, |_| Ok(()))?;
+        }
+        let clock = CommitClock::new(opened.last_ts.max(checkpoint_ts));
+        let poisoned = Arc::new(Mutex::new(None));
+        let committer = Committer::new(
+            opened.log,
+            Arc::clone(&store),
+            opened.last_seq + 1,
+            clock,
+            options.checkpoint_bytes,
+            options.async_flush_interval,
+            Arc::clone(&poisoned),
+        );
+        let (tx, rx) = mpsc::sync_channel(4096);
+        let handle = std::thread::Builder::new()
+            .name("driftdb-committer".into())
+            .spawn(move || committer.run(rx))
+            .map_err(|e| StorageError::io(dir, e))?;
+        Ok(Storage {
+            store,
+            requests: Some(tx),
+            committer: Some(handle),
+            poisoned,
+            dir: dir.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    /// Commits `commit` and returns its seq and time once it is applied (and
+    /// durable, when `commit.synchronous`).
+    pub fn commit(&self, commit: Commit) -> Result<Committed> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Request::Commit(commit, tx))?;
+        rx.recv().map_err(|_| self.poison_error())?
+    }
+
+    /// Fsyncs the log and makes the store durable up to the last commit, so the
+    /// next open replays nothing.
+    pub fn checkpoint(&self) -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Request::Checkpoint(tx))?;
+        rx.recv().map_err(|_| self.poison_error())?
+    }
+
+    fn send(&self, r: Request) -> Result<()> {
+        if let Ok(p) = self.poisoned.lock()
+            && let Some(why) = p.as_ref()
+        {
+            return Err(StorageError::Poisoned(why.clone()));
+        }
+        match &self.requests {
+            Some(tx) => tx.send(r).map_err(|_| self.poison_error()),
+            None => Err(self.poison_error()),
+        }
+    }
+
+    fn poison_error(&self) -> StorageError {
+        let why = self
+            .poisoned
+            .lock()
+            .ok()
+            .and_then(|p| p.clone())
+            .unwrap_or_else(|| "the committer has stopped".into());
+        StorageError::Poisoned(why)
+    }
+
+    /// A consistent view of everything committed so far.
+    pub fn snapshot(&self) -> Result<StoreSnapshot> {
+        self.store.read()
+    }
+
+    /// The data directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for Storage {
+    fn drop(&mut self) {
+        self.requests.take();
+        if let Some(h) = self.committer.take() {
+            let _ = h.join();
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! The versioned store: every row version, derived from the log, in redb.
+//!
+//! ```text
+//! current   keyspace|key                       -> seq_from: u64 LE | value
+//! history   keyspace|esc(key)|00 00|!seq_from  -> seq_to: u64 LE (0 = current) | value
+//! commits   seq                                -> commit_ts: i64 LE | meta
+//! times     commit_ts                          -> seq
+//! meta      "applied_seq" | "format"           -> u64
+//! ```
+//!
+//! A key's versions over time (newest first in `history`):
+//!
+//! ```text
+//! seq:     1     2     3     4     5
+//! k:       [v1-------)[v2-------------)      put@1, put@3, delete@5
+//!                                            history: (k,!3)->5|v2, (k,!1)->3|v1
+//! ```
+//!
+//! `current` holds only live rows, so reading and scanning the present never
+//! touches history, however long it grows. A read as of N seeks `history` to
+//! `(k, !N)`: the first entry is the newest version that started at or before N,
+//! visible when it had not ended by N.
+//!
+//! The store is not durable by itself: most commits are applied without fsync,
+//! and a checkpoint is a durable redb commit that records `applied_seq`. After a
+//! crash redb comes back at the last checkpoint and the log after it is replayed.
+
+use std::ops::Bound;
+use std::path::Path;
+
+use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
+
+use crate::error::{Result, StorageError, store_err};
+use crate::frame::CommitRecord;
+use crate::keys::{current_key, history_key, history_prefix, prefix_end};
+use crate::{CommitInfo, Version, Write};
+
+type Bytes = &'static [u8];
+const CURRENT: TableDefinition<Bytes, Bytes> = TableDefinition::new("current");
+const HISTORY: TableDefinition<Bytes, Bytes> = TableDefinition::new("history");
+const COMMITS: TableDefinition<u64, Bytes> = TableDefinition::new("commits");
+const TIMES: TableDefinition<i64, u64> = TableDefinition::new("times");
+const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
+const APPLIED_SEQ: &str = "applied_seq";
+const FORMAT_KEY: &str = "format";
+const FORMAT: u64 = 1;
+
+/// The redb database holding current rows, history and the commit table.
+pub struct VersionedStore {
+    db: Database,
+}
+
+impl std::fmt::Debug for VersionedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VersionedStore").finish_non_exhaustive()
+    }
+}
+
+fn u64_at(bytes: &[u8]) -> Result<u64> {
+    let head: [u8; 8] = bytes
+        .get(..8)
+        .and_then(|s| s.try_into().ok())
+        .ok_or_else(|| StorageError::Format("store value shorter than its 8-byte header".into()))?;
+    Ok(u64::from_le_bytes(head))
+}
+
+fn versioned_value(head: u64, value: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(8 + value.len());
+    v.extend_from_slice(&head.to_le_bytes());
+    v.extend_from_slice(value);
+    v
+}
+
+impl VersionedStore {
+    /// Opens or creates the store file; `cache_bytes` bounds redb's page cache.
+    pub fn open(path: &Path, cache_bytes: usize) -> Result<Self> {
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path)
+            .map_err(store_err)?;
+        let txn = db.begin_write().map_err(store_err)?;
+        {
+            txn.open_table(CURRENT).map_err(store_err)?;
+            txn.open_table(HISTORY).map_err(store_err)?;
+            txn.open_table(COMMITS).map_err(store_err)?;
+            txn.open_table(TIMES).map_err(store_err)?;
+            let mut meta = txn.open_table(META).map_err(store_err)?;
+            let format = meta.get(FORMAT_KEY).map_err(store_err)?.map(|g| g.value());
+            match format {
+                None => {
+                    meta.insert(FORMAT_KEY, FORMAT).map_err(store_err)?;
+                }
+                Some(FORMAT) => {}
+                Some(other) => {
+                    return Err(StorageError::Format(format!(
+                        "{} has store format {other}; this build reads format {FORMAT}",
+                        path.display()
+                    )));
+                }
+            }
+        }
+        txn.commit().map_err(store_err)?;
+        Ok(VersionedStore { db })
+    }
+
+    /// Runs `f` in one write transaction and commits it; durably (a checkpoint)
+    /// when `checkpoint` is set. Nothing is applied if `f` fails.
+    pub fn write<R>(
+        &self,
+        checkpoint: bool,
+        f: impl FnOnce(&mut StoreBatch<'_>) -> Result<R>,
+    ) -> Result<R> {
+        let mut txn = self.db.begin_write().map_err(store_err)?;
+        if checkpoint {
+            txn.set_quick_repair(true);
+        } else {
+            txn.set_durability(Durability::None).map_err(store_err)?;
+        }
+        let out = {
+            let mut batch = StoreBatch {
+                current: txn.open_table(CURRENT).map_err(store_err)?,
+                history: txn.open_table(HISTORY).map_err(store_err)?,
+                commits: txn.open_table(COMMITS).map_err(store_err)?,
+                times: txn.open_table(TIMES).map_err(store_err)?,
+                meta: txn.open_table(META).map_err(store_err)?,
+            };
+            f(&mut batch)?
+        };
+        txn.commit().map_err(store_err)?;
+        Ok(out)
+    }
+
+    /// A consistent read-only view of everything applied so far.
+    pub fn read(&self) -> Result<StoreSnapshot> {
+        let txn = self.db.begin_read().map_err(store_err)?;
+        let meta = txn.open_table(META).map_err(store_err)?;
+        let applied_seq = meta
+            .get(APPLIED_SEQ)
+            .map_err(store_err)?
+            .map_or(0, |g| g.value());
+        Ok(StoreSnapshot {
+            applied_seq,
+            current: txn.open_table(CURRENT).map_err(store_err)?,
+            history: txn.open_table(HISTORY).map_err(store_err)?,
+            commits: txn.open_table(COMMITS).map_err(store_err)?,
+            times: txn.open_table(TIMES).map_err(store_err)?,
+        })
+    }
+}
+
+/// The tables of one write transaction, for applying commits in seq order.
+pub struct StoreBatch<'t> {
+    current: redb::Table<'t, Bytes, Bytes>,
+    history: redb::Table<'t, Bytes, Bytes>,
+    commits: redb::Table<'t, u64, Bytes>,
+    times: redb::Table<'t, i64, u64>,
+    meta: redb::Table<'t, &'static str, u64>,
+}
+
+impl StoreBatch<'_> {
+    /// The last seq that put or deleted `key` (0 if none), including commits
+    /// applied earlier in this batch.
+    pub fn last_change_seq(&self, keyspace: u32, key: &[u8]) -> Result<u64> {
+        let prefix = history_prefix(keyspace, key);
+        let mut range = self
+            .history
+            .range::<&[u8]>(prefix.as_slice()..)
+            .map_err(store_err)?;
+        let Some(entry) = range.next() else {
+            return Ok(0);
+        };
+        let (k, v) = entry.map_err(store_err)?;
+        if !k.value().starts_with(&prefix) {
+            return Ok(0);
+        }
+        let (_, version) = decode_version(k.value(), v.value())?;
+        let (seq_from, seq_to) = (version.seq_from, version.seq_to.unwrap_or(0));
+        Ok(seq_from.max(seq_to))
+    }
+
+    /// Applies one commit's writes and records the commit.
+    pub fn apply(&mut self, record: &CommitRecord) -> Result<()> {
+        let seq = record.seq;
+        for w in &record.writes {
+            match w {
+                Write::Put {
+                    keyspace,
+                    key,
+                    value,
+                } => {
+                    let ck = current_key(*keyspace, key);
+                    let prev = self
+                        .current
+                        .insert(ck.as_slice(), versioned_value(seq, value).as_slice())
+                        .map_err(store_err)?
+                        .map(|g| g.value().to_vec());
+                    if let Some(prev) = prev {
+                        self.end_version(*keyspace, key, &prev, seq)?;
+                    }
+                    self.history
+                        .insert(
+                            history_key(*keyspace, key, seq).as_slice(),
+                            versioned_value(0, value).as_slice(),
+                        )
+                        .map_err(store_err)?;
+                }
+                Write::Delete { keyspace, key } => {
+                    let ck = current_key(*keyspace, key);
+                    let prev = self
+                        .current
+                        .remove(ck.as_slice())
+                        .map_err(store_err)?
+                        .map(|g| g.value().to_vec());
+                    if let Some(prev) = prev {
+                        self.end_version(*keyspace, key, &prev, seq)?;
+                    }
+                }
+            }
+        }
+        let mut info = Vec::with_capacity(8 + record.meta.len());
+        info.extend_from_slice(&record.commit_ts.to_le_bytes());
+        info.extend_from_slice(&record.meta);
+        self.commits
+            .insert(seq, info.as_slice())
+            .map_err(store_err)?;
+        self.times
+            .insert(record.commit_ts, seq)
+            .map_err(store_err)?;
+        self.meta.insert(APPLIED_SEQ, seq).map_err(store_err)?;
+        Ok(())
+    }
+
+    /// Closes the version `prev` (a `current` value) at `seq`. A version that
+    /// started in this same commit never existed at a commit boundary: it goes.
+    fn end_version(&mut self, keyspace: u32, key: &[u8], prev: &[u8], seq: u64) -> Result<()> {
+        let prev_seq = u64_at(prev)?;
+        let hk = history_key(keyspace, key, prev_seq);
+        if prev_seq == seq {
+            self.history.remove(hk.as_slice()).map_err(store_err)?;
+        } else {
+            self.history
+                .insert(hk.as_slice(), versioned_value(seq, &prev[8..]).as_slice())
+                .map_err(store_err)?;
+        }
+        Ok(())
+    }
+}
+
+/// A consistent, read-only view of the store as of `applied_seq`.
+pub struct StoreSnapshot {
+    applied_seq: u64,
+    current: redb::ReadOnlyTable<Bytes, Bytes>,
+    history: redb::ReadOnlyTable<Bytes, Bytes>,
+    commits: redb::ReadOnlyTable<u64, Bytes>,
+    times: redb::ReadOnlyTable<i64, u64>,
+}
+
+impl std::fmt::Debug for StoreSnapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreSnapshot")
+            .field("applied_seq", &self.applied_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A range of user keys inside one keyspace.
+pub type KeyRange<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
+
+/// Scan of current rows: `(key, version)` in key order.
+pub type ScanIter = Box<dyn Iterator<Item = Result<(Vec<u8>, Version)>>>;
+
+impl StoreSnapshot {
+    /// The last seq this view includes.
+    pub fn seq(&self) -> u64 {
+        self.applied_seq
+    }
+
+    /// The current version of `key`.
+    pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Version>> {
+        let ck = current_key(keyspace, key);
+        let Some(g) = self.current.get(ck.as_slice()).map_err(store_err)? else {
+            return Ok(None);
+        };
+        let v = g.value();
+        Ok(Some(Version {
+            seq_from: u64_at(v)?,
+            seq_to: None,
+            value: v[8..].to_vec(),
+        }))
+    }
+
+    /// The version of `key` that was current right after commit `seq`.
+    pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
+        if seq >= self.applied_seq {
+            return self.get(keyspace, key);
+        }
+        let start = history_key(keyspace, key, seq);
+        let end = history_key(keyspace, key, 0);
+        let mut range = self
+            .history
+            .range::<&[u8]>(start.as_slice()..=end.as_slice())
+            .map_err(store_err)?;
+        let Some(entry) = range.next() else {
+            return Ok(None);
+        };
+        let (k, v) = entry.map_err(store_err)?;
+        let version = decode_version(k.value(), v.value())?.1;
+        Ok(version.visible_at(seq).then_some(version))
+    }
+
+    /// Every version of `key`, oldest first, deleted ones included.
+    pub fn history(&self, keyspace: u32, key: &[u8]) -> Result<Vec<Version>> {
+        let prefix = history_prefix(keyspace, key);
+        let end = history_key(keyspace, key, 0);
+        let mut out = Vec::new();
+        for entry in self
+            .history
+            .range::<&[u8]>(prefix.as_slice()..=end.as_slice())
+            .map_err(store_err)?
+        {
+            let (k, v) = entry.map_err(store_err)?;
+            out.push(decode_version(k.value(), v.value())?.1);
+        }
+        out.reverse();
+        Ok(out)
+    }
+
+    /// The current rows of `keyspace` within `range`, in key order.
+    pub fn scan(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
+        let ks = keyspace.to_be_bytes();
+        let lo = match range.0 {
+            Bound::Included(k) => Bound::Included(current_key(keyspace, k)),
+            Bound::Excluded(k) => Bound::Excluded(current_key(keyspace, k)),
+            Bound::Unbounded => Bound::Included(ks.to_vec()),
+        };
+        let hi = match range.1 {
+            Bound::Included(k) => Bound::Included(current_key(keyspace, k)),
+            Bound::Excluded(k) => Bound::Excluded(current_key(keyspace, k)),
+            Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
+        };
+        let iter = self
+            .current
+            .range::<&[u8]>((as_slice(&lo), as_slice(&hi)))
+            .map_err(store_err)?;
+        Ok(Box::new(iter.map(|entry| {
+            let (k, v) = entry.map_err(store_err)?;
+            let (k, v) = (k.value(), v.value());
+            Ok((
+                k[4..].to_vec(),
+                Version {
+                    seq_from: u64_at(v)?,
+                    seq_to: None,
+                    value: v[8..].to_vec(),
+                },
+            ))
+        })))
+    }
+
+    /// The rows of `keyspace` within `range` as they were right after commit `seq`.
+    pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
+        if seq >= self.applied_seq {
+            return self.scan(keyspace, range);
+        }
+        Ok(Box::new(self.scan_versions(keyspace, range)?.filter(
+            move |r| r.as_ref().map_or(true, |(_, v)| v.visible_at(seq)),
+        )))
+    }
+
+    /// Every version of every key of `keyspace` within `range`, in key order and
+    /// newest first within a key.
+    pub fn scan_versions(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
+        let ks = keyspace.to_be_bytes();
+        let esc = |k: &[u8]| {
+            let mut p = ks.to_vec();
+            crate::keys::escape_into(k, &mut p);
+            p
+        };
+        let lo = match range.0 {
+            Bound::Included(k) => Bound::Included(esc(k)),
+            Bound::Excluded(k) => Bound::Excluded(history_key(keyspace, k, 0)),
+            Bound::Unbounded => Bound::Included(ks.to_vec()),
+        };
+        let hi = match range.1 {
+            Bound::Included(k) => Bound::Included(history_key(keyspace, k, 0)),
+            Bound::Excluded(k) => Bound::Excluded(esc(k)),
+            Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
+        };
+        let iter = self
+            .history
+            .range::<&[u8]>((as_slice(&lo), as_slice(&hi)))
+            .map_err(store_err)?;
+        Ok(Box::new(iter.map(|entry| {
+            let (k, v) = entry.map_err(store_err)?;
+            decode_version(k.value(), v.value())
+        })))
+    }
+
+    /// The commit numbered `seq`, if it has been applied.
+    pub fn commit(&self, seq: u64) -> Result<Option<CommitInfo>> {
+        let Some(g) = self.commits.get(seq).map_err(store_err)? else {
+            return Ok(None);
+        };
+        Ok(Some(decode_commit(seq, g.value())?))
+    }
+
+    /// Every applied commit with seq in `range`, in seq order.
+    pub fn commits(
+        &self,
+        range: impl std::ops::RangeBounds<u64>,
+    ) -> Result<impl Iterator<Item = Result<CommitInfo>>> {
+        let iter = self.commits.range(range).map_err(store_err)?;
+        Ok(iter.map(|entry| {
+            let (k, v) = entry.map_err(store_err)?;
+            decode_commit(k.value(), v.value())
+        }))
+    }
+
+    /// The last seq committed at or before `ts` (µs since the epoch); 0 if none.
+    pub fn seq_at(&self, ts: i64) -> Result<u64> {
+        let mut range = self.times.range(..=ts).map_err(store_err)?;
+        match range.next_back() {
+            Some(entry) => Ok(entry.map_err(store_err)?.1.value()),
+            None => Ok(0),
+        }
+    }
+}
+
+fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(v) => Bound::Included(v.as_slice()),
+        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+fn decode_version(hkey: &[u8], value: &[u8]) -> Result<(Vec<u8>, Version)> {
+    let (_, key, seq_from) = crate::keys::decode_history_key(hkey)
+        .ok_or_else(|| StorageError::Format("malformed history key in the store".into()))?;
+    let seq_to = u64_at(value)?;
+    Ok((
+        key,
+        Version {
+            seq_from,
+            seq_to: (seq_to != 0).then_some(seq_to),
+            value: value[8..].to_vec(),
+        },
+    ))
+}
+
+fn decode_commit(seq: u64, bytes: &[u8]) -> Result<CommitInfo> {
+    let ts = u64_at(bytes)?;
+    Ok(CommitInfo {
+        seq,
+        commit_ts: ts as i64,
+        meta: bytes[8..].to_vec(),
+    })
+}
