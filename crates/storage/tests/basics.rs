@@ -1,0 +1,208 @@
+//! The storage API end to end: commits, reads of the present and the past,
+//! conflicts, segments, checkpoints, reopening and the directory lock.
+
+mod common;
+
+use std::ops::Bound;
+
+use common::{Model, commit_of, del, put};
+use driftdb_storage::{Commit, Options, Result, Storage, StorageError};
+
+fn small_options() -> Options {
+    Options {
+        segment_bytes: 512,
+        checkpoint_bytes: 2048,
+        ..Options::default()
+    }
+}
+
+#[test]
+fn reads_present_past_and_history() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let s = Storage::open(dir.path(), Options::default())?;
+    let c1 = s.commit(commit_of(vec![put(1, b"a", b"a1"), put(1, b"b", b"b1")]))?;
+    let c2 = s.commit(commit_of(vec![put(1, b"a", b"a2")]))?;
+    let c3 = s.commit(commit_of(vec![del(1, b"b"), put(2, b"a", b"other")]))?;
+    assert_eq!((c1.seq, c2.seq, c3.seq), (1, 2, 3));
+    assert!(c1.commit_ts < c2.commit_ts && c2.commit_ts < c3.commit_ts);
+
+    let snap = s.snapshot()?;
+    assert_eq!(snap.seq(), 3);
+    assert_eq!(snap.get(1, b"a")?.map(|v| v.value), Some(b"a2".to_vec()));
+    assert_eq!(snap.get(1, b"b")?, None);
+    assert_eq!(
+        snap.get_as_of(1, b"a", 1)?.map(|v| v.value),
+        Some(b"a1".to_vec())
+    );
+    assert_eq!(
+        snap.get_as_of(1, b"b", 2)?.map(|v| v.value),
+        Some(b"b1".to_vec())
+    );
+    assert_eq!(snap.get_as_of(1, b"b", 0)?, None);
+    let h = snap.history(1, b"b")?;
+    assert_eq!(h.len(), 1);
+    assert_eq!((h[0].seq_from, h[0].seq_to), (1, Some(3)));
+    let rows: Vec<_> = snap
+        .scan_as_of(1, (Bound::Unbounded, Bound::Unbounded), 1)?
+        .collect::<Result<_>>()?;
+    assert_eq!(rows.len(), 2);
+    let now: Vec<_> = snap
+        .scan(1, (Bound::Unbounded, Bound::Unbounded))?
+        .collect::<Result<_>>()?;
+    assert_eq!(now.len(), 1);
+    assert_eq!(snap.seq_at(c2.commit_ts)?, 2);
+    assert_eq!(snap.seq_at(c2.commit_ts - 1)?, 1);
+    assert_eq!(snap.seq_at(0)?, 0);
+    assert_eq!(snap.commit(2)?.map(|c| c.commit_ts), Some(c2.commit_ts));
+    Ok(())
+}
+
+#[test]
+fn first_committer_wins() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let s = Storage::open(dir.path(), Options::default())?;
+    s.commit(commit_of(vec![put(1, b"k", b"v0")]))?;
+    let snapshot = s.snapshot()?.seq();
+    let first = Commit {
+        snapshot_seq: Some(snapshot),
+        ..commit_of(vec![put(1, b"k", b"first")])
+    };
+    let second = Commit {
+        snapshot_seq: Some(snapshot),
+        ..commit_of(vec![put(1, b"k", b"second")])
+    };
+    s.commit(first)?;
+    match s.commit(second) {
+        Err(StorageError::WriteConflict { committed_seq, .. }) => assert_eq!(committed_seq, 2),
+        other => panic!("expected a write conflict, got {other:?}"),
+    }
+    // A rejected commit takes no number.
+    assert_eq!(s.commit(commit_of(vec![put(1, b"x", b"y")]))?.seq, 3);
+    // A delete after the snapshot conflicts too.
+    let snap = s.snapshot()?.seq();
+    s.commit(commit_of(vec![del(1, b"x")]))?;
+    let late = Commit {
+        snapshot_seq: Some(snap),
+        ..commit_of(vec![put(1, b"x", b"z")])
+    };
+    assert!(matches!(
+        s.commit(late),
+        Err(StorageError::WriteConflict { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn survives_reopen_across_segments_and_checkpoints() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let mut model = Model::default();
+    for round in 0..3u8 {
+        let s = Storage::open(dir.path(), small_options())?;
+        model.check(&s.snapshot()?, &[1, 2])?;
+        for i in 0..40u8 {
+            let writes = vec![
+                put(1, &[i % 7], &[round, i]),
+                if i % 5 == 0 {
+                    del(2, &[i % 3, 0])
+                } else {
+                    put(2, &[i % 3, 0], &[i; 30])
+                },
+            ];
+            let c = s.commit(commit_of(writes.clone()))?;
+            model.apply(c.seq, &writes);
+        }
+        model.check(&s.snapshot()?, &[1, 2])?;
+    }
+    let segments = std::fs::read_dir(dir.path().join("log"))
+        .map_err(|e| StorageError::io("log", e))?
+        .count();
+    assert!(segments > 5, "segments rolled over: {segments}");
+    let report = driftdb_storage::verify(dir.path())?;
+    assert_eq!(report.last_seq, 120);
+    assert_eq!(report.checkpoint_seq, 120);
+    Ok(())
+}
+
+#[test]
+fn asynchronous_commits_are_visible_and_survive_a_clean_close() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    {
+        let s = Storage::open(dir.path(), Options::default())?;
+        for i in 0..100u32 {
+            let c = Commit {
+                synchronous: false,
+                ..commit_of(vec![put(1, &i.to_be_bytes(), b"v")])
+            };
+            assert_eq!(s.commit(c)?.seq, u64::from(i) + 1);
+        }
+        assert_eq!(s.snapshot()?.seq(), 100);
+    }
+    let s = Storage::open(dir.path(), Options::default())?;
+    assert_eq!(s.snapshot()?.seq(), 100);
+    Ok(())
+}
+
+#[test]
+fn a_second_owner_is_refused() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let _s = Storage::open(dir.path(), Options::default())?;
+    match Storage::open(dir.path(), Options::default()) {
+        Err(StorageError::Locked { path }) => assert_eq!(path, dir.path()),
+        other => panic!("expected the lock error, got {other:?}"),
+    }
+    assert!(matches!(
+        driftdb_storage::verify(dir.path()),
+        Err(StorageError::Locked { .. })
+    ));
+    Ok(())
+}
+
+#[test]
+fn keys_with_zero_bytes_and_prefixes_stay_apart() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let s = Storage::open(dir.path(), Options::default())?;
+    let keys: [&[u8]; 6] = [b"", b"\0", b"\0\0", b"a", b"a\0", b"a\0b"];
+    let mut model = Model::default();
+    for (i, k) in keys.iter().enumerate() {
+        let w = vec![put(7, k, &[i as u8])];
+        let c = s.commit(commit_of(w.clone()))?;
+        model.apply(c.seq, &w);
+    }
+    let w = vec![del(7, b"a\0")];
+    let c = s.commit(commit_of(w.clone()))?;
+    model.apply(c.seq, &w);
+    model.check(&s.snapshot()?, &[7])?;
+    let range: Vec<_> = s
+        .snapshot()?
+        .scan(7, (Bound::Included(b"\0"), Bound::Excluded(b"a\0b")))?
+        .map(|r| r.map(|(k, _)| k))
+        .collect::<Result<_>>()?;
+    assert_eq!(range, vec![b"\0".to_vec(), b"\0\0".to_vec(), b"a".to_vec()]);
+    Ok(())
+}
+
+#[test]
+fn concurrent_committers_get_gapless_seqs() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let s = Storage::open(dir.path(), Options::default())?;
+    let seqs = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for t in 0..16u8 {
+            let (s, seqs) = (&s, &seqs);
+            scope.spawn(move || {
+                for i in 0..25u8 {
+                    let c = s.commit(commit_of(vec![put(1, &[t, i], b"v")]));
+                    if let (Ok(c), Ok(mut seqs)) = (c, seqs.lock()) {
+                        seqs.push(c.seq);
+                    }
+                }
+            });
+        }
+    });
+    let mut seqs = seqs
+        .into_inner()
+        .map_err(|_| StorageError::Poisoned("lock".into()))?;
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=400).collect::<Vec<u64>>());
+    Ok(())
+}
