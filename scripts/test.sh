@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# THE test command of DriftDB: formatting, lints, every test suite, a short fuzz run.
+#
+# Usage: scripts/test.sh
+#
+# Knobs (environment variables, passed through to the tests as they are):
+#   DRIFTDB_CRASH_ROUNDS  rounds of the crash-recovery test
+#                         (crates/storage/tests/crash.rs); unset, the test uses
+#                         its own default (50). Raise it for a longer soak, e.g.
+#                         DRIFTDB_CRASH_ROUNDS=1000 scripts/test.sh
+#   FUZZ_SECONDS          length of the fuzz run at the end (default 30).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+step() {
+    echo
+    echo "======================================================================"
+    echo "== $*"
+    echo "======================================================================"
+}
+
+step "toolchain: rustfmt and clippy"
+# `rustup component add` only when the component is missing.
+if ! cargo fmt --version >/dev/null 2>&1; then
+    rustup component add rustfmt
+fi
+if ! cargo clippy --version >/dev/null 2>&1; then
+    rustup component add clippy
+fi
+cargo --version
+rustc --version
+
+step "cargo fmt --all --check"
+cargo fmt --all --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --all-targets -- -D warnings
+
+step "cargo test --workspace --release${DRIFTDB_CRASH_ROUNDS:+ (DRIFTDB_CRASH_ROUNDS=$DRIFTDB_CRASH_ROUNDS)}"
+cargo test --workspace --release
+
+step "fuzz: frame_decoder for ${FUZZ_SECONDS:-30}s"
+"$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"
+
+step "all checks passed"
