@@ -36,7 +36,7 @@ pub use frame::{
     CommitRecord, FrameError, MAX_KEY_LEN, MAX_PAYLOAD_LEN, decode_frame, encode_commit,
 };
 pub use log::{DamagePolicy, Tail};
-pub use store::{KeyRange, ScanIter, StoreSnapshot};
+pub use store::{KeyRange, ScanIter, StoreSnapshot, StoreStats};
 pub use verify::{VerifyReport, verify};
 
 use clock::CommitClock;
@@ -146,7 +146,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             segment_bytes: 64 << 20,
-            checkpoint_bytes: 64 << 20,
+            checkpoint_bytes: 8 << 20,
             cache_bytes: 512 << 20,
             async_flush_interval: Duration::from_millis(10),
             damage_policy: DamagePolicy::Refuse,
@@ -297,6 +297,11 @@ impl Storage {
     /// A consistent view of everything committed so far.
     pub fn snapshot(&self) -> Result<StoreSnapshot> {
         self.store.read()
+    }
+
+    /// Space use inside the versioned store.
+    pub fn store_stats(&self) -> Result<StoreStats> {
+        self.store.stats()
     }
 
     /// The data directory.

@@ -130,6 +130,18 @@ impl VersionedStore {
         Ok(out)
     }
 
+    /// How much of the store file holds data, metadata and free space.
+    pub fn stats(&self) -> Result<StoreStats> {
+        let txn = self.db.begin_write().map_err(store_err)?;
+        let stats = txn.stats().map_err(store_err)?;
+        txn.abort().map_err(store_err)?;
+        Ok(StoreStats {
+            stored_bytes: stats.stored_bytes(),
+            metadata_bytes: stats.metadata_bytes(),
+            fragmented_bytes: stats.fragmented_bytes(),
+        })
+    }
+
     /// A consistent read-only view of everything applied so far.
     pub fn read(&self) -> Result<StoreSnapshot> {
         let txn = self.db.begin_read().map_err(store_err)?;
@@ -146,6 +158,17 @@ impl VersionedStore {
             times: txn.open_table(TIMES).map_err(store_err)?,
         })
     }
+}
+
+/// Space use inside the store file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Bytes of keys and values.
+    pub stored_bytes: u64,
+    /// Bytes of B-tree structure around them.
+    pub metadata_bytes: u64,
+    /// Bytes allocated but unused (freed pages, page slack).
+    pub fragmented_bytes: u64,
 }
 
 /// The tables of one write transaction, for applying commits in seq order.
@@ -304,7 +327,19 @@ impl StoreSnapshot {
             return Ok(None);
         };
         let (k, v) = entry.map_err(store_err)?;
-        let version = decode_version(k.value(), v.value())?.1;
+        let (k, v) = (k.value(), v.value());
+        let seq_from = k
+            .len()
+            .checked_sub(8)
+            .and_then(|at| k[at..].try_into().ok())
+            .map(|b| !u64::from_be_bytes(b))
+            .ok_or_else(|| StorageError::Format("malformed history key in the store".into()))?;
+        let seq_to = u64_at(v)?;
+        let version = Version {
+            seq_from,
+            seq_to: (seq_to != 0).then_some(seq_to),
+            value: v[8..].to_vec(),
+        };
         Ok(version.visible_at(seq).then_some(version))
     }
 
