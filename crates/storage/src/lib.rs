@@ -2,13 +2,15 @@
 //! from it, group commit, checkpoints and recovery.
 //!
 //! A commit walks through these files:
-//! 1. [`Storage::commit`] sends it to the committer thread (`committer.rs`).
-//! 2. The committer checks write conflicts against the store, gives it the next
-//!    seq and a timestamp (`clock.rs`), and encodes its frame (`frame.rs`).
+//! 1. [`Storage::commit`] sends it to the sequencer thread (`committer.rs`).
+//! 2. The sequencer checks write conflicts against the store and the commits
+//!    not yet applied, gives it the next seq and a timestamp (`clock.rs`), and
+//!    encodes its frame (`frame.rs`).
 //! 3. The batch's frames are appended to the newest segment (`log.rs`,
 //!    `segment.rs`) and fsynced once for the whole batch.
-//! 4. The batch is applied to the versioned store in one transaction
-//!    (`store.rs`, keys laid out by `keys.rs`); then every committer is answered.
+//! 4. The applier thread applies queued batches to the versioned store in one
+//!    transaction (`store.rs`, keys laid out by `keys.rs`); then every committer
+//!    of those batches is answered.
 //!
 //! Opening takes the directory lock (`lock.rs`), opens the store at its last
 //! checkpoint, and replays the log after it, cutting a torn last frame.
@@ -40,7 +42,7 @@ pub use store::{KeyRange, ScanIter, StoreSnapshot, StoreStats};
 pub use verify::{VerifyReport, verify};
 
 use clock::CommitClock;
-use committer::{Committer, Request};
+use committer::{CommitterConfig, Request};
 use lock::DirLock;
 use log::CommitLog;
 use store::VersionedStore;
@@ -232,20 +234,21 @@ impl Storage {
         }
         let clock = CommitClock::new(opened.last_ts.max(checkpoint_ts));
         let poisoned = Arc::new(Mutex::new(None));
-        let committer = Committer::new(
-            opened.log,
-            Arc::clone(&store),
-            opened.last_seq + 1,
-            clock,
-            options.checkpoint_bytes,
-            options.async_flush_interval,
-            Arc::clone(&poisoned),
-        );
+        let config = CommitterConfig {
+            checkpoint_bytes: options.checkpoint_bytes,
+            flush_interval: options.async_flush_interval,
+        };
         let (tx, rx) = mpsc::sync_channel(4096);
-        let handle = std::thread::Builder::new()
-            .name("driftdb-committer".into())
-            .spawn(move || committer.run(rx))
-            .map_err(|e| StorageError::io(dir, e))?;
+        let handle = {
+            let (store, poisoned) = (Arc::clone(&store), Arc::clone(&poisoned));
+            let next_seq = opened.last_seq + 1;
+            std::thread::Builder::new()
+                .name("driftdb-sequencer".into())
+                .spawn(move || {
+                    committer::run(opened.log, store, next_seq, clock, config, poisoned, rx)
+                })
+                .map_err(|e| StorageError::io(dir, e))?
+        };
         Ok(Storage {
             store,
             requests: Some(tx),

@@ -4,7 +4,6 @@
 //! current   keyspace|key                       -> seq_from: u64 LE | value
 //! history   keyspace|esc(key)|00 00|!seq_from  -> seq_to: u64 LE (0 = current) | value
 //! commits   seq                                -> commit_ts: i64 LE | meta
-//! times     commit_ts                          -> seq
 //! meta      "applied_seq" | "format"           -> u64
 //! ```
 //!
@@ -39,7 +38,6 @@ type Bytes = &'static [u8];
 const CURRENT: TableDefinition<Bytes, Bytes> = TableDefinition::new("current");
 const HISTORY: TableDefinition<Bytes, Bytes> = TableDefinition::new("history");
 const COMMITS: TableDefinition<u64, Bytes> = TableDefinition::new("commits");
-const TIMES: TableDefinition<i64, u64> = TableDefinition::new("times");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const APPLIED_SEQ: &str = "applied_seq";
 const FORMAT_KEY: &str = "format";
@@ -83,7 +81,6 @@ impl VersionedStore {
             txn.open_table(CURRENT).map_err(store_err)?;
             txn.open_table(HISTORY).map_err(store_err)?;
             txn.open_table(COMMITS).map_err(store_err)?;
-            txn.open_table(TIMES).map_err(store_err)?;
             let mut meta = txn.open_table(META).map_err(store_err)?;
             let format = meta.get(FORMAT_KEY).map_err(store_err)?.map(|g| g.value());
             match format {
@@ -121,10 +118,14 @@ impl VersionedStore {
                 current: txn.open_table(CURRENT).map_err(store_err)?,
                 history: txn.open_table(HISTORY).map_err(store_err)?,
                 commits: txn.open_table(COMMITS).map_err(store_err)?,
-                times: txn.open_table(TIMES).map_err(store_err)?,
-                meta: txn.open_table(META).map_err(store_err)?,
+                applied_seq: None,
             };
-            f(&mut batch)?
+            let out = f(&mut batch)?;
+            if let Some(seq) = batch.applied_seq {
+                let mut meta = txn.open_table(META).map_err(store_err)?;
+                meta.insert(APPLIED_SEQ, seq).map_err(store_err)?;
+            }
+            out
         };
         txn.commit().map_err(store_err)?;
         Ok(out)
@@ -155,7 +156,6 @@ impl VersionedStore {
             current: txn.open_table(CURRENT).map_err(store_err)?,
             history: txn.open_table(HISTORY).map_err(store_err)?,
             commits: txn.open_table(COMMITS).map_err(store_err)?,
-            times: txn.open_table(TIMES).map_err(store_err)?,
         })
     }
 }
@@ -176,31 +176,10 @@ pub struct StoreBatch<'t> {
     current: redb::Table<'t, Bytes, Bytes>,
     history: redb::Table<'t, Bytes, Bytes>,
     commits: redb::Table<'t, u64, Bytes>,
-    times: redb::Table<'t, i64, u64>,
-    meta: redb::Table<'t, &'static str, u64>,
+    applied_seq: Option<u64>,
 }
 
 impl StoreBatch<'_> {
-    /// The last seq that put or deleted `key` (0 if none), including commits
-    /// applied earlier in this batch.
-    pub fn last_change_seq(&self, keyspace: u32, key: &[u8]) -> Result<u64> {
-        let prefix = history_prefix(keyspace, key);
-        let mut range = self
-            .history
-            .range::<&[u8]>(prefix.as_slice()..)
-            .map_err(store_err)?;
-        let Some(entry) = range.next() else {
-            return Ok(0);
-        };
-        let (k, v) = entry.map_err(store_err)?;
-        if !k.value().starts_with(&prefix) {
-            return Ok(0);
-        }
-        let (_, version) = decode_version(k.value(), v.value())?;
-        let (seq_from, seq_to) = (version.seq_from, version.seq_to.unwrap_or(0));
-        Ok(seq_from.max(seq_to))
-    }
-
     /// Applies one commit's writes and records the commit.
     pub fn apply(&mut self, record: &CommitRecord) -> Result<()> {
         let seq = record.seq;
@@ -246,10 +225,7 @@ impl StoreBatch<'_> {
         self.commits
             .insert(seq, info.as_slice())
             .map_err(store_err)?;
-        self.times
-            .insert(record.commit_ts, seq)
-            .map_err(store_err)?;
-        self.meta.insert(APPLIED_SEQ, seq).map_err(store_err)?;
+        self.applied_seq = Some(seq);
         Ok(())
     }
 
@@ -275,7 +251,6 @@ pub struct StoreSnapshot {
     current: redb::ReadOnlyTable<Bytes, Bytes>,
     history: redb::ReadOnlyTable<Bytes, Bytes>,
     commits: redb::ReadOnlyTable<u64, Bytes>,
-    times: redb::ReadOnlyTable<i64, u64>,
 }
 
 impl std::fmt::Debug for StoreSnapshot {
@@ -430,6 +405,11 @@ impl StoreSnapshot {
         })))
     }
 
+    /// The last seq that put or deleted `key` (0 if none).
+    pub fn last_change_seq(&self, keyspace: u32, key: &[u8]) -> Result<u64> {
+        last_change_seq(&self.history, keyspace, key)
+    }
+
     /// The commit numbered `seq`, if it has been applied.
     pub fn commit(&self, seq: u64) -> Result<Option<CommitInfo>> {
         let Some(g) = self.commits.get(seq).map_err(store_err)? else {
@@ -451,13 +431,42 @@ impl StoreSnapshot {
     }
 
     /// The last seq committed at or before `ts` (µs since the epoch); 0 if none.
+    /// Commit times increase with seq, so this is a binary search over commits.
     pub fn seq_at(&self, ts: i64) -> Result<u64> {
-        let mut range = self.times.range(..=ts).map_err(store_err)?;
-        match range.next_back() {
-            Some(entry) => Ok(entry.map_err(store_err)?.1.value()),
-            None => Ok(0),
+        let (mut lo, mut hi) = (0u64, self.applied_seq);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            let at = self.commit(mid)?.map_or(i64::MAX, |c| c.commit_ts);
+            if at <= ts {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
         }
+        Ok(lo)
     }
+}
+
+/// The last seq that put or deleted `key` in `history` (0 if none): the newest
+/// version's end when it was deleted, else its start.
+fn last_change_seq(
+    history: &impl ReadableTable<Bytes, Bytes>,
+    keyspace: u32,
+    key: &[u8],
+) -> Result<u64> {
+    let prefix = history_prefix(keyspace, key);
+    let mut range = history
+        .range::<&[u8]>(prefix.as_slice()..)
+        .map_err(store_err)?;
+    let Some(entry) = range.next() else {
+        return Ok(0);
+    };
+    let (k, v) = entry.map_err(store_err)?;
+    if !k.value().starts_with(&prefix) {
+        return Ok(0);
+    }
+    let (_, version) = decode_version(k.value(), v.value())?;
+    Ok(version.seq_from.max(version.seq_to.unwrap_or(0)))
 }
 
 fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
