@@ -293,16 +293,19 @@ impl StoreSnapshot {
             return self.get(keyspace, key);
         }
         let start = history_key(keyspace, key, seq);
-        let end = history_key(keyspace, key, 0);
+        let prefix = &start[..start.len() - 8];
         let mut range = self
             .history
-            .range::<&[u8]>(start.as_slice()..=end.as_slice())
+            .range::<&[u8]>(start.as_slice()..)
             .map_err(store_err)?;
         let Some(entry) = range.next() else {
             return Ok(None);
         };
         let (k, v) = entry.map_err(store_err)?;
         let (k, v) = (k.value(), v.value());
+        if k.len() != start.len() || !k.starts_with(prefix) {
+            return Ok(None);
+        }
         let seq_from = k
             .len()
             .checked_sub(8)
