@@ -2,24 +2,27 @@
 //!
 //! ```text
 //! committers ─► requests ─► SEQUENCER: check conflicts, number, timestamp,
-//!                           encode, append to the log, fsync once per batch
-//!                               │ batches (log order, durable when synchronous)
+//!                           encode, append to the log, fsync once per batch,
+//!                           answer the batch's committers
+//!                               │ numbered batches, in log order
 //!                               ▼
-//!                           APPLIER: apply to the store in one transaction,
-//!                           then answer every committer of the batch
+//!                           APPLIER: apply every queued batch to the store in
+//!                           one transaction, advance the applied watermark
 //! ```
 //!
-//! While the applier writes batch N into the store, the sequencer already
-//! fsyncs batch N+1, and the applier merges whatever batches queued up into one
-//! store transaction: the more committers wait, the bigger both batches get.
-//! A commit becomes visible when the applier's transaction commits, which is
-//! after its fsync whenever it is synchronous. Conflicts are checked against the
-//! store plus the commits the sequencer has numbered but the applier has not yet
-//! applied.
+//! A commit is answered once its frame is durable (or, when asynchronous, once
+//! it is written). It is visible to a snapshot once the applier has applied it;
+//! [`Watermarks::wait_visible`] makes every snapshot taken after an answer wait
+//! for that, so a committer always reads its own writes and no one reads a
+//! commit that was not yet answered as durable. Decoupling the two lets the
+//! applier merge many batches into one store transaction while the sequencer
+//! fsyncs the next ones. Conflicts are checked against the store plus the
+//! commits numbered but not yet applied.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::clock::CommitClock;
@@ -40,27 +43,74 @@ pub enum Request {
 /// Numbered, logged commits on their way to the store.
 struct Batch {
     records: Vec<CommitRecord>,
-    replies: Vec<Reply>,
+    checkpoint_waiters: Vec<SyncSender<Result<()>>>,
     checkpoint: bool,
 }
 
-enum Reply {
-    Commit(SyncSender<Result<Committed>>, Result<Committed>),
-    Checkpoint(SyncSender<Result<()>>),
+/// Progress shared between the committer threads and readers.
+#[derive(Debug, Default)]
+pub struct Watermarks {
+    /// Set, with the reason, when a write failed; every later request fails.
+    poisoned: Mutex<Option<String>>,
+    /// The last seq applied to the store.
+    applied: Mutex<u64>,
+    applied_changed: Condvar,
+    /// The highest seq answered to a committer.
+    acked: AtomicU64,
 }
 
-/// Set, with the reason, when a write failed; every later request fails.
-pub type Poison = Arc<Mutex<Option<String>>>;
-
-fn poison(p: &Poison, e: &StorageError) {
-    tracing::error!(error = %e, "storage write failed; refusing further commits until reopened");
-    if let Ok(mut p) = p.lock() {
-        p.get_or_insert_with(|| e.to_string());
+impl Watermarks {
+    /// Watermarks of a store whose log and store both end at `seq`.
+    pub fn new(seq: u64) -> Self {
+        Watermarks {
+            poisoned: Mutex::new(None),
+            applied: Mutex::new(seq),
+            applied_changed: Condvar::new(),
+            acked: AtomicU64::new(seq),
+        }
     }
-}
 
-fn is_poisoned(p: &Poison) -> bool {
-    p.lock().map_or(true, |p| p.is_some())
+    /// Records a write failure; the first reason is kept.
+    pub fn poison(&self, e: &StorageError) {
+        tracing::error!(error = %e, "storage write failed; refusing further commits until reopened");
+        if let Ok(mut p) = self.poisoned.lock() {
+            p.get_or_insert_with(|| e.to_string());
+        }
+        self.applied_changed.notify_all();
+    }
+
+    /// The failure that stopped the committer, if any.
+    pub fn poison_reason(&self) -> Option<String> {
+        match self.poisoned.lock() {
+            Ok(p) => p.clone(),
+            Err(_) => Some("a committer thread panicked".into()),
+        }
+    }
+
+    fn set_applied(&self, seq: u64) {
+        if let Ok(mut a) = self.applied.lock() {
+            *a = seq;
+        }
+        self.applied_changed.notify_all();
+    }
+
+    /// Blocks until every commit answered so far is applied to the store.
+    pub fn wait_visible(&self) -> Result<()> {
+        let target = self.acked.load(Ordering::Acquire);
+        let panicked = || StorageError::Poisoned("a committer thread panicked".into());
+        let mut applied = self.applied.lock().map_err(|_| panicked())?;
+        while *applied < target {
+            if let Some(why) = self.poison_reason() {
+                return Err(StorageError::Poisoned(why));
+            }
+            applied = self
+                .applied_changed
+                .wait_timeout(applied, Duration::from_millis(100))
+                .map_err(|_| panicked())?
+                .0;
+        }
+        Ok(())
+    }
 }
 
 /// Settings of the committer.
@@ -72,7 +122,7 @@ pub struct CommitterConfig {
 }
 
 const MAX_BATCH: usize = 4096;
-const QUEUED_BATCHES: usize = 16;
+const QUEUED_BATCHES: usize = 64;
 
 /// Runs the committer until every request sender is gone: the sequencer on
 /// this thread, the applier on a thread of its own. Ends with a checkpoint.
@@ -82,20 +132,20 @@ pub fn run(
     next_seq: u64,
     clock: CommitClock,
     config: CommitterConfig,
-    poisoned: Poison,
+    marks: Arc<Watermarks>,
     requests: Receiver<Request>,
 ) {
     let (to_applier, batches) = std::sync::mpsc::sync_channel(QUEUED_BATCHES);
     let applier = {
-        let (store, poisoned) = (Arc::clone(&store), Arc::clone(&poisoned));
+        let (store, marks) = (Arc::clone(&store), Arc::clone(&marks));
         std::thread::Builder::new()
             .name("driftdb-applier".into())
-            .spawn(move || apply_loop(&store, &batches, &poisoned))
+            .spawn(move || apply_loop(&store, &batches, &marks))
     };
     let applier = match applier {
         Ok(h) => h,
         Err(e) => {
-            poison(&poisoned, &StorageError::io("applier thread", e));
+            marks.poison(&StorageError::io("applier thread", e));
             return;
         }
     };
@@ -105,19 +155,19 @@ pub fn run(
         next_seq,
         clock,
         config,
-        poisoned,
+        marks,
         pending: HashMap::new(),
         pending_order: VecDeque::new(),
         bytes_since_checkpoint: 0,
     };
     sequencer.serve(&requests, &to_applier);
     if let Err(e) = sequencer.log.sync() {
-        poison(&sequencer.poisoned, &e);
+        sequencer.marks.poison(&e);
     } else {
         // The final checkpoint: nothing to replay at the next open.
         let _ = to_applier.send(Batch {
             records: Vec::new(),
-            replies: Vec::new(),
+            checkpoint_waiters: Vec::new(),
             checkpoint: true,
         });
     }
@@ -134,7 +184,7 @@ struct Sequencer {
     next_seq: u64,
     clock: CommitClock,
     config: CommitterConfig,
-    poisoned: Poison,
+    marks: Arc<Watermarks>,
     /// Last change seq of keys written by commits not yet in the store.
     pending: HashMap<KeyId, u64>,
     /// The commits behind `pending`, oldest first, to forget them once applied.
@@ -150,7 +200,7 @@ impl Sequencer {
                     Ok(r) => r,
                     Err(RecvTimeoutError::Timeout) => {
                         if let Err(e) = self.log.sync() {
-                            poison(&self.poisoned, &e);
+                            self.marks.poison(&e);
                             return;
                         }
                         continue;
@@ -163,7 +213,7 @@ impl Sequencer {
                     Err(_) => return,
                 }
             };
-            if is_poisoned(&self.poisoned) {
+            if self.marks.poison_reason().is_some() {
                 return;
             }
             let mut batch = vec![first];
@@ -174,13 +224,18 @@ impl Sequencer {
                 }
             }
             match self.sequence(batch) {
-                Ok(batch) => {
+                Ok((batch, replies)) => {
+                    // Hand the batch on before answering: once a committer has
+                    // its answer, a snapshot waits for this batch to be applied.
                     if to_applier.send(batch).is_err() {
                         return;
                     }
+                    for (reply, outcome) in replies {
+                        let _ = reply.send(outcome);
+                    }
                 }
                 Err(e) => {
-                    poison(&self.poisoned, &e);
+                    self.marks.poison(&e);
                     return;
                 }
             }
@@ -188,14 +243,21 @@ impl Sequencer {
     }
 
     /// Numbers and logs one batch. A failure here is a log failure: fatal.
-    fn sequence(&mut self, requests: Vec<Request>) -> Result<Batch> {
-        let snapshot = self.store.read()?;
-        self.forget_applied(snapshot.seq());
+    #[allow(clippy::type_complexity)]
+    fn sequence(
+        &mut self,
+        requests: Vec<Request>,
+    ) -> Result<(
+        Batch,
+        Vec<(SyncSender<Result<Committed>>, Result<Committed>)>,
+    )> {
         let mut batch = Batch {
             records: Vec::with_capacity(requests.len()),
-            replies: Vec::with_capacity(requests.len()),
+            checkpoint_waiters: Vec::new(),
             checkpoint: self.bytes_since_checkpoint >= self.config.checkpoint_bytes,
         };
+        let mut replies = Vec::with_capacity(requests.len());
+        let mut snapshot = None;
         let start_seq = self.next_seq;
         let mut frames = Vec::new();
         let mut any_sync = false;
@@ -203,12 +265,11 @@ impl Sequencer {
             match request {
                 Request::Checkpoint(reply) => {
                     batch.checkpoint = true;
-                    batch.replies.push(Reply::Checkpoint(reply));
+                    batch.checkpoint_waiters.push(reply);
                 }
                 Request::Commit(commit, reply) => {
                     let synchronous = commit.synchronous;
-                    let outcome = self.number(&snapshot, commit, &mut frames);
-                    let outcome = match outcome? {
+                    let outcome = match self.number(&mut snapshot, commit, &mut frames)? {
                         Ok(record) => {
                             any_sync |= synchronous;
                             let committed = Committed {
@@ -220,7 +281,7 @@ impl Sequencer {
                         }
                         Err(e) => Err(e),
                     };
-                    batch.replies.push(Reply::Commit(reply, outcome));
+                    replies.push((reply, outcome));
                 }
             }
         }
@@ -235,22 +296,35 @@ impl Sequencer {
         } else {
             self.bytes_since_checkpoint + frames.len() as u64
         };
-        Ok(batch)
+        if self.next_seq > start_seq {
+            self.marks.acked.store(self.next_seq - 1, Ordering::Release);
+        }
+        Ok((batch, replies))
     }
 
-    fn forget_applied(&mut self, applied_seq: u64) {
-        while let Some((seq, _)) = self.pending_order.front()
-            && *seq <= applied_seq
-        {
-            let Some((seq, keys)) = self.pending_order.pop_front() else {
-                break;
-            };
-            for k in keys {
-                if self.pending.get(&k) == Some(&seq) {
-                    self.pending.remove(&k);
+    /// The store as the conflict check sees it, taken once per batch, with the
+    /// pending commits it already holds forgotten.
+    fn snapshot<'a>(&mut self, cached: &'a mut Option<StoreSnapshot>) -> Result<&'a StoreSnapshot> {
+        if cached.is_none() {
+            let snap = self.store.read()?;
+            let applied_seq = snap.seq();
+            while let Some((seq, _)) = self.pending_order.front()
+                && *seq <= applied_seq
+            {
+                let Some((seq, keys)) = self.pending_order.pop_front() else {
+                    break;
+                };
+                for k in keys {
+                    if self.pending.get(&k) == Some(&seq) {
+                        self.pending.remove(&k);
+                    }
                 }
             }
+            *cached = Some(snap);
         }
+        cached
+            .as_ref()
+            .ok_or_else(|| StorageError::Poisoned("no store snapshot".into()))
     }
 
     /// Checks one commit for conflicts, numbers it and encodes its frame. The
@@ -258,16 +332,17 @@ impl Sequencer {
     /// number and adds no frame); the outer one is a store failure.
     fn number(
         &mut self,
-        snapshot: &StoreSnapshot,
+        snapshot: &mut Option<StoreSnapshot>,
         commit: Commit,
         frames: &mut Vec<u8>,
     ) -> Result<Result<CommitRecord>> {
         if let Some(snapshot_seq) = commit.snapshot_seq {
+            let snap = self.snapshot(snapshot)?;
             for w in &commit.writes {
                 let (keyspace, key) = w.target();
                 let committed_seq = match self.pending.get(&(keyspace, key.to_vec())) {
                     Some(&seq) => seq,
-                    None => snapshot.last_change_seq(keyspace, key)?,
+                    None => snap.last_change_seq(keyspace, key)?,
                 };
                 if committed_seq > snapshot_seq {
                     return Ok(Err(StorageError::WriteConflict {
@@ -306,7 +381,7 @@ impl Sequencer {
 }
 
 /// The applier: merges queued batches into one store transaction each time.
-fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, poisoned: &Poison) {
+fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, marks: &Watermarks) {
     while let Ok(first) = batches.recv() {
         // A checkpoint ends the merge: batches behind it may not be fsynced yet,
         // and a durable store must never hold a commit the log could lose.
@@ -321,6 +396,11 @@ fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, poisoned: &Pois
                 Err(_) => break,
             }
         }
+        let last_seq = merged
+            .iter()
+            .flat_map(|b| b.records.last())
+            .map(|r| r.seq)
+            .next_back();
         let applied = store.write(checkpoint, |tx| {
             merged
                 .iter()
@@ -328,19 +408,15 @@ fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, poisoned: &Pois
                 .try_for_each(|r| tx.apply(r))
         });
         if let Err(e) = applied {
-            poison(poisoned, &e);
-            // Dropping the replies tells each committer to read the poison.
+            // Dropping the checkpoint replies tells their callers to read this.
+            marks.poison(&e);
             return;
         }
-        for reply in merged.into_iter().flat_map(|b| b.replies) {
-            match reply {
-                Reply::Commit(tx, outcome) => {
-                    let _ = tx.send(outcome);
-                }
-                Reply::Checkpoint(tx) => {
-                    let _ = tx.send(Ok(()));
-                }
-            }
+        if let Some(seq) = last_seq {
+            marks.set_applied(seq);
+        }
+        for reply in merged.into_iter().flat_map(|b| b.checkpoint_waiters) {
+            let _ = reply.send(Ok(()));
         }
     }
 }

@@ -28,8 +28,8 @@ mod store;
 mod verify;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::mpsc::{self, SyncSender};
-use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -42,7 +42,7 @@ pub use store::{KeyRange, ScanIter, StoreSnapshot, StoreStats};
 pub use verify::{VerifyReport, verify};
 
 use clock::CommitClock;
-use committer::{CommitterConfig, Request};
+use committer::{CommitterConfig, Request, Watermarks};
 use lock::DirLock;
 use log::CommitLog;
 use store::VersionedStore;
@@ -161,7 +161,7 @@ pub struct Storage {
     store: Arc<VersionedStore>,
     requests: Option<SyncSender<Request>>,
     committer: Option<JoinHandle<()>>,
-    poisoned: Arc<Mutex<Option<String>>>,
+    marks: Arc<Watermarks>,
     dir: PathBuf,
     _lock: DirLock,
 }
@@ -233,19 +233,19 @@ impl Storage {
             store.write(true, |_| Ok(()))?;
         }
         let clock = CommitClock::new(opened.last_ts.max(checkpoint_ts));
-        let poisoned = Arc::new(Mutex::new(None));
+        let marks = Arc::new(Watermarks::new(opened.last_seq));
         let config = CommitterConfig {
             checkpoint_bytes: options.checkpoint_bytes,
             flush_interval: options.async_flush_interval,
         };
         let (tx, rx) = mpsc::sync_channel(4096);
         let handle = {
-            let (store, poisoned) = (Arc::clone(&store), Arc::clone(&poisoned));
+            let (store, marks) = (Arc::clone(&store), Arc::clone(&marks));
             let next_seq = opened.last_seq + 1;
             std::thread::Builder::new()
                 .name("driftdb-sequencer".into())
                 .spawn(move || {
-                    committer::run(opened.log, store, next_seq, clock, config, poisoned, rx)
+                    committer::run(opened.log, store, next_seq, clock, config, marks, rx)
                 })
                 .map_err(|e| StorageError::io(dir, e))?
         };
@@ -253,7 +253,7 @@ impl Storage {
             store,
             requests: Some(tx),
             committer: Some(handle),
-            poisoned,
+            marks,
             dir: dir.to_path_buf(),
             _lock: lock,
         })
@@ -276,10 +276,8 @@ impl Storage {
     }
 
     fn send(&self, r: Request) -> Result<()> {
-        if let Ok(p) = self.poisoned.lock()
-            && let Some(why) = p.as_ref()
-        {
-            return Err(StorageError::Poisoned(why.clone()));
+        if let Some(why) = self.marks.poison_reason() {
+            return Err(StorageError::Poisoned(why));
         }
         match &self.requests {
             Some(tx) => tx.send(r).map_err(|_| self.poison_error()),
@@ -289,16 +287,15 @@ impl Storage {
 
     fn poison_error(&self) -> StorageError {
         let why = self
-            .poisoned
-            .lock()
-            .ok()
-            .and_then(|p| p.clone())
+            .marks
+            .poison_reason()
             .unwrap_or_else(|| "the committer has stopped".into());
         StorageError::Poisoned(why)
     }
 
-    /// A consistent view of everything committed so far.
+    /// A consistent view that includes every commit answered so far.
     pub fn snapshot(&self) -> Result<StoreSnapshot> {
+        self.marks.wait_visible()?;
         self.store.read()
     }
 
