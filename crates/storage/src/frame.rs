@@ -21,6 +21,8 @@ pub const MAX_PAYLOAD_LEN: usize = 256 << 20;
 pub const MAX_KEY_LEN: usize = 64 << 10;
 
 const KIND_COMMIT: u8 = 1;
+/// op + keyspace + key length: the smallest encoded write.
+const MIN_WRITE_LEN: usize = 1 + 4 + 4;
 const OP_PUT: u8 = 1;
 const OP_DELETE: u8 = 2;
 
@@ -242,8 +244,9 @@ fn decode_payload(payload: &[u8]) -> Result<CommitRecord, String> {
     let commit_ts = i64::from_le_bytes(r.array("commit timestamp")?);
     let meta = r.bytes("metadata")?;
     let n = r.u32("write count")? as usize;
-    // Each write takes at least 13 bytes; refuse counts the payload cannot hold.
-    if n > payload.len() / 13 {
+    // Each write takes at least 9 bytes (a delete of an empty key); refuse counts
+    // the payload cannot hold before allocating for them.
+    if n > payload.len() / MIN_WRITE_LEN {
         return Err(format!("write count {n} exceeds what the payload can hold"));
     }
     let mut writes = Vec::with_capacity(n);
@@ -308,6 +311,53 @@ mod tests {
         let (rec, len) = decode_frame(&buf).map_err(|e| StorageError::Format(e.to_string()))?;
         assert_eq!(rec, sample());
         assert_eq!(len, buf.len());
+        Ok(())
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_record_round_trips(
+            seq in 1u64..,
+            commit_ts in proptest::prelude::any::<i64>(),
+            meta in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..8),
+            writes in proptest::collection::vec(
+                (proptest::prelude::any::<bool>(), proptest::prelude::any::<u32>(),
+                 proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4),
+                 proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4)),
+                0..40),
+        ) {
+            let writes = writes
+                .into_iter()
+                .map(|(is_put, keyspace, key, value)| if is_put {
+                    Write::Put { keyspace, key, value }
+                } else {
+                    Write::Delete { keyspace, key }
+                })
+                .collect();
+            let record = CommitRecord { seq, commit_ts, meta, writes };
+            let mut buf = Vec::new();
+            encode_commit(&record, &mut buf)?;
+            let decoded = decode_frame(&buf);
+            proptest::prop_assert_eq!(decoded, Ok((record, buf.len())));
+        }
+    }
+
+    #[test]
+    fn a_commit_of_only_empty_key_deletes_decodes() -> Result<(), StorageError> {
+        let record = CommitRecord {
+            seq: 1,
+            commit_ts: 1,
+            meta: Vec::new(),
+            writes: (0..10)
+                .map(|ks| Write::Delete {
+                    keyspace: ks,
+                    key: Vec::new(),
+                })
+                .collect(),
+        };
+        let mut buf = Vec::new();
+        encode_commit(&record, &mut buf)?;
+        assert_eq!(decode_frame(&buf), Ok((record, buf.len())));
         Ok(())
     }
 
