@@ -43,6 +43,8 @@ pub enum Request {
 /// Numbered, logged commits on their way to the store.
 struct Batch {
     records: Vec<CommitRecord>,
+    /// Where the log ends after this batch: segment first seq and offset.
+    log_end: (u64, u64),
     checkpoint_waiters: Vec<SyncSender<Result<()>>>,
     checkpoint: bool,
 }
@@ -167,6 +169,7 @@ pub fn run(
         // The final checkpoint: nothing to replay at the next open.
         let _ = to_applier.send(Batch {
             records: Vec::new(),
+            log_end: sequencer.log.end(),
             checkpoint_waiters: Vec::new(),
             checkpoint: true,
         });
@@ -253,6 +256,7 @@ impl Sequencer {
     )> {
         let mut batch = Batch {
             records: Vec::with_capacity(requests.len()),
+            log_end: (0, 0),
             checkpoint_waiters: Vec::new(),
             checkpoint: self.bytes_since_checkpoint >= self.config.checkpoint_bytes,
         };
@@ -291,6 +295,7 @@ impl Sequencer {
         if any_sync || batch.checkpoint {
             self.log.sync()?;
         }
+        batch.log_end = self.log.end();
         self.bytes_since_checkpoint = if batch.checkpoint {
             0
         } else {
@@ -401,11 +406,16 @@ fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, marks: &Waterma
             .flat_map(|b| b.records.last())
             .map(|r| r.seq)
             .next_back();
+        let log_end = merged.last().map(|b| b.log_end);
         let applied = store.write(checkpoint, |tx| {
             merged
                 .iter()
                 .flat_map(|b| &b.records)
-                .try_for_each(|r| tx.apply(r))
+                .try_for_each(|r| tx.apply(r))?;
+            if let Some(end) = log_end {
+                tx.set_log_end(end);
+            }
+            Ok(())
         });
         if let Err(e) = applied {
             // Dropping the checkpoint replies tells their callers to read this.

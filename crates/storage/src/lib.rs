@@ -44,7 +44,7 @@ pub use verify::{VerifyReport, verify};
 use clock::CommitClock;
 use committer::{CommitterConfig, Request, Watermarks};
 use lock::DirLock;
-use log::CommitLog;
+use log::{CommitLog, Resume};
 use store::VersionedStore;
 
 /// One change inside a commit.
@@ -191,10 +191,19 @@ impl Storage {
         std::fs::create_dir_all(dir).map_err(|e| StorageError::io(dir, e))?;
         let lock = DirLock::acquire(dir)?;
         let store = Arc::new(VersionedStore::open(&store_path(dir), options.cache_bytes)?);
-        let (checkpoint_seq, checkpoint_ts) = {
+        let (checkpoint_seq, checkpoint_ts, resume) = {
             let snap = store.read()?;
             let seq = snap.seq();
-            (seq, snap.commit(seq)?.map_or(0, |c| c.commit_ts))
+            let resume = snap.log_end().map(|(segment, offset)| {
+                (
+                    segment,
+                    Resume {
+                        offset,
+                        seq: seq + 1,
+                    },
+                )
+            });
+            (seq, snap.commit(seq)?.map_or(0, |c| c.commit_ts), resume)
         };
         let mut pending: Vec<CommitRecord> = Vec::new();
         let mut replayed = 0u64;
@@ -207,6 +216,7 @@ impl Storage {
             &log_dir(dir),
             options.segment_bytes,
             checkpoint_seq,
+            resume,
             options.damage_policy,
             &mut |record, _| {
                 pending.push(record);

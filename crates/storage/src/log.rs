@@ -3,7 +3,7 @@
 //! verify time and (later) for replicas.
 
 use std::fs::{self, File};
-use std::io::Write as _;
+use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::error::{LogPosition, Result, StorageError};
@@ -52,15 +52,48 @@ pub struct ScanSummary {
     pub tail: Tail,
     /// Frames read.
     pub frames: u64,
+    /// The seq the next frame appended must carry.
+    pub next_seq: u64,
 }
 
-/// Reads every frame of `segments[start..]` in order, checking checksums, seq
-/// continuity and timestamp order, and hands each record with seq > `after_seq`
-/// to `visit`. A bad frame at the end of the newest segment is reported as a torn
-/// tail; any other damage is an error naming its place.
+/// A place to resume reading inside the first scanned segment: the frame at
+/// `offset` must be seq `seq`. Checkpoints record it so an open reads only the
+/// log written since.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    /// Byte offset of the frame in its segment.
+    pub offset: u64,
+    /// The seq that frame must carry.
+    pub seq: u64,
+}
+
+/// The segment's header followed by its bytes from `from` on (`from` is at
+/// least the header length), and how many bytes were skipped in between.
+fn read_segment(segment: &Segment, from: u64) -> Result<(Vec<u8>, usize)> {
+    let io = |e| StorageError::io(&segment.path, e);
+    if from <= SEGMENT_HEADER_LEN as u64 {
+        return Ok((fs::read(&segment.path).map_err(io)?, 0));
+    }
+    let mut file = File::open(&segment.path).map_err(io)?;
+    let mut bytes = vec![0u8; SEGMENT_HEADER_LEN];
+    file.read_exact(&mut bytes).map_err(io)?;
+    file.seek(SeekFrom::Start(from)).map_err(io)?;
+    file.read_to_end(&mut bytes).map_err(io)?;
+    let skipped = usize::try_from(from)
+        .map_err(|_| StorageError::Format(format!("offset {from} does not fit this platform")))?
+        - SEGMENT_HEADER_LEN;
+    Ok((bytes, skipped))
+}
+
+/// Reads every frame of `segments[start..]` in order (from `resume` on in the
+/// first), checking checksums, seq continuity and timestamp order, and hands
+/// each record with seq > `after_seq` to `visit`. A bad frame at the end of the
+/// newest segment is reported as a torn tail; any other damage is an error
+/// naming its place.
 pub fn scan(
     segments: &[Segment],
     start: usize,
+    resume: Option<Resume>,
     after_seq: u64,
     mut visit: impl FnMut(CommitRecord, &LogPosition) -> Result<()>,
 ) -> Result<ScanSummary> {
@@ -70,11 +103,13 @@ pub fn scan(
         end: None,
         tail: Tail::Clean,
         frames: 0,
+        next_seq: resume.map_or_else(|| segments.get(start).map_or(1, |s| s.first_seq), |r| r.seq),
     };
     let mut expected: Option<u64> = None;
     for (i, segment) in segments.iter().enumerate().skip(start) {
         let newest = i + 1 == segments.len();
-        let bytes = fs::read(&segment.path).map_err(|e| StorageError::io(&segment.path, e))?;
+        let resume = resume.filter(|_| i == start);
+        let (bytes, skip) = read_segment(segment, resume.map_or(0, |r| r.offset))?;
         if newest && bytes.len() < SEGMENT_HEADER_LEN {
             summary.tail = Tail::Torn {
                 position: LogPosition {
@@ -99,26 +134,26 @@ pub fn scan(
                 ),
             ));
         }
-        let mut exp = segment.first_seq;
+        let mut exp = resume.map_or(segment.first_seq, |r| r.seq);
         let mut off = SEGMENT_HEADER_LEN;
         while off < bytes.len() {
             let position = LogPosition {
                 file: segment.path.clone(),
-                offset: off as u64,
+                offset: (off + skip) as u64,
             };
             match decode_frame(&bytes[off..]) {
                 Ok((record, len)) => {
                     if record.seq != exp {
                         return Err(damaged(
                             segment,
-                            off,
+                            off + skip,
                             format!("frame has seq {} where seq {exp} was expected", record.seq),
                         ));
                     }
                     if record.commit_ts <= summary.last_ts && summary.frames > 0 {
                         return Err(damaged(
                             segment,
-                            off,
+                            off + skip,
                             format!(
                                 "commit time {} of seq {} is not after {} of the previous commit",
                                 record.commit_ts, record.seq, summary.last_ts
@@ -143,16 +178,17 @@ pub fn scan(
                         };
                         break;
                     }
-                    return Err(damaged(segment, off, err.to_string()));
+                    return Err(damaged(segment, off + skip, err.to_string()));
                 }
             }
         }
         let valid = match &summary.tail {
             Tail::Torn { position, .. } => position.offset,
-            Tail::Clean => bytes.len() as u64,
+            Tail::Clean => (bytes.len() + skip) as u64,
         };
         summary.end = Some((segment.clone(), valid));
         expected = Some(exp);
+        summary.next_seq = exp;
     }
     Ok(summary)
 }
@@ -236,6 +272,7 @@ impl CommitLog {
         dir: &Path,
         segment_size: u64,
         after_seq: u64,
+        resume: Option<(u64, Resume)>,
         policy: DamagePolicy,
         visit: &mut dyn FnMut(CommitRecord, &LogPosition) -> Result<()>,
     ) -> Result<OpenedLog> {
@@ -250,7 +287,15 @@ impl CommitLog {
             });
         }
         let start = segment_index_after(&segments, after_seq);
-        let summary = match scan(&segments, start, after_seq, visit) {
+        // Resume inside the start segment only if the checkpoint names it and
+        // its recorded offset is still inside the file.
+        let resume = resume.and_then(|(first_seq, r)| {
+            let segment = segments.get(start)?;
+            let len = fs::metadata(&segment.path).ok()?.len();
+            (segment.first_seq == first_seq && r.seq == after_seq + 1 && r.offset <= len)
+                .then_some(r)
+        });
+        let summary = match scan(&segments, start, resume, after_seq, visit) {
             Ok(summary) => summary,
             Err(StorageError::Damaged { reason, position })
                 if policy == DamagePolicy::TruncateAtDamage =>
@@ -261,6 +306,7 @@ impl CommitLog {
                     dir,
                     segment_size,
                     after_seq,
+                    None,
                     DamagePolicy::Refuse,
                     &mut |_, _| Ok(()),
                 );
@@ -277,7 +323,9 @@ impl CommitLog {
             truncate_at(dir, &mut segments, position)?;
             if position.offset == 0 {
                 // The newest segment's header was torn: that file is gone; reopen.
-                return Self::open(dir, segment_size, after_seq, policy, &mut |_, _| Ok(()));
+                return Self::open(dir, segment_size, after_seq, None, policy, &mut |_, _| {
+                    Ok(())
+                });
             }
         }
         let Some((segment, len)) = summary.end else {
@@ -289,12 +337,7 @@ impl CommitLog {
             .append(true)
             .open(&segment.path)
             .map_err(|e| StorageError::io(&segment.path, e))?;
-        let (last_seq, last_ts) = (summary.last_seq, summary.last_ts);
-        let last_seq = if summary.frames == 0 {
-            segment.first_seq - 1
-        } else {
-            last_seq
-        };
+        let (last_seq, last_ts) = (summary.next_seq - 1, summary.last_ts);
         Ok(OpenedLog {
             log: CommitLog::new(dir, segment, file, len, segment_size),
             last_seq,
@@ -340,6 +383,11 @@ impl CommitLog {
             self.unsynced = false;
         }
         Ok(())
+    }
+
+    /// Where the next frame will go: the segment's first seq and the byte offset.
+    pub fn end(&self) -> (u64, u64) {
+        (self.segment.first_seq, self.len)
     }
 
     /// Whether frames were appended since the last sync.

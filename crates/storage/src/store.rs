@@ -4,7 +4,7 @@
 //! current   keyspace|key                       -> seq_from: u64 LE | value
 //! history   keyspace|esc(key)|00 00|!seq_from  -> seq_to: u64 LE (0 = current) | value
 //! commits   seq                                -> commit_ts: i64 LE | meta
-//! meta      "applied_seq" | "format"           -> u64
+//! meta      "applied_seq" | "format" | "log_segment" | "log_offset" -> u64
 //! ```
 //!
 //! A key's versions over time (newest first in `history`):
@@ -41,6 +41,8 @@ const COMMITS: TableDefinition<u64, Bytes> = TableDefinition::new("commits");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const APPLIED_SEQ: &str = "applied_seq";
 const FORMAT_KEY: &str = "format";
+const LOG_SEGMENT: &str = "log_segment";
+const LOG_OFFSET: &str = "log_offset";
 const FORMAT: u64 = 1;
 
 /// The redb database holding current rows, history and the commit table.
@@ -119,11 +121,16 @@ impl VersionedStore {
                 history: txn.open_table(HISTORY).map_err(store_err)?,
                 commits: txn.open_table(COMMITS).map_err(store_err)?,
                 applied_seq: None,
+                log_end: None,
             };
             let out = f(&mut batch)?;
+            let mut meta = txn.open_table(META).map_err(store_err)?;
             if let Some(seq) = batch.applied_seq {
-                let mut meta = txn.open_table(META).map_err(store_err)?;
                 meta.insert(APPLIED_SEQ, seq).map_err(store_err)?;
+            }
+            if let Some((segment, offset)) = batch.log_end {
+                meta.insert(LOG_SEGMENT, segment).map_err(store_err)?;
+                meta.insert(LOG_OFFSET, offset).map_err(store_err)?;
             }
             out
         };
@@ -147,12 +154,13 @@ impl VersionedStore {
     pub fn read(&self) -> Result<StoreSnapshot> {
         let txn = self.db.begin_read().map_err(store_err)?;
         let meta = txn.open_table(META).map_err(store_err)?;
-        let applied_seq = meta
-            .get(APPLIED_SEQ)
-            .map_err(store_err)?
-            .map_or(0, |g| g.value());
+        let get =
+            |k| -> Result<Option<u64>> { Ok(meta.get(k).map_err(store_err)?.map(|g| g.value())) };
+        let applied_seq = get(APPLIED_SEQ)?.unwrap_or(0);
+        let log_end = get(LOG_SEGMENT)?.zip(get(LOG_OFFSET)?);
         Ok(StoreSnapshot {
             applied_seq,
+            log_end,
             current: txn.open_table(CURRENT).map_err(store_err)?,
             history: txn.open_table(HISTORY).map_err(store_err)?,
             commits: txn.open_table(COMMITS).map_err(store_err)?,
@@ -177,9 +185,16 @@ pub struct StoreBatch<'t> {
     history: redb::Table<'t, Bytes, Bytes>,
     commits: redb::Table<'t, u64, Bytes>,
     applied_seq: Option<u64>,
+    log_end: Option<(u64, u64)>,
 }
 
 impl StoreBatch<'_> {
+    /// Records where the log ends after the commits of this transaction, so an
+    /// open can resume reading there.
+    pub fn set_log_end(&mut self, end: (u64, u64)) {
+        self.log_end = Some(end);
+    }
+
     /// Applies one commit's writes and records the commit.
     pub fn apply(&mut self, record: &CommitRecord) -> Result<()> {
         let seq = record.seq;
@@ -248,6 +263,7 @@ impl StoreBatch<'_> {
 /// A consistent, read-only view of the store as of `applied_seq`.
 pub struct StoreSnapshot {
     applied_seq: u64,
+    log_end: Option<(u64, u64)>,
     current: redb::ReadOnlyTable<Bytes, Bytes>,
     history: redb::ReadOnlyTable<Bytes, Bytes>,
     commits: redb::ReadOnlyTable<u64, Bytes>,
@@ -271,6 +287,11 @@ impl StoreSnapshot {
     /// The last seq this view includes.
     pub fn seq(&self) -> u64 {
         self.applied_seq
+    }
+
+    /// Where the log ended after `seq()`: segment first seq and byte offset.
+    pub fn log_end(&self) -> Option<(u64, u64)> {
+        self.log_end
     }
 
     /// The current version of `key`.

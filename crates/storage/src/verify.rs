@@ -39,7 +39,7 @@ pub fn verify(dir: &Path) -> Result<VerifyReport> {
     let store = VersionedStore::open(&store_path(dir), 64 << 20)?;
     let snap = store.read()?;
     let checkpoint_seq = snap.seq();
-    let summary = scan(&segments, 0, 0, |record, position| {
+    let summary = scan(&segments, 0, None, 0, |record, position| {
         if record.seq > checkpoint_seq {
             return Ok(());
         }
