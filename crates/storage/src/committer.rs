@@ -29,7 +29,7 @@ use crate::clock::CommitClock;
 use crate::error::{Result, StorageError};
 use crate::frame::{CommitRecord, encode_commit};
 use crate::log::CommitLog;
-use crate::store::{StoreSnapshot, VersionedStore};
+use crate::store::{LogEnd, StoreSnapshot, VersionedStore};
 use crate::{Commit, Committed};
 
 /// What the committer is asked to do.
@@ -43,8 +43,8 @@ pub enum Request {
 /// Numbered, logged commits on their way to the store.
 struct Batch {
     records: Vec<CommitRecord>,
-    /// Where the log ends after this batch: segment first seq and offset.
-    log_end: (u64, u64),
+    /// Where the log ends after this batch.
+    log_end: LogEnd,
     checkpoint_waiters: Vec<SyncSender<Result<()>>>,
     checkpoint: bool,
 }
@@ -169,7 +169,7 @@ pub fn run(
         // The final checkpoint: nothing to replay at the next open.
         let _ = to_applier.send(Batch {
             records: Vec::new(),
-            log_end: sequencer.log.end(),
+            log_end: sequencer.log.end(sequencer.next_seq),
             checkpoint_waiters: Vec::new(),
             checkpoint: true,
         });
@@ -256,7 +256,7 @@ impl Sequencer {
     )> {
         let mut batch = Batch {
             records: Vec::with_capacity(requests.len()),
-            log_end: (0, 0),
+            log_end: self.log.end(self.next_seq),
             checkpoint_waiters: Vec::new(),
             checkpoint: self.bytes_since_checkpoint >= self.config.checkpoint_bytes,
         };
@@ -295,7 +295,7 @@ impl Sequencer {
         if any_sync || batch.checkpoint {
             self.log.sync()?;
         }
-        batch.log_end = self.log.end();
+        batch.log_end = self.log.end(self.next_seq);
         self.bytes_since_checkpoint = if batch.checkpoint {
             0
         } else {

@@ -38,13 +38,13 @@ pub use frame::{
     CommitRecord, FrameError, MAX_KEY_LEN, MAX_PAYLOAD_LEN, decode_frame, encode_commit,
 };
 pub use log::{DamagePolicy, Tail};
-pub use store::{KeyRange, ScanIter, StoreSnapshot, StoreStats};
+pub use store::{KeyRange, LogEnd, ScanIter, StoreSnapshot, StoreStats};
 pub use verify::{VerifyReport, verify};
 
 use clock::CommitClock;
 use committer::{CommitterConfig, Request, Watermarks};
 use lock::DirLock;
-use log::{CommitLog, Resume};
+use log::CommitLog;
 use store::VersionedStore;
 
 /// One change inside a commit.
@@ -194,16 +194,11 @@ impl Storage {
         let (checkpoint_seq, checkpoint_ts, resume) = {
             let snap = store.read()?;
             let seq = snap.seq();
-            let resume = snap.log_end().map(|(segment, offset)| {
-                (
-                    segment,
-                    Resume {
-                        offset,
-                        seq: seq + 1,
-                    },
-                )
-            });
-            (seq, snap.commit(seq)?.map_or(0, |c| c.commit_ts), resume)
+            (
+                seq,
+                snap.commit(seq)?.map_or(0, |c| c.commit_ts),
+                snap.log_end(),
+            )
         };
         let mut pending: Vec<CommitRecord> = Vec::new();
         let mut replayed = 0u64;
@@ -240,7 +235,11 @@ impl Storage {
                 last_seq = opened.last_seq,
                 "replayed the log after the checkpoint"
             );
-            store.write(true, |_| Ok(()))?;
+            let end = opened.log.end(opened.last_seq + 1);
+            store.write(true, |b| {
+                b.set_log_end(end);
+                Ok(())
+            })?;
         }
         let clock = CommitClock::new(opened.last_ts.max(checkpoint_ts));
         let marks = Arc::new(Watermarks::new(opened.last_seq));

@@ -11,6 +11,7 @@ use crate::frame::{CommitRecord, FRAME_HEADER_LEN, FrameError, decode_frame};
 use crate::segment::{
     SEGMENT_HEADER_LEN, Segment, check_header, create_segment, list_segments, sync_dir,
 };
+use crate::store::LogEnd;
 
 /// What to do when the log is damaged somewhere other than a torn last frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -272,7 +273,7 @@ impl CommitLog {
         dir: &Path,
         segment_size: u64,
         after_seq: u64,
-        resume: Option<(u64, Resume)>,
+        resume: Option<LogEnd>,
         policy: DamagePolicy,
         visit: &mut dyn FnMut(CommitRecord, &LogPosition) -> Result<()>,
     ) -> Result<OpenedLog> {
@@ -289,11 +290,14 @@ impl CommitLog {
         let start = segment_index_after(&segments, after_seq);
         // Resume inside the start segment only if the checkpoint names it and
         // its recorded offset is still inside the file.
-        let resume = resume.and_then(|(first_seq, r)| {
+        let resume = resume.and_then(|end| {
             let segment = segments.get(start)?;
             let len = fs::metadata(&segment.path).ok()?.len();
-            (segment.first_seq == first_seq && r.seq == after_seq + 1 && r.offset <= len)
-                .then_some(r)
+            (segment.first_seq == end.segment && end.next_seq == after_seq + 1 && end.offset <= len)
+                .then_some(Resume {
+                    offset: end.offset,
+                    seq: end.next_seq,
+                })
         });
         let summary = match scan(&segments, start, resume, after_seq, visit) {
             Ok(summary) => summary,
@@ -385,9 +389,13 @@ impl CommitLog {
         Ok(())
     }
 
-    /// Where the next frame will go: the segment's first seq and the byte offset.
-    pub fn end(&self) -> (u64, u64) {
-        (self.segment.first_seq, self.len)
+    /// Where the next frame, which will carry `next_seq`, goes.
+    pub fn end(&self, next_seq: u64) -> LogEnd {
+        LogEnd {
+            segment: self.segment.first_seq,
+            offset: self.len,
+            next_seq,
+        }
     }
 
     /// Whether frames were appended since the last sync.

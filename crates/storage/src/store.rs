@@ -4,7 +4,8 @@
 //! current   keyspace|key                       -> seq_from: u64 LE | value
 //! history   keyspace|esc(key)|00 00|!seq_from  -> seq_to: u64 LE (0 = current) | value
 //! commits   seq                                -> commit_ts: i64 LE | meta
-//! meta      "applied_seq" | "format" | "log_segment" | "log_offset" -> u64
+//! meta      "applied_seq" | "format" | "log_segment" | "log_offset"
+//!           | "log_next_seq"                    -> u64
 //! ```
 //!
 //! A key's versions over time (newest first in `history`):
@@ -43,6 +44,7 @@ const APPLIED_SEQ: &str = "applied_seq";
 const FORMAT_KEY: &str = "format";
 const LOG_SEGMENT: &str = "log_segment";
 const LOG_OFFSET: &str = "log_offset";
+const LOG_NEXT_SEQ: &str = "log_next_seq";
 const FORMAT: u64 = 1;
 
 /// The redb database holding current rows, history and the commit table.
@@ -128,9 +130,10 @@ impl VersionedStore {
             if let Some(seq) = batch.applied_seq {
                 meta.insert(APPLIED_SEQ, seq).map_err(store_err)?;
             }
-            if let Some((segment, offset)) = batch.log_end {
-                meta.insert(LOG_SEGMENT, segment).map_err(store_err)?;
-                meta.insert(LOG_OFFSET, offset).map_err(store_err)?;
+            if let Some(end) = batch.log_end {
+                meta.insert(LOG_SEGMENT, end.segment).map_err(store_err)?;
+                meta.insert(LOG_OFFSET, end.offset).map_err(store_err)?;
+                meta.insert(LOG_NEXT_SEQ, end.next_seq).map_err(store_err)?;
             }
             out
         };
@@ -157,7 +160,14 @@ impl VersionedStore {
         let get =
             |k| -> Result<Option<u64>> { Ok(meta.get(k).map_err(store_err)?.map(|g| g.value())) };
         let applied_seq = get(APPLIED_SEQ)?.unwrap_or(0);
-        let log_end = get(LOG_SEGMENT)?.zip(get(LOG_OFFSET)?);
+        let log_end = match (get(LOG_SEGMENT)?, get(LOG_OFFSET)?, get(LOG_NEXT_SEQ)?) {
+            (Some(segment), Some(offset), Some(next_seq)) => Some(LogEnd {
+                segment,
+                offset,
+                next_seq,
+            }),
+            _ => None,
+        };
         Ok(StoreSnapshot {
             applied_seq,
             log_end,
@@ -166,6 +176,18 @@ impl VersionedStore {
             commits: txn.open_table(COMMITS).map_err(store_err)?,
         })
     }
+}
+
+/// Where the log ends: the next frame goes to byte `offset` of the segment
+/// starting at seq `segment`, and carries seq `next_seq`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LogEnd {
+    /// First seq of the segment.
+    pub segment: u64,
+    /// Byte offset in that segment.
+    pub offset: u64,
+    /// Seq of the next frame.
+    pub next_seq: u64,
 }
 
 /// Space use inside the store file.
@@ -185,13 +207,13 @@ pub struct StoreBatch<'t> {
     history: redb::Table<'t, Bytes, Bytes>,
     commits: redb::Table<'t, u64, Bytes>,
     applied_seq: Option<u64>,
-    log_end: Option<(u64, u64)>,
+    log_end: Option<LogEnd>,
 }
 
 impl StoreBatch<'_> {
     /// Records where the log ends after the commits of this transaction, so an
     /// open can resume reading there.
-    pub fn set_log_end(&mut self, end: (u64, u64)) {
+    pub fn set_log_end(&mut self, end: LogEnd) {
         self.log_end = Some(end);
     }
 
@@ -263,7 +285,7 @@ impl StoreBatch<'_> {
 /// A consistent, read-only view of the store as of `applied_seq`.
 pub struct StoreSnapshot {
     applied_seq: u64,
-    log_end: Option<(u64, u64)>,
+    log_end: Option<LogEnd>,
     current: redb::ReadOnlyTable<Bytes, Bytes>,
     history: redb::ReadOnlyTable<Bytes, Bytes>,
     commits: redb::ReadOnlyTable<u64, Bytes>,
@@ -289,8 +311,8 @@ impl StoreSnapshot {
         self.applied_seq
     }
 
-    /// Where the log ended after `seq()`: segment first seq and byte offset.
-    pub fn log_end(&self) -> Option<(u64, u64)> {
+    /// Where the log ended when this state was recorded.
+    pub fn log_end(&self) -> Option<LogEnd> {
         self.log_end
     }
 

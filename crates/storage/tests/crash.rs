@@ -149,7 +149,16 @@ fn crash_recovery_keeps_every_acknowledged_commit() -> Result<()> {
             .map_err(|_| StorageError::Poisoned("reader".into()))?;
 
         // verify accepts a crashed directory (a torn tail is a note, not damage).
-        driftdb_storage::verify(dir.path())?;
+        let report = driftdb_storage::verify(dir.path())?;
+        assert!(
+            report.last_seq >= max_acked,
+            "round {round}: acknowledged seq {max_acked} lost"
+        );
+        if round % 2 == 1 && round + 1 < rounds {
+            // Leave the recovery to the next child: it replays and crashes
+            // again before the parent opens the directory.
+            continue;
+        }
         let storage = Storage::open(dir.path(), options())?;
         let snap = storage.snapshot()?;
         assert!(
