@@ -190,6 +190,10 @@ impl Storage {
     pub fn open(dir: &Path, options: Options) -> Result<Self> {
         std::fs::create_dir_all(dir).map_err(|e| StorageError::io(dir, e))?;
         let lock = DirLock::acquire(dir)?;
+        Self::open_locked(dir, options, lock)
+    }
+
+    fn open_locked(dir: &Path, options: Options, lock: DirLock) -> Result<Self> {
         let store = Arc::new(VersionedStore::open(&store_path(dir), options.cache_bytes)?);
         let (checkpoint_seq, checkpoint_ts, resume) = {
             let snap = store.read()?;
@@ -224,6 +228,20 @@ impl Storage {
         )?;
         flush(&mut pending)?;
         if opened.last_seq < checkpoint_seq {
+            if options.damage_policy == DamagePolicy::TruncateAtDamage {
+                // The log was cut below the checkpoint on request: the store holds
+                // commits that no longer exist. It is derived data; rebuild it.
+                tracing::warn!(
+                    checkpoint_seq,
+                    log_end = opened.last_seq,
+                    "the store is ahead of the truncated log; rebuilding it from the log"
+                );
+                drop(opened);
+                drop(store);
+                let path = store_path(dir);
+                std::fs::remove_file(&path).map_err(|e| StorageError::io(&path, e))?;
+                return Self::open_locked(dir, options, lock);
+            }
             return Err(StorageError::CheckpointMismatch(format!(
                 "the store's checkpoint covers seq {checkpoint_seq} but the log ends at seq {}",
                 opened.last_seq

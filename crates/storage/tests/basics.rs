@@ -206,3 +206,25 @@ fn concurrent_committers_get_gapless_seqs() -> Result<()> {
     assert_eq!(seqs, (1..=400).collect::<Vec<u64>>());
     Ok(())
 }
+
+#[test]
+fn the_store_is_rebuilt_from_the_log_when_it_is_lost() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let mut model = Model::default();
+    {
+        let s = Storage::open(dir.path(), small_options())?;
+        for i in 0..60u8 {
+            let writes = if i % 4 == 3 {
+                vec![del(1, &[i % 9])]
+            } else {
+                vec![put(1, &[i % 9], &[i]), put(3, &[i], b"x")]
+            };
+            let c = s.commit(commit_of(writes.clone()))?;
+            model.apply(c.seq, &writes);
+        }
+    }
+    std::fs::remove_file(dir.path().join("store.redb")).map_err(|e| StorageError::io("rm", e))?;
+    let s = Storage::open(dir.path(), small_options())?;
+    model.check(&s.snapshot()?, &[1, 3])?;
+    Ok(())
+}

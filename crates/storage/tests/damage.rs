@@ -219,3 +219,50 @@ fn a_checkpoint_ahead_of_the_log_is_refused() -> Result<()> {
     ));
     Ok(())
 }
+
+#[test]
+fn damage_below_the_checkpoint_is_found_by_verify_not_by_open() -> Result<()> {
+    let live = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    // Checkpoint at seq 8, then damage seq 5: open reads only the log after
+    // the checkpoint, so it opens; verify reads everything and names the place.
+    let (full, segment, offsets) = build(live.path(), dir.path(), 10, 8)?;
+    let mut bytes = io("read", fs::read(&segment))?;
+    bytes[offsets[4] as usize + 12] ^= 0x10;
+    io("write", fs::write(&segment, &bytes))?;
+    match verify(dir.path()) {
+        Err(StorageError::Damaged { position, .. }) => assert_eq!(position.offset, offsets[4]),
+        other => panic!("expected damage, got {other:?}"),
+    }
+    let s = Storage::open(dir.path(), Options::default())?;
+    full.check(&s.snapshot()?, &[1, 2])?;
+    Ok(())
+}
+
+#[test]
+fn forcing_past_a_log_that_ends_below_the_checkpoint_rebuilds_the_store() -> Result<()> {
+    let live = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let (_, segment, offsets) = build(live.path(), dir.path(), 6, 6)?;
+    let f = io("open", fs::File::options().write(true).open(&segment))?;
+    io("truncate", f.set_len(offsets[4]))?;
+    drop(f);
+    let forced = Options {
+        damage_policy: DamagePolicy::TruncateAtDamage,
+        ..Options::default()
+    };
+    let s = Storage::open(dir.path(), forced)?;
+    let mut kept = Model::default();
+    for seq in 1..=4u64 {
+        let i = seq - 1;
+        kept.apply(
+            seq,
+            &[
+                put(1, &[(i % 5) as u8], &i.to_le_bytes()),
+                put(2, b"n", &i.to_le_bytes()),
+            ],
+        );
+    }
+    kept.check(&s.snapshot()?, &[1, 2])?;
+    Ok(())
+}
