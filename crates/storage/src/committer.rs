@@ -158,7 +158,7 @@ pub fn run(
         clock,
         config,
         marks,
-        pending: HashMap::new(),
+        pending: KeyMap::default(),
         pending_order: VecDeque::new(),
         bytes_since_checkpoint: 0,
     };
@@ -178,8 +178,41 @@ pub fn run(
     let _ = applier.join();
 }
 
-/// A key as the conflict check tracks it: keyspace and key.
-type KeyId = (u32, Vec<u8>);
+/// A key as the conflict check tracks it: a 64-bit FNV-1a hash of keyspace and
+/// key. Two keys that collide make the later commit fail with a write conflict it
+/// did not strictly have; with 64 bits that is vanishingly rare, and a conflict
+/// is always safe to report. Hashing avoids copying every written key.
+type KeyId = u64;
+
+fn key_id(keyspace: u32, key: &[u8]) -> KeyId {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    keyspace
+        .to_le_bytes()
+        .iter()
+        .chain(key)
+        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl std::hash::Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type KeyMap = HashMap<KeyId, u64, std::hash::BuildHasherDefault<PassThrough>>;
 
 struct Sequencer {
     log: CommitLog,
@@ -189,7 +222,7 @@ struct Sequencer {
     config: CommitterConfig,
     marks: Arc<Watermarks>,
     /// Last change seq of keys written by commits not yet in the store.
-    pending: HashMap<KeyId, u64>,
+    pending: KeyMap,
     /// The commits behind `pending`, oldest first, to forget them once applied.
     pending_order: VecDeque<(u64, Vec<KeyId>)>,
     bytes_since_checkpoint: u64,
@@ -345,7 +378,7 @@ impl Sequencer {
             let snap = self.snapshot(snapshot)?;
             for w in &commit.writes {
                 let (keyspace, key) = w.target();
-                let committed_seq = match self.pending.get(&(keyspace, key.to_vec())) {
+                let committed_seq = match self.pending.get(&key_id(keyspace, key)) {
                     Some(&seq) => seq,
                     None => snap.last_change_seq(keyspace, key)?,
                 };
@@ -374,11 +407,11 @@ impl Sequencer {
             .iter()
             .map(|w| {
                 let (ks, k) = w.target();
-                (ks, k.to_vec())
+                key_id(ks, k)
             })
             .collect();
-        for k in &keys {
-            self.pending.insert(k.clone(), record.seq);
+        for &k in &keys {
+            self.pending.insert(k, record.seq);
         }
         self.pending_order.push_back((record.seq, keys));
         Ok(Ok(record))

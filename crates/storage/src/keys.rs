@@ -39,9 +39,19 @@ pub fn escape_into(key: &[u8], out: &mut Vec<u8>) {
 
 /// The history key of the version of `key` written at `seq`.
 pub fn history_key(keyspace: u32, key: &[u8], seq: u64) -> Vec<u8> {
-    let mut out = history_prefix(keyspace, key);
-    out.extend_from_slice(&(!seq).to_be_bytes());
+    let mut out = Vec::with_capacity(4 + key.len() + 10);
+    history_key_into(keyspace, key, seq, &mut out);
     out
+}
+
+/// Writes the history key of the version of `key` written at `seq` into `out`,
+/// replacing its contents.
+pub fn history_key_into(keyspace: u32, key: &[u8], seq: u64, out: &mut Vec<u8>) {
+    out.clear();
+    out.extend_from_slice(&keyspace.to_be_bytes());
+    escape_into(key, out);
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&(!seq).to_be_bytes());
 }
 
 /// Splits a history key into its user key and seq; `None` if malformed.

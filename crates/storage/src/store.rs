@@ -32,7 +32,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 
 use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
-use crate::keys::{current_key, history_key, history_prefix, prefix_end};
+use crate::keys::{current_key, history_key, history_key_into, history_prefix, prefix_end};
 use crate::{CommitInfo, Version, Write};
 
 type Bytes = &'static [u8];
@@ -124,6 +124,8 @@ impl VersionedStore {
                 commits: txn.open_table(COMMITS).map_err(store_err)?,
                 applied_seq: None,
                 log_end: None,
+                key_buf: Vec::new(),
+                value_buf: Vec::new(),
             };
             let out = f(&mut batch)?;
             let mut meta = txn.open_table(META).map_err(store_err)?;
@@ -208,6 +210,8 @@ pub struct StoreBatch<'t> {
     commits: redb::Table<'t, u64, Bytes>,
     applied_seq: Option<u64>,
     log_end: Option<LogEnd>,
+    key_buf: Vec<u8>,
+    value_buf: Vec<u8>,
 }
 
 impl StoreBatch<'_> {
@@ -227,20 +231,28 @@ impl StoreBatch<'_> {
                     key,
                     value,
                 } => {
-                    let ck = current_key(*keyspace, key);
+                    // One key buffer and one value buffer serve both tables: the
+                    // history value differs from the current one only in its header.
+                    let (kbuf, vbuf) = (&mut self.key_buf, &mut self.value_buf);
+                    kbuf.clear();
+                    kbuf.extend_from_slice(&keyspace.to_be_bytes());
+                    kbuf.extend_from_slice(key);
+                    vbuf.clear();
+                    vbuf.extend_from_slice(&seq.to_le_bytes());
+                    vbuf.extend_from_slice(value);
                     let prev = self
                         .current
-                        .insert(ck.as_slice(), versioned_value(seq, value).as_slice())
+                        .insert(kbuf.as_slice(), vbuf.as_slice())
                         .map_err(store_err)?
                         .map(|g| g.value().to_vec());
                     if let Some(prev) = prev {
                         self.end_version(*keyspace, key, &prev, seq)?;
                     }
+                    let (kbuf, vbuf) = (&mut self.key_buf, &mut self.value_buf);
+                    history_key_into(*keyspace, key, seq, kbuf);
+                    vbuf[..8].copy_from_slice(&0u64.to_le_bytes());
                     self.history
-                        .insert(
-                            history_key(*keyspace, key, seq).as_slice(),
-                            versioned_value(0, value).as_slice(),
-                        )
+                        .insert(kbuf.as_slice(), vbuf.as_slice())
                         .map_err(store_err)?;
                 }
                 Write::Delete { keyspace, key } => {
