@@ -54,6 +54,26 @@ fn build(
     ))
 }
 
+/// Truncates a segment file to `len` bytes, as lost writes would.
+fn cut(segment: &Path, len: u64) -> Result<()> {
+    let f = io("open", fs::File::options().write(true).open(segment))?;
+    io("truncate", f.set_len(len))
+}
+
+/// Flips one bit of the byte at `offset` in `segment`; returns the new bytes.
+fn flip(segment: &Path, offset: u64) -> Result<Vec<u8>> {
+    let mut bytes = io("read", fs::read(segment))?;
+    bytes[offset as usize] ^= 0x10;
+    io("write", fs::write(segment, &bytes))?;
+    Ok(bytes)
+}
+
+/// A directory to fill and one to hold its crashed copy.
+fn dirs() -> Result<(tempfile::TempDir, tempfile::TempDir)> {
+    let made = tempfile::tempdir().and_then(|a| Ok((a, tempfile::tempdir()?)));
+    made.map_err(|e| StorageError::io("tempdir", e))
+}
+
 fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     io("mkdir", fs::create_dir_all(to.join("log")))?;
     for entry in io("readdir", fs::read_dir(from.join("log")))? {
@@ -72,8 +92,7 @@ fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 
 #[test]
 fn a_torn_last_frame_is_cut_at_every_offset() -> Result<()> {
-    let live = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
-    let base = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let (live, base) = dirs()?;
     // Commits 1..=6, store checkpointed at 3; the last frame is seq 6.
     let (full, segment, offsets) = build(live.path(), base.path(), 6, 3)?;
     let last_start = offsets[5];
@@ -93,22 +112,20 @@ fn a_torn_last_frame_is_cut_at_every_offset() -> Result<()> {
         }
     }
     model5.last_seq = 5;
-    for cut in last_start..end {
+    for at in last_start..end {
         let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
         copy_dir(base.path(), dir.path())?;
         let seg = dir
             .path()
             .join("log")
             .join(segment.file_name().unwrap_or_default());
-        let f = io("open", fs::File::options().write(true).open(&seg))?;
-        io("truncate", f.set_len(cut))?;
-        drop(f);
+        cut(&seg, at)?;
         let report = verify(dir.path())?;
-        assert_eq!(report.last_seq, 5, "cut at {cut}");
+        assert_eq!(report.last_seq, 5, "cut at {at}");
         assert_eq!(
             report.tail == Tail::Clean,
-            cut == last_start,
-            "cut at {cut}: {:?}",
+            at == last_start,
+            "cut at {at}: {:?}",
             report.tail
         );
         let s = Storage::open(dir.path(), Options::default())?;
@@ -116,7 +133,7 @@ fn a_torn_last_frame_is_cut_at_every_offset() -> Result<()> {
         assert_eq!(
             io("len", fs::metadata(&seg))?.len(),
             last_start,
-            "tail cut at {cut}"
+            "tail cut at {at}"
         );
         // Appending after the cut continues the sequence without a gap.
         assert_eq!(s.commit(commit_of(vec![put(1, b"z", b"z")]))?.seq, 6);
@@ -138,14 +155,11 @@ fn a_torn_last_frame_is_cut_at_every_offset() -> Result<()> {
 
 #[test]
 fn a_bit_flip_in_the_middle_is_refused_with_its_place() -> Result<()> {
-    let live = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
-    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let (live, dir) = dirs()?;
     let (_, segment, offsets) = build(live.path(), dir.path(), 10, 2)?;
     // Flip one bit inside the payload of seq 5.
     let damaged_at = offsets[4];
-    let mut bytes = io("read", fs::read(&segment))?;
-    bytes[damaged_at as usize + 12] ^= 0x10;
-    io("write", fs::write(&segment, &bytes))?;
+    let bytes = flip(&segment, damaged_at + 12)?;
 
     let expect_place = |e: StorageError| match e {
         StorageError::Damaged { position, .. } => {
@@ -202,13 +216,10 @@ fn a_bit_flip_in_the_middle_is_refused_with_its_place() -> Result<()> {
 
 #[test]
 fn a_checkpoint_ahead_of_the_log_is_refused() -> Result<()> {
-    let live = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
-    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let (live, dir) = dirs()?;
     let (_, segment, offsets) = build(live.path(), dir.path(), 6, 6)?;
     // Losing acknowledged frames that the checkpoint covers is not a torn tail.
-    let f = io("open", fs::File::options().write(true).open(&segment))?;
-    io("truncate", f.set_len(offsets[4]))?;
-    drop(f);
+    cut(&segment, offsets[4])?;
     assert!(matches!(
         verify(dir.path()),
         Err(StorageError::CheckpointMismatch(_))
@@ -222,14 +233,11 @@ fn a_checkpoint_ahead_of_the_log_is_refused() -> Result<()> {
 
 #[test]
 fn damage_below_the_checkpoint_is_found_by_verify_not_by_open() -> Result<()> {
-    let live = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
-    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let (live, dir) = dirs()?;
     // Checkpoint at seq 8, then damage seq 5: open reads only the log after
     // the checkpoint, so it opens; verify reads everything and names the place.
     let (full, segment, offsets) = build(live.path(), dir.path(), 10, 8)?;
-    let mut bytes = io("read", fs::read(&segment))?;
-    bytes[offsets[4] as usize + 12] ^= 0x10;
-    io("write", fs::write(&segment, &bytes))?;
+    flip(&segment, offsets[4] + 12)?;
     match verify(dir.path()) {
         Err(StorageError::Damaged { position, .. }) => assert_eq!(position.offset, offsets[4]),
         other => panic!("expected damage, got {other:?}"),
@@ -241,12 +249,9 @@ fn damage_below_the_checkpoint_is_found_by_verify_not_by_open() -> Result<()> {
 
 #[test]
 fn forcing_past_a_log_that_ends_below_the_checkpoint_rebuilds_the_store() -> Result<()> {
-    let live = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
-    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let (live, dir) = dirs()?;
     let (_, segment, offsets) = build(live.path(), dir.path(), 6, 6)?;
-    let f = io("open", fs::File::options().write(true).open(&segment))?;
-    io("truncate", f.set_len(offsets[4]))?;
-    drop(f);
+    cut(&segment, offsets[4])?;
     let forced = Options {
         damage_policy: DamagePolicy::TruncateAtDamage,
         ..Options::default()
