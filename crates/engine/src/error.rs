@@ -1,0 +1,56 @@
+//! The engine's error type, each with the PostgreSQL SQLSTATE it maps to.
+
+use driftdb_storage::StorageError;
+
+use crate::row::RowError;
+
+/// Everything the engine can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The storage layer failed (or refused a conflicting commit).
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// Stored bytes could not be decoded.
+    #[error("data corrupted: {0}")]
+    Corrupted(String),
+    /// `CREATE TABLE` of a name that exists.
+    #[error("relation \"{0}\" already exists")]
+    DuplicateTable(String),
+    /// A table that does not exist (at the point in time read).
+    #[error("relation \"{0}\" does not exist")]
+    UndefinedTable(String),
+    /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
+    #[error("savepoint \"{0}\" does not exist")]
+    UndefinedSavepoint(String),
+}
+
+impl From<RowError> for EngineError {
+    fn from(e: RowError) -> Self {
+        EngineError::Corrupted(e.to_string())
+    }
+}
+
+impl EngineError {
+    /// The PostgreSQL SQLSTATE of this error.
+    pub fn sqlstate(&self) -> &'static str {
+        match self {
+            EngineError::Storage(StorageError::WriteConflict { .. }) => "40001",
+            EngineError::Storage(StorageError::Locked { .. }) => "55006",
+            EngineError::Storage(StorageError::Io { .. }) => "58030",
+            EngineError::Storage(StorageError::TooLarge { .. }) => "54000",
+            EngineError::Storage(
+                StorageError::Damaged { .. }
+                | StorageError::CheckpointMismatch(_)
+                | StorageError::Format(_),
+            )
+            | EngineError::Corrupted(_) => "XX001",
+            EngineError::Storage(StorageError::Poisoned(_) | StorageError::Store(_)) => "XX000",
+            EngineError::DuplicateTable(_) => "42P07",
+            EngineError::UndefinedTable(_) => "42P01",
+            EngineError::UndefinedSavepoint(_) => "3B001",
+        }
+    }
+}
+
+/// Result alias of the engine.
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;

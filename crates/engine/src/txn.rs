@@ -1,0 +1,204 @@
+//! Transactions: snapshot isolation over the versioned store.
+//!
+//! A transaction reads the store as of the seq it began at (or, for a read of
+//! the past, as of any earlier seq) and buffers its writes in memory, where its
+//! own reads see them. Commit hands the buffer to the storage layer as one
+//! commit that fails with SQLSTATE 40001 if another commit changed any key it
+//! writes after its snapshot (first committer wins). A transaction that wrote
+//! nothing takes no seq. Savepoints are copies of the buffer.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use driftdb_storage::{Commit, Committed, ScanIter, Storage, StoreSnapshot, Version, Write};
+
+use crate::error::{EngineError, Result};
+
+/// A key in the store: keyspace and key bytes.
+type StoreKey = (u32, Vec<u8>);
+
+/// A buffered write: the new value, or `None` for a delete.
+type Pending = Option<Vec<u8>>;
+
+/// One transaction; dropped without commit, it rolls back.
+pub struct Transaction<'s> {
+    storage: &'s Storage,
+    snapshot: StoreSnapshot,
+    writes: BTreeMap<StoreKey, Pending>,
+    savepoints: Vec<(String, BTreeMap<StoreKey, Pending>)>,
+}
+
+impl<'s> Transaction<'s> {
+    /// Begins a transaction that sees every commit answered so far.
+    pub fn begin(storage: &'s Storage) -> Result<Self> {
+        Ok(Transaction {
+            storage,
+            snapshot: storage.snapshot()?,
+            writes: BTreeMap::new(),
+            savepoints: Vec::new(),
+        })
+    }
+
+    /// The seq this transaction's snapshot includes.
+    pub fn snapshot_seq(&self) -> u64 {
+        self.snapshot.seq()
+    }
+
+    /// The store snapshot, for reads of history that bypass the write buffer.
+    pub fn snapshot(&self) -> &StoreSnapshot {
+        &self.snapshot
+    }
+
+    /// Whether the transaction has written anything.
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
+    /// The value of `key`: this transaction's own write, else the snapshot's.
+    pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if let Some(pending) = self.writes.get(&(keyspace, key.to_vec())) {
+            return Ok(pending.clone());
+        }
+        Ok(self.snapshot.get(keyspace, key)?.map(|v| v.value))
+    }
+
+    /// The version of `key` right after commit `seq` (the past is read-only, so
+    /// this transaction's own writes play no part).
+    pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
+        Ok(self.snapshot.get_as_of(keyspace, key, seq)?)
+    }
+
+    /// The rows of `keyspace` as this transaction sees them, in key order.
+    pub fn scan(&self, keyspace: u32) -> Result<impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> {
+        let stored = self
+            .snapshot
+            .scan(keyspace, (Bound::Unbounded, Bound::Unbounded))?;
+        let own: Vec<(Vec<u8>, Pending)> = self
+            .writes
+            .range((keyspace, Vec::new())..)
+            .take_while(|((ks, _), _)| *ks == keyspace)
+            .map(|((_, k), v)| (k.clone(), v.clone()))
+            .collect();
+        Ok(Merge::new(stored, own))
+    }
+
+    /// The rows of `keyspace` right after commit `seq`, in key order.
+    pub fn scan_as_of(&self, keyspace: u32, seq: u64) -> Result<ScanIter> {
+        Ok(self
+            .snapshot
+            .scan_as_of(keyspace, (Bound::Unbounded, Bound::Unbounded), seq)?)
+    }
+
+    /// Buffers `key = value`.
+    pub fn put(&mut self, keyspace: u32, key: Vec<u8>, value: Vec<u8>) {
+        self.writes.insert((keyspace, key), Some(value));
+    }
+
+    /// Buffers the deletion of `key`.
+    pub fn delete(&mut self, keyspace: u32, key: Vec<u8>) {
+        self.writes.insert((keyspace, key), None);
+    }
+
+    /// `SAVEPOINT name`: remembers the writes so far.
+    pub fn savepoint(&mut self, name: &str) {
+        self.savepoints
+            .push((name.to_string(), self.writes.clone()));
+    }
+
+    /// `ROLLBACK TO name`: forgets the writes since the savepoint, which stays.
+    pub fn rollback_to(&mut self, name: &str) -> Result<()> {
+        let at = self.find_savepoint(name)?;
+        self.savepoints.truncate(at + 1);
+        if let Some((_, writes)) = self.savepoints.last() {
+            self.writes = writes.clone();
+        }
+        Ok(())
+    }
+
+    /// `RELEASE name`: drops the savepoint and every later one, keeping writes.
+    pub fn release(&mut self, name: &str) -> Result<()> {
+        let at = self.find_savepoint(name)?;
+        self.savepoints.truncate(at);
+        Ok(())
+    }
+
+    fn find_savepoint(&self, name: &str) -> Result<usize> {
+        self.savepoints
+            .iter()
+            .rposition(|(n, _)| n == name)
+            .ok_or_else(|| EngineError::UndefinedSavepoint(name.to_string()))
+    }
+
+    /// Commits the buffered writes with `meta` as the commit's metadata. A
+    /// transaction without writes takes no seq and returns `None`.
+    pub fn commit(self, meta: Vec<u8>, synchronous: bool) -> Result<Option<Committed>> {
+        if self.writes.is_empty() {
+            return Ok(None);
+        }
+        let writes = self
+            .writes
+            .into_iter()
+            .map(|((keyspace, key), v)| match v {
+                Some(value) => Write::Put {
+                    keyspace,
+                    key,
+                    value,
+                },
+                None => Write::Delete { keyspace, key },
+            })
+            .collect();
+        let commit = Commit {
+            writes,
+            meta,
+            synchronous,
+            snapshot_seq: Some(self.snapshot.seq()),
+        };
+        Ok(Some(self.storage.commit(commit)?))
+    }
+}
+
+/// Merges the store's rows with the transaction's own writes (which win).
+struct Merge {
+    stored: std::iter::Peekable<ScanIter>,
+    own: std::iter::Peekable<std::vec::IntoIter<(Vec<u8>, Pending)>>,
+}
+
+impl Merge {
+    fn new(stored: ScanIter, own: Vec<(Vec<u8>, Pending)>) -> Self {
+        Merge {
+            stored: stored.peekable(),
+            own: own.into_iter().peekable(),
+        }
+    }
+}
+
+impl Iterator for Merge {
+    type Item = Result<(Vec<u8>, Vec<u8>)>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let order = match (self.stored.peek(), self.own.peek()) {
+                (None, None) => return None,
+                (Some(Err(_)), _) | (Some(Ok(_)), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(Ok((stored, _))), Some((own, _))) => stored.cmp(own),
+            };
+            if order == Ordering::Less {
+                return self
+                    .stored
+                    .next()
+                    .map(|r| r.map(|(k, v)| (k, v.value)).map_err(Into::into));
+            }
+            if order == Ordering::Equal {
+                // The transaction's own write replaces the stored row.
+                self.stored.next();
+            }
+            match self.own.next() {
+                Some((k, Some(v))) => return Some(Ok((k, v))),
+                Some((_, None)) => {}
+                None => return None,
+            }
+        }
+    }
+}
