@@ -9,7 +9,7 @@
 //! value     01 | payload
 //! bool      00 | 01
 //! integers  big-endian with the sign bit flipped (i16, i32, i64)
-//! floats    IEEE bits, all flipped when negative, else sign bit set;
+//! floats    as f64: IEEE bits, all flipped when negative, else sign bit set;
 //!           -0 as 0, NaN as all ones (above +inf)
 //! text      bytes with 00 escaped as 00 FF, then 00 00
 //! bytea     likewise
@@ -46,8 +46,9 @@ fn encode_one(v: &Value, out: &mut Vec<u8>) {
         Value::Int8(i) | Value::Time(i) | Value::Timestamp(i) | Value::Timestamptz(i) => {
             out.extend_from_slice(&((*i as u64) ^ (1 << 63)).to_be_bytes());
         }
-        Value::Float4(f) => out.extend_from_slice(&float4_key(*f).to_be_bytes()),
-        Value::Float8(f) => out.extend_from_slice(&float8_key(*f).to_be_bytes()),
+        // f32 widens to f64 exactly and in order: one encoding serves both.
+        Value::Float4(f) => out.extend_from_slice(&float_key(f64::from(*f)).to_be_bytes()),
+        Value::Float8(f) => out.extend_from_slice(&float_key(*f).to_be_bytes()),
         Value::Text(s) => escaped(s.as_bytes(), out),
         Value::Bytea(b) => escaped(b, out),
         Value::Interval(iv) => {
@@ -58,7 +59,7 @@ fn encode_one(v: &Value, out: &mut Vec<u8>) {
     }
 }
 
-fn float8_key(f: f64) -> u64 {
+fn float_key(f: f64) -> u64 {
     if f.is_nan() {
         return u64::MAX;
     }
@@ -67,18 +68,6 @@ fn float8_key(f: f64) -> u64 {
         !bits
     } else {
         bits | (1 << 63)
-    }
-}
-
-fn float4_key(f: f32) -> u32 {
-    if f.is_nan() {
-        return u32::MAX;
-    }
-    let bits = if f == 0.0 { 0 } else { f.to_bits() };
-    if bits >> 31 == 1 {
-        !bits
-    } else {
-        bits | (1 << 31)
     }
 }
 
