@@ -19,6 +19,12 @@ pub enum EngineError {
     /// A table that does not exist (at the point in time read).
     #[error("relation \"{0}\" does not exist")]
     UndefinedTable(String),
+    /// A column named twice in one table.
+    #[error("column \"{0}\" specified more than once")]
+    DuplicateColumn(String),
+    /// A column that does not exist.
+    #[error("column \"{0}\" does not exist")]
+    UndefinedColumn(String),
     /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
@@ -48,6 +54,8 @@ impl EngineError {
             EngineError::DuplicateTable(_) => "42P07",
             EngineError::UndefinedTable(_) => "42P01",
             EngineError::UndefinedSavepoint(_) => "3B001",
+            EngineError::DuplicateColumn(_) => "42701",
+            EngineError::UndefinedColumn(_) => "42703",
         }
     }
 }

@@ -1,9 +1,11 @@
 //! DriftDB's engine: what the SQL layer runs on, over the storage layer.
 //! Today: SQL values (`value`), their order-preserving key encoding
-//! (`keycode`), the row encoding (`row`) and transactions with snapshot
-//! isolation, savepoints and reads of the past (`txn`). The catalog and the
-//! rest of time travel come with the SQL engine issue.
+//! (`keycode`), the row encoding (`row`), transactions with snapshot
+//! isolation, savepoints and reads of the past (`txn`), and a versioned
+//! catalog of tables (`catalog`). Indexes, views, constraints and the rest of
+//! time travel come with the SQL engine issue.
 
+pub mod catalog;
 pub mod error;
 pub mod keycode;
 pub mod row;

@@ -1,0 +1,348 @@
+//! The catalog: table definitions, stored versioned like the data, so the
+//! schema of any past point is read exactly like the data of that point, and a
+//! dropped table's definition stays in history.
+//!
+//! ```text
+//! keyspace 0 (tables)    keycode(schema, name) -> table definition
+//! keyspace 1 (counters)  "table_id"            -> next table keyspace: u32 LE
+//! keyspaces 1024..       one per table: its rows
+//!
+//! definition = format u8 (1) | id u32 | schema str | name str | next_column_id u32
+//!              | n u32 | column* | n_pk u32 | pk column id u32*
+//! column     = id u32 | name str | type | nullable u8
+//! type       = tag u8 | (varchar: has_len u8, len u32) | (char: len u32)
+//! str        = len u32 | UTF-8 bytes;  all integers little-endian
+//! ```
+//!
+//! Table ids come from one counter and are never reused, so a dropped table's
+//! rows keep their keyspace and stay readable in the past.
+
+use crate::error::{EngineError, Result};
+use crate::keycode::encode_key;
+use crate::txn::Transaction;
+use crate::value::{DataType, Value};
+
+/// Keyspace of table definitions.
+pub const TABLES: u32 = 0;
+/// Keyspace of counters.
+pub const COUNTERS: u32 = 1;
+/// The first keyspace given to a table.
+pub const FIRST_TABLE_ID: u32 = 1024;
+const TABLE_ID_COUNTER: &[u8] = b"table_id";
+const FORMAT: u8 = 1;
+
+/// A column of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnDef {
+    /// Stable id, never reused within the table; rows refer to columns by it.
+    pub id: u32,
+    /// The column's name.
+    pub name: String,
+    /// Its type.
+    pub data_type: DataType,
+    /// Whether NULL is allowed.
+    pub nullable: bool,
+}
+
+/// A table's definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableDef {
+    /// The table's id, which is also the keyspace of its rows.
+    pub id: u32,
+    /// Its schema.
+    pub schema: String,
+    /// Its name.
+    pub name: String,
+    /// Columns in their declared order.
+    pub columns: Vec<ColumnDef>,
+    /// Ids of the primary key's columns, in key order (empty: none declared).
+    pub primary_key: Vec<u32>,
+    /// The id the next added column gets.
+    pub next_column_id: u32,
+}
+
+/// A column as `CREATE TABLE` declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewColumn {
+    /// Name.
+    pub name: String,
+    /// Type.
+    pub data_type: DataType,
+    /// Whether NULL is allowed (primary-key columns never are).
+    pub nullable: bool,
+}
+
+fn table_key(schema: &str, name: &str) -> Vec<u8> {
+    let mut key = Vec::new();
+    encode_key(
+        &[Value::Text(schema.into()), Value::Text(name.into())],
+        &mut key,
+    );
+    key
+}
+
+/// Creates a table; its primary key is `primary_key`, by column name.
+pub fn create_table(
+    txn: &mut Transaction<'_>,
+    schema: &str,
+    name: &str,
+    columns: &[NewColumn],
+    primary_key: &[&str],
+) -> Result<TableDef> {
+    let key = table_key(schema, name);
+    if txn.get(TABLES, &key)?.is_some() {
+        return Err(EngineError::DuplicateTable(name.to_string()));
+    }
+    let mut defs: Vec<ColumnDef> = Vec::with_capacity(columns.len());
+    for (id, c) in (1u32..).zip(columns) {
+        if defs.iter().any(|d| d.name == c.name) {
+            return Err(EngineError::DuplicateColumn(c.name.clone()));
+        }
+        defs.push(ColumnDef {
+            id,
+            name: c.name.clone(),
+            data_type: c.data_type,
+            nullable: c.nullable && !primary_key.contains(&c.name.as_str()),
+        });
+    }
+    let pk = primary_key
+        .iter()
+        .map(|n| {
+            defs.iter()
+                .find(|d| d.name == *n)
+                .map(|d| d.id)
+                .ok_or_else(|| EngineError::UndefinedColumn((*n).to_string()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let id = next_table_id(txn)?;
+    let def = TableDef {
+        id,
+        schema: schema.to_string(),
+        name: name.to_string(),
+        next_column_id: defs.len() as u32 + 1,
+        columns: defs,
+        primary_key: pk,
+    };
+    txn.put(TABLES, key, encode_table(&def));
+    Ok(def)
+}
+
+fn next_table_id(txn: &mut Transaction<'_>) -> Result<u32> {
+    let id = match txn.get(COUNTERS, TABLE_ID_COUNTER)? {
+        Some(bytes) => u32::from_le_bytes(
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| EngineError::Corrupted("table id counter".into()))?,
+        ),
+        None => FIRST_TABLE_ID,
+    };
+    let next = id
+        .checked_add(1)
+        .ok_or_else(|| EngineError::Corrupted("table ids exhausted".into()))?;
+    txn.put(
+        COUNTERS,
+        TABLE_ID_COUNTER.to_vec(),
+        next.to_le_bytes().to_vec(),
+    );
+    Ok(id)
+}
+
+/// The table `schema.name` now (`as_of` = `None`, including this transaction's
+/// own changes) or right after commit `as_of`.
+pub fn get_table(
+    txn: &Transaction<'_>,
+    schema: &str,
+    name: &str,
+    as_of: Option<u64>,
+) -> Result<Option<TableDef>> {
+    let key = table_key(schema, name);
+    let bytes = match as_of {
+        None => txn.get(TABLES, &key)?,
+        Some(seq) => txn.get_as_of(TABLES, &key, seq)?.map(|v| v.value),
+    };
+    bytes.map(|b| decode_table(&b)).transpose()
+}
+
+/// Drops `schema.name`: gone from the present, kept in history.
+pub fn drop_table(txn: &mut Transaction<'_>, schema: &str, name: &str) -> Result<TableDef> {
+    let def = get_table(txn, schema, name, None)?
+        .ok_or_else(|| EngineError::UndefinedTable(name.to_string()))?;
+    txn.delete(TABLES, table_key(schema, name));
+    Ok(def)
+}
+
+/// Every table now, or right after commit `as_of`, in (schema, name) order.
+pub fn list_tables(txn: &Transaction<'_>, as_of: Option<u64>) -> Result<Vec<TableDef>> {
+    let decode = |bytes: &[u8]| decode_table(bytes);
+    match as_of {
+        None => txn
+            .scan(TABLES)?
+            .map(|r| r.and_then(|(_, v)| decode(&v)))
+            .collect(),
+        Some(seq) => txn
+            .scan_as_of(TABLES, seq)?
+            .map(|r| {
+                r.map_err(EngineError::from)
+                    .and_then(|(_, v)| decode(&v.value))
+            })
+            .collect(),
+    }
+}
+
+fn encode_table(def: &TableDef) -> Vec<u8> {
+    let mut out = vec![FORMAT];
+    out.extend_from_slice(&def.id.to_le_bytes());
+    put_str(&mut out, &def.schema);
+    put_str(&mut out, &def.name);
+    out.extend_from_slice(&def.next_column_id.to_le_bytes());
+    out.extend_from_slice(&(def.columns.len() as u32).to_le_bytes());
+    for c in &def.columns {
+        out.extend_from_slice(&c.id.to_le_bytes());
+        put_str(&mut out, &c.name);
+        put_type(&mut out, c.data_type);
+        out.push(u8::from(c.nullable));
+    }
+    out.extend_from_slice(&(def.primary_key.len() as u32).to_le_bytes());
+    for id in &def.primary_key {
+        out.extend_from_slice(&id.to_le_bytes());
+    }
+    out
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_type(out: &mut Vec<u8>, t: DataType) {
+    let tag = match t {
+        DataType::Bool => 1,
+        DataType::Int2 => 2,
+        DataType::Int4 => 3,
+        DataType::Int8 => 4,
+        DataType::Float4 => 5,
+        DataType::Float8 => 6,
+        DataType::Text => 7,
+        DataType::Varchar(len) => {
+            out.push(8);
+            out.push(u8::from(len.is_some()));
+            out.extend_from_slice(&len.unwrap_or(0).to_le_bytes());
+            return;
+        }
+        DataType::Char(len) => {
+            out.push(9);
+            out.extend_from_slice(&len.to_le_bytes());
+            return;
+        }
+        DataType::Bytea => 10,
+        DataType::Date => 11,
+        DataType::Time => 12,
+        DataType::Timestamp => 13,
+        DataType::Timestamptz => 14,
+        DataType::Interval => 15,
+        DataType::Uuid => 16,
+    };
+    out.push(tag);
+}
+
+fn decode_table(bytes: &[u8]) -> Result<TableDef> {
+    let mut r = Reader { bytes, pos: 0 };
+    let format = r.u8()?;
+    if format != FORMAT {
+        return Err(EngineError::Corrupted(format!(
+            "table definition format {format}"
+        )));
+    }
+    let id = r.u32()?;
+    let schema = r.string()?;
+    let name = r.string()?;
+    let next_column_id = r.u32()?;
+    let n = r.count()?;
+    let mut columns = Vec::with_capacity(n);
+    for _ in 0..n {
+        columns.push(ColumnDef {
+            id: r.u32()?,
+            name: r.string()?,
+            data_type: r.data_type()?,
+            nullable: r.u8()? != 0,
+        });
+    }
+    let n = r.count()?;
+    let primary_key = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>>>()?;
+    if r.pos != bytes.len() {
+        return Err(EngineError::Corrupted(
+            "trailing bytes in a table definition".into(),
+        ));
+    }
+    Ok(TableDef {
+        id,
+        schema,
+        name,
+        columns,
+        primary_key,
+        next_column_id,
+    })
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8]> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or_else(|| EngineError::Corrupted("table definition truncated".into()))?;
+        let s = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(s)
+    }
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32> {
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    /// A count of items that must each take at least a byte of what is left.
+    fn count(&mut self) -> Result<usize> {
+        let n = self.u32()? as usize;
+        if n > self.bytes.len() - self.pos {
+            return Err(EngineError::Corrupted(
+                "count exceeds the definition".into(),
+            ));
+        }
+        Ok(n)
+    }
+    fn string(&mut self) -> Result<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec())
+            .map_err(|_| EngineError::Corrupted("name is not UTF-8".into()))
+    }
+    fn data_type(&mut self) -> Result<DataType> {
+        Ok(match self.u8()? {
+            1 => DataType::Bool,
+            2 => DataType::Int2,
+            3 => DataType::Int4,
+            4 => DataType::Int8,
+            5 => DataType::Float4,
+            6 => DataType::Float8,
+            7 => DataType::Text,
+            8 => {
+                let has_len = self.u8()? != 0;
+                let len = self.u32()?;
+                DataType::Varchar(has_len.then_some(len))
+            }
+            9 => DataType::Char(self.u32()?),
+            10 => DataType::Bytea,
+            11 => DataType::Date,
+            12 => DataType::Time,
+            13 => DataType::Timestamp,
+            14 => DataType::Timestamptz,
+            15 => DataType::Interval,
+            16 => DataType::Uuid,
+            tag => return Err(EngineError::Corrupted(format!("unknown type tag {tag}"))),
+        })
+    }
+}
