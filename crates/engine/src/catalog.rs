@@ -17,6 +17,7 @@
 //! Table ids come from one counter and are never reused, so a dropped table's
 //! rows keep their keyspace and stay readable in the past.
 
+use crate::bytes::ByteReader;
 use crate::error::{EngineError, Result};
 use crate::keycode::encode_key;
 use crate::txn::Transaction;
@@ -247,7 +248,7 @@ fn put_type(out: &mut Vec<u8>, t: DataType) {
 }
 
 fn decode_table(bytes: &[u8]) -> Result<TableDef> {
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader(ByteReader::new(bytes));
     let format = r.u8()?;
     if format != FORMAT {
         return Err(EngineError::Corrupted(format!(
@@ -270,7 +271,7 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
     }
     let n = r.count()?;
     let primary_key = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>>>()?;
-    if r.pos != bytes.len() {
+    if r.0.remaining() != 0 {
         return Err(EngineError::Corrupted(
             "trailing bytes in a table definition".into(),
         ));
@@ -285,30 +286,19 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
     })
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
+struct Reader<'a>(ByteReader<'a>);
 
 impl Reader<'_> {
-    fn take(&mut self, n: usize) -> Result<&[u8]> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| EngineError::Corrupted("table definition truncated".into()))?;
-        let s = &self.bytes[self.pos..end];
-        self.pos = end;
-        Ok(s)
-    }
     fn u8(&mut self) -> Result<u8> {
-        Ok(self.take(1)?[0])
+        self.0.u8().map_err(EngineError::Corrupted)
     }
     fn u32(&mut self) -> Result<u32> {
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.0.u32().map_err(EngineError::Corrupted)
     }
     /// A count of items that must each take at least a byte of what is left.
     fn count(&mut self) -> Result<usize> {
         let n = self.u32()? as usize;
-        if n > self.bytes.len() - self.pos {
+        if n > self.0.remaining() {
             return Err(EngineError::Corrupted(
                 "count exceeds the definition".into(),
             ));
@@ -317,7 +307,8 @@ impl Reader<'_> {
     }
     fn string(&mut self) -> Result<String> {
         let n = self.u32()? as usize;
-        String::from_utf8(self.take(n)?.to_vec())
+        let bytes = self.0.slice(n).map_err(EngineError::Corrupted)?;
+        String::from_utf8(bytes.to_vec())
             .map_err(|_| EngineError::Corrupted("name is not UTF-8".into()))
     }
     fn data_type(&mut self) -> Result<DataType> {
@@ -344,5 +335,43 @@ impl Reader<'_> {
             16 => DataType::Uuid,
             tag => return Err(EngineError::Corrupted(format!("unknown type tag {tag}"))),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            let _ = decode_table(&bytes);
+        }
+
+        #[test]
+        fn definitions_round_trip(
+            id in any::<u32>(),
+            name in "[a-z]{1,8}",
+            columns in proptest::collection::vec(("[a-z]{1,6}", any::<bool>(), 0u32..4), 0..6),
+        ) {
+            let def = TableDef {
+                id,
+                schema: "public".into(),
+                name,
+                columns: (1u32..)
+                    .zip(columns)
+                    .map(|(id, (name, nullable, len))| ColumnDef {
+                        id,
+                        name,
+                        data_type: DataType::Varchar((len > 0).then_some(len)),
+                        nullable,
+                    })
+                    .collect(),
+                primary_key: vec![1],
+                next_column_id: 7,
+            };
+            prop_assert_eq!(decode_table(&encode_table(&def))?, def);
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! catalog of tables (`catalog`). Indexes, views, constraints and the rest of
 //! time travel come with the SQL engine issue.
 
+mod bytes;
 pub mod catalog;
 pub mod error;
 pub mod keycode;

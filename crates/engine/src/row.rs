@@ -11,6 +11,7 @@
 //!          interval months i32, days i32, micros i64 (LE); uuid 16 bytes
 //! ```
 
+use crate::bytes::ByteReader;
 use crate::value::{Interval, Value};
 
 const FORMAT: u8 = 1;
@@ -35,7 +36,7 @@ pub fn encode_row(columns: &[(u32, Value)]) -> Vec<u8> {
 
 /// Decodes a row into its `(column id, value)` pairs, in the order written.
 pub fn decode_row(bytes: &[u8]) -> Result<Vec<(u32, Value)>, RowError> {
-    let mut r = Reader { bytes, pos: 0 };
+    let mut r = Reader(ByteReader::new(bytes));
     let format = r.u8()?;
     if format != FORMAT {
         return Err(RowError(format!("unknown row format {format}")));
@@ -52,8 +53,8 @@ pub fn decode_row(bytes: &[u8]) -> Result<Vec<(u32, Value)>, RowError> {
             u32::try_from(r.varint()?).map_err(|_| RowError("column id out of range".into()))?;
         out.push((id, r.value()?));
     }
-    if r.pos != bytes.len() {
-        return Err(RowError(format!("{} trailing bytes", bytes.len() - r.pos)));
+    if r.0.remaining() != 0 {
+        return Err(RowError(format!("{} trailing bytes", r.0.remaining())));
     }
     Ok(out)
 }
@@ -104,45 +105,25 @@ fn sized(out: &mut Vec<u8>, tag: u8, payload: &[u8]) {
     out.extend_from_slice(payload);
 }
 
-struct Reader<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
+struct Reader<'a>(ByteReader<'a>);
 
 impl Reader<'_> {
     fn take<const N: usize>(&mut self) -> Result<[u8; N], RowError> {
-        let end = self.pos.checked_add(N).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| RowError("value runs past the end".into()))?;
-        let mut a = [0u8; N];
-        a.copy_from_slice(&self.bytes[self.pos..end]);
-        self.pos = end;
-        Ok(a)
+        self.0.array().map_err(RowError)
     }
 
     fn u8(&mut self) -> Result<u8, RowError> {
-        Ok(self.take::<1>()?[0])
+        self.0.u8().map_err(RowError)
     }
 
     fn varint(&mut self) -> Result<u64, RowError> {
-        let mut n = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.u8()?;
-            n |= u64::from(b & 0x7F) << shift;
-            if b & 0x80 == 0 {
-                return Ok(n);
-            }
-        }
-        Err(RowError("varint longer than 64 bits".into()))
+        self.0.varint().map_err(RowError)
     }
 
     fn bytes(&mut self) -> Result<Vec<u8>, RowError> {
         let len =
             usize::try_from(self.varint()?).map_err(|_| RowError("length out of range".into()))?;
-        let end = self.pos.checked_add(len).filter(|&e| e <= self.bytes.len());
-        let end = end.ok_or_else(|| RowError("value runs past the end".into()))?;
-        let out = self.bytes[self.pos..end].to_vec();
-        self.pos = end;
-        Ok(out)
+        Ok(self.0.slice(len).map_err(RowError)?.to_vec())
     }
 
     fn value(&mut self) -> Result<Value, RowError> {
