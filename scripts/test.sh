@@ -41,6 +41,9 @@ cargo clippy --all-targets -- -D warnings
 step "cargo test --workspace --release${DRIFTDB_CRASH_ROUNDS:+ (DRIFTDB_CRASH_ROUNDS=$DRIFTDB_CRASH_ROUNDS)}"
 cargo test --workspace --release
 
+step "PostgreSQL cross-check: tests/slt against a real PostgreSQL 15"
+"$root/scripts/pg-crosscheck.sh"
+
 step "fuzz: frame_decoder for ${FUZZ_SECONDS:-30}s"
 "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"
 
