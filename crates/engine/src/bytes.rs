@@ -1,5 +1,12 @@
-//! A cursor over the engine's binary encodings (rows, table definitions) that
-//! reports short or malformed input as a message instead of panicking.
+//! The engine's binary encodings (rows, table definitions, commit metadata):
+//! a cursor that reports short or malformed input as a message instead of
+//! panicking, and the one string layout they share (`len u32 LE | UTF-8`).
+
+/// Appends `s` as `len u32 LE | UTF-8 bytes`.
+pub(crate) fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
 
 /// Reads fixed-size values, varints and length-prefixed slices in order.
 pub(crate) struct ByteReader<'a> {
@@ -45,6 +52,12 @@ impl<'a> ByteReader<'a> {
     /// A little-endian u32.
     pub(crate) fn u32(&mut self) -> Result<u32, String> {
         Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    /// A string written by [`put_str`].
+    pub(crate) fn string(&mut self) -> Result<String, String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.slice(n)?.to_vec()).map_err(|_| "text is not UTF-8".to_string())
     }
 
     /// An unsigned LEB128 varint of at most 64 bits.

@@ -17,7 +17,11 @@
 //! Table ids come from one counter and are never reused, so a dropped table's
 //! rows keep their keyspace and stay readable in the past.
 
-use crate::bytes::ByteReader;
+use std::ops::Bound;
+
+use driftdb_storage::KeyRange;
+
+use crate::bytes::{ByteReader, put_str};
 use crate::error::{EngineError, Result};
 use crate::keycode::encode_key;
 use crate::txn::Transaction;
@@ -30,6 +34,7 @@ pub const COUNTERS: u32 = 1;
 /// The first keyspace given to a table.
 pub const FIRST_TABLE_ID: u32 = 1024;
 const TABLE_ID_COUNTER: &[u8] = b"table_id";
+const ALL: KeyRange<'static> = (Bound::Unbounded, Bound::Unbounded);
 const FORMAT: u8 = 1;
 
 /// A column of a table.
@@ -178,11 +183,11 @@ pub fn list_tables(txn: &Transaction<'_>, as_of: Option<u64>) -> Result<Vec<Tabl
     let decode = |bytes: &[u8]| decode_table(bytes);
     match as_of {
         None => txn
-            .scan(TABLES)?
+            .scan(TABLES, ALL)?
             .map(|r| r.and_then(|(_, v)| decode(&v)))
             .collect(),
         Some(seq) => txn
-            .scan_as_of(TABLES, seq)?
+            .scan_as_of(TABLES, ALL, seq)?
             .map(|r| {
                 r.map_err(EngineError::from)
                     .and_then(|(_, v)| decode(&v.value))
@@ -209,11 +214,6 @@ fn encode_table(def: &TableDef) -> Vec<u8> {
         out.extend_from_slice(&id.to_le_bytes());
     }
     out
-}
-
-fn put_str(out: &mut Vec<u8>, s: &str) {
-    out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-    out.extend_from_slice(s.as_bytes());
 }
 
 fn put_type(out: &mut Vec<u8>, t: DataType) {
@@ -306,10 +306,7 @@ impl Reader<'_> {
         Ok(n)
     }
     fn string(&mut self) -> Result<String> {
-        let n = self.u32()? as usize;
-        let bytes = self.0.slice(n).map_err(EngineError::Corrupted)?;
-        String::from_utf8(bytes.to_vec())
-            .map_err(|_| EngineError::Corrupted("name is not UTF-8".into()))
+        self.0.string().map_err(EngineError::Corrupted)
     }
     fn data_type(&mut self) -> Result<DataType> {
         Ok(match self.u8()? {

@@ -2,11 +2,13 @@
 //! Today: SQL values (`value`), their order-preserving key encoding
 //! (`keycode`), the row encoding (`row`), transactions with snapshot
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
-//! catalog of tables (`catalog`). Indexes, views, constraints and the rest of
+//! catalog of tables (`catalog`), and the metadata each commit carries for
+//! `drift_commits` (`commit_meta`). Indexes, views, constraints and the rest of
 //! time travel come with the SQL engine issue.
 
 mod bytes;
 pub mod catalog;
+pub mod commit_meta;
 pub mod error;
 pub mod keycode;
 pub mod row;

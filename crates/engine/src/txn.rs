@@ -11,7 +11,9 @@ use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::ops::Bound;
 
-use driftdb_storage::{Commit, Committed, ScanIter, Storage, StoreSnapshot, Version, Write};
+use driftdb_storage::{
+    Commit, Committed, KeyRange, ScanIter, Storage, StoreSnapshot, Version, Write,
+};
 
 use crate::error::{EngineError, Result};
 
@@ -69,25 +71,29 @@ impl<'s> Transaction<'s> {
         Ok(self.snapshot.get_as_of(keyspace, key, seq)?)
     }
 
-    /// The rows of `keyspace` as this transaction sees them, in key order.
-    pub fn scan(&self, keyspace: u32) -> Result<impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> {
-        let stored = self
-            .snapshot
-            .scan(keyspace, (Bound::Unbounded, Bound::Unbounded))?;
-        let own: Vec<(Vec<u8>, Pending)> = self
-            .writes
-            .range((keyspace, Vec::new())..)
-            .take_while(|((ks, _), _)| *ks == keyspace)
-            .map(|((_, k), v)| (k.clone(), v.clone()))
-            .collect();
+    /// The rows of `keyspace` within `range` as this transaction sees them, in
+    /// key order.
+    pub fn scan(
+        &self,
+        keyspace: u32,
+        range: KeyRange<'_>,
+    ) -> Result<impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> {
+        let stored = self.snapshot.scan(keyspace, range)?;
+        let own: Vec<(Vec<u8>, Pending)> = if is_empty(range) {
+            Vec::new()
+        } else {
+            self.writes
+                .range(buffer_range(keyspace, range))
+                .map(|((_, k), v)| (k.clone(), v.clone()))
+                .collect()
+        };
         Ok(Merge::new(stored, own))
     }
 
-    /// The rows of `keyspace` right after commit `seq`, in key order.
-    pub fn scan_as_of(&self, keyspace: u32, seq: u64) -> Result<ScanIter> {
-        Ok(self
-            .snapshot
-            .scan_as_of(keyspace, (Bound::Unbounded, Bound::Unbounded), seq)?)
+    /// The rows of `keyspace` within `range` right after commit `seq`, in key
+    /// order.
+    pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
+        Ok(self.snapshot.scan_as_of(keyspace, range, seq)?)
     }
 
     /// Buffers `key = value`.
@@ -156,6 +162,36 @@ impl<'s> Transaction<'s> {
         };
         Ok(Some(self.storage.commit(commit)?))
     }
+}
+
+/// Whether no key can lie within `range` (a start past its end, which
+/// `BTreeMap::range` would refuse with a panic).
+fn is_empty(range: KeyRange<'_>) -> bool {
+    match range {
+        (Bound::Included(a), Bound::Included(b)) => a > b,
+        (Bound::Included(a) | Bound::Excluded(a), Bound::Excluded(b))
+        | (Bound::Excluded(a), Bound::Included(b)) => a >= b,
+        (Bound::Unbounded, _) | (_, Bound::Unbounded) => false,
+    }
+}
+
+/// The write-buffer keys of `keyspace` within a non-empty `range`.
+fn buffer_range(keyspace: u32, range: KeyRange<'_>) -> (Bound<StoreKey>, Bound<StoreKey>) {
+    let at = |k: &[u8]| (keyspace, k.to_vec());
+    let lo = match range.0 {
+        Bound::Included(k) => Bound::Included(at(k)),
+        Bound::Excluded(k) => Bound::Excluded(at(k)),
+        Bound::Unbounded => Bound::Included((keyspace, Vec::new())),
+    };
+    let hi = match range.1 {
+        Bound::Included(k) => Bound::Included(at(k)),
+        Bound::Excluded(k) => Bound::Excluded(at(k)),
+        Bound::Unbounded => match keyspace.checked_add(1) {
+            Some(next) => Bound::Excluded((next, Vec::new())),
+            None => Bound::Unbounded,
+        },
+    };
+    (lo, hi)
 }
 
 /// Merges the store's rows with the transaction's own writes (which win).

@@ -1,6 +1,7 @@
 //! Transactions over real storage: own writes, conflicts, savepoints, the past.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use driftdb_engine::error::{EngineError, Result};
 use driftdb_engine::txn::Transaction;
@@ -13,8 +14,10 @@ fn open() -> Result<(tempfile::TempDir, Storage)> {
     Ok((dir, storage))
 }
 
-fn scan(t: &Transaction<'_>, ks: u32) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
-    t.scan(ks)?.collect()
+type Rows = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn scan(t: &Transaction<'_>, ks: u32) -> Result<Rows> {
+    t.scan(ks, (Bound::Unbounded, Bound::Unbounded))?.collect()
 }
 
 #[test]
@@ -52,7 +55,7 @@ fn own_writes_are_seen_and_merge_with_stored_rows() -> Result<()> {
         Some(b"1".to_vec())
     );
     let past: Vec<_> = after
-        .scan_as_of(5, 1)?
+        .scan_as_of(5, (Bound::Unbounded, Bound::Unbounded), 1)?
         .collect::<std::result::Result<_, _>>()?;
     assert_eq!(past.len(), 2);
     Ok(())
@@ -128,6 +131,8 @@ proptest! {
     fn scans_merge_like_an_overlay(
         stored in proptest::collection::btree_map(0u8..16, any::<u8>(), 0..12),
         own in proptest::collection::btree_map(0u8..16, proptest::option::of(any::<u8>()), 0..12),
+        lo in 0u8..17,
+        hi in 0u8..17,
     ) {
         let (_dir, s) = open()?;
         let mut t = Transaction::begin(&s)?;
@@ -150,6 +155,12 @@ proptest! {
             }
         }
         let want: Vec<_> = want.into_iter().map(|(k, v)| (vec![k], vec![v])).collect();
-        prop_assert_eq!(scan(&t, 3)?, want);
+        prop_assert_eq!(scan(&t, 3)?, want.clone());
+        let (lo, hi) = ([lo], [hi]);
+        let ranged: Rows = t
+            .scan(3, (Bound::Included(&lo[..]), Bound::Excluded(&hi[..])))?
+            .collect::<Result<_>>()?;
+        let want_range: Rows = want.into_iter().filter(|(k, _)| lo[0] <= k[0] && k[0] < hi[0]).collect();
+        prop_assert_eq!(ranged, want_range);
     }
 }

@@ -6,7 +6,7 @@ mod common;
 use std::ops::Bound;
 
 use common::{Model, commit_of, del, put};
-use driftdb_storage::{Commit, Options, Result, Storage, StorageError};
+use driftdb_storage::{Commit, KeyRange, Options, Result, Storage, StorageError};
 
 fn small_options() -> Options {
     Options {
@@ -226,5 +226,25 @@ fn the_store_is_rebuilt_from_the_log_when_it_is_lost() -> Result<()> {
     std::fs::remove_file(dir.path().join("store.redb")).map_err(|e| StorageError::io("rm", e))?;
     let s = Storage::open(dir.path(), small_options())?;
     model.check(&s.snapshot()?, &[1, 3])?;
+    Ok(())
+}
+
+#[test]
+fn inverted_and_empty_ranges_are_empty_not_a_panic() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let s = Storage::open(dir.path(), Options::default())?;
+    s.commit(commit_of(vec![put(1, b"a", b"1"), put(1, b"m", b"2")]))?;
+    s.commit(commit_of(vec![put(1, b"m", b"3")]))?;
+    let snap = s.snapshot()?;
+    let ranges: [KeyRange<'_>; 3] = [
+        (Bound::Included(b"z"), Bound::Excluded(b"a")),
+        (Bound::Excluded(b"m"), Bound::Excluded(b"m")),
+        (Bound::Included(b"m"), Bound::Excluded(b"m")),
+    ];
+    for range in ranges {
+        assert_eq!(snap.scan(1, range)?.count(), 0);
+        assert_eq!(snap.scan_as_of(1, range, 1)?.count(), 0);
+        assert_eq!(snap.scan_versions(1, range)?.count(), 0);
+    }
     Ok(())
 }
