@@ -25,6 +25,32 @@ pub enum EngineError {
     /// A column that does not exist.
     #[error("column \"{0}\" does not exist")]
     UndefinedColumn(String),
+    /// NULL into a NOT NULL column.
+    #[error(
+        "null value in column \"{column}\" of relation \"{table}\" violates not-null constraint"
+    )]
+    NotNull {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+    },
+    /// A second row with the same unique key.
+    #[error("duplicate key value violates unique constraint \"{constraint}\"")]
+    UniqueViolation {
+        /// The constraint's name.
+        constraint: String,
+    },
+    /// A row with the wrong number of values for its table.
+    #[error("table \"{table}\" has {expected} columns but {found} values were given")]
+    ColumnCount {
+        /// The table.
+        table: String,
+        /// Its number of columns.
+        expected: usize,
+        /// The number of values given.
+        found: usize,
+    },
     /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
@@ -55,6 +81,9 @@ impl EngineError {
             EngineError::UndefinedTable(_) => "42P01",
             EngineError::UndefinedSavepoint(_) => "3B001",
             EngineError::DuplicateColumn(_) => "42701",
+            EngineError::NotNull { .. } => "23502",
+            EngineError::UniqueViolation { .. } => "23505",
+            EngineError::ColumnCount { .. } => "42601",
             EngineError::UndefinedColumn(_) => "42703",
         }
     }

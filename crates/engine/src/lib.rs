@@ -3,7 +3,8 @@
 //! (`keycode`), the row encoding (`row`), transactions with snapshot
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
 //! catalog of tables (`catalog`), and the metadata each commit carries for
-//! `drift_commits` (`commit_meta`). Indexes, views, constraints and the rest of
+//! `drift_commits` (`commit_meta`), and rows of tables with their NOT NULL and
+//! primary-key checks (`table`). Indexes, views, constraints and the rest of
 //! time travel come with the SQL engine issue.
 
 mod bytes;
@@ -12,5 +13,6 @@ pub mod commit_meta;
 pub mod error;
 pub mod keycode;
 pub mod row;
+pub mod table;
 pub mod txn;
 pub mod value;

@@ -9,6 +9,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::hash::{BuildHasher, RandomState};
 use std::ops::Bound;
 
 use driftdb_storage::{
@@ -29,6 +30,10 @@ pub struct Transaction<'s> {
     snapshot: StoreSnapshot,
     writes: BTreeMap<StoreKey, Pending>,
     savepoints: Vec<(String, BTreeMap<StoreKey, Pending>)>,
+    /// Random per transaction: with the snapshot seq and `row_ids`, it makes
+    /// generated row ids unique without any coordination.
+    nonce: u64,
+    row_ids: u32,
 }
 
 impl<'s> Transaction<'s> {
@@ -39,6 +44,8 @@ impl<'s> Transaction<'s> {
             snapshot: storage.snapshot()?,
             writes: BTreeMap::new(),
             savepoints: Vec::new(),
+            nonce: RandomState::new().hash_one(std::time::SystemTime::now()),
+            row_ids: 0,
         })
     }
 
@@ -77,7 +84,7 @@ impl<'s> Transaction<'s> {
         &self,
         keyspace: u32,
         range: KeyRange<'_>,
-    ) -> Result<impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>>> {
+    ) -> Result<impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + use<>> {
         let stored = self.snapshot.scan(keyspace, range)?;
         let own: Vec<(Vec<u8>, Pending)> = if is_empty(range) {
             Vec::new()
@@ -94,6 +101,18 @@ impl<'s> Transaction<'s> {
     /// order.
     pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
         Ok(self.snapshot.scan_as_of(keyspace, range, seq)?)
+    }
+
+    /// A key for a row of a table without a primary key: snapshot seq, this
+    /// transaction's random nonce and a counter, big-endian, so ids sort
+    /// roughly by insertion and never repeat.
+    pub fn next_row_id(&mut self) -> Vec<u8> {
+        self.row_ids = self.row_ids.wrapping_add(1);
+        let mut id = Vec::with_capacity(20);
+        id.extend_from_slice(&self.snapshot.seq().to_be_bytes());
+        id.extend_from_slice(&self.nonce.to_be_bytes());
+        id.extend_from_slice(&self.row_ids.to_be_bytes());
+        id
     }
 
     /// Buffers `key = value`.
