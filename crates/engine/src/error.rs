@@ -51,6 +51,31 @@ pub enum EngineError {
         /// The number of values given.
         found: usize,
     },
+    /// Text that is not a value of the type.
+    #[error("invalid input syntax for type {type_name}: \"{text}\"")]
+    InvalidText {
+        /// The type's SQL name.
+        type_name: String,
+        /// The text given.
+        text: String,
+    },
+    /// A value outside the type's range.
+    #[error("value \"{text}\" is out of range for type {type_name}")]
+    OutOfRange {
+        /// The type's SQL name.
+        type_name: String,
+        /// The text given.
+        text: String,
+    },
+    /// A date or time that does not exist.
+    #[error("date/time field value out of range: \"{text}\"")]
+    DatetimeOverflow {
+        /// The text given.
+        text: String,
+    },
+    /// Something PostgreSQL does that DriftDB does not do yet.
+    #[error("not supported yet: {0}")]
+    Unsupported(String),
     /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
@@ -82,6 +107,10 @@ impl EngineError {
             EngineError::UndefinedSavepoint(_) => "3B001",
             EngineError::DuplicateColumn(_) => "42701",
             EngineError::NotNull { .. } => "23502",
+            EngineError::InvalidText { .. } => "22P02",
+            EngineError::OutOfRange { .. } => "22003",
+            EngineError::DatetimeOverflow { .. } => "22008",
+            EngineError::Unsupported(_) => "0A000",
             EngineError::UniqueViolation { .. } => "23505",
             EngineError::ColumnCount { .. } => "42601",
             EngineError::UndefinedColumn(_) => "42703",

@@ -4,7 +4,8 @@
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
 //! catalog of tables (`catalog`), and the metadata each commit carries for
 //! `drift_commits` (`commit_meta`), and rows of tables with their NOT NULL and
-//! primary-key checks (`table`). Indexes, views, constraints and the rest of
+//! primary-key checks (`table`), and PostgreSQL's text format of values
+//! (`text`). Indexes, views, constraints and the rest of
 //! time travel come with the SQL engine issue.
 
 mod bytes;
@@ -14,5 +15,6 @@ pub mod error;
 pub mod keycode;
 pub mod row;
 pub mod table;
+pub mod text;
 pub mod txn;
 pub mod value;
