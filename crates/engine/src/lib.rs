@@ -5,13 +5,15 @@
 //! catalog of tables (`catalog`), and the metadata each commit carries for
 //! `drift_commits` (`commit_meta`), and rows of tables with their NOT NULL and
 //! primary-key checks (`table`), and PostgreSQL's text format of values
-//! (`text`). Indexes, views, constraints and the rest of
+//! (`text`), and the time-travel reads of history: `FOR SYSTEM_TIME` version
+//! selection and `drift_diff` (`history`). Indexes, views, constraints and the rest of
 //! time travel come with the SQL engine issue.
 
 mod bytes;
 pub mod catalog;
 pub mod commit_meta;
 pub mod error;
+pub mod history;
 pub mod keycode;
 pub mod row;
 pub mod table;

@@ -143,7 +143,9 @@ fn encode(table: &TableDef, values: &[Value]) -> Vec<u8> {
     encode_row(&columns)
 }
 
-fn decode(table: &TableDef, bytes: &[u8]) -> Result<Vec<Value>> {
+/// A stored row's values mapped by column id onto `table`'s columns: a column
+/// the row lacks reads as NULL, a stored column the definition lacks is skipped.
+pub(crate) fn decode(table: &TableDef, bytes: &[u8]) -> Result<Vec<Value>> {
     let mut stored = decode_row(bytes)?;
     Ok(table
         .columns
