@@ -41,6 +41,10 @@ cargo clippy --all-targets -- -D warnings
 step "cargo test --workspace --release${DRIFTDB_CRASH_ROUNDS:+ (DRIFTDB_CRASH_ROUNDS=$DRIFTDB_CRASH_ROUNDS)}"
 cargo test --workspace --release
 
+step "sqllogictest, DriftDB embedded: tests/slt/drift"
+cargo build --release -q -p driftdb-slt
+"$root/target/release/driftdb-slt" --embedded tests/slt/drift/*.slt
+
 step "PostgreSQL cross-check: tests/slt against a real PostgreSQL 15"
 "$root/scripts/pg-crosscheck.sh"
 

@@ -1,8 +1,9 @@
-//! `driftdb-slt --url URL FILE...`: runs sqllogictest files over the
-//! PostgreSQL protocol. Each file runs in a fresh schema `slt`, so files do not
-//! see each other's tables. Errors are matched on SQLSTATE
-//! (`statement error (42P01)`) or on the message, written `SQLSTATE: message`.
-//! Prints `N passed, M failed` and exits non-zero when a file fails.
+//! `driftdb-slt (--url URL | --embedded) FILE...`: runs sqllogictest files
+//! over the PostgreSQL protocol (each file in a fresh schema `slt`), or
+//! against DriftDB embedded (each file in a fresh data directory). Errors are
+//! matched on SQLSTATE (`statement error (42P01)`) or on the message, written
+//! `SQLSTATE: message`. Prints `N passed, M failed` and exits non-zero when a
+//! file fails.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,8 +16,15 @@ use sqllogictest::{DBOutput, DefaultColumnType, Runner};
 #[command(name = "driftdb-slt", about)]
 struct Args {
     /// Connection string (libpq key=value or postgres:// URL).
+    #[arg(
+        long,
+        required_unless_present = "embedded",
+        conflicts_with = "embedded"
+    )]
+    url: Option<String>,
+    /// Run against DriftDB embedded, in a fresh data directory per file.
     #[arg(long)]
-    url: String,
+    embedded: bool,
     /// The .slt files to run.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -117,16 +125,109 @@ fn connect(url: &str) -> Result<Connection, SqlError> {
     Ok(Connection(client))
 }
 
+/// DriftDB embedded: a storage in a scratch directory and one session on it.
+struct Embedded {
+    _dir: tempfile::TempDir,
+    storage: &'static driftdb_storage::Storage,
+    session: driftdb_sql::session::Session<'static>,
+}
+
+impl Embedded {
+    fn open() -> Result<Self, SqlError> {
+        let dir = tempfile::tempdir().map_err(|e| SqlError {
+            sqlstate: Some("58030".into()),
+            message: e.to_string(),
+        })?;
+        let storage =
+            driftdb_storage::Storage::open(dir.path(), driftdb_storage::Options::default())
+                .map_err(|e| SqlError::from(driftdb_sql::error::SqlError::from(e)))?;
+        // The runner keeps one storage per file for the life of the process
+        // run; leaking it gives the session a 'static borrow.
+        let storage: &'static driftdb_storage::Storage = Box::leak(Box::new(storage));
+        Ok(Embedded {
+            _dir: dir,
+            storage,
+            session: driftdb_sql::session::Session::new(storage, "driftdb"),
+        })
+    }
+}
+
+impl From<driftdb_sql::error::SqlError> for SqlError {
+    fn from(e: driftdb_sql::error::SqlError) -> Self {
+        SqlError {
+            sqlstate: Some(e.sqlstate.to_string()),
+            message: e.message,
+        }
+    }
+}
+
+impl sqllogictest::DB for Embedded {
+    type Error = SqlError;
+    type ColumnType = DefaultColumnType;
+
+    fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
+        let _ = self.storage;
+        let outputs = self.session.execute(sql)?;
+        Ok(match outputs.into_iter().last() {
+            Some(driftdb_sql::exec::Output::Rows { columns, rows }) => DBOutput::Rows {
+                types: vec![DefaultColumnType::Any; columns.len()],
+                rows: rows
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|v| {
+                                driftdb_engine::text::format_text(v)
+                                    .map_or_else(|| "NULL".into(), |s| text_value(&s))
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            },
+            Some(driftdb_sql::exec::Output::Command(tag)) => DBOutput::StatementComplete(
+                tag.rsplit(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0),
+            ),
+            None => DBOutput::StatementComplete(0),
+        })
+    }
+
+    fn engine_name(&self) -> &str {
+        "driftdb-embedded"
+    }
+
+    fn error_sql_state(err: &SqlError) -> Option<String> {
+        err.sqlstate.clone()
+    }
+}
+
+fn run_file(args: &Args, file: &PathBuf) -> Result<(), String> {
+    match &args.url {
+        Some(url) => {
+            let url = url.clone();
+            let mut runner = Runner::new(move || {
+                let conn = connect(&url);
+                async move { conn }
+            });
+            runner.run_file(file).map_err(|e| e.to_string())
+        }
+        None => {
+            let mut runner = Runner::new(|| {
+                let db = Embedded::open();
+                async move { db }
+            });
+            runner.add_label("driftdb");
+            runner.run_file(file).map_err(|e| e.to_string())
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let (mut passed, mut failed) = (0, 0);
     for file in &args.files {
-        let url = args.url.clone();
-        let mut runner = Runner::new(move || {
-            let conn = connect(&url);
-            async move { conn }
-        });
-        match runner.run_file(file) {
+        match run_file(&args, file) {
             Ok(()) => {
                 passed += 1;
                 println!("ok     {}", file.display());

@@ -1,5 +1,21 @@
-//! DriftDB's SQL layer. Today: parsing, PostgreSQL's dialect plus the
-//! time-travel clauses of SPEC §4 (`parser`). Binding, planning and execution
-//! come with the SQL engine issue.
+//! DriftDB's SQL layer. A statement walks through these files:
+//! 1. `parser/`: text to `sqlparser` AST, PostgreSQL's dialect plus the
+//!    time-travel clauses of SPEC §4.
+//! 2. `bind.rs`: names resolved against the catalog as of the point each table
+//!    reference names, expressions bound (`expr.rs`), a logical plan built
+//!    (`plan.rs`).
+//! 3. `exec.rs`: the plan runs in a transaction of the engine.
+//! 4. `session.rs`: autocommit, transaction blocks and their aborted state.
+//!
+//! What runs today: CREATE/DROP TABLE, INSERT … VALUES, UPDATE, DELETE, and
+//! single-table SELECT with WHERE, ORDER BY, LIMIT/OFFSET, every
+//! `FOR SYSTEM_TIME` form and the hidden columns. Everything else is refused
+//! with SQLSTATE 0A000 naming what is missing.
 
+pub mod bind;
+pub mod error;
+pub mod exec;
+pub mod expr;
 pub mod parser;
+pub mod plan;
+pub mod session;
