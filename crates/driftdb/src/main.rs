@@ -1,10 +1,13 @@
 //! The `driftdb` binary: one command per subcommand of SPEC §1 that exists so far.
 
+mod display;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use driftdb_storage::{Tail, verify};
+use driftdb_sql::session::Session;
+use driftdb_storage::{Options, Storage, Tail, verify};
 
 /// DriftDB: a SQL database in which nothing is ever overwritten.
 #[derive(Parser, Debug)]
@@ -16,6 +19,18 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Run SQL embedded, with no server: `-e SQL`, `-f FILE`, or SQL on stdin.
+    Sql {
+        /// The data directory (created if missing).
+        #[arg(long, env = "DRIFTDB_DATA_DIR", default_value = "./driftdb-data")]
+        data_dir: PathBuf,
+        /// SQL to run.
+        #[arg(short = 'e', long = "execute", conflicts_with = "file")]
+        execute: Option<String>,
+        /// A file of SQL to run.
+        #[arg(short = 'f', long = "file")]
+        file: Option<PathBuf>,
+    },
     /// Check every checksum and structural invariant of a stopped data directory.
     Verify {
         /// The data directory.
@@ -35,6 +50,64 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Verify { data_dir } => run_verify(&data_dir),
+        Command::Sql {
+            data_dir,
+            execute,
+            file,
+        } => run_sql(&data_dir, execute, file),
+    }
+}
+
+/// `driftdb sql`: runs the SQL given, printing results as psql does; exits
+/// non-zero when a statement failed.
+fn run_sql(dir: &std::path::Path, execute: Option<String>, file: Option<PathBuf>) -> ExitCode {
+    let sql = match (execute, file) {
+        (Some(sql), _) => sql,
+        (None, Some(path)) => match std::fs::read_to_string(&path) {
+            Ok(sql) => sql,
+            Err(e) => {
+                eprintln!("driftdb: cannot read {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        (None, None) => {
+            let mut sql = String::new();
+            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql) {
+                eprintln!("driftdb: cannot read standard input: {e}");
+                return ExitCode::FAILURE;
+            }
+            sql
+        }
+    };
+    let storage = match Storage::open(dir, Options::default()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("driftdb: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut session = Session::new(&storage, "driftdb");
+    let results = match session.execute_each(&sql) {
+        Ok(results) => results,
+        Err(e) => {
+            eprintln!("ERROR:  {}: {}", e.sqlstate, e.message);
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut failed = false;
+    for r in results {
+        match r {
+            Ok(out) => print!("{}", display::render(&out)),
+            Err(e) => {
+                failed = true;
+                eprintln!("ERROR:  {}: {}", e.sqlstate, e.message);
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -631,8 +631,44 @@ fn type_of(e: &Expr, scope: &Scope) -> Option<DataType> {
             ..,
         ) => Some(DataType::Bool),
         Expr::Binary(BinOp::Concat, ..) => Some(DataType::Text),
-        _ => None,
+        Expr::Binary(_, l, r) => {
+            // Arithmetic: the wider of two numeric types.
+            let rank = |t: Option<DataType>| match t {
+                Some(DataType::Int2) => Some(1),
+                Some(DataType::Int4) => Some(2),
+                Some(DataType::Int8) => Some(3),
+                Some(DataType::Float4) => Some(4),
+                Some(DataType::Float8) => Some(5),
+                _ => None,
+            };
+            let (a, b) = (type_of(l, scope), type_of(r, scope));
+            match (rank(a), rank(b)) {
+                (Some(x), Some(y)) => {
+                    if x >= y {
+                        a
+                    } else {
+                        b
+                    }
+                }
+                _ => None,
+            }
+        }
+        Expr::Neg(e) => type_of(e, scope),
+        Expr::Const(v) => const_type(v),
     }
+}
+
+fn const_type(v: &Value) -> Option<DataType> {
+    Some(match v {
+        Value::Bool(_) => DataType::Bool,
+        Value::Int2(_) => DataType::Int2,
+        Value::Int4(_) => DataType::Int4,
+        Value::Int8(_) => DataType::Int8,
+        Value::Float4(_) => DataType::Float4,
+        Value::Float8(_) => DataType::Float8,
+        Value::Text(_) => DataType::Text,
+        _ => return None,
+    })
 }
 
 /// A table reference: its definition at the point it names, and the versions

@@ -57,6 +57,12 @@ impl<'s> Session<'s> {
         Ok(out)
     }
 
+    /// Runs every statement of `sql`, going on after a failed one as psql
+    /// does with a script; only a syntax error stops it before it starts.
+    pub fn execute_each(&mut self, sql: &str) -> Result<Vec<Result<Output>>> {
+        Ok(parse(sql)?.iter().map(|stmt| self.run(stmt)).collect())
+    }
+
     fn run(&mut self, stmt: &sqlparser::ast::Statement) -> Result<Output> {
         if let Some(block) = &self.block
             && block.failed
