@@ -178,6 +178,24 @@ pub fn drop_table(txn: &mut Transaction<'_>, schema: &str, name: &str) -> Result
     Ok(def)
 }
 
+/// `UNDROP TABLE`: brings back the definition `schema.name` had when it was
+/// last dropped. Its rows were never removed, so they come back with it.
+pub fn undrop_table(txn: &mut Transaction<'_>, schema: &str, name: &str) -> Result<TableDef> {
+    if get_table(txn, schema, name, None)?.is_some() {
+        return Err(EngineError::DuplicateTable(name.to_string()));
+    }
+    let key = table_key(schema, name);
+    let last = txn
+        .snapshot()
+        .history(TABLES, &key)?
+        .into_iter()
+        .next_back()
+        .ok_or_else(|| EngineError::UndefinedTable(name.to_string()))?;
+    let def = decode_table(&last.value)?;
+    txn.put(TABLES, key, last.value);
+    Ok(def)
+}
+
 /// Every table now, or right after commit `as_of`, in (schema, name) order.
 pub fn list_tables(txn: &Transaction<'_>, as_of: Option<u64>) -> Result<Vec<TableDef>> {
     let decode = |bytes: &[u8]| decode_table(bytes);

@@ -16,7 +16,7 @@ use driftdb_engine::value::{DataType, Value};
 
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr};
-use crate::parser::{Point, SystemTime, system_time};
+use crate::parser::{Point, Stmt, SystemTime, system_time};
 use crate::plan::{HIDDEN_COLUMNS, Plan, Query, Source};
 
 /// The schema a name without one lives in.
@@ -25,7 +25,27 @@ pub const DEFAULT_SCHEMA: &str = "public";
 pub const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
 /// Binds one statement read in `txn`.
-pub fn bind(txn: &Transaction<'_>, stmt: &Statement) -> Result<Plan> {
+pub fn bind(txn: &Transaction<'_>, stmt: &Stmt) -> Result<Plan> {
+    match stmt {
+        Stmt::Sql(s) => bind_sql(txn, s),
+        Stmt::Restore { table, point } => {
+            let (schema, name) = split_name(table)?;
+            let def = catalog::get_table(txn, &schema, &name, None)?
+                .ok_or_else(|| undefined_table(&name))?;
+            let seq = resolve_point(txn, point.as_ref())?.le;
+            if catalog::get_table(txn, &schema, &name, Some(seq))?.is_none() {
+                return Err(undefined_table(&name));
+            }
+            Ok(Plan::Restore { table: def, seq })
+        }
+        Stmt::Undrop { table } => {
+            let (schema, name) = split_name(table)?;
+            Ok(Plan::Undrop { schema, name })
+        }
+    }
+}
+
+fn bind_sql(txn: &Transaction<'_>, stmt: &Statement) -> Result<Plan> {
     match stmt {
         Statement::Query(q) => Ok(Plan::Query(bind_query(txn, q)?)),
         Statement::CreateTable(ct) => bind_create_table(ct),
@@ -671,6 +691,36 @@ fn const_type(v: &Value) -> Option<DataType> {
     })
 }
 
+/// A time-travel point resolved to seqs against the commit history.
+fn resolve_point(txn: &Transaction<'_>, p: &Point) -> Result<Resolved> {
+    let point = match p {
+        Point::Seq(e) => match constant(txn, e, "a time-travel seq")? {
+            Value::Int4(n) if n >= 0 => PointIn::Seq(n as u64),
+            Value::Int8(n) if n >= 0 => PointIn::Seq(n as u64),
+            _ => {
+                return Err(SqlError::new(
+                    "22023",
+                    "a time-travel seq must be a non-negative integer",
+                ));
+            }
+        },
+        Point::Time(e) => match constant(txn, e, "a time-travel point")? {
+            Value::Timestamptz(t) | Value::Timestamp(t) => PointIn::Time(t + PG_EPOCH_MICROS),
+            Value::Text(s) => match parse_text(&s, DataType::Timestamptz)? {
+                Value::Timestamptz(t) => PointIn::Time(t + PG_EPOCH_MICROS),
+                _ => return Err(SqlError::new("22007", "invalid time-travel timestamp")),
+            },
+            other => {
+                return Err(SqlError::new(
+                    "42804",
+                    format!("a time-travel point must be a timestamp or @SEQ:N, not {other:?}"),
+                ));
+            }
+        },
+    };
+    Ok(history::resolve(txn.snapshot(), point)?)
+}
+
 /// A table reference: its definition at the point it names, and the versions
 /// it reads.
 fn bind_source(txn: &Transaction<'_>, factor: &TableFactor) -> Result<(Source, Scope)> {
@@ -686,35 +736,7 @@ fn bind_source(txn: &Transaction<'_>, factor: &TableFactor) -> Result<(Source, S
     };
     let (schema, tname) = split_name(name)?;
     let alias = alias.as_ref().map(|a| ident(&a.name));
-    let snap = txn.snapshot();
-    let resolve = |p: &Point| -> Result<Resolved> {
-        let point = match p {
-            Point::Seq(e) => match constant(txn, e, "a time-travel seq")? {
-                Value::Int4(n) if n >= 0 => PointIn::Seq(n as u64),
-                Value::Int8(n) if n >= 0 => PointIn::Seq(n as u64),
-                _ => {
-                    return Err(SqlError::new(
-                        "22023",
-                        "a time-travel seq must be a non-negative integer",
-                    ));
-                }
-            },
-            Point::Time(e) => match constant(txn, e, "a time-travel point")? {
-                Value::Timestamptz(t) | Value::Timestamp(t) => PointIn::Time(t + PG_EPOCH_MICROS),
-                Value::Text(s) => match parse_text(&s, DataType::Timestamptz)? {
-                    Value::Timestamptz(t) => PointIn::Time(t + PG_EPOCH_MICROS),
-                    _ => return Err(SqlError::new("22007", "invalid time-travel timestamp")),
-                },
-                other => {
-                    return Err(SqlError::new(
-                        "42804",
-                        format!("a time-travel point must be a timestamp or @SEQ:N, not {other:?}"),
-                    ));
-                }
-            },
-        };
-        Ok(history::resolve(snap, point)?)
-    };
+    let resolve = |p: &Point| resolve_point(txn, p);
     let (versions, def_at) = match version.as_ref().map(system_time).transpose()? {
         None => (None, None),
         Some(SystemTime::AsOf(p)) => {

@@ -1,6 +1,7 @@
 //! The executor: runs a logical plan in a transaction.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::ops::Bound;
 
 use driftdb_engine::catalog::{self, TableDef};
@@ -108,11 +109,47 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                 Some(qualified(&table)),
             ))
         }
+        Plan::Restore { table, seq } => {
+            let changed = restore(txn, &table, seq)?;
+            Ok((
+                Output::Command(format!("RESTORE {changed}")),
+                Some(qualified(&table)),
+            ))
+        }
+        Plan::Undrop { schema, name } => {
+            catalog::undrop_table(txn, &schema, &name)?;
+            Ok((
+                Output::Command("UNDROP TABLE".into()),
+                Some(format!("{schema}.{name}")),
+            ))
+        }
         Plan::Begin | Plan::Commit | Plan::Rollback => Err(SqlError::new(
             "XX000",
             "transaction control reached the executor",
         )),
     }
+}
+
+/// `RESTORE TABLE`: every row as it was at `seq`, written anew (rows added
+/// since are deleted); history only grows. Returns the number of rows changed.
+fn restore(txn: &mut Transaction<'_>, table: &TableDef, seq: u64) -> Result<usize> {
+    let past: BTreeMap<Vec<u8>, Vec<u8>> = txn
+        .scan_as_of(table.id, ALL, seq)?
+        .map(|r| r.map(|(k, v)| (k, v.value)))
+        .collect::<std::result::Result<_, _>>()?;
+    let present: BTreeMap<Vec<u8>, Vec<u8>> = txn.scan(table.id, ALL)?.collect::<Result<_, _>>()?;
+    let mut changed = 0;
+    for key in present.keys().filter(|k| !past.contains_key(*k)) {
+        txn.delete(table.id, key.clone());
+        changed += 1;
+    }
+    for (key, bytes) in past {
+        if present.get(&key) != Some(&bytes) {
+            txn.put(table.id, key, bytes);
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 fn qualified(t: &TableDef) -> String {

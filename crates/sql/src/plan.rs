@@ -57,6 +57,20 @@ pub enum Plan {
     },
     /// A query.
     Query(Query),
+    /// `RESTORE TABLE t TO <point>`: the rows of the point written anew.
+    Restore {
+        /// The table, as defined now.
+        table: TableDef,
+        /// The seq whose rows come back.
+        seq: u64,
+    },
+    /// `UNDROP TABLE`
+    Undrop {
+        /// Schema.
+        schema: String,
+        /// Name.
+        name: String,
+    },
     /// `BEGIN`
     Begin,
     /// `COMMIT`

@@ -11,7 +11,7 @@ use driftdb_storage::Storage;
 use crate::bind::bind;
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute};
-use crate::parser::parse;
+use crate::parser::{Stmt, parse};
 use crate::plan::Plan;
 
 /// One client's session over an open storage.
@@ -63,14 +63,11 @@ impl<'s> Session<'s> {
         Ok(parse(sql)?.iter().map(|stmt| self.run(stmt)).collect())
     }
 
-    fn run(&mut self, stmt: &sqlparser::ast::Statement) -> Result<Output> {
+    fn run(&mut self, stmt: &Stmt) -> Result<Output> {
+        use sqlparser::ast::Statement as S;
         if let Some(block) = &self.block
             && block.failed
-            && !matches!(
-                stmt,
-                sqlparser::ast::Statement::Rollback { .. }
-                    | sqlparser::ast::Statement::Commit { .. }
-            )
+            && !matches!(stmt, Stmt::Sql(s) if matches!(**s, S::Rollback { .. } | S::Commit { .. }))
         {
             return Err(SqlError::new(
                 "25P02",

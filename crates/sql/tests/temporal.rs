@@ -1,7 +1,7 @@
 //! Every time-travel form of SPEC §4 parses into the right clause, leaves the
 //! rest of the statement alone, and malformed ones get a syntax error.
 
-use driftdb_sql::parser::{ParseError, Point, SystemTime, parse, system_time};
+use driftdb_sql::parser::{ParseError, Point, Stmt, SystemTime, parse, system_time};
 use sqlparser::ast::{SetExpr, Statement, TableFactor, TableWithJoins};
 
 /// A table reference: name, alias and time-travel clause.
@@ -10,8 +10,11 @@ type Reference = (String, Option<String>, Option<SystemTime>);
 /// The references of a SELECT's FROM clause, joins included.
 fn references(sql: &str) -> Result<Vec<Reference>, ParseError> {
     let statements = parse(sql)?;
-    let [Statement::Query(query)] = statements.as_slice() else {
-        panic!("expected one query: {statements:?}");
+    let [Stmt::Sql(statement)] = statements.as_slice() else {
+        panic!("expected one statement: {statements:?}");
+    };
+    let Statement::Query(query) = statement.as_ref() else {
+        panic!("expected a query: {statement:?}");
     };
     let SetExpr::Select(select) = query.body.as_ref() else {
         panic!("expected a SELECT");
@@ -229,4 +232,33 @@ proptest::proptest! {
     ) {
         let _ = parse(&format!("SELECT * FROM t {}", words.join(" ")));
     }
+}
+
+#[test]
+fn restore_and_undrop_parse() -> Result<(), ParseError> {
+    let stmts = parse("RESTORE TABLE s.t TO @SEQ:4; undrop table t; SELECT 1")?;
+    assert_eq!(stmts.len(), 3);
+    let Stmt::Restore { table, point } = &stmts[0] else {
+        panic!("{:?}", stmts[0]);
+    };
+    assert_eq!(table.to_string(), "s.t");
+    assert!(matches!(point.as_ref(), Point::Seq(n) if n.to_string() == "4"));
+    assert!(matches!(&stmts[1], Stmt::Undrop { table } if table.to_string() == "t"));
+    let by_time = parse("RESTORE TABLE t TO '2024-01-01'")?;
+    assert!(
+        matches!(by_time.as_slice(), [Stmt::Restore { point, .. }] if matches!(point.as_ref(), Point::Time(_)))
+    );
+    for bad in [
+        "RESTORE TABLE t",
+        "RESTORE t TO @SEQ:1",
+        "UNDROP TABLE t extra",
+        "RESTORE TABLE t TO @SEQ:1 junk",
+    ] {
+        assert_eq!(
+            parse(bad).err().map(|e| e.sqlstate()),
+            Some("42601"),
+            "{bad}"
+        );
+    }
+    Ok(())
 }

@@ -4,9 +4,10 @@
 mod dialect;
 mod temporal;
 
-use sqlparser::ast::Statement;
+use sqlparser::ast::{ObjectName, Statement};
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::Tokenizer;
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 pub use dialect::DriftDialect;
 pub use temporal::{Point, SystemTime, system_time};
@@ -48,16 +49,136 @@ impl From<ParserError> for ParseError {
     }
 }
 
+/// A statement: PostgreSQL's, or one of DriftDB's own.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stmt {
+    /// A statement `sqlparser` parses.
+    Sql(Box<Statement>),
+    /// `RESTORE TABLE t TO <point>`: writes the table's rows as they were at
+    /// the point as a new commit.
+    Restore {
+        /// The table.
+        table: ObjectName,
+        /// The point.
+        point: Box<Point>,
+    },
+    /// `UNDROP TABLE t`: brings back the last dropped table of that name.
+    Undrop {
+        /// The table.
+        table: ObjectName,
+    },
+}
+
 /// Parses one or more `;`-separated statements.
-pub fn parse(sql: &str) -> Result<Vec<Statement>, ParseError> {
+pub fn parse(sql: &str) -> Result<Vec<Stmt>, ParseError> {
     let dialect = DriftDialect::default();
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| ParseError::Syntax(e.to_string()))?;
     let tokens = temporal::rewrite(tokens)?;
-    Parser::new(&dialect)
+    let mut out = Vec::new();
+    for group in split_statements(tokens) {
+        match leading_word(&group).as_deref() {
+            Some("RESTORE") => out.push(parse_restore(&dialect, group)?),
+            Some("UNDROP") => out.push(parse_undrop(&dialect, group)?),
+            Some(_) => out.extend(
+                Parser::new(&dialect)
+                    .with_recursion_limit(RECURSION_LIMIT)
+                    .with_tokens_with_locations(group)
+                    .parse_statements()
+                    .map_err(ParseError::from)?
+                    .into_iter()
+                    .map(|s| Stmt::Sql(Box::new(s))),
+            ),
+            None => {}
+        }
+    }
+    Ok(out)
+}
+
+/// Splits tokens at every `;` outside parentheses (each group keeps its `;`).
+fn split_statements(tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {
+    let mut groups = vec![Vec::new()];
+    let mut depth = 0i32;
+    for t in tokens {
+        match t.token {
+            Token::LParen => depth += 1,
+            Token::RParen => depth -= 1,
+            _ => {}
+        }
+        let end = depth <= 0 && t.token == Token::SemiColon;
+        if let Some(g) = groups.last_mut() {
+            g.push(t);
+        }
+        if end {
+            groups.push(Vec::new());
+        }
+    }
+    groups
+}
+
+/// The first word of a statement, upper-cased; `None` when it holds no token.
+fn leading_word(group: &[TokenWithSpan]) -> Option<String> {
+    let t = group.iter().find(|t| {
+        !matches!(
+            t.token,
+            Token::Whitespace(_) | Token::SemiColon | Token::EOF
+        )
+    })?;
+    Some(match &t.token {
+        Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+        _ => String::new(),
+    })
+}
+
+fn drift_parser(dialect: &DriftDialect, group: Vec<TokenWithSpan>) -> Parser<'_> {
+    Parser::new(dialect)
         .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(tokens)
-        .parse_statements()
-        .map_err(ParseError::from)
+        .with_tokens_with_locations(group)
+}
+
+/// The statement's end: an optional `;`, then nothing.
+fn expect_end(p: &mut Parser<'_>) -> Result<(), ParseError> {
+    let _ = p.consume_token(&Token::SemiColon);
+    match p.peek_token().token {
+        Token::EOF => Ok(()),
+        other => Err(ParseError::Syntax(format!(
+            "expected end of statement, found {other}"
+        ))),
+    }
+}
+
+/// Consumes the word `word`, which `sqlparser` does not know as a keyword.
+fn expect_word(p: &mut Parser<'_>, word: &str) -> Result<(), ParseError> {
+    match p.next_token().token {
+        Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word) => Ok(()),
+        other => Err(ParseError::Syntax(format!(
+            "expected {word}, found {other}"
+        ))),
+    }
+}
+
+/// `RESTORE TABLE name TO point`
+fn parse_restore(dialect: &DriftDialect, group: Vec<TokenWithSpan>) -> Result<Stmt, ParseError> {
+    let mut p = drift_parser(dialect, group);
+    expect_word(&mut p, "RESTORE")?;
+    p.expect_keyword_is(Keyword::TABLE)?;
+    let table = p.parse_object_name(false)?;
+    p.expect_keyword_is(Keyword::TO)?;
+    let expr = p.parse_expr()?;
+    expect_end(&mut p)?;
+    Ok(Stmt::Restore {
+        table,
+        point: Box::new(temporal::point_of(&expr)),
+    })
+}
+
+/// `UNDROP TABLE name`
+fn parse_undrop(dialect: &DriftDialect, group: Vec<TokenWithSpan>) -> Result<Stmt, ParseError> {
+    let mut p = drift_parser(dialect, group);
+    expect_word(&mut p, "UNDROP")?;
+    p.expect_keyword_is(Keyword::TABLE)?;
+    let table = p.parse_object_name(false)?;
+    expect_end(&mut p)?;
+    Ok(Stmt::Undrop { table })
 }

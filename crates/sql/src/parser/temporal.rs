@@ -69,17 +69,17 @@ pub fn system_time(version: &TableVersion) -> Result<SystemTime, ParseError> {
         )));
     };
     let Some((name, args)) = marker_call(expr) else {
-        return Ok(SystemTime::AsOf(point(expr)));
+        return Ok(SystemTime::AsOf(point_of(expr)));
     };
     let pair = |args: &[Expr]| match args {
-        [a, b] => Ok((point(a), point(b))),
+        [a, b] => Ok((point_of(a), point_of(b))),
         _ => Err(ParseError::Syntax(format!(
             "a time-travel range takes two points, found {}",
             args.len()
         ))),
     };
     match name.as_str() {
-        MARK_SEQ => Ok(SystemTime::AsOf(point(expr))),
+        MARK_SEQ => Ok(SystemTime::AsOf(point_of(expr))),
         MARK_ALL => Ok(SystemTime::All),
         MARK_FROM_TO => pair(&args).map(|(a, b)| SystemTime::FromTo(a, b)),
         MARK_BETWEEN => pair(&args).map(|(a, b)| SystemTime::Between(a, b)),
@@ -90,7 +90,8 @@ pub fn system_time(version: &TableVersion) -> Result<SystemTime, ParseError> {
     }
 }
 
-fn point(expr: &Expr) -> Point {
+/// The point an expression names: `@SEQ:N` (already rewritten) or a time.
+pub fn point_of(expr: &Expr) -> Point {
     match marker_call(expr) {
         Some((name, mut args)) if name == MARK_SEQ && args.len() == 1 => Point::Seq(args.remove(0)),
         _ => Point::Time(expr.clone()),
