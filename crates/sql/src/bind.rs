@@ -24,10 +24,18 @@ pub const DEFAULT_SCHEMA: &str = "public";
 /// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01.
 pub const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 
-/// Binds one statement read in `txn`.
-pub fn bind(txn: &Transaction<'_>, stmt: &Stmt) -> Result<Plan> {
-    match stmt {
-        Stmt::Sql(s) => bind_sql(txn, s),
+/// Session settings that change how statements bind.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `drift.as_of`: the point every table reference without its own
+    /// `FOR SYSTEM_TIME` reads; writes are refused while it is set.
+    pub as_of: Option<PointIn>,
+}
+
+/// Binds one statement read in `txn` under the session's `settings`.
+pub fn bind(txn: &Transaction<'_>, stmt: &Stmt, settings: &Settings) -> Result<Plan> {
+    let plan = match stmt {
+        Stmt::Sql(s) => bind_sql(txn, s, settings)?,
         Stmt::Restore { table, point } => {
             let (schema, name) = split_name(table)?;
             let def = catalog::get_table(txn, &schema, &name, None)?
@@ -36,18 +44,68 @@ pub fn bind(txn: &Transaction<'_>, stmt: &Stmt) -> Result<Plan> {
             if catalog::get_table(txn, &schema, &name, Some(seq))?.is_none() {
                 return Err(undefined_table(&name));
             }
-            Ok(Plan::Restore { table: def, seq })
+            Plan::Restore { table: def, seq }
         }
         Stmt::Undrop { table } => {
             let (schema, name) = split_name(table)?;
-            Ok(Plan::Undrop { schema, name })
+            Plan::Undrop { schema, name }
         }
+    };
+    let writes = matches!(
+        plan,
+        Plan::Insert { .. }
+            | Plan::Update { .. }
+            | Plan::Delete { .. }
+            | Plan::Restore { .. }
+            | Plan::Undrop { .. }
+            | Plan::CreateTable { .. }
+            | Plan::DropTable { .. }
+    );
+    if writes && settings.as_of.is_some() {
+        return Err(SqlError::new(
+            "25006",
+            "cannot write while drift.as_of is set: reading the past is read-only (RESET drift.as_of)",
+        ));
     }
+    Ok(plan)
 }
 
-fn bind_sql(txn: &Transaction<'_>, stmt: &Statement) -> Result<Plan> {
+fn bind_sql(txn: &Transaction<'_>, stmt: &Statement, settings: &Settings) -> Result<Plan> {
     match stmt {
-        Statement::Query(q) => Ok(Plan::Query(bind_query(txn, q)?)),
+        Statement::Query(q) => Ok(Plan::Query(bind_query(txn, q, settings)?)),
+        Statement::Set(ast::Set::SingleAssignment {
+            variable, values, ..
+        }) => {
+            let name = variable.to_string().to_ascii_lowercase();
+            let [value] = values.as_slice() else {
+                return Err(SqlError::new(
+                    "42601",
+                    format!("SET {name} takes one value"),
+                ));
+            };
+            match name.as_str() {
+                "drift.as_of" => Ok(Plan::SetAsOf(Some(setting_point(txn, value)?))),
+                "application_name" => match constant(txn, value, "application_name")? {
+                    Value::Text(s) => Ok(Plan::SetApplicationName(s)),
+                    other => Err(SqlError::new(
+                        "22023",
+                        format!("invalid application_name {other:?}"),
+                    )),
+                },
+                other => Err(SqlError::unsupported(format!(
+                    "configuration parameter \"{other}\""
+                ))),
+            }
+        }
+        Statement::Reset(r) => match &r.reset {
+            ast::Reset::ALL => Ok(Plan::SetAsOf(None)),
+            ast::Reset::ConfigurationParameter(n)
+                if n.to_string().eq_ignore_ascii_case("drift.as_of") =>
+            {
+                Ok(Plan::SetAsOf(None))
+            }
+            other => Err(SqlError::unsupported(format!("RESET {other:?}"))),
+        },
         Statement::CreateTable(ct) => bind_create_table(ct),
         Statement::Drop {
             object_type: ast::ObjectType::Table,
@@ -482,7 +540,35 @@ fn constant(txn: &Transaction<'_>, e: &ast::Expr, what: &str) -> Result<Value> {
     bound.eval(&[])
 }
 
-fn bind_query(txn: &Transaction<'_>, q: &ast::Query) -> Result<Query> {
+/// The point `SET drift.as_of` names: `'@SEQ:N'`, `@SEQ:N` or a timestamp.
+fn setting_point(txn: &Transaction<'_>, value: &ast::Expr) -> Result<PointIn> {
+    if let ast::Expr::Value(v) = value
+        && let ast::Value::SingleQuotedString(s) = &v.value
+    {
+        if let Some(n) = s
+            .trim()
+            .strip_prefix("@SEQ:")
+            .or_else(|| s.trim().strip_prefix("@seq:"))
+        {
+            return n
+                .trim()
+                .parse()
+                .map(PointIn::Seq)
+                .map_err(|_| SqlError::new("22023", format!("invalid drift.as_of \"{s}\"")));
+        }
+        return match parse_text(s, DataType::Timestamptz)? {
+            Value::Timestamptz(t) => Ok(PointIn::Time(t + PG_EPOCH_MICROS)),
+            _ => Err(SqlError::new(
+                "22023",
+                format!("invalid drift.as_of \"{s}\""),
+            )),
+        };
+    }
+    let r = resolve_point(txn, &crate::parser::point_of(value))?;
+    Ok(PointIn::Seq(r.le))
+}
+
+fn bind_query(txn: &Transaction<'_>, q: &ast::Query, settings: &Settings) -> Result<Query> {
     if q.with.is_some() || q.fetch.is_some() || !q.locks.is_empty() {
         return Err(SqlError::unsupported("WITH, FETCH or locking clauses"));
     }
@@ -497,7 +583,7 @@ fn bind_query(txn: &Transaction<'_>, q: &ast::Query) -> Result<Query> {
     }
     let (source, scope) = match select.from.as_slice() {
         [] => (Source::Nothing, Scope::empty()),
-        [from] if from.joins.is_empty() => bind_source(txn, &from.relation)?,
+        [from] if from.joins.is_empty() => bind_source(txn, &from.relation, settings)?,
         _ => return Err(SqlError::unsupported("joins")),
     };
     let mut projection = Vec::new();
@@ -723,7 +809,11 @@ fn resolve_point(txn: &Transaction<'_>, p: &Point) -> Result<Resolved> {
 
 /// A table reference: its definition at the point it names, and the versions
 /// it reads.
-fn bind_source(txn: &Transaction<'_>, factor: &TableFactor) -> Result<(Source, Scope)> {
+fn bind_source(
+    txn: &Transaction<'_>,
+    factor: &TableFactor,
+    settings: &Settings,
+) -> Result<(Source, Scope)> {
     let TableFactor::Table {
         name,
         alias,
@@ -738,7 +828,13 @@ fn bind_source(txn: &Transaction<'_>, factor: &TableFactor) -> Result<(Source, S
     let alias = alias.as_ref().map(|a| ident(&a.name));
     let resolve = |p: &Point| resolve_point(txn, p);
     let (versions, def_at) = match version.as_ref().map(system_time).transpose()? {
-        None => (None, None),
+        None => match settings.as_of {
+            None => (None, None),
+            Some(p) => {
+                let r = history::resolve(txn.snapshot(), p)?;
+                (Some(VersionFilter::AsOf(r)), Some(r.le))
+            }
+        },
         Some(SystemTime::AsOf(p)) => {
             let r = resolve(&p)?;
             (Some(VersionFilter::AsOf(r)), Some(r.le))

@@ -123,9 +123,13 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                 Some(format!("{schema}.{name}")),
             ))
         }
-        Plan::Begin | Plan::Commit | Plan::Rollback => Err(SqlError::new(
+        Plan::Begin
+        | Plan::Commit
+        | Plan::Rollback
+        | Plan::SetAsOf(_)
+        | Plan::SetApplicationName(_) => Err(SqlError::new(
             "XX000",
-            "transaction control reached the executor",
+            "session control reached the executor",
         )),
     }
 }

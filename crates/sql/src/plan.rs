@@ -2,7 +2,7 @@
 //! bound, before execution.
 
 use driftdb_engine::catalog::{NewColumn, TableDef};
-use driftdb_engine::history::VersionFilter;
+use driftdb_engine::history::{PointIn, VersionFilter};
 use driftdb_engine::value::DataType;
 
 use crate::expr::Expr;
@@ -71,6 +71,10 @@ pub enum Plan {
         /// Name.
         name: String,
     },
+    /// `SET drift.as_of = …` (`Some`) or `RESET drift.as_of` (`None`).
+    SetAsOf(Option<PointIn>),
+    /// `SET application_name = …`
+    SetApplicationName(String),
     /// `BEGIN`
     Begin,
     /// `COMMIT`

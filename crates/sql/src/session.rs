@@ -8,7 +8,7 @@ use driftdb_engine::commit_meta::CommitMeta;
 use driftdb_engine::txn::Transaction;
 use driftdb_storage::Storage;
 
-use crate::bind::bind;
+use crate::bind::{Settings, bind};
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute};
 use crate::parser::{Stmt, parse};
@@ -18,6 +18,7 @@ use crate::plan::Plan;
 pub struct Session<'s> {
     storage: &'s Storage,
     block: Option<Block<'s>>,
+    settings: Settings,
     /// Recorded in `drift_commits.user_name`.
     pub user_name: String,
     /// Recorded in `drift_commits.application_name`.
@@ -37,6 +38,7 @@ impl<'s> Session<'s> {
         Session {
             storage,
             block: None,
+            settings: Settings::default(),
             user_name: user_name.into(),
             application_name: String::new(),
         }
@@ -76,7 +78,7 @@ impl<'s> Session<'s> {
         }
         match &mut self.block {
             Some(block) => {
-                let plan = match bind(&block.txn, stmt) {
+                let plan = match bind(&block.txn, stmt, &self.settings) {
                     Ok(plan) => plan,
                     Err(e) => {
                         block.failed = true;
@@ -84,6 +86,7 @@ impl<'s> Session<'s> {
                     }
                 };
                 match plan {
+                    plan @ (Plan::SetAsOf(_) | Plan::SetApplicationName(_)) => Ok(self.set(plan)),
                     Plan::Begin => Ok(Output::Command("BEGIN".into())),
                     Plan::Commit => self.end_block(true),
                     Plan::Rollback => self.end_block(false),
@@ -101,7 +104,7 @@ impl<'s> Session<'s> {
             }
             None => {
                 let mut txn = Transaction::begin(self.storage)?;
-                match bind(&txn, stmt)? {
+                match bind(&txn, stmt, &self.settings)? {
                     Plan::Begin => {
                         self.block = Some(Block {
                             txn,
@@ -110,6 +113,7 @@ impl<'s> Session<'s> {
                         });
                         Ok(Output::Command("BEGIN".into()))
                     }
+                    plan @ (Plan::SetAsOf(_) | Plan::SetApplicationName(_)) => Ok(self.set(plan)),
                     // Outside a block PostgreSQL only warns.
                     Plan::Commit => Ok(Output::Command("COMMIT".into())),
                     Plan::Rollback => Ok(Output::Command("ROLLBACK".into())),
@@ -120,6 +124,21 @@ impl<'s> Session<'s> {
                     }
                 }
             }
+        }
+    }
+
+    /// Applies a SET or RESET; session settings are not transactional here.
+    fn set(&mut self, plan: Plan) -> Output {
+        match plan {
+            Plan::SetAsOf(p) => {
+                self.settings.as_of = p;
+                Output::Command(if p.is_some() { "SET" } else { "RESET" }.into())
+            }
+            Plan::SetApplicationName(name) => {
+                self.application_name = name;
+                Output::Command("SET".into())
+            }
+            _ => Output::Command("SET".into()),
         }
     }
 
