@@ -184,16 +184,32 @@ pub fn undrop_table(txn: &mut Transaction<'_>, schema: &str, name: &str) -> Resu
     if get_table(txn, schema, name, None)?.is_some() {
         return Err(EngineError::DuplicateTable(name.to_string()));
     }
-    let key = table_key(schema, name);
-    let last = txn
+    let bytes = last_definition(txn, schema, name)?
+        .ok_or_else(|| EngineError::UndefinedTable(name.to_string()))?;
+    let def = decode_table(&bytes)?;
+    txn.put(TABLES, table_key(schema, name), bytes);
+    Ok(def)
+}
+
+/// The table's definition now or, when it has been dropped, the last one it
+/// had: what a read of its whole history reads rows under.
+pub fn latest_table(txn: &Transaction<'_>, schema: &str, name: &str) -> Result<Option<TableDef>> {
+    match get_table(txn, schema, name, None)? {
+        Some(def) => Ok(Some(def)),
+        None => last_definition(txn, schema, name)?
+            .map(|b| decode_table(&b))
+            .transpose(),
+    }
+}
+
+/// The newest stored definition of `schema.name`, dropped or not.
+fn last_definition(txn: &Transaction<'_>, schema: &str, name: &str) -> Result<Option<Vec<u8>>> {
+    Ok(txn
         .snapshot()
-        .history(TABLES, &key)?
+        .history(TABLES, &table_key(schema, name))?
         .into_iter()
         .next_back()
-        .ok_or_else(|| EngineError::UndefinedTable(name.to_string()))?;
-    let def = decode_table(&last.value)?;
-    txn.put(TABLES, key, last.value);
-    Ok(def)
+        .map(|v| v.value))
 }
 
 /// Every table now, or right after commit `as_of`, in (schema, name) order.

@@ -502,6 +502,27 @@ fn bind_expr(txn: &Transaction<'_>, scope: &Scope, e: &ast::Expr) -> Result<Expr
                 i64::try_from(txn.snapshot_seq()).unwrap_or(i64::MAX),
             ))
         }
+        E::Function(f) if f.name.to_string().eq_ignore_ascii_case("drift_seq_at") => {
+            let arg = match &f.args {
+                ast::FunctionArguments::List(l) => match l.args.as_slice() {
+                    [ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e))] => e,
+                    _ => {
+                        return Err(SqlError::new(
+                            "42883",
+                            "function drift_seq_at takes one timestamp",
+                        ));
+                    }
+                },
+                _ => {
+                    return Err(SqlError::new(
+                        "42883",
+                        "function drift_seq_at takes one timestamp",
+                    ));
+                }
+            };
+            let seq = resolve_point(txn, &Point::Time(arg.clone()))?.le;
+            Expr::Const(Value::Int8(i64::try_from(seq).unwrap_or(i64::MAX)))
+        }
         E::Function(f) => {
             return Err(SqlError::new(
                 "42883",
@@ -853,10 +874,11 @@ fn bind_source(
             None,
         ),
     };
-    let def = match def_at {
-        Some(seq) if seq < txn.snapshot_seq() => {
+    let def = match (def_at, &versions) {
+        (Some(seq), _) if seq < txn.snapshot_seq() => {
             catalog::get_table(txn, &schema, &tname, Some(seq))?
         }
+        (None, Some(_)) => catalog::latest_table(txn, &schema, &tname)?,
         _ => catalog::get_table(txn, &schema, &tname, None)?,
     }
     .ok_or_else(|| undefined_table(&tname))?;
