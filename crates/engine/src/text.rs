@@ -214,7 +214,8 @@ pub fn parse_text(text: &str, t: DataType) -> Result<Value> {
     })
 }
 
-fn type_name(t: DataType) -> &'static str {
+/// The type's name as PostgreSQL's error messages spell it.
+pub fn type_name(t: DataType) -> &'static str {
     match t {
         DataType::Bool => "boolean",
         DataType::Int2 => "smallint",

@@ -108,6 +108,27 @@ impl Value {
         matches!(self, Value::Null)
     }
 
+    /// The type of a non-NULL value (`TEXT` for text of any declared length).
+    pub fn data_type(&self) -> Option<DataType> {
+        Some(match self {
+            Value::Null => return None,
+            Value::Bool(_) => DataType::Bool,
+            Value::Int2(_) => DataType::Int2,
+            Value::Int4(_) => DataType::Int4,
+            Value::Int8(_) => DataType::Int8,
+            Value::Float4(_) => DataType::Float4,
+            Value::Float8(_) => DataType::Float8,
+            Value::Text(_) => DataType::Text,
+            Value::Bytea(_) => DataType::Bytea,
+            Value::Date(_) => DataType::Date,
+            Value::Time(_) => DataType::Time,
+            Value::Timestamp(_) => DataType::Timestamp,
+            Value::Timestamptz(_) => DataType::Timestamptz,
+            Value::Interval(_) => DataType::Interval,
+            Value::Uuid(_) => DataType::Uuid,
+        })
+    }
+
     /// Orders two non-NULL values of the same type as PostgreSQL's default
     /// B-tree operator class does (NaN above every number, -0 equal to 0,
     /// intervals by their comparable span, text by bytes as under the C

@@ -128,7 +128,6 @@ fn connect(url: &str) -> Result<Connection, SqlError> {
 /// DriftDB embedded: a storage in a scratch directory and one session on it.
 struct Embedded {
     _dir: tempfile::TempDir,
-    storage: &'static driftdb_storage::Storage,
     session: driftdb_sql::session::Session<'static>,
 }
 
@@ -146,7 +145,6 @@ impl Embedded {
         let storage: &'static driftdb_storage::Storage = Box::leak(Box::new(storage));
         Ok(Embedded {
             _dir: dir,
-            storage,
             session: driftdb_sql::session::Session::new(storage, "driftdb"),
         })
     }
@@ -166,7 +164,6 @@ impl sqllogictest::DB for Embedded {
     type ColumnType = DefaultColumnType;
 
     fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
-        let _ = self.storage;
         let outputs = self.session.execute(sql)?;
         Ok(match outputs.into_iter().last() {
             Some(driftdb_sql::exec::Output::Rows { columns, rows }) => DBOutput::Rows {

@@ -781,21 +781,8 @@ fn type_of(e: &Expr, scope: &Scope) -> Option<DataType> {
             }
         }
         Expr::Neg(e) => type_of(e, scope),
-        Expr::Const(v) => const_type(v),
+        Expr::Const(v) => v.data_type(),
     }
-}
-
-fn const_type(v: &Value) -> Option<DataType> {
-    Some(match v {
-        Value::Bool(_) => DataType::Bool,
-        Value::Int2(_) => DataType::Int2,
-        Value::Int4(_) => DataType::Int4,
-        Value::Int8(_) => DataType::Int8,
-        Value::Float4(_) => DataType::Float4,
-        Value::Float8(_) => DataType::Float8,
-        Value::Text(_) => DataType::Text,
-        _ => return None,
-    })
 }
 
 /// A time-travel point resolved to seqs against the commit history.

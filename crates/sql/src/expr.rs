@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use driftdb_engine::text::{format_text, parse_text};
+use driftdb_engine::text::{format_text, parse_text, type_name as text_type_name};
 use driftdb_engine::value::{DataType, Value};
 
 use crate::error::{Result, SqlError};
@@ -109,23 +109,7 @@ impl Expr {
 }
 
 fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "unknown",
-        Value::Bool(_) => "boolean",
-        Value::Int2(_) => "smallint",
-        Value::Int4(_) => "integer",
-        Value::Int8(_) => "bigint",
-        Value::Float4(_) => "real",
-        Value::Float8(_) => "double precision",
-        Value::Text(_) => "text",
-        Value::Bytea(_) => "bytea",
-        Value::Date(_) => "date",
-        Value::Time(_) => "time without time zone",
-        Value::Timestamp(_) => "timestamp without time zone",
-        Value::Timestamptz(_) => "timestamp with time zone",
-        Value::Interval(_) => "interval",
-        Value::Uuid(_) => "uuid",
-    }
+    v.data_type().map_or("unknown", text_type_name)
 }
 
 fn type_error(op: &str, v: &Value) -> SqlError {
@@ -180,27 +164,6 @@ fn as_f64(v: &Value) -> Option<f64> {
     }
 }
 
-/// The data type of a value, for coercing an untyped literal to it.
-fn data_type(v: &Value) -> Option<DataType> {
-    Some(match v {
-        Value::Null => return None,
-        Value::Bool(_) => DataType::Bool,
-        Value::Int2(_) => DataType::Int2,
-        Value::Int4(_) => DataType::Int4,
-        Value::Int8(_) => DataType::Int8,
-        Value::Float4(_) => DataType::Float4,
-        Value::Float8(_) => DataType::Float8,
-        Value::Text(_) => DataType::Text,
-        Value::Bytea(_) => DataType::Bytea,
-        Value::Date(_) => DataType::Date,
-        Value::Time(_) => DataType::Time,
-        Value::Timestamp(_) => DataType::Timestamp,
-        Value::Timestamptz(_) => DataType::Timestamptz,
-        Value::Interval(_) => DataType::Interval,
-        Value::Uuid(_) => DataType::Uuid,
-    })
-}
-
 fn binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
     if let BinOp::And | BinOp::Or = op {
         let (a, b) = (truth(l.eval(row)?)?, truth(r.eval(row)?)?);
@@ -214,10 +177,10 @@ fn binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
     }
     let (mut a, mut b) = (l.eval(row)?, r.eval(row)?);
     // An untyped literal takes the type of the other side.
-    if let (Expr::Unknown(s), Some(t)) = (l, data_type(&b)) {
+    if let (Expr::Unknown(s), Some(t)) = (l, b.data_type()) {
         a = parse_text(s, t)?;
     }
-    if let (Expr::Unknown(s), Some(t)) = (r, data_type(&a)) {
+    if let (Expr::Unknown(s), Some(t)) = (r, a.data_type()) {
         b = parse_text(s, t)?;
     }
     if a.is_null() || b.is_null() {
