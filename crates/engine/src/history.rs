@@ -15,7 +15,7 @@
 
 use std::ops::Bound;
 
-use driftdb_storage::{StoreSnapshot, Version};
+use driftdb_storage::{KeyRange, StoreSnapshot, Version};
 
 use crate::catalog::TableDef;
 use crate::error::{EngineError, Result};
@@ -99,14 +99,19 @@ pub struct RowVersion {
     pub seq_to: Option<u64>,
 }
 
-/// The versions of `table`'s rows that `filter` selects, in key order and
-/// newest first within a key, read under the definition given.
+/// The versions of `table`'s rows with keys in `range` that `filter`
+/// selects, in key order and newest first within a key, read under the
+/// definition given.
 pub fn versions<'a>(
     snapshot: &'a StoreSnapshot,
     table: &'a TableDef,
+    range: KeyRange<'_>,
     filter: VersionFilter,
 ) -> Result<impl Iterator<Item = Result<RowVersion>> + 'a> {
-    let all = snapshot.scan_versions(table.id, (Bound::Unbounded, Bound::Unbounded))?;
+    let all = match filter {
+        VersionFilter::AsOf(p) => snapshot.scan_as_of(table.id, range, p.le)?,
+        _ => snapshot.scan_versions(table.id, range)?,
+    };
     Ok(all.filter_map(move |r| match r {
         Err(e) => Some(Err(EngineError::from(e))),
         Ok((key, v)) if filter.matches(&v) => Some(decode_version(table, key, v)),

@@ -3,6 +3,7 @@
 //! points equal what the SQL:2011 definitions say.
 
 use std::collections::BTreeMap;
+use std::ops::Bound;
 
 use driftdb_engine::catalog::{self, NewColumn, TableDef};
 use driftdb_engine::error::Result;
@@ -76,14 +77,15 @@ fn run(s: &Storage, def: &TableDef, ops: &[(i32, Option<i32>)]) -> Result<(Vec<M
 
 fn selected(s: &Storage, def: &TableDef, f: VersionFilter) -> Result<Vec<MVersion>> {
     let snap = s.snapshot()?;
-    let mut out: Vec<MVersion> = history::versions(&snap, def, f)?
-        .map(|r| {
-            r.map(|rv| match (&rv.values[0], &rv.values[1]) {
-                (Value::Int4(k), Value::Int4(v)) => (*k, *v, rv.seq_from, rv.seq_to),
-                other => panic!("unexpected row {other:?}"),
+    let mut out: Vec<MVersion> =
+        history::versions(&snap, def, (Bound::Unbounded, Bound::Unbounded), f)?
+            .map(|r| {
+                r.map(|rv| match (&rv.values[0], &rv.values[1]) {
+                    (Value::Int4(k), Value::Int4(v)) => (*k, *v, rv.seq_from, rv.seq_to),
+                    other => panic!("unexpected row {other:?}"),
+                })
             })
-        })
-        .collect::<Result<_>>()?;
+            .collect::<Result<_>>()?;
     out.sort();
     Ok(out)
 }

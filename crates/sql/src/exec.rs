@@ -1,21 +1,22 @@
 //! The executor: runs a logical plan in a transaction.
 
-use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::rc::Rc;
 
 use driftdb_engine::catalog::{self, TableDef};
-use driftdb_engine::history;
 use driftdb_engine::table;
 use driftdb_engine::text::parse_text;
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::KeyRange;
 
-use crate::bind::PG_EPOCH_MICROS;
+use crate::bind::{Column, HIDDEN_COLUMNS};
 use crate::error::{Result, SqlError};
-use crate::expr::{Expr, cast, compare};
-use crate::plan::{HIDDEN_COLUMNS, Plan, Query, Source};
+use crate::expr::{Env, Expr, cast};
+use crate::plan::{InsertSource, Plan, Returning};
+use crate::run::run;
 
 const ALL: KeyRange<'static> = (Bound::Unbounded, Bound::Unbounded);
 
@@ -25,7 +26,7 @@ pub enum Output {
     /// Rows, with column names and (when known) types.
     Rows {
         /// Column names and types.
-        columns: Vec<(String, Option<DataType>)>,
+        columns: Vec<Column>,
         /// The rows.
         rows: Vec<Vec<Value>>,
     },
@@ -33,11 +34,25 @@ pub enum Output {
     Command(String),
 }
 
+/// Cached results of a statement's uncorrelated subqueries.
+type Cache = RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>;
+
 /// Runs a data or schema statement (not BEGIN/COMMIT/ROLLBACK) in `txn`;
 /// returns its output and the table it changed, if any.
 pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<String>)> {
+    let cache = Cache::default();
     match plan {
-        Plan::Query(q) => Ok((query(txn, &q)?, None)),
+        Plan::Query(q) => {
+            let env = Env::new(txn, &cache);
+            let rows = run(&q.rel, &env)?.collect::<Result<Vec<_>>>()?;
+            Ok((
+                Output::Rows {
+                    columns: q.columns,
+                    rows,
+                },
+                None,
+            ))
+        }
         Plan::CreateTable {
             schema,
             name,
@@ -69,45 +84,97 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                 Some(format!("{schema}.{name}")),
             ))
         }
-        Plan::Insert { table, rows } => {
+        Plan::Insert {
+            table,
+            source,
+            returning,
+        } => {
+            let rows: Vec<Vec<Value>> = {
+                let env = Env::new(txn, &cache);
+                match source {
+                    InsertSource::Values(rows) => rows
+                        .iter()
+                        .map(|row| {
+                            table
+                                .columns
+                                .iter()
+                                .zip(row)
+                                .map(|(c, e)| assign(e, &[], c.data_type, &env))
+                                .collect::<Result<Vec<_>>>()
+                        })
+                        .collect::<Result<_>>()?,
+                    InsertSource::Query { rel, targets } => run(&rel, &env)?
+                        .map(|r| {
+                            let row = r?;
+                            let mut full = vec![Value::Null; table.columns.len()];
+                            for (v, &i) in row.into_iter().zip(&targets) {
+                                full[i] = cast(v, table.columns[i].data_type)?;
+                            }
+                            Ok(full)
+                        })
+                        .collect::<Result<_>>()?,
+                }
+            };
             let n = rows.len();
-            for row in rows {
-                let values = table
-                    .columns
-                    .iter()
-                    .zip(&row)
-                    .map(|(c, e)| assign(e, c.data_type))
-                    .collect::<Result<Vec<_>>>()?;
+            let mut written = Vec::with_capacity(if returning.is_some() { n } else { 0 });
+            for values in rows {
+                if returning.is_some() {
+                    written.push(values.clone());
+                }
                 table::insert(txn, &table, values)?;
             }
-            Ok((
-                Output::Command(format!("INSERT 0 {n}")),
-                Some(qualified(&table)),
-            ))
+            let out = finish(txn, &cache, returning, written, format!("INSERT 0 {n}"))?;
+            Ok((out, Some(qualified(&table))))
         }
-        Plan::Update { table, filter, set } => {
-            let targets = matching(txn, &table, filter.as_ref())?;
-            for (key, mut values) in targets.iter().cloned() {
-                let old = values.clone();
-                for (i, e) in &set {
-                    values[*i] = assign_row(e, &old, table.columns[*i].data_type)?;
+        Plan::Update {
+            table,
+            filter,
+            set,
+            returning,
+        } => {
+            let changes = {
+                let env = Env::new(txn, &cache);
+                let targets = matching(&env, &table, filter.as_ref())?;
+                let mut changes = Vec::with_capacity(targets.len());
+                for (key, old) in targets {
+                    let mut input = old.clone();
+                    input.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
+                    let mut values = old;
+                    for (i, e) in &set {
+                        values[*i] = assign(e, &input, table.columns[*i].data_type, &env)?;
+                    }
+                    changes.push((key, values));
+                }
+                changes
+            };
+            let n = changes.len();
+            let mut written = Vec::new();
+            for (key, values) in changes {
+                if returning.is_some() {
+                    written.push(values.clone());
                 }
                 table::update(txn, &table, &key, values)?;
             }
-            Ok((
-                Output::Command(format!("UPDATE {}", targets.len())),
-                Some(qualified(&table)),
-            ))
+            let out = finish(txn, &cache, returning, written, format!("UPDATE {n}"))?;
+            Ok((out, Some(qualified(&table))))
         }
-        Plan::Delete { table, filter } => {
-            let targets = matching(txn, &table, filter.as_ref())?;
-            for (key, _) in &targets {
-                table::delete(txn, &table, key);
+        Plan::Delete {
+            table,
+            filter,
+            returning,
+        } => {
+            let targets = matching(&Env::new(txn, &cache), &table, filter.as_ref())?;
+            let n = targets.len();
+            let mut written = Vec::new();
+            for (key, values) in targets {
+                table::delete(txn, &table, &key);
+                written.push(values);
             }
-            Ok((
-                Output::Command(format!("DELETE {}", targets.len())),
-                Some(qualified(&table)),
-            ))
+            if returning.is_none() {
+                written.clear();
+            }
+            let out = finish(txn, &cache, returning, written, format!("DELETE {n}"))?;
+            Ok((out, Some(qualified(&table))))
         }
         Plan::Restore { table, seq } => {
             let changed = restore(txn, &table, seq)?;
@@ -160,159 +227,54 @@ fn qualified(t: &TableDef) -> String {
     format!("{}.{}", t.schema, t.name)
 }
 
-/// The value `e` stores into a column of type `t` (assignment conversion).
-fn assign(e: &Expr, t: DataType) -> Result<Value> {
-    assign_row(e, &[], t)
+/// The statement's output: its command tag, or the `RETURNING` rows of the
+/// rows it wrote.
+fn finish(
+    txn: &Transaction<'_>,
+    cache: &Cache,
+    returning: Option<Returning>,
+    written: Vec<Vec<Value>>,
+    tag: String,
+) -> Result<Output> {
+    let Some(r) = returning else {
+        return Ok(Output::Command(tag));
+    };
+    let env = Env::new(txn, cache);
+    let rows = written
+        .into_iter()
+        .map(|mut row| {
+            row.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
+            r.exprs.iter().map(|e| e.eval(&row, &env)).collect()
+        })
+        .collect::<Result<_>>()?;
+    Ok(Output::Rows {
+        columns: r.columns,
+        rows,
+    })
 }
 
-fn assign_row(e: &Expr, row: &[Value], t: DataType) -> Result<Value> {
+/// The value `e` stores into a column of type `t` (assignment conversion:
+/// an untyped literal is read as `t`).
+fn assign(e: &Expr, row: &[Value], t: DataType, env: &Env<'_, '_>) -> Result<Value> {
     match e {
         Expr::Unknown(s) => Ok(cast(parse_text(s, t)?, t)?),
-        other => cast(other.eval(row)?, t),
+        other => cast(other.eval(row, env)?, t),
     }
 }
 
 /// The present rows of `table` for which `filter` is true, with their keys.
-fn matching(
-    txn: &Transaction<'_>,
-    table: &TableDef,
-    filter: Option<&Expr>,
-) -> Result<Vec<table::Row>> {
+fn matching(env: &Env<'_, '_>, table: &TableDef, filter: Option<&Expr>) -> Result<Vec<table::Row>> {
+    let range = filter.map_or((Bound::Unbounded, Bound::Unbounded), |f| {
+        crate::optimize::key_range(table, f)
+    });
     let mut out = Vec::new();
-    for r in table::scan(txn, table, ALL, None)? {
+    for r in table::scan(env.txn, table, crate::run::as_ref_range(&range), None)? {
         let (key, values) = r?;
         let mut input = values.clone();
         input.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
-        if filter.map_or(Ok(true), |f| f.is_true(&input))? {
+        if filter.map_or(Ok(true), |f| f.is_true(&input, env))? {
             out.push((key, values));
         }
     }
     Ok(out)
-}
-
-/// The input rows of a query: table columns then hidden columns.
-fn input_rows(txn: &Transaction<'_>, source: &Source) -> Result<Vec<Vec<Value>>> {
-    match source {
-        Source::Nothing => Ok(vec![Vec::new()]),
-        Source::Table {
-            def,
-            versions: None,
-        } => table::scan(txn, def, ALL, None)?
-            .map(|r| {
-                r.map(|(_, mut values)| {
-                    values.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
-                    values
-                })
-            })
-            .collect::<std::result::Result<_, _>>()
-            .map_err(SqlError::from),
-        Source::Table {
-            def,
-            versions: Some(filter),
-        } => {
-            let snap = txn.snapshot();
-            let time = |seq: u64| -> Result<Value> {
-                Ok(snap.commit(seq)?.map_or(Value::Null, |c| {
-                    Value::Timestamptz(c.commit_ts - PG_EPOCH_MICROS)
-                }))
-            };
-            let seq_value = |s: u64| Value::Int8(i64::try_from(s).unwrap_or(i64::MAX));
-            let mut rows = Vec::new();
-            for r in history::versions(snap, def, *filter)? {
-                let v = r?;
-                let mut values = v.values;
-                values.push(seq_value(v.seq_from));
-                values.push(v.seq_to.map_or(Value::Null, seq_value));
-                values.push(time(v.seq_from)?);
-                values.push(match v.seq_to {
-                    Some(to) => time(to)?,
-                    None => Value::Null,
-                });
-                rows.push(values);
-            }
-            Ok(rows)
-        }
-    }
-}
-
-fn query(txn: &Transaction<'_>, q: &Query) -> Result<Output> {
-    let mut rows = Vec::new();
-    for row in input_rows(txn, &q.source)? {
-        if q.filter.as_ref().map_or(Ok(true), |f| f.is_true(&row))? {
-            rows.push(row);
-        }
-    }
-    if !q.order_by.is_empty() {
-        let mut keyed = rows
-            .into_iter()
-            .map(|row| {
-                let keys = q
-                    .order_by
-                    .iter()
-                    .map(|(e, _, _)| e.eval(&row))
-                    .collect::<Result<Vec<_>>>()?;
-                Ok((keys, row))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let mut failure = None;
-        keyed.sort_by(|(a, _), (b, _)| {
-            for ((x, y), (_, asc, nulls_first)) in a.iter().zip(b).zip(&q.order_by) {
-                let ord = match (x.is_null(), y.is_null()) {
-                    (true, true) => Ordering::Equal,
-                    (true, false) => {
-                        if *nulls_first {
-                            Ordering::Less
-                        } else {
-                            Ordering::Greater
-                        }
-                    }
-                    (false, true) => {
-                        if *nulls_first {
-                            Ordering::Greater
-                        } else {
-                            Ordering::Less
-                        }
-                    }
-                    (false, false) => {
-                        let o = compare(x, y).unwrap_or_else(|e| {
-                            failure.get_or_insert(e);
-                            Ordering::Equal
-                        });
-                        if *asc { o } else { o.reverse() }
-                    }
-                };
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-            Ordering::Equal
-        });
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        rows = keyed.into_iter().map(|(_, row)| row).collect();
-    }
-    let skip = usize::try_from(q.offset).unwrap_or(usize::MAX);
-    let take = q
-        .limit
-        .map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
-    let rows = rows
-        .into_iter()
-        .skip(skip)
-        .take(take)
-        .map(|row| {
-            q.projection
-                .iter()
-                .map(|(_, _, e)| e.eval(&row))
-                .collect::<Result<Vec<_>>>()
-        })
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Output::Rows {
-        columns: q
-            .projection
-            .iter()
-            .map(|(n, t, _)| (n.clone(), *t))
-            .collect(),
-        rows,
-    })
 }

@@ -1,9 +1,15 @@
 //! Bound expressions and their evaluation, with SQL's three-valued logic.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use driftdb_engine::text::{format_text, parse_text, type_name as text_type_name};
+use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
+
+use crate::rel::{AggCall, Rel};
 
 use crate::error::{Result, SqlError};
 
@@ -49,6 +55,14 @@ pub enum Expr {
     Unknown(String),
     /// The value at this position of the input row.
     Column(usize),
+    /// A column of an enclosing query's row (correlated subqueries): `depth`
+    /// 1 is the query right around this one.
+    Outer {
+        /// How many queries out.
+        depth: usize,
+        /// Position in that query's row.
+        index: usize,
+    },
     /// `NOT e`
     Not(Box<Expr>),
     /// `-e`
@@ -57,44 +71,372 @@ pub enum Expr {
     IsNull(Box<Expr>, bool),
     /// `l op r`
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `l IS DISTINCT FROM r` (or `IS NOT DISTINCT FROM` when the flag is set).
+    IsDistinct(Box<Expr>, Box<Expr>, bool),
     /// `CAST(e AS t)`
     Cast(Box<Expr>, DataType),
+    /// `e [NOT] [I]LIKE pattern`
+    Like(Box<Like>),
+    /// `e [NOT] IN (list)`
+    InList {
+        /// The tested value.
+        expr: Box<Expr>,
+        /// The list.
+        list: Vec<Expr>,
+        /// `NOT IN`
+        negated: bool,
+    },
+    /// `CASE [operand] WHEN … THEN … [ELSE …] END`
+    Case {
+        /// The simple form's operand, compared with each `WHEN`.
+        operand: Option<Box<Expr>>,
+        /// `WHEN` conditions (or values) and their results.
+        whens: Vec<(Expr, Expr)>,
+        /// `ELSE` (NULL when absent).
+        otherwise: Option<Box<Expr>>,
+    },
+    /// A scalar function call.
+    Call(Func, Vec<Expr>),
+    /// A subquery used as a value.
+    Subquery(Box<Subquery>),
+    /// An aggregate call; only while binding a grouped query, which replaces
+    /// it by a column of the aggregation's output.
+    Agg(Box<AggCall>),
+}
+
+/// `LIKE` and `ILIKE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Like {
+    /// The tested value.
+    pub expr: Expr,
+    /// The pattern.
+    pub pattern: Expr,
+    /// `ILIKE`
+    pub case_insensitive: bool,
+    /// `NOT LIKE`
+    pub negated: bool,
+    /// The escape character (`\\` unless `ESCAPE` names another, `None` for `ESCAPE ''`).
+    pub escape: Option<char>,
+}
+
+/// A scalar function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Func {
+    /// `COALESCE(a, …)`
+    Coalesce,
+    /// `NULLIF(a, b)`
+    Nullif,
+    /// `GREATEST(a, …)`
+    Greatest,
+    /// `LEAST(a, …)`
+    Least,
+    /// `lower(text)`
+    Lower,
+    /// `upper(text)`
+    Upper,
+    /// `length(text)`
+    Length,
+    /// `abs(number)`
+    Abs,
+}
+
+/// How a subquery's rows become a value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubqueryKind {
+    /// `(SELECT …)`: its single value, NULL when it has no row.
+    Scalar,
+    /// `EXISTS (SELECT …)`
+    Exists,
+    /// `e IN (SELECT …)`
+    In(Expr),
+    /// `e op ANY (SELECT …)` (`all` false) or `e op ALL (SELECT …)`.
+    Quantified {
+        /// The left operand.
+        expr: Expr,
+        /// The comparison.
+        op: BinOp,
+        /// `ALL` rather than `ANY`.
+        all: bool,
+    },
+}
+
+/// A subquery inside an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Subquery {
+    /// Numbers the subqueries of a statement, so an uncorrelated one runs once.
+    pub id: usize,
+    /// Its plan.
+    pub rel: Rel,
+    /// How its rows are used.
+    pub kind: SubqueryKind,
+    /// Whether it reads a column of an enclosing query (then it runs per row).
+    pub correlated: bool,
+}
+
+/// What an expression is evaluated in: the transaction (for subqueries) and
+/// the rows of the enclosing queries.
+pub struct Env<'a, 't> {
+    /// The statement's transaction.
+    pub txn: &'a Transaction<'t>,
+    /// Rows of enclosing queries, outermost first.
+    pub outer: Vec<Vec<Value>>,
+    /// Results of uncorrelated subqueries, by id.
+    pub cache: &'a RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>,
+}
+
+impl<'a, 't> Env<'a, 't> {
+    /// An environment for `txn` with no enclosing rows.
+    pub fn new(
+        txn: &'a Transaction<'t>,
+        cache: &'a RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>,
+    ) -> Self {
+        Env {
+            txn,
+            outer: Vec::new(),
+            cache,
+        }
+    }
 }
 
 impl Expr {
-    /// Whether the expression reads no column (and so folds to a constant).
+    /// Whether the expression reads no column and no subquery (and so folds to
+    /// a constant).
     pub fn is_constant(&self) -> bool {
-        match self {
-            Expr::Const(_) | Expr::Unknown(_) => true,
-            Expr::Column(_) => false,
-            Expr::Not(e) | Expr::Neg(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => e.is_constant(),
-            Expr::Binary(_, l, r) => l.is_constant() && r.is_constant(),
+        let mut constant = true;
+        self.walk(&mut |e| {
+            if matches!(
+                e,
+                Expr::Column(_) | Expr::Outer { .. } | Expr::Subquery(_) | Expr::Agg(_)
+            ) {
+                constant = false;
+            }
+        });
+        constant
+    }
+
+    /// Calls `f` on this expression and every expression inside it (not
+    /// descending into subquery plans).
+    pub fn walk(&self, f: &mut dyn FnMut(&Expr)) {
+        f(self);
+        for child in self.children() {
+            child.walk(f);
         }
     }
 
+    /// The expressions directly inside this one.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Const(_) | Expr::Unknown(_) | Expr::Column(_) | Expr::Outer { .. } => vec![],
+            Expr::Not(e) | Expr::Neg(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => vec![e],
+            Expr::Binary(_, l, r) | Expr::IsDistinct(l, r, _) => vec![l, r],
+            Expr::Like(l) => vec![&l.expr, &l.pattern],
+            Expr::InList { expr, list, .. } => std::iter::once(&**expr).chain(list).collect(),
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => operand
+                .iter()
+                .map(|e| &**e)
+                .chain(whens.iter().flat_map(|(w, t)| [w, t]))
+                .chain(otherwise.iter().map(|e| &**e))
+                .collect(),
+            Expr::Call(_, args) => args.iter().collect(),
+            Expr::Subquery(s) => match &s.kind {
+                SubqueryKind::In(e) | SubqueryKind::Quantified { expr: e, .. } => vec![e],
+                SubqueryKind::Scalar | SubqueryKind::Exists => vec![],
+            },
+            Expr::Agg(a) => a.args.iter().chain(&a.filter).collect(),
+        }
+    }
+
+    /// This expression with every sub-expression passed through `f`, bottom up
+    /// (`f` sees each node after its children were rewritten).
+    pub fn rewrite(self, f: &mut dyn FnMut(Expr) -> Result<Expr>) -> Result<Expr> {
+        let node = self.map_children(&mut |c| c.rewrite(f))?;
+        f(node)
+    }
+
+    /// This expression with each direct child replaced by `f(child)`.
+    pub fn map_children(self, f: &mut dyn FnMut(Expr) -> Result<Expr>) -> Result<Expr> {
+        Ok(match self {
+            Expr::Not(e) => Expr::Not(bx(e, f)?),
+            Expr::Neg(e) => Expr::Neg(bx(e, f)?),
+            Expr::IsNull(e, n) => Expr::IsNull(bx(e, f)?, n),
+            Expr::Cast(e, t) => Expr::Cast(bx(e, f)?, t),
+            Expr::Binary(op, l, rr) => Expr::Binary(op, bx(l, f)?, bx(rr, f)?),
+            Expr::IsDistinct(l, rr, n) => Expr::IsDistinct(bx(l, f)?, bx(rr, f)?, n),
+            Expr::Like(l) => {
+                let Like {
+                    expr,
+                    pattern,
+                    case_insensitive,
+                    negated,
+                    escape,
+                } = *l;
+                Expr::Like(Box::new(Like {
+                    expr: f(expr)?,
+                    pattern: f(pattern)?,
+                    case_insensitive,
+                    negated,
+                    escape,
+                }))
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => Expr::InList {
+                expr: bx(expr, f)?,
+                list: list.into_iter().map(&mut *f).collect::<Result<_>>()?,
+                negated,
+            },
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => Expr::Case {
+                operand: operand.map(|e| bx(e, f)).transpose()?,
+                whens: whens
+                    .into_iter()
+                    .map(|(w, t)| Ok((f(w)?, f(t)?)))
+                    .collect::<Result<_>>()?,
+                otherwise: otherwise.map(|e| bx(e, f)).transpose()?,
+            },
+            Expr::Call(func, args) => {
+                Expr::Call(func, args.into_iter().map(&mut *f).collect::<Result<_>>()?)
+            }
+            Expr::Subquery(s) => {
+                let Subquery {
+                    id,
+                    rel,
+                    kind,
+                    correlated,
+                } = *s;
+                let kind = match kind {
+                    SubqueryKind::In(e) => SubqueryKind::In(f(e)?),
+                    SubqueryKind::Quantified { expr, op, all } => SubqueryKind::Quantified {
+                        expr: f(expr)?,
+                        op,
+                        all,
+                    },
+                    other => other,
+                };
+                Expr::Subquery(Box::new(Subquery {
+                    id,
+                    rel,
+                    kind,
+                    correlated,
+                }))
+            }
+            Expr::Agg(a) => {
+                let AggCall {
+                    func,
+                    args,
+                    distinct,
+                    filter,
+                } = *a;
+                Expr::Agg(Box::new(AggCall {
+                    func,
+                    args: args.into_iter().map(&mut *f).collect::<Result<_>>()?,
+                    distinct,
+                    filter: filter.map(&mut *f).transpose()?,
+                }))
+            }
+            leaf @ (Expr::Const(_) | Expr::Unknown(_) | Expr::Column(_) | Expr::Outer { .. }) => {
+                leaf
+            }
+        })
+    }
+
     /// The value of the expression for `row`.
-    pub fn eval(&self, row: &[Value]) -> Result<Value> {
+    pub fn eval(&self, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
         Ok(match self {
             Expr::Const(v) => v.clone(),
             Expr::Unknown(s) => Value::Text(s.clone()),
             Expr::Column(i) => row.get(*i).cloned().ok_or_else(|| {
                 SqlError::new("XX000", format!("column position {i} out of range"))
             })?,
-            Expr::Not(e) => match e.eval(row)? {
+            Expr::Outer { depth, index } => env
+                .outer
+                .len()
+                .checked_sub(*depth)
+                .and_then(|d| env.outer.get(d))
+                .and_then(|r| r.get(*index))
+                .cloned()
+                .ok_or_else(|| SqlError::new("XX000", "outer column out of range"))?,
+            Expr::Not(e) => match e.eval(row, env)? {
                 Value::Null => Value::Null,
                 Value::Bool(b) => Value::Bool(!b),
                 other => return Err(type_error("NOT", &other)),
             },
-            Expr::Neg(e) => negate(e.eval(row)?)?,
-            Expr::IsNull(e, negated) => Value::Bool(e.eval(row)?.is_null() != *negated),
-            Expr::Cast(e, t) => cast(e.eval(row)?, *t)?,
-            Expr::Binary(op, l, r) => binary(*op, l, r, row)?,
+            Expr::Neg(e) => negate_value(e.eval(row, env)?)?,
+            Expr::IsNull(e, negated) => Value::Bool(e.eval(row, env)?.is_null() != *negated),
+            Expr::Cast(e, t) => match &**e {
+                Expr::Unknown(s) => cast(parse_text(s, *t)?, *t)?,
+                e => cast(e.eval(row, env)?, *t)?,
+            },
+            Expr::Binary(op, l, r) => binary(*op, l, r, row, env)?,
+            Expr::IsDistinct(l, r, negated) => {
+                let (a, b) = operands(l, r, row, env)?;
+                let same = match (a.is_null(), b.is_null()) {
+                    (true, true) => true,
+                    (false, false) => compare(&a, &b)? == Ordering::Equal,
+                    _ => false,
+                };
+                Value::Bool(same == *negated)
+            }
+            Expr::Like(l) => like(l, row, env)?,
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                let v = expr.eval(row, env)?;
+                let mut candidates = Vec::with_capacity(list.len());
+                for e in list {
+                    candidates.push(typed_like(e, &v, row, env)?);
+                }
+                let found = membership(&v, candidates.iter())?;
+                not_if(found, *negated)
+            }
+            Expr::Case {
+                operand,
+                whens,
+                otherwise,
+            } => {
+                let subject = operand.as_ref().map(|o| o.eval(row, env)).transpose()?;
+                for (when, then) in whens {
+                    let hit = match &subject {
+                        None => when.is_true(row, env)?,
+                        Some(s) => {
+                            let w = typed_like(when, s, row, env)?;
+                            !s.is_null() && !w.is_null() && compare(s, &w)? == Ordering::Equal
+                        }
+                    };
+                    if hit {
+                        return then.eval(row, env);
+                    }
+                }
+                match otherwise {
+                    Some(e) => e.eval(row, env)?,
+                    None => Value::Null,
+                }
+            }
+            Expr::Call(func, args) => crate::func::call(*func, args, row, env)?,
+            Expr::Subquery(s) => subquery(s, row, env)?,
+            Expr::Agg(_) => {
+                return Err(SqlError::new(
+                    "42803",
+                    "aggregate functions are not allowed here",
+                ));
+            }
         })
     }
 
     /// Whether the expression is true for `row` (NULL and false are not).
-    pub fn is_true(&self, row: &[Value]) -> Result<bool> {
-        match self.eval(row)? {
+    pub fn is_true(&self, row: &[Value], env: &Env<'_, '_>) -> Result<bool> {
+        match self.eval(row, env)? {
             Value::Bool(b) => Ok(b),
             Value::Null => Ok(false),
             other => Err(SqlError::new(
@@ -108,22 +450,236 @@ impl Expr {
     }
 }
 
-fn type_name(v: &Value) -> &'static str {
+/// `f` applied to a boxed expression, in its box.
+fn bx(mut e: Box<Expr>, f: &mut dyn FnMut(Expr) -> Result<Expr>) -> Result<Box<Expr>> {
+    let inner = std::mem::replace(&mut *e, Expr::Const(Value::Null));
+    *e = f(inner)?;
+    Ok(e)
+}
+
+/// `e`'s value, an untyped literal read as the type of `other`.
+fn typed_like(e: &Expr, other: &Value, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
+    match (e, other.data_type()) {
+        (Expr::Unknown(s), Some(t)) => Ok(parse_text(s, t)?),
+        _ => e.eval(row, env),
+    }
+}
+
+/// Both operands, an untyped literal on either side read as the other's type.
+fn operands(l: &Expr, r: &Expr, row: &[Value], env: &Env<'_, '_>) -> Result<(Value, Value)> {
+    let (mut a, mut b) = (l.eval(row, env)?, r.eval(row, env)?);
+    if let (Expr::Unknown(s), Some(t)) = (l, b.data_type()) {
+        a = parse_text(s, t)?;
+    }
+    if let (Expr::Unknown(s), Some(t)) = (r, a.data_type()) {
+        b = parse_text(s, t)?;
+    }
+    Ok((a, b))
+}
+
+/// SQL's `v IN (candidates)`: true on a match, NULL when there is none but
+/// `v` or a candidate is NULL, false otherwise.
+fn membership<'v>(v: &Value, candidates: impl Iterator<Item = &'v Value>) -> Result<Value> {
+    if v.is_null() {
+        return Ok(Value::Null);
+    }
+    let mut saw_null = false;
+    for c in candidates {
+        if c.is_null() {
+            saw_null = true;
+        } else if compare(v, c)? == Ordering::Equal {
+            return Ok(Value::Bool(true));
+        }
+    }
+    Ok(if saw_null {
+        Value::Null
+    } else {
+        Value::Bool(false)
+    })
+}
+
+fn not_if(v: Value, negated: bool) -> Value {
+    match v {
+        Value::Bool(b) => Value::Bool(b != negated),
+        other => other,
+    }
+}
+
+fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
+    let rows = if s.correlated {
+        let mut outer = env.outer.clone();
+        outer.push(row.to_vec());
+        let inner = Env {
+            txn: env.txn,
+            outer,
+            cache: env.cache,
+        };
+        let limit = match s.kind {
+            SubqueryKind::Exists => 1,
+            SubqueryKind::Scalar => 2,
+            _ => usize::MAX,
+        };
+        Rc::new(
+            crate::run::run(&s.rel, &inner)?
+                .take(limit)
+                .collect::<Result<Vec<_>>>()?,
+        )
+    } else {
+        let cached = env.cache.borrow().get(&s.id).cloned();
+        match cached {
+            Some(rows) => rows,
+            None => {
+                let top = Env {
+                    txn: env.txn,
+                    outer: Vec::new(),
+                    cache: env.cache,
+                };
+                let rows = Rc::new(crate::run::run(&s.rel, &top)?.collect::<Result<Vec<_>>>()?);
+                env.cache.borrow_mut().insert(s.id, Rc::clone(&rows));
+                rows
+            }
+        }
+    };
+    Ok(match &s.kind {
+        SubqueryKind::Exists => Value::Bool(!rows.is_empty()),
+        SubqueryKind::Scalar => match rows.as_slice() {
+            [] => Value::Null,
+            [one] => one.first().cloned().unwrap_or(Value::Null),
+            _ => {
+                return Err(SqlError::new(
+                    "21000",
+                    "more than one row returned by a subquery used as an expression",
+                ));
+            }
+        },
+        SubqueryKind::In(e) => {
+            let v = e.eval(row, env)?;
+            membership(&v, rows.iter().filter_map(|r| r.first()))?
+        }
+        SubqueryKind::Quantified { expr, op, all } => {
+            let v = expr.eval(row, env)?;
+            let mut saw_null = false;
+            for r in rows.iter() {
+                let c = r.first().cloned().unwrap_or(Value::Null);
+                match compare_op(*op, &v, &c)? {
+                    Value::Null => saw_null = true,
+                    Value::Bool(b) if b != *all => return Ok(Value::Bool(b)),
+                    _ => {}
+                }
+            }
+            if saw_null {
+                Value::Null
+            } else {
+                Value::Bool(*all)
+            }
+        }
+    })
+}
+
+/// A comparison of two values under SQL's NULL rule.
+pub fn compare_op(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+    if a.is_null() || b.is_null() {
+        return Ok(Value::Null);
+    }
+    let ord = compare(a, b)?;
+    Ok(Value::Bool(match op {
+        BinOp::Eq => ord == Ordering::Equal,
+        BinOp::NotEq => ord != Ordering::Equal,
+        BinOp::Lt => ord == Ordering::Less,
+        BinOp::LtEq => ord != Ordering::Greater,
+        BinOp::Gt => ord == Ordering::Greater,
+        BinOp::GtEq => ord != Ordering::Less,
+        _ => return Err(SqlError::new("XX000", "not a comparison operator")),
+    }))
+}
+
+fn like(l: &Like, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
+    let (v, p) = (l.expr.eval(row, env)?, l.pattern.eval(row, env)?);
+    let (Value::Text(v), Value::Text(p)) = (&v, &p) else {
+        if v.is_null() || p.is_null() {
+            return Ok(Value::Null);
+        }
+        return Err(type_error("~~", &v));
+    };
+    let matched = if l.case_insensitive {
+        like_match(&v.to_lowercase(), &p.to_lowercase(), l.escape)?
+    } else {
+        like_match(v, p, l.escape)?
+    };
+    Ok(Value::Bool(matched != l.negated))
+}
+
+/// SQL `LIKE`: `%` any run of characters, `_` any one, the escape character
+/// makes the next one literal.
+fn like_match(text: &str, pattern: &str, escape: Option<char>) -> Result<bool> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Tok {
+        Any,
+        One,
+        Lit(char),
+    }
+    let mut toks = Vec::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        toks.push(if Some(c) == escape {
+            Tok::Lit(chars.next().ok_or_else(|| {
+                SqlError::new("22025", "LIKE pattern must not end with escape character")
+            })?)
+        } else if c == '%' {
+            Tok::Any
+        } else if c == '_' {
+            Tok::One
+        } else {
+            Tok::Lit(c)
+        });
+    }
+    let text: Vec<char> = text.chars().collect();
+    // Greedy matching with backtracking to the last `%`.
+    let (mut t, mut p) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match toks.get(p) {
+            Some(Tok::Any) => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(Tok::One) => {
+                t += 1;
+                p += 1;
+            }
+            Some(Tok::Lit(c)) if *c == text[t] => {
+                t += 1;
+                p += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return Ok(false),
+            },
+        }
+    }
+    Ok(toks[p..].iter().all(|t| *t == Tok::Any))
+}
+
+pub(crate) fn type_name(v: &Value) -> &'static str {
     v.data_type().map_or("unknown", text_type_name)
 }
 
-fn type_error(op: &str, v: &Value) -> SqlError {
+pub(crate) fn type_error(op: &str, v: &Value) -> SqlError {
     SqlError::new(
         "42883",
         format!("operator does not exist: {op} {}", type_name(v)),
     )
 }
 
-fn out_of_range(what: &str) -> SqlError {
+pub(crate) fn out_of_range(what: &str) -> SqlError {
     SqlError::new("22003", format!("{what} out of range"))
 }
 
-fn negate(v: Value) -> Result<Value> {
+pub(crate) fn negate_value(v: Value) -> Result<Value> {
     Ok(match v {
         Value::Null => Value::Null,
         Value::Int2(i) => Value::Int2(i.checked_neg().ok_or_else(|| out_of_range("smallint"))?),
@@ -136,7 +692,7 @@ fn negate(v: Value) -> Result<Value> {
 }
 
 /// The rank of a numeric type in PostgreSQL's implicit promotions.
-fn numeric_rank(v: &Value) -> Option<u8> {
+pub(crate) fn numeric_rank(v: &Value) -> Option<u8> {
     Some(match v {
         Value::Int2(_) => 1,
         Value::Int4(_) => 2,
@@ -147,7 +703,7 @@ fn numeric_rank(v: &Value) -> Option<u8> {
     })
 }
 
-fn as_i64(v: &Value) -> Option<i64> {
+pub(crate) fn as_i64(v: &Value) -> Option<i64> {
     match v {
         Value::Int2(i) => Some(i64::from(*i)),
         Value::Int4(i) => Some(i64::from(*i)),
@@ -156,7 +712,7 @@ fn as_i64(v: &Value) -> Option<i64> {
     }
 }
 
-fn as_f64(v: &Value) -> Option<f64> {
+pub(crate) fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Float4(f) => Some(f64::from(*f)),
         Value::Float8(f) => Some(*f),
@@ -164,9 +720,16 @@ fn as_f64(v: &Value) -> Option<f64> {
     }
 }
 
-fn binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
+fn binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     if let BinOp::And | BinOp::Or = op {
-        let (a, b) = (truth(l.eval(row)?)?, truth(r.eval(row)?)?);
+        let a = truth(l.eval(row, env)?)?;
+        // Short-circuit as PostgreSQL may: FALSE AND …, TRUE OR ….
+        match (op, a) {
+            (BinOp::And, Some(false)) => return Ok(Value::Bool(false)),
+            (BinOp::Or, Some(true)) => return Ok(Value::Bool(true)),
+            _ => {}
+        }
+        let b = truth(r.eval(row, env)?)?;
         return Ok(match (op, a, b) {
             (BinOp::And, Some(false), _) | (BinOp::And, _, Some(false)) => Value::Bool(false),
             (BinOp::And, Some(true), Some(true)) => Value::Bool(true),
@@ -175,28 +738,14 @@ fn binary(op: BinOp, l: &Expr, r: &Expr, row: &[Value]) -> Result<Value> {
             _ => Value::Null,
         });
     }
-    let (mut a, mut b) = (l.eval(row)?, r.eval(row)?);
     // An untyped literal takes the type of the other side.
-    if let (Expr::Unknown(s), Some(t)) = (l, b.data_type()) {
-        a = parse_text(s, t)?;
-    }
-    if let (Expr::Unknown(s), Some(t)) = (r, a.data_type()) {
-        b = parse_text(s, t)?;
-    }
+    let (a, b) = operands(l, r, row, env)?;
     if a.is_null() || b.is_null() {
         return Ok(Value::Null);
     }
     match op {
         BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq => {
-            let ord = compare(&a, &b)?;
-            Ok(Value::Bool(match op {
-                BinOp::Eq => ord == Ordering::Equal,
-                BinOp::NotEq => ord != Ordering::Equal,
-                BinOp::Lt => ord == Ordering::Less,
-                BinOp::LtEq => ord != Ordering::Greater,
-                BinOp::Gt => ord == Ordering::Greater,
-                _ => ord != Ordering::Less,
-            }))
+            compare_op(op, &a, &b)
         }
         BinOp::Concat => Ok(Value::Text(format!(
             "{}{}",
@@ -248,7 +797,7 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering> {
     })
 }
 
-fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+pub(crate) fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
     let (Some(ra), Some(rb)) = (numeric_rank(a), numeric_rank(b)) else {
         return Err(SqlError::new(
             "42883",

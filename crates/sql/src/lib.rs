@@ -12,10 +12,15 @@
 //! `FOR SYSTEM_TIME` form and the hidden columns. Everything else is refused
 //! with SQLSTATE 0A000 naming what is missing.
 
+mod agg;
 pub mod bind;
 pub mod error;
 pub mod exec;
 pub mod expr;
+mod func;
+pub mod optimize;
 pub mod parser;
 pub mod plan;
+pub mod rel;
+pub mod run;
 pub mod session;

@@ -2,10 +2,11 @@
 //! bound, before execution.
 
 use driftdb_engine::catalog::{NewColumn, TableDef};
-use driftdb_engine::history::{PointIn, VersionFilter};
-use driftdb_engine::value::DataType;
+use driftdb_engine::history::PointIn;
 
+use crate::bind::{Bound, Column};
 use crate::expr::Expr;
+use crate::rel::Rel;
 
 /// A bound statement.
 #[derive(Debug, Clone)]
@@ -32,12 +33,14 @@ pub enum Plan {
         /// `IF EXISTS`
         if_exists: bool,
     },
-    /// `INSERT INTO … VALUES`
+    /// `INSERT`
     Insert {
         /// The table.
         table: TableDef,
-        /// Rows, one expression per table column (defaults already filled in).
-        rows: Vec<Vec<Expr>>,
+        /// The rows.
+        source: InsertSource,
+        /// `RETURNING`
+        returning: Option<Returning>,
     },
     /// `UPDATE`
     Update {
@@ -47,6 +50,8 @@ pub enum Plan {
         filter: Option<Expr>,
         /// New values by column position.
         set: Vec<(usize, Expr)>,
+        /// `RETURNING`
+        returning: Option<Returning>,
     },
     /// `DELETE`
     Delete {
@@ -54,9 +59,11 @@ pub enum Plan {
         table: TableDef,
         /// Which rows.
         filter: Option<Expr>,
+        /// `RETURNING`
+        returning: Option<Returning>,
     },
     /// A query.
-    Query(Query),
+    Query(Bound),
     /// `RESTORE TABLE t TO <point>`: the rows of the point written anew.
     Restore {
         /// The table, as defined now.
@@ -83,37 +90,42 @@ pub enum Plan {
     Rollback,
 }
 
-/// Where a query's rows come from.
+/// The rows an `INSERT` writes.
 #[derive(Debug, Clone)]
-pub enum Source {
-    /// No FROM: one row with no columns.
-    Nothing,
-    /// A table, read in the present or through history.
-    Table {
-        /// The definition rows are read under.
-        def: TableDef,
-        /// `None`: the present, with the transaction's own changes.
-        versions: Option<VersionFilter>,
+pub enum InsertSource {
+    /// `VALUES` rows, one expression per table column (NULL where not given).
+    Values(Vec<Vec<Expr>>),
+    /// A query's rows, its columns going to the table columns at `targets`.
+    Query {
+        /// The query.
+        rel: Rel,
+        /// Table column positions, one per query column.
+        targets: Vec<usize>,
     },
 }
 
-/// A single-table query.
+/// A `RETURNING` list over the written row (table columns, then the hidden
+/// columns, which read as NULL).
 #[derive(Debug, Clone)]
-pub struct Query {
-    /// The input rows: the table's columns, then the hidden columns
-    /// `_seq_from`, `_seq_to`, `_system_from`, `_system_to`.
-    pub source: Source,
-    /// `WHERE`
-    pub filter: Option<Expr>,
-    /// Output columns: name, type (when known) and expression.
-    pub projection: Vec<(String, Option<DataType>, Expr)>,
-    /// `ORDER BY`: expression, ascending, NULLs first.
-    pub order_by: Vec<(Expr, bool, bool)>,
-    /// `LIMIT`
-    pub limit: Option<u64>,
-    /// `OFFSET`
-    pub offset: u64,
+pub struct Returning {
+    /// Output columns.
+    pub columns: Vec<Column>,
+    /// Their values.
+    pub exprs: Vec<Expr>,
 }
 
-/// Names of the hidden system columns, in input-row order after the table's.
-pub const HIDDEN_COLUMNS: [&str; 4] = ["_seq_from", "_seq_to", "_system_from", "_system_to"];
+impl Plan {
+    /// Whether the statement writes (and so is refused under `drift.as_of`).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            Plan::Insert { .. }
+                | Plan::Update { .. }
+                | Plan::Delete { .. }
+                | Plan::Restore { .. }
+                | Plan::Undrop { .. }
+                | Plan::CreateTable { .. }
+                | Plan::DropTable { .. }
+        )
+    }
+}

@@ -1,0 +1,168 @@
+//! Aggregate functions: the running state of one aggregate over one group,
+//! with PostgreSQL's result types (`sum` of integers is `bigint`, `count` of
+//! nothing is 0, every other aggregate of nothing is NULL).
+
+use std::collections::HashSet;
+
+use driftdb_engine::keycode::encode_key;
+use driftdb_engine::value::Value;
+
+use crate::error::{Result, SqlError};
+use crate::expr::{BinOp, Env, arithmetic, as_f64, as_i64, compare, type_error};
+use crate::rel::{AggCall, AggFunc};
+
+/// One aggregate's state over the rows of a group seen so far.
+pub struct Accumulator {
+    func: AggFunc,
+    /// Distinct argument values seen, for `DISTINCT`.
+    seen: Option<HashSet<Vec<u8>>>,
+    count: i64,
+    int_sum: i128,
+    float_sum: f64,
+    /// The value kept by min, max, sum (of non-integers), bool_and/or and
+    /// string_agg.
+    value: Value,
+}
+
+impl Accumulator {
+    /// A fresh state for `call`.
+    pub fn new(call: &AggCall) -> Self {
+        Accumulator {
+            func: call.func,
+            seen: call.distinct.then(HashSet::new),
+            count: 0,
+            int_sum: 0,
+            float_sum: 0.0,
+            value: Value::Null,
+        }
+    }
+
+    /// Adds the input `row`.
+    pub fn add(&mut self, call: &AggCall, row: &[Value], env: &Env<'_, '_>) -> Result<()> {
+        if let Some(f) = &call.filter
+            && !f.is_true(row, env)?
+        {
+            return Ok(());
+        }
+        let args = call
+            .args
+            .iter()
+            .map(|e| e.eval(row, env))
+            .collect::<Result<Vec<_>>>()?;
+        // count(*) counts rows; every other aggregate skips NULL inputs.
+        let Some(v) = args.first() else {
+            self.count += 1;
+            return Ok(());
+        };
+        if v.is_null() {
+            return Ok(());
+        }
+        if let Some(seen) = &mut self.seen {
+            let mut key = Vec::new();
+            encode_key(std::slice::from_ref(v), &mut key);
+            if !seen.insert(key) {
+                return Ok(());
+            }
+        }
+        self.count += 1;
+        match self.func {
+            AggFunc::Count => {}
+            AggFunc::Sum | AggFunc::Avg => match (v, as_i64(v)) {
+                (Value::Int2(_) | Value::Int4(_) | Value::Int8(_), Some(i)) => {
+                    self.int_sum += i128::from(i);
+                    self.float_sum += i as f64;
+                    if self.value.is_null() {
+                        self.value = v.clone();
+                    }
+                }
+                (Value::Float4(_) | Value::Float8(_), _) => {
+                    self.float_sum += as_f64(v).unwrap_or(0.0);
+                    if self.value.is_null() {
+                        self.value = v.clone();
+                    }
+                }
+                (Value::Interval(_), _) if self.func == AggFunc::Sum => {
+                    self.value = if self.value.is_null() {
+                        v.clone()
+                    } else {
+                        arithmetic(BinOp::Plus, &self.value, v)?
+                    };
+                }
+                _ => return Err(type_error(self.name(), v)),
+            },
+            AggFunc::Min | AggFunc::Max => {
+                let want = if self.func == AggFunc::Min {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                };
+                if self.value.is_null() || compare(v, &self.value)? == want {
+                    self.value = v.clone();
+                }
+            }
+            AggFunc::BoolAnd | AggFunc::BoolOr => {
+                let Value::Bool(b) = v else {
+                    return Err(type_error(self.name(), v));
+                };
+                self.value = Value::Bool(match (&self.value, self.func) {
+                    (Value::Bool(acc), AggFunc::BoolAnd) => *acc && *b,
+                    (Value::Bool(acc), _) => *acc || *b,
+                    _ => *b,
+                });
+            }
+            AggFunc::StringAgg => {
+                let Value::Text(s) = v else {
+                    return Err(type_error(self.name(), v));
+                };
+                self.value = match std::mem::replace(&mut self.value, Value::Null) {
+                    Value::Text(mut acc) => {
+                        if let Some(Value::Text(d)) = args.get(1) {
+                            acc.push_str(d);
+                        }
+                        acc.push_str(s);
+                        Value::Text(acc)
+                    }
+                    _ => Value::Text(s.clone()),
+                };
+            }
+        }
+        Ok(())
+    }
+
+    /// The aggregate's value over the rows added.
+    pub fn finish(self) -> Result<Value> {
+        Ok(match self.func {
+            AggFunc::Count => Value::Int8(self.count),
+            _ if self.count == 0 => Value::Null,
+            AggFunc::Sum => match self.value {
+                Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => Value::Int8(
+                    i64::try_from(self.int_sum)
+                        .map_err(|_| SqlError::new("22003", "bigint out of range"))?,
+                ),
+                Value::Float4(_) => Value::Float4(self.float_sum as f32),
+                Value::Float8(_) => Value::Float8(self.float_sum),
+                other => other,
+            },
+            AggFunc::Avg => match self.value {
+                Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => {
+                    Value::Float8(self.int_sum as f64 / self.count as f64)
+                }
+                _ => Value::Float8(self.float_sum / self.count as f64),
+            },
+            _ => self.value,
+        })
+    }
+
+    fn name(&self) -> &'static str {
+        match self.func {
+            AggFunc::Count => "count",
+            AggFunc::Sum => "sum",
+            AggFunc::Avg => "avg",
+            AggFunc::Min => "min",
+            AggFunc::Max => "max",
+            AggFunc::BoolAnd => "bool_and",
+            AggFunc::BoolOr => "bool_or",
+            AggFunc::StringAgg => "string_agg",
+        }
+    }
+}

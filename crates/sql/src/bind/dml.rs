@@ -1,0 +1,254 @@
+//! Binding `INSERT`, `UPDATE` and `DELETE`, with `RETURNING`.
+
+use std::cell::Cell;
+
+use sqlparser::ast::{self, AssignmentTarget, FromTable, SelectItem, SetExpr, TableObject};
+
+use driftdb_engine::catalog::{self, TableDef};
+use driftdb_engine::value::Value;
+
+use super::scope::{Level, Scope};
+use super::types::type_of;
+use super::{Binder, Column, dml_table, hidden_columns, ident, last_part, split_name};
+use crate::error::{Result, SqlError};
+use crate::expr::Expr;
+use crate::plan::{InsertSource, Plan, Returning};
+
+impl Binder<'_, '_> {
+    pub(super) fn insert(&self, ins: &ast::Insert) -> Result<Plan> {
+        if ins.on.is_some() {
+            return Err(SqlError::unsupported("INSERT … ON CONFLICT"));
+        }
+        let TableObject::TableName(name) = &ins.table else {
+            return Err(SqlError::unsupported("INSERT into a table function"));
+        };
+        let (schema, tname) = split_name(name)?;
+        let table = catalog::get_table(self.txn, &schema, &tname, None)?
+            .ok_or_else(|| super::undefined_table(&tname))?;
+        let targets: Vec<usize> = if ins.columns.is_empty() {
+            (0..table.columns.len()).collect()
+        } else {
+            ins.columns
+                .iter()
+                .map(|c| {
+                    let n = last_part(c)?;
+                    table
+                        .columns
+                        .iter()
+                        .position(|d| d.name == n)
+                        .ok_or_else(|| {
+                            SqlError::new(
+                                "42703",
+                                format!("column \"{n}\" of relation \"{tname}\" does not exist"),
+                            )
+                        })
+                })
+                .collect::<Result<_>>()?
+        };
+        let Some(query) = &ins.source else {
+            return Err(SqlError::unsupported("INSERT … DEFAULT VALUES"));
+        };
+        let source = match query.body.as_ref() {
+            // Plain VALUES: each expression is assigned to its column, so an
+            // untyped literal reads as the column's type.
+            SetExpr::Values(values) if query.order_by.is_none() && query.limit_clause.is_none() => {
+                let empty = Scope::default();
+                let unused = Cell::new(false);
+                let level = Level {
+                    scope: &empty,
+                    parent: None,
+                    correlated: &unused,
+                };
+                let mut rows = Vec::with_capacity(values.rows.len());
+                for row in &values.rows {
+                    check_width(row.len(), targets.len())?;
+                    let mut full = vec![Expr::Const(Value::Null); table.columns.len()];
+                    for (&i, e) in targets.iter().zip(row.iter()) {
+                        full[i] = self.expr(e, &level)?;
+                    }
+                    rows.push(full);
+                }
+                InsertSource::Values(rows)
+            }
+            _ => {
+                let bound = self.query(query, None, &Cell::new(false))?;
+                check_width(bound.columns.len(), targets.len())?;
+                InsertSource::Query {
+                    rel: bound.rel,
+                    targets,
+                }
+            }
+        };
+        let returning = self.returning(&table, ins.returning.as_deref())?;
+        Ok(Plan::Insert {
+            table,
+            source,
+            returning,
+        })
+    }
+
+    pub(super) fn update(&self, up: &ast::Update) -> Result<Plan> {
+        if up.from.is_some() {
+            return Err(SqlError::unsupported("UPDATE … FROM"));
+        }
+        let table = dml_table(self.txn, &up.table.relation)?;
+        let alias = match &up.table.relation {
+            ast::TableFactor::Table { alias, .. } => alias.as_ref().map(|a| ident(&a.name)),
+            _ => None,
+        };
+        let scope = table_scope(&table, alias.as_deref());
+        let unused = Cell::new(false);
+        let level = Level {
+            scope: &scope,
+            parent: None,
+            correlated: &unused,
+        };
+        let mut set = Vec::new();
+        for a in &up.assignments {
+            let AssignmentTarget::ColumnName(col) = &a.target else {
+                return Err(SqlError::unsupported("UPDATE of a column tuple"));
+            };
+            let name = last_part(col)?;
+            let i = table
+                .columns
+                .iter()
+                .position(|c| c.name == name)
+                .ok_or_else(|| {
+                    SqlError::new(
+                        "42703",
+                        format!(
+                            "column \"{name}\" of relation \"{}\" does not exist",
+                            table.name
+                        ),
+                    )
+                })?;
+            set.push((i, self.no_agg(self.expr(&a.value, &level)?, "UPDATE")?));
+        }
+        let filter = up
+            .selection
+            .as_ref()
+            .map(|e| self.no_agg(self.expr(e, &level)?, "WHERE"))
+            .transpose()?;
+        let returning = self.returning(&table, up.returning.as_deref())?;
+        Ok(Plan::Update {
+            table,
+            filter,
+            set,
+            returning,
+        })
+    }
+
+    pub(super) fn delete(&self, del: &ast::Delete) -> Result<Plan> {
+        if del.using.is_some() {
+            return Err(SqlError::unsupported("DELETE … USING"));
+        }
+        let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &del.from;
+        let [from] = from.as_slice() else {
+            return Err(SqlError::unsupported("DELETE from several tables"));
+        };
+        let table = dml_table(self.txn, &from.relation)?;
+        let alias = match &from.relation {
+            ast::TableFactor::Table { alias, .. } => alias.as_ref().map(|a| ident(&a.name)),
+            _ => None,
+        };
+        let scope = table_scope(&table, alias.as_deref());
+        let unused = Cell::new(false);
+        let level = Level {
+            scope: &scope,
+            parent: None,
+            correlated: &unused,
+        };
+        let filter = del
+            .selection
+            .as_ref()
+            .map(|e| self.no_agg(self.expr(e, &level)?, "WHERE"))
+            .transpose()?;
+        let returning = self.returning(&table, del.returning.as_deref())?;
+        Ok(Plan::Delete {
+            table,
+            filter,
+            returning,
+        })
+    }
+
+    fn no_agg(&self, e: Expr, clause: &str) -> Result<Expr> {
+        if super::expr::contains_agg(&e) {
+            return Err(SqlError::new(
+                "42803",
+                format!("aggregate functions are not allowed in {clause}"),
+            ));
+        }
+        Ok(e)
+    }
+
+    /// `RETURNING` items over the written row (table columns, then hidden).
+    fn returning(
+        &self,
+        table: &TableDef,
+        items: Option<&[SelectItem]>,
+    ) -> Result<Option<Returning>> {
+        let Some(items) = items else {
+            return Ok(None);
+        };
+        let scope = table_scope(table, None);
+        let unused = Cell::new(false);
+        let level = Level {
+            scope: &scope,
+            parent: None,
+            correlated: &unused,
+        };
+        let types = scope.types();
+        let mut columns: Vec<Column> = Vec::new();
+        let mut exprs = Vec::new();
+        for item in items {
+            let (name, e) = match item {
+                SelectItem::Wildcard(_) => {
+                    for c in &scope.star {
+                        columns.push((c.name.clone(), c.data_type));
+                        exprs.push(c.expr.clone());
+                    }
+                    continue;
+                }
+                SelectItem::UnnamedExpr(e) => (super::query::column_name(e), e),
+                SelectItem::ExprWithAlias { expr, alias } => (ident(alias), expr),
+                other => return Err(SqlError::unsupported(format!("RETURNING {other}"))),
+            };
+            let bound = self.no_agg(self.expr(e, &level)?, "RETURNING")?;
+            columns.push((name, type_of(&bound, &types)));
+            exprs.push(bound);
+        }
+        Ok(Some(Returning { columns, exprs }))
+    }
+}
+
+/// The scope of a table a statement writes: its columns, then hidden ones
+/// (which read as NULL there).
+fn table_scope(table: &TableDef, alias: Option<&str>) -> Scope {
+    let columns: Vec<Column> = table
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), Some(c.data_type)))
+        .collect();
+    Scope::table(
+        alias.unwrap_or(&table.name),
+        &columns,
+        &hidden_columns(),
+        None,
+    )
+}
+
+fn check_width(given: usize, targets: usize) -> Result<()> {
+    if given > targets {
+        return Err(SqlError::new(
+            "42601",
+            "INSERT has more expressions than target columns",
+        ));
+    }
+    if given < targets {
+        return Err(SqlError::new(
+            "42601",
+            "INSERT has more target columns than expressions",
+        ));
+    }
+    Ok(())
+}

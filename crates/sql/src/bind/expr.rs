@@ -1,0 +1,401 @@
+//! Binding expressions: `sqlparser` expressions to `Expr`, names resolved
+//! through the query levels, subqueries bound as plans, aggregate calls kept
+//! as `Expr::Agg` for the grouping step.
+
+use std::cell::Cell;
+
+use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
+
+use driftdb_engine::text::parse_text;
+use driftdb_engine::value::{DataType, Value};
+
+use super::scope::Level;
+use super::{Binder, data_type, ident};
+use crate::error::{Result, SqlError};
+use crate::expr::{BinOp, Expr, Func, Like, Subquery, SubqueryKind};
+use crate::parser::Point;
+use crate::rel::{AggCall, AggFunc};
+
+impl Binder<'_, '_> {
+    /// Binds `e` at `level`.
+    pub(crate) fn expr(&self, e: &ast::Expr, level: &Level<'_>) -> Result<Expr> {
+        use ast::Expr as E;
+        let b = |e: &ast::Expr| -> Result<Box<Expr>> { Ok(Box::new(self.expr(e, level)?)) };
+        Ok(match e {
+            E::Identifier(i) => self.column(level, None, &ident(i))?,
+            E::CompoundIdentifier(parts) => match parts.as_slice() {
+                [t, c] | [_, t, c] => self.column(level, Some(&ident(t)), &ident(c))?,
+                _ => {
+                    return Err(SqlError::new(
+                        "42601",
+                        format!("improper qualified name {e}"),
+                    ));
+                }
+            },
+            E::Value(v) => literal(&v.value)?,
+            E::TypedString(ts) => {
+                let t = data_type(&ts.data_type)?;
+                match &ts.value.value {
+                    ast::Value::SingleQuotedString(s) => Expr::Const(parse_text(s, t)?),
+                    other => return Err(SqlError::unsupported(format!("literal {other}"))),
+                }
+            }
+            E::Nested(inner) => self.expr(inner, level)?,
+            E::IsNull(inner) => Expr::IsNull(b(inner)?, false),
+            E::IsNotNull(inner) => Expr::IsNull(b(inner)?, true),
+            E::IsTrue(inner) => truth_test(b(inner)?, true, false),
+            E::IsNotTrue(inner) => truth_test(b(inner)?, true, true),
+            E::IsFalse(inner) => truth_test(b(inner)?, false, false),
+            E::IsNotFalse(inner) => truth_test(b(inner)?, false, true),
+            E::IsUnknown(inner) => Expr::IsNull(b(inner)?, false),
+            E::IsNotUnknown(inner) => Expr::IsNull(b(inner)?, true),
+            E::IsDistinctFrom(l, r) => Expr::IsDistinct(b(l)?, b(r)?, false),
+            E::IsNotDistinctFrom(l, r) => Expr::IsDistinct(b(l)?, b(r)?, true),
+            E::UnaryOp { op, expr } => {
+                // `-5` is the literal -5 (so `-2147483648` is an integer).
+                if let (UnaryOperator::Minus, E::Value(v)) = (op, &**expr)
+                    && let ast::Value::Number(n, _) = &v.value
+                {
+                    return literal(&ast::Value::Number(format!("-{n}"), false));
+                }
+                let inner = b(expr)?;
+                match op {
+                    UnaryOperator::Not => Expr::Not(inner),
+                    UnaryOperator::Minus => Expr::Neg(inner),
+                    UnaryOperator::Plus => *inner,
+                    other => return Err(SqlError::unsupported(format!("operator {other}"))),
+                }
+            }
+            E::BinaryOp { left, op, right } => Expr::Binary(bin_op(op)?, b(left)?, b(right)?),
+            E::Cast {
+                expr, data_type: t, ..
+            } => Expr::Cast(b(expr)?, data_type(t)?),
+            E::Between {
+                expr,
+                negated,
+                low,
+                high,
+            } => {
+                let v = self.expr(expr, level)?;
+                let range = Expr::Binary(
+                    BinOp::And,
+                    Box::new(Expr::Binary(BinOp::GtEq, Box::new(v.clone()), b(low)?)),
+                    Box::new(Expr::Binary(BinOp::LtEq, Box::new(v), b(high)?)),
+                );
+                if *negated {
+                    Expr::Not(Box::new(range))
+                } else {
+                    range
+                }
+            }
+            E::Like {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char,
+            }
+            | E::ILike {
+                negated,
+                any: false,
+                expr,
+                pattern,
+                escape_char,
+            } => {
+                let escape = match escape_char.as_deref() {
+                    None => Some('\\'),
+                    Some(E::Value(v)) => match &v.value {
+                        ast::Value::SingleQuotedString(s) => {
+                            let mut chars = s.chars();
+                            match (chars.next(), chars.next()) {
+                                (None, _) => None,
+                                (Some(c), None) => Some(c),
+                                _ => {
+                                    return Err(SqlError::new(
+                                        "22019",
+                                        "invalid escape string: must be empty or one character",
+                                    ));
+                                }
+                            }
+                        }
+                        _ => return Err(SqlError::new("42804", "ESCAPE takes a string")),
+                    },
+                    Some(_) => return Err(SqlError::unsupported("a computed ESCAPE")),
+                };
+                Expr::Like(Box::new(Like {
+                    expr: self.expr(expr, level)?,
+                    pattern: self.expr(pattern, level)?,
+                    case_insensitive: matches!(e, E::ILike { .. }),
+                    negated: *negated,
+                    escape,
+                }))
+            }
+            E::In {
+                expr,
+                target,
+                negated,
+                ..
+            } => match target {
+                ast::InTarget::List(list) => Expr::InList {
+                    expr: b(expr)?,
+                    list: list
+                        .iter()
+                        .map(|e| self.expr(e, level))
+                        .collect::<Result<_>>()?,
+                    negated: *negated,
+                },
+                ast::InTarget::Subquery(q) => {
+                    let test = self.expr(expr, level)?;
+                    let sub = self.subquery(q, level, SubqueryKind::In(test))?;
+                    if *negated {
+                        Expr::Not(Box::new(sub))
+                    } else {
+                        sub
+                    }
+                }
+                other => return Err(SqlError::unsupported(format!("IN {other:?}"))),
+            },
+            E::AnyOp {
+                left,
+                compare_op,
+                right,
+                ..
+            }
+            | E::AllOp {
+                left,
+                compare_op,
+                right,
+            } => {
+                let E::Subquery(q) = &**right else {
+                    return Err(SqlError::unsupported("ANY/ALL over a non-subquery"));
+                };
+                let kind = SubqueryKind::Quantified {
+                    expr: self.expr(left, level)?,
+                    op: bin_op(compare_op)?,
+                    all: matches!(e, E::AllOp { .. }),
+                };
+                self.subquery(q, level, kind)?
+            }
+            E::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => Expr::Case {
+                operand: operand.as_deref().map(b).transpose()?,
+                whens: conditions
+                    .iter()
+                    .map(|w| {
+                        Ok((
+                            self.expr(&w.condition, level)?,
+                            self.expr(&w.result, level)?,
+                        ))
+                    })
+                    .collect::<Result<_>>()?,
+                otherwise: else_result.as_deref().map(b).transpose()?,
+            },
+            E::Exists { subquery, negated } => {
+                let sub = self.subquery(subquery, level, SubqueryKind::Exists)?;
+                if *negated {
+                    Expr::Not(Box::new(sub))
+                } else {
+                    sub
+                }
+            }
+            E::Subquery(q) => self.subquery(q, level, SubqueryKind::Scalar)?,
+            E::Function(f) => self.function(f, level)?,
+            other => return Err(SqlError::unsupported(format!("expression {other}"))),
+        })
+    }
+
+    fn column(&self, level: &Level<'_>, table: Option<&str>, name: &str) -> Result<Expr> {
+        let (expr, col) = level.resolve(table, name)?;
+        if let Some(scan) = col.hidden_of {
+            self.hidden.borrow_mut().insert(scan);
+        }
+        Ok(expr)
+    }
+
+    fn subquery(&self, q: &ast::Query, level: &Level<'_>, kind: SubqueryKind) -> Result<Expr> {
+        let correlated = Cell::new(false);
+        let bound = self.query(q, Some(level), &correlated)?;
+        if bound.columns.len() != 1 && !matches!(kind, SubqueryKind::Exists) {
+            return Err(SqlError::new(
+                "42601",
+                "subquery must return only one column",
+            ));
+        }
+        Ok(Expr::Subquery(Box::new(Subquery {
+            id: self.next_id(),
+            rel: bound.rel,
+            kind,
+            correlated: correlated.get(),
+        })))
+    }
+
+    fn function(&self, f: &ast::Function, level: &Level<'_>) -> Result<Expr> {
+        let name = f.name.to_string().to_lowercase();
+        let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+        let (args, distinct, star) = match &f.args {
+            ast::FunctionArguments::None => (Vec::new(), false, false),
+            ast::FunctionArguments::List(l) => {
+                let mut args = Vec::new();
+                let mut star = false;
+                for a in &l.args {
+                    match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => args.push(e),
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Wildcard) => star = true,
+                        other => {
+                            return Err(SqlError::unsupported(format!(
+                                "function argument {other}"
+                            )));
+                        }
+                    }
+                }
+                let distinct = matches!(
+                    l.duplicate_treatment,
+                    Some(ast::DuplicateTreatment::Distinct)
+                );
+                (args, distinct, star)
+            }
+            ast::FunctionArguments::Subquery(_) => {
+                return Err(SqlError::unsupported("a subquery as function argument"));
+            }
+        };
+        if f.over.is_some() {
+            return Err(SqlError::unsupported("window functions"));
+        }
+        let agg = match name {
+            "count" => Some(AggFunc::Count),
+            "sum" => Some(AggFunc::Sum),
+            "avg" => Some(AggFunc::Avg),
+            "min" => Some(AggFunc::Min),
+            "max" => Some(AggFunc::Max),
+            "bool_and" | "every" => Some(AggFunc::BoolAnd),
+            "bool_or" => Some(AggFunc::BoolOr),
+            "string_agg" => Some(AggFunc::StringAgg),
+            _ => None,
+        };
+        if let Some(func) = agg {
+            let want = match func {
+                AggFunc::Count if star => 0,
+                AggFunc::StringAgg => 2,
+                _ => 1,
+            };
+            if args.len() != want || (star && func != AggFunc::Count) {
+                return Err(no_function(name, args.len()));
+            }
+            let args = args
+                .into_iter()
+                .map(|a| self.expr(a, level))
+                .collect::<Result<Vec<_>>>()?;
+            if args.iter().any(contains_agg) {
+                return Err(SqlError::new(
+                    "42803",
+                    "aggregate function calls cannot be nested",
+                ));
+            }
+            let filter = f
+                .filter
+                .as_deref()
+                .map(|e| self.expr(e, level))
+                .transpose()?;
+            return Ok(Expr::Agg(Box::new(AggCall {
+                func,
+                args,
+                distinct,
+                filter,
+            })));
+        }
+        if distinct || star || f.filter.is_some() {
+            return Err(SqlError::new(
+                "42809",
+                format!("{name} is not an aggregate function"),
+            ));
+        }
+        match name {
+            "drift_seq" if args.is_empty() => Ok(Expr::Const(seq_value(self.txn.snapshot_seq()))),
+            "drift_seq_at" => {
+                let [arg] = args.as_slice() else {
+                    return Err(no_function(name, args.len()));
+                };
+                let seq = self.point(&Point::Time((*arg).clone()))?.le;
+                Ok(Expr::Const(seq_value(seq)))
+            }
+            _ => match Func::by_name(name) {
+                Some(func) if func.accepts(args.len()) => Ok(Expr::Call(
+                    func,
+                    args.into_iter()
+                        .map(|a| self.expr(a, level))
+                        .collect::<Result<_>>()?,
+                )),
+                _ => Err(no_function(name, args.len())),
+            },
+        }
+    }
+}
+
+fn seq_value(seq: u64) -> Value {
+    Value::Int8(i64::try_from(seq).unwrap_or(i64::MAX))
+}
+
+fn no_function(name: &str, n: usize) -> SqlError {
+    SqlError::new(
+        "42883",
+        format!("function {name}() with {n} argument(s) does not exist"),
+    )
+}
+
+/// Whether an aggregate call is anywhere in `e` (outside subqueries).
+pub(crate) fn contains_agg(e: &Expr) -> bool {
+    let mut found = false;
+    e.walk(&mut |n| found |= matches!(n, Expr::Agg(_)));
+    found
+}
+
+/// `e IS [NOT] TRUE/FALSE`: never NULL.
+fn truth_test(e: Box<Expr>, want: bool, negated: bool) -> Expr {
+    Expr::IsDistinct(e, Box::new(Expr::Const(Value::Bool(want))), !negated)
+}
+
+/// A binary operator of ours.
+pub(crate) fn bin_op(op: &BinaryOperator) -> Result<BinOp> {
+    Ok(match op {
+        BinaryOperator::Eq => BinOp::Eq,
+        BinaryOperator::NotEq => BinOp::NotEq,
+        BinaryOperator::Lt => BinOp::Lt,
+        BinaryOperator::LtEq => BinOp::LtEq,
+        BinaryOperator::Gt => BinOp::Gt,
+        BinaryOperator::GtEq => BinOp::GtEq,
+        BinaryOperator::And => BinOp::And,
+        BinaryOperator::Or => BinOp::Or,
+        BinaryOperator::Plus => BinOp::Plus,
+        BinaryOperator::Minus => BinOp::Minus,
+        BinaryOperator::Multiply => BinOp::Multiply,
+        BinaryOperator::Divide => BinOp::Divide,
+        BinaryOperator::Modulo => BinOp::Modulo,
+        BinaryOperator::StringConcat => BinOp::Concat,
+        other => return Err(SqlError::unsupported(format!("operator {other}"))),
+    })
+}
+
+/// A literal's expression: integers are `integer` or `bigint`, decimals
+/// `double precision` (NUMERIC is not there yet), strings untyped.
+pub(crate) fn literal(v: &ast::Value) -> Result<Expr> {
+    Ok(match v {
+        ast::Value::Number(n, _) => {
+            if let Ok(i) = n.parse::<i32>() {
+                Expr::Const(Value::Int4(i))
+            } else if let Ok(i) = n.parse::<i64>() {
+                Expr::Const(Value::Int8(i))
+            } else {
+                Expr::Const(parse_text(n, DataType::Float8)?)
+            }
+        }
+        ast::Value::SingleQuotedString(s) => Expr::Unknown(s.clone()),
+        ast::Value::EscapedStringLiteral(s) => Expr::Unknown(s.clone()),
+        ast::Value::Boolean(b) => Expr::Const(Value::Bool(*b)),
+        ast::Value::Null => Expr::Const(Value::Null),
+        other => return Err(SqlError::unsupported(format!("literal {other}"))),
+    })
+}

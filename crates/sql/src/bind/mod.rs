@@ -1,0 +1,436 @@
+//! The binder: resolves names against the catalog (as of the point each
+//! table reference names), binds expressions, and builds the plan. What the
+//! executor cannot run yet is refused here with SQLSTATE 0A000, naming it.
+//!
+//! `query.rs` binds queries to relational plans, `expr.rs` expressions,
+//! `scope.rs` resolves names, `dml.rs` and `ddl.rs` the statements that write.
+
+mod ddl;
+mod dml;
+mod expr;
+mod query;
+mod scope;
+mod types;
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
+use std::ops::Bound as KeyBound;
+
+use sqlparser::ast::{self, ObjectName, ObjectNamePart, Statement, TableFactor};
+
+use driftdb_engine::catalog::{self, TableDef};
+use driftdb_engine::history::{self, PointIn, Resolved, VersionFilter};
+use driftdb_engine::text::parse_text;
+use driftdb_engine::txn::Transaction;
+use driftdb_engine::value::{DataType, Value};
+
+use crate::error::{Result, SqlError};
+use crate::parser::{Point, Stmt, SystemTime, system_time};
+use crate::plan::Plan;
+use crate::rel::{Rel, Scan};
+use scope::{Level, Scope};
+
+pub use types::type_of;
+
+/// The schema a name without one lives in.
+pub const DEFAULT_SCHEMA: &str = "public";
+/// Microseconds from the Unix epoch to PostgreSQL's, 2000-01-01.
+pub const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
+/// Names of the hidden system columns, in input-row order after the table's.
+pub const HIDDEN_COLUMNS: [&str; 4] = ["_seq_from", "_seq_to", "_system_from", "_system_to"];
+
+/// Session settings that change how statements bind.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `drift.as_of`: the point every table reference without its own
+    /// `FOR SYSTEM_TIME` reads; writes are refused while it is set.
+    pub as_of: Option<PointIn>,
+}
+
+/// An output column: name and (when known) type.
+pub type Column = (String, Option<DataType>);
+
+/// A bound query: its plan and its output columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bound {
+    /// The plan.
+    pub rel: Rel,
+    /// Output columns.
+    pub columns: Vec<Column>,
+}
+
+/// Binding state of one statement.
+pub(crate) struct Binder<'b, 't> {
+    /// The transaction the catalog is read in.
+    pub(crate) txn: &'b Transaction<'t>,
+    settings: &'b Settings,
+    /// Numbers scans and subqueries.
+    ids: Cell<usize>,
+    /// Scans whose hidden columns an expression reads.
+    pub(crate) hidden: RefCell<HashSet<usize>>,
+    /// The `WITH` queries in scope, innermost last.
+    pub(crate) ctes: RefCell<Vec<(String, Bound)>>,
+}
+
+/// Binds one statement read in `txn` under the session's `settings`.
+pub fn bind(txn: &Transaction<'_>, stmt: &Stmt, settings: &Settings) -> Result<Plan> {
+    let binder = Binder {
+        txn,
+        settings,
+        ids: Cell::new(0),
+        hidden: RefCell::new(HashSet::new()),
+        ctes: RefCell::new(Vec::new()),
+    };
+    let plan = match stmt {
+        Stmt::Sql(s) => binder.statement(s)?,
+        Stmt::Restore { table, point } => {
+            let (schema, name) = split_name(table)?;
+            let def = catalog::get_table(txn, &schema, &name, None)?
+                .ok_or_else(|| undefined_table(&name))?;
+            let seq = binder.point(point.as_ref())?.le;
+            if catalog::get_table(txn, &schema, &name, Some(seq))?.is_none() {
+                return Err(undefined_table(&name));
+            }
+            Plan::Restore { table: def, seq }
+        }
+        Stmt::Undrop { table } => {
+            let (schema, name) = split_name(table)?;
+            Plan::Undrop { schema, name }
+        }
+    };
+    if plan.writes() && settings.as_of.is_some() {
+        return Err(SqlError::new(
+            "25006",
+            "cannot write while drift.as_of is set: reading the past is read-only (RESET drift.as_of)",
+        ));
+    }
+    Ok(crate::optimize::optimize_plan(plan))
+}
+
+impl Binder<'_, '_> {
+    fn statement(&self, stmt: &Statement) -> Result<Plan> {
+        match stmt {
+            Statement::Query(q) => Ok(Plan::Query(self.query(q, None, &Cell::new(false))?)),
+            Statement::Set(ast::Set::SingleAssignment {
+                variable, values, ..
+            }) => {
+                let name = variable.to_string().to_ascii_lowercase();
+                let [value] = values.as_slice() else {
+                    return Err(SqlError::new(
+                        "42601",
+                        format!("SET {name} takes one value"),
+                    ));
+                };
+                match name.as_str() {
+                    "drift.as_of" => Ok(Plan::SetAsOf(Some(self.setting_point(value)?))),
+                    "application_name" => match self.constant(value, "application_name")? {
+                        Value::Text(s) => Ok(Plan::SetApplicationName(s)),
+                        other => Err(SqlError::new(
+                            "22023",
+                            format!("invalid application_name {other:?}"),
+                        )),
+                    },
+                    other => Err(SqlError::unsupported(format!(
+                        "configuration parameter \"{other}\""
+                    ))),
+                }
+            }
+            Statement::Reset(r) => match &r.reset {
+                ast::Reset::ALL => Ok(Plan::SetAsOf(None)),
+                ast::Reset::ConfigurationParameter(n)
+                    if n.to_string().eq_ignore_ascii_case("drift.as_of") =>
+                {
+                    Ok(Plan::SetAsOf(None))
+                }
+                other => Err(SqlError::unsupported(format!("RESET {other:?}"))),
+            },
+            Statement::CreateTable(ct) => ddl::create_table(ct),
+            Statement::Drop {
+                object_type: ast::ObjectType::Table,
+                if_exists,
+                names,
+                ..
+            } => {
+                let [name] = names.as_slice() else {
+                    return Err(SqlError::unsupported("DROP TABLE of several tables"));
+                };
+                let (schema, name) = split_name(name)?;
+                Ok(Plan::DropTable {
+                    schema,
+                    name,
+                    if_exists: *if_exists,
+                })
+            }
+            Statement::Insert(ins) => self.insert(ins),
+            Statement::Update(up) => self.update(up),
+            Statement::Delete(del) => self.delete(del),
+            Statement::StartTransaction { .. } => Ok(Plan::Begin),
+            Statement::Commit { .. } => Ok(Plan::Commit),
+            Statement::Rollback {
+                savepoint: None, ..
+            } => Ok(Plan::Rollback),
+            other => Err(SqlError::unsupported(statement_kind(other))),
+        }
+    }
+
+    /// A fresh id for a scan or subquery.
+    pub(crate) fn next_id(&self) -> usize {
+        let id = self.ids.get();
+        self.ids.set(id + 1);
+        id
+    }
+
+    /// A constant expression's value (LIMIT, OFFSET, time-travel points).
+    pub(crate) fn constant(&self, e: &ast::Expr, what: &str) -> Result<Value> {
+        let empty = Scope::default();
+        let unused = Cell::new(false);
+        let level = Level {
+            scope: &empty,
+            parent: None,
+            correlated: &unused,
+        };
+        let bound = self.expr(e, &level)?;
+        if !bound.is_constant() {
+            return Err(SqlError::new("42601", format!("{what} must be a constant")));
+        }
+        let cache = RefCell::new(std::collections::HashMap::new());
+        bound.eval(&[], &crate::expr::Env::new(self.txn, &cache))
+    }
+
+    /// The point `SET drift.as_of` names: `'@SEQ:N'`, `@SEQ:N` or a timestamp.
+    fn setting_point(&self, value: &ast::Expr) -> Result<PointIn> {
+        if let ast::Expr::Value(v) = value
+            && let ast::Value::SingleQuotedString(s) = &v.value
+        {
+            if let Some(n) = s
+                .trim()
+                .strip_prefix("@SEQ:")
+                .or_else(|| s.trim().strip_prefix("@seq:"))
+            {
+                return n
+                    .trim()
+                    .parse()
+                    .map(PointIn::Seq)
+                    .map_err(|_| SqlError::new("22023", format!("invalid drift.as_of \"{s}\"")));
+            }
+            return match parse_text(s, DataType::Timestamptz)? {
+                Value::Timestamptz(t) => Ok(PointIn::Time(t + PG_EPOCH_MICROS)),
+                _ => Err(SqlError::new(
+                    "22023",
+                    format!("invalid drift.as_of \"{s}\""),
+                )),
+            };
+        }
+        let r = self.point(&crate::parser::point_of(value))?;
+        Ok(PointIn::Seq(r.le))
+    }
+
+    /// A time-travel point resolved to seqs against the commit history.
+    pub(crate) fn point(&self, p: &Point) -> Result<Resolved> {
+        let point = match p {
+            Point::Seq(e) => match self.constant(e, "a time-travel seq")? {
+                Value::Int4(n) if n >= 0 => PointIn::Seq(n as u64),
+                Value::Int8(n) if n >= 0 => PointIn::Seq(n as u64),
+                _ => {
+                    return Err(SqlError::new(
+                        "22023",
+                        "a time-travel seq must be a non-negative integer",
+                    ));
+                }
+            },
+            Point::Time(e) => match self.constant(e, "a time-travel point")? {
+                Value::Timestamptz(t) | Value::Timestamp(t) => PointIn::Time(t + PG_EPOCH_MICROS),
+                Value::Text(s) => match parse_text(&s, DataType::Timestamptz)? {
+                    Value::Timestamptz(t) => PointIn::Time(t + PG_EPOCH_MICROS),
+                    _ => return Err(SqlError::new("22007", "invalid time-travel timestamp")),
+                },
+                other => {
+                    return Err(SqlError::new(
+                        "42804",
+                        format!("a time-travel point must be a timestamp or @SEQ:N, not {other:?}"),
+                    ));
+                }
+            },
+        };
+        Ok(history::resolve(self.txn.snapshot(), point)?)
+    }
+
+    /// A table reference: its rows (now, or the versions its
+    /// `FOR SYSTEM_TIME` clause or `drift.as_of` names) and its scope.
+    pub(crate) fn table(
+        &self,
+        name: &ObjectName,
+        alias: Option<&ast::TableAlias>,
+        version: Option<&ast::TableVersion>,
+    ) -> Result<(Rel, Scope)> {
+        let (schema, tname) = split_name(name)?;
+        let resolve = |p: &Point| self.point(p);
+        let (versions, def_at) = match version.map(system_time).transpose()? {
+            None => match self.settings.as_of {
+                None => (None, None),
+                Some(p) => {
+                    let r = history::resolve(self.txn.snapshot(), p)?;
+                    (Some(VersionFilter::AsOf(r)), Some(r.le))
+                }
+            },
+            Some(SystemTime::AsOf(p)) => {
+                let r = resolve(&p)?;
+                (Some(VersionFilter::AsOf(r)), Some(r.le))
+            }
+            Some(SystemTime::All) => (Some(VersionFilter::All), None),
+            Some(SystemTime::FromTo(a, b)) => (
+                Some(VersionFilter::FromTo(resolve(&a)?, resolve(&b)?)),
+                None,
+            ),
+            Some(SystemTime::Between(a, b)) => (
+                Some(VersionFilter::Between(resolve(&a)?, resolve(&b)?)),
+                None,
+            ),
+            Some(SystemTime::ContainedIn(a, b)) => (
+                Some(VersionFilter::ContainedIn(resolve(&a)?, resolve(&b)?)),
+                None,
+            ),
+        };
+        let txn = self.txn;
+        let def = match (def_at, &versions) {
+            (Some(seq), _) if seq < txn.snapshot_seq() => {
+                catalog::get_table(txn, &schema, &tname, Some(seq))?
+            }
+            (None, Some(_)) => catalog::latest_table(txn, &schema, &tname)?,
+            _ => catalog::get_table(txn, &schema, &tname, None)?,
+        }
+        .ok_or_else(|| undefined_table(&tname))?;
+        let id = self.next_id();
+        let label = alias.map_or_else(|| tname.clone(), |a| ident(&a.name));
+        let mut columns: Vec<Column> = def
+            .columns
+            .iter()
+            .map(|c| (c.name.clone(), Some(c.data_type)))
+            .collect();
+        if let Some(a) = alias {
+            for (c, n) in columns.iter_mut().zip(&a.columns) {
+                c.0 = ident(&n.name);
+            }
+        }
+        let scope = Scope::table(&label, &columns, &hidden_columns(), Some(id));
+        let scan = Scan {
+            def,
+            versions,
+            range: (KeyBound::Unbounded, KeyBound::Unbounded),
+            hidden: false,
+            id,
+        };
+        Ok((Rel::Scan(Box::new(scan)), scope))
+    }
+}
+
+/// The hidden system columns and their types.
+fn hidden_columns() -> Vec<Column> {
+    let types = [
+        DataType::Int8,
+        DataType::Int8,
+        DataType::Timestamptz,
+        DataType::Timestamptz,
+    ];
+    HIDDEN_COLUMNS
+        .iter()
+        .zip(types)
+        .map(|(n, t)| (n.to_string(), Some(t)))
+        .collect()
+}
+
+/// The present definition of a table a DML statement writes.
+fn dml_table(txn: &Transaction<'_>, factor: &TableFactor) -> Result<TableDef> {
+    let TableFactor::Table {
+        name,
+        version: None,
+        ..
+    } = factor
+    else {
+        return Err(SqlError::new(
+            "42601",
+            "the past cannot be written: name a table without FOR SYSTEM_TIME",
+        ));
+    };
+    let (schema, table) = split_name(name)?;
+    catalog::get_table(txn, &schema, &table, None)?.ok_or_else(|| undefined_table(&table))
+}
+
+fn statement_kind(stmt: &Statement) -> String {
+    let text = format!("{stmt:?}");
+    text.split(['(', ' ', '{'])
+        .next()
+        .unwrap_or("statement")
+        .to_string()
+}
+
+fn undefined_table(name: &str) -> SqlError {
+    SqlError::new("42P01", format!("relation \"{name}\" does not exist"))
+}
+
+/// An identifier as PostgreSQL folds it: unquoted names are lower-cased.
+fn ident(i: &ast::Ident) -> String {
+    if i.quote_style.is_some() {
+        i.value.clone()
+    } else {
+        i.value.to_lowercase()
+    }
+}
+
+fn last_part(name: &ObjectName) -> Result<String> {
+    match name.0.last() {
+        Some(ObjectNamePart::Identifier(i)) => Ok(ident(i)),
+        _ => Err(SqlError::new("42601", format!("invalid name {name}"))),
+    }
+}
+
+/// `schema.name` or `name` (in the default schema).
+fn split_name(name: &ObjectName) -> Result<(String, String)> {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(i) => Ok(ident(i)),
+            ObjectNamePart::Function(_) => {
+                Err(SqlError::new("42601", format!("invalid name {name}")))
+            }
+        })
+        .collect::<Result<_>>()?;
+    match parts.as_slice() {
+        [n] => Ok((DEFAULT_SCHEMA.into(), n.clone())),
+        [s, n] => Ok((s.clone(), n.clone())),
+        _ => Err(SqlError::new(
+            "42601",
+            format!("improper qualified name {name}"),
+        )),
+    }
+}
+
+fn data_type(t: &ast::DataType) -> Result<DataType> {
+    use ast::DataType as T;
+    let len = |l: &Option<ast::CharacterLength>| match l {
+        Some(ast::CharacterLength::IntegerLength { length, .. }) => u32::try_from(*length).ok(),
+        _ => None,
+    };
+    Ok(match t {
+        T::Bool | T::Boolean => DataType::Bool,
+        T::SmallInt(_) | T::Int2(_) => DataType::Int2,
+        T::Int(_) | T::Integer(_) | T::Int4(_) => DataType::Int4,
+        T::BigInt(_) | T::Int8(_) => DataType::Int8,
+        T::Real | T::Float4 => DataType::Float4,
+        T::DoublePrecision | T::Float8 | T::Double(_) => DataType::Float8,
+        T::Text => DataType::Text,
+        T::Varchar(l) | T::CharacterVarying(l) => DataType::Varchar(len(l)),
+        T::Char(l) | T::Character(l) => DataType::Char(len(l).unwrap_or(1)),
+        T::Bytea => DataType::Bytea,
+        T::Date => DataType::Date,
+        T::Time(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => DataType::Time,
+        T::Timestamp(_, ast::TimezoneInfo::None | ast::TimezoneInfo::WithoutTimeZone) => {
+            DataType::Timestamp
+        }
+        T::Timestamp(_, _) => DataType::Timestamptz,
+        T::Interval { .. } => DataType::Interval,
+        T::Uuid => DataType::Uuid,
+        other => return Err(SqlError::unsupported(format!("type {other}"))),
+    })
+}

@@ -1,0 +1,827 @@
+//! Binding queries: `SELECT` (with joins, grouping, ordering), set
+//! operations, `VALUES` and `WITH`, to relational plans.
+
+use std::cell::Cell;
+
+use sqlparser::ast::{
+    self, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, OrderByKind, OrderBySort,
+    SelectItem, SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier, TableFactor,
+    TableWithJoins,
+};
+
+use driftdb_engine::value::{DataType, Value};
+
+use super::expr::{contains_agg, literal};
+use super::scope::{Level, Scope};
+use super::types::type_of;
+use super::{Binder, Bound, Column, ident};
+use crate::error::{Result, SqlError};
+use crate::expr::{BinOp, Expr};
+use crate::rel::{AggCall, Aggregate, Join, JoinKind, Rel, SetOp, SetOpKind, SortKey};
+
+/// Where an `ORDER BY` key comes from.
+enum OrderTarget {
+    /// An output column.
+    Output(usize),
+    /// An expression over the input (or grouped) row.
+    Expr(Expr),
+}
+
+impl Binder<'_, '_> {
+    /// Binds a query; `parent` is the enclosing query of a subquery, and
+    /// `correlated` is set when the query reads a column of an enclosing one.
+    pub(crate) fn query(
+        &self,
+        q: &ast::Query,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Bound> {
+        if q.fetch.is_some() || !q.locks.is_empty() {
+            return Err(SqlError::unsupported("FETCH and locking clauses"));
+        }
+        let visible = self.ctes.borrow().len();
+        let result = self.with_ctes(q, parent, correlated);
+        self.ctes.borrow_mut().truncate(visible);
+        result
+    }
+
+    fn with_ctes(
+        &self,
+        q: &ast::Query,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Bound> {
+        if let Some(with) = &q.with {
+            if with.recursive {
+                return Err(SqlError::unsupported("WITH RECURSIVE"));
+            }
+            let first = self.ctes.borrow().len();
+            for cte in &with.cte_tables {
+                let name = ident(&cte.alias.name);
+                if self.ctes.borrow()[first..].iter().any(|(n, _)| *n == name) {
+                    return Err(SqlError::new(
+                        "42712",
+                        format!("WITH query name \"{name}\" specified more than once"),
+                    ));
+                }
+                let mut bound = self.query(&cte.query, parent, correlated)?;
+                rename_columns(&mut bound.columns, &cte.alias.columns, &name)?;
+                self.ctes.borrow_mut().push((name, bound));
+            }
+        }
+        let order: &[ast::OrderByExpr] = match &q.order_by {
+            None => &[],
+            Some(ob) => match &ob.kind {
+                OrderByKind::Expressions(items) => items,
+                OrderByKind::All(_) => return Err(SqlError::unsupported("ORDER BY ALL")),
+            },
+        };
+        let mut bound = match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s, order, parent, correlated)?,
+            body => {
+                let bound = self.set_expr(body, parent, correlated)?;
+                self.order_outputs(bound, order)?
+            }
+        };
+        let (limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        if limit.is_some() || offset > 0 {
+            bound.rel = Rel::Limit {
+                input: Box::new(bound.rel),
+                limit,
+                offset,
+            };
+        }
+        Ok(bound)
+    }
+
+    fn limit(&self, clause: Option<&LimitClause>) -> Result<(Option<u64>, u64)> {
+        let count = |e: &ast::Expr, what: &str, code: &'static str| -> Result<Option<u64>> {
+            match self.constant(e, what)? {
+                Value::Null => Ok(None),
+                Value::Int2(n) if n >= 0 => Ok(Some(n as u64)),
+                Value::Int4(n) if n >= 0 => Ok(Some(n as u64)),
+                Value::Int8(n) if n >= 0 => Ok(Some(n as u64)),
+                Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => {
+                    Err(SqlError::new(code, format!("{what} must not be negative")))
+                }
+                _ => Err(SqlError::new(
+                    "42804",
+                    format!("argument of {what} must be type bigint"),
+                )),
+            }
+        };
+        match clause {
+            None => Ok((None, 0)),
+            Some(LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            }) if limit_by.is_empty() => {
+                let limit = limit
+                    .as_ref()
+                    .map(|e| count(e, "LIMIT", "2201W"))
+                    .transpose()?
+                    .flatten();
+                let offset = offset
+                    .as_ref()
+                    .map(|o| count(&o.value, "OFFSET", "2201X"))
+                    .transpose()?
+                    .flatten();
+                Ok((limit, offset.unwrap_or(0)))
+            }
+            Some(_) => Err(SqlError::unsupported("this LIMIT form")),
+        }
+    }
+
+    fn set_expr(
+        &self,
+        body: &SetExpr,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Bound> {
+        match body {
+            SetExpr::Select(s) => self.select(s, &[], parent, correlated),
+            SetExpr::Query(q) => self.query(q, parent, correlated),
+            SetExpr::Values(v) => self.values(v, parent, correlated),
+            SetExpr::SetOperation {
+                left,
+                op,
+                set_quantifier,
+                right,
+            } => {
+                let l = self.set_expr(left, parent, correlated)?;
+                let r = self.set_expr(right, parent, correlated)?;
+                let kind = match op {
+                    SetOperator::Union => SetOpKind::Union,
+                    SetOperator::Intersect => SetOpKind::Intersect,
+                    SetOperator::Except | SetOperator::Minus => SetOpKind::Except,
+                };
+                let name = match kind {
+                    SetOpKind::Union => "UNION",
+                    SetOpKind::Intersect => "INTERSECT",
+                    SetOpKind::Except => "EXCEPT",
+                };
+                if l.columns.len() != r.columns.len() {
+                    return Err(SqlError::new(
+                        "42601",
+                        format!("each {name} query must have the same number of columns"),
+                    ));
+                }
+                let mut columns = l.columns;
+                for (c, (_, rt)) in columns.iter_mut().zip(&r.columns) {
+                    c.1 = unify(name, c.1, *rt)?;
+                }
+                let all = match set_quantifier {
+                    SetQuantifier::All => true,
+                    SetQuantifier::Distinct | SetQuantifier::None => false,
+                    other => return Err(SqlError::unsupported(format!("{name} {other}"))),
+                };
+                Ok(Bound {
+                    rel: Rel::SetOp(Box::new(SetOp {
+                        kind,
+                        all,
+                        left: l.rel,
+                        right: r.rel,
+                    })),
+                    columns,
+                })
+            }
+            other => Err(SqlError::unsupported(format!("query body {other}"))),
+        }
+    }
+
+    fn values(
+        &self,
+        v: &ast::Values,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Bound> {
+        let empty = Scope::default();
+        let level = Level {
+            scope: &empty,
+            parent,
+            correlated,
+        };
+        let width = v.rows.first().map_or(0, |r| r.len());
+        let mut rows = Vec::with_capacity(v.rows.len());
+        let mut types: Vec<Option<DataType>> = vec![None; width];
+        for row in &v.rows {
+            if row.len() != width {
+                return Err(SqlError::new(
+                    "42601",
+                    "VALUES lists must all be the same length",
+                ));
+            }
+            let bound = row
+                .iter()
+                .map(|e| self.expr(e, &level))
+                .collect::<Result<Vec<_>>>()?;
+            for (t, e) in types.iter_mut().zip(&bound) {
+                if !matches!(e, Expr::Unknown(_)) {
+                    *t = unify("VALUES", *t, type_of(e, &[]))?;
+                }
+            }
+            rows.push(bound);
+        }
+        // Untyped literals of a column read as its type (text when none).
+        let rows = rows
+            .into_iter()
+            .map(|row| {
+                row.into_iter()
+                    .zip(&types)
+                    .map(|(e, t)| match (e, t) {
+                        (Expr::Unknown(s), Some(t)) => Expr::Cast(Box::new(Expr::Unknown(s)), *t),
+                        (e, _) => e,
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Bound {
+            rel: Rel::Values(rows),
+            columns: (1..=width)
+                .zip(types)
+                .map(|(i, t)| (format!("column{i}"), t.or(Some(DataType::Text))))
+                .collect(),
+        })
+    }
+
+    /// `ORDER BY` over the output columns of a set operation or `VALUES`.
+    fn order_outputs(&self, bound: Bound, order: &[ast::OrderByExpr]) -> Result<Bound> {
+        if order.is_empty() {
+            return Ok(bound);
+        }
+        let names: Vec<(String, Option<DataType>)> = bound.columns.clone();
+        let scope = Scope::table("", &names, &[], None);
+        let unused = Cell::new(false);
+        let level = Level {
+            scope: &scope,
+            parent: None,
+            correlated: &unused,
+        };
+        let mut keys = Vec::new();
+        for item in order {
+            let expr = match self.output_ref(&item.expr, &names)? {
+                Some(k) => Expr::Column(k),
+                None => self.expr(&item.expr, &level)?,
+            };
+            keys.push(sort_key(expr, item));
+        }
+        Ok(Bound {
+            rel: Rel::Sort(Box::new(bound.rel), keys),
+            columns: bound.columns,
+        })
+    }
+
+    /// An `ORDER BY`/`GROUP BY` item naming an output column: by position
+    /// (`2`) or by output name.
+    fn output_ref(
+        &self,
+        e: &ast::Expr,
+        outputs: &[(String, Option<DataType>)],
+    ) -> Result<Option<usize>> {
+        match e {
+            ast::Expr::Value(v) if matches!(v.value, ast::Value::Number(..)) => {
+                match literal(&v.value)? {
+                    Expr::Const(Value::Int4(n)) if n >= 1 && (n as usize) <= outputs.len() => {
+                        Ok(Some(n as usize - 1))
+                    }
+                    _ => Err(SqlError::new(
+                        "42P10",
+                        format!("position {v} is not in select list"),
+                    )),
+                }
+            }
+            ast::Expr::Identifier(i) => {
+                let name = ident(i);
+                let mut hits = outputs.iter().enumerate().filter(|(_, c)| c.0 == name);
+                match (hits.next(), hits.next()) {
+                    (Some((k, _)), None) => Ok(Some(k)),
+                    (Some(_), Some(_)) => Err(SqlError::new(
+                        "42702",
+                        format!("ORDER BY \"{name}\" is ambiguous"),
+                    )),
+                    _ => Ok(None),
+                }
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn select(
+        &self,
+        s: &ast::Select,
+        order: &[ast::OrderByExpr],
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Bound> {
+        let (mut rel, scope) = self.from(&s.from, parent, correlated)?;
+        let level = Level {
+            scope: &scope,
+            parent,
+            correlated,
+        };
+        if let Some(w) = &s.selection {
+            let pred = self.expr(w, &level)?;
+            if contains_agg(&pred) {
+                return Err(SqlError::new(
+                    "42803",
+                    "aggregate functions are not allowed in WHERE",
+                ));
+            }
+            rel = Rel::Filter(Box::new(rel), pred);
+        }
+        // The select list, over the input row.
+        let mut outputs: Vec<(String, Expr)> = Vec::new();
+        for item in &s.projection {
+            match item {
+                SelectItem::Wildcard(_) => {
+                    if scope.columns.is_empty() {
+                        return Err(SqlError::new(
+                            "42601",
+                            "SELECT * with no tables specified is not valid",
+                        ));
+                    }
+                    outputs.extend(scope.star.iter().map(|c| (c.name.clone(), c.expr.clone())));
+                }
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => {
+                    let t = super::last_part(n)?;
+                    if !scope.has_table(&t) {
+                        return Err(SqlError::new(
+                            "42P01",
+                            format!("missing FROM-clause entry for table \"{t}\""),
+                        ));
+                    }
+                    outputs.extend(
+                        scope
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, c)| {
+                                c.table.as_deref() == Some(&t) && c.hidden_of.is_none()
+                            })
+                            .map(|(i, c)| (c.name.clone(), Expr::Column(i))),
+                    );
+                }
+                SelectItem::UnnamedExpr(e) => outputs.push((column_name(e), self.expr(e, &level)?)),
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    outputs.push((ident(alias), self.expr(expr, &level)?));
+                }
+                other => return Err(SqlError::unsupported(format!("select item {other}"))),
+            }
+        }
+        let output_names: Vec<(String, Option<DataType>)> =
+            outputs.iter().map(|(n, _)| (n.clone(), None)).collect();
+        // GROUP BY items: expressions, output positions or output names.
+        let mut group = Vec::new();
+        match &s.group_by {
+            GroupByExpr::Expressions(items, modifiers) if modifiers.is_empty() => {
+                for g in items {
+                    let e = match g {
+                        ast::Expr::Value(_) => match self.output_ref(g, &output_names)? {
+                            Some(k) => outputs[k].1.clone(),
+                            None => self.expr(g, &level)?,
+                        },
+                        ast::Expr::Identifier(i) if scope.find(None, &ident(i))?.is_none() => {
+                            match self.output_ref(g, &output_names)? {
+                                Some(k) => outputs[k].1.clone(),
+                                None => self.expr(g, &level)?,
+                            }
+                        }
+                        other => self.expr(other, &level)?,
+                    };
+                    if contains_agg(&e) {
+                        return Err(SqlError::new(
+                            "42803",
+                            "aggregate functions are not allowed in GROUP BY",
+                        ));
+                    }
+                    group.push(e);
+                }
+            }
+            _ => {
+                return Err(SqlError::unsupported(
+                    "GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS",
+                ));
+            }
+        }
+        let having = s
+            .having
+            .as_ref()
+            .map(|h| self.expr(h, &level))
+            .transpose()?;
+        let mut targets = Vec::new();
+        for item in order {
+            targets.push(match self.output_ref(&item.expr, &output_names)? {
+                Some(k) => OrderTarget::Output(k),
+                None => OrderTarget::Expr(self.expr(&item.expr, &level)?),
+            });
+        }
+        let aggregated = !group.is_empty()
+            || having.is_some()
+            || outputs.iter().any(|(_, e)| contains_agg(e))
+            || targets
+                .iter()
+                .any(|t| matches!(t, OrderTarget::Expr(e) if contains_agg(e)));
+        let mut types = scope.types();
+        let (mut outputs, having, targets) = if aggregated {
+            let mut aggs: Vec<AggCall> = Vec::new();
+            let mut outs = Vec::with_capacity(outputs.len());
+            for (n, e) in outputs {
+                outs.push((n, grouped(e, &group, &mut aggs, &scope)?));
+            }
+            let having = having
+                .map(|h| grouped(h, &group, &mut aggs, &scope))
+                .transpose()?;
+            let targets = targets
+                .into_iter()
+                .map(|t| match t {
+                    OrderTarget::Expr(e) => {
+                        Ok(OrderTarget::Expr(grouped(e, &group, &mut aggs, &scope)?))
+                    }
+                    o => Ok(o),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut grouped_types: Vec<Option<DataType>> =
+                group.iter().map(|g| type_of(g, &types)).collect();
+            grouped_types.extend(
+                aggs.iter()
+                    .map(|a| type_of(&Expr::Agg(Box::new(a.clone())), &types)),
+            );
+            types = grouped_types;
+            rel = Rel::Aggregate(Box::new(Aggregate {
+                input: rel,
+                group,
+                aggs,
+            }));
+            (outs, having, targets)
+        } else {
+            (outputs, having, targets)
+        };
+        if let Some(h) = having {
+            rel = Rel::Filter(Box::new(rel), h);
+        }
+        let distinct = match &s.distinct {
+            None | Some(ast::Distinct::All) => false,
+            Some(ast::Distinct::Distinct) => true,
+            Some(other) => return Err(SqlError::unsupported(format!("{other}"))),
+        };
+        let width = outputs.len();
+        let mut keys = Vec::new();
+        for (t, item) in targets.into_iter().zip(order) {
+            let k = match t {
+                OrderTarget::Output(k) => k,
+                OrderTarget::Expr(e) => match outputs.iter().position(|(_, o)| *o == e) {
+                    Some(k) => k,
+                    None if distinct => {
+                        return Err(SqlError::new(
+                            "42P10",
+                            "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+                        ));
+                    }
+                    None => {
+                        outputs.push((String::new(), e));
+                        outputs.len() - 1
+                    }
+                },
+            };
+            keys.push(sort_key(Expr::Column(k), item));
+        }
+        let columns: Vec<Column> = outputs[..width]
+            .iter()
+            .map(|(n, e)| (n.clone(), type_of(e, &types)))
+            .collect();
+        let extra = outputs.len() > width;
+        rel = Rel::Project(Box::new(rel), outputs.into_iter().map(|(_, e)| e).collect());
+        if distinct {
+            rel = Rel::Distinct(Box::new(rel));
+        }
+        if !keys.is_empty() {
+            rel = Rel::Sort(Box::new(rel), keys);
+        }
+        if extra {
+            rel = Rel::Project(Box::new(rel), (0..width).map(Expr::Column).collect());
+        }
+        let hidden = self.hidden.borrow();
+        rel.scans_mut(&mut |scan| {
+            if hidden.contains(&scan.id) {
+                scan.hidden = true;
+            }
+        });
+        Ok(Bound { rel, columns })
+    }
+
+    /// The `FROM` list: its items cross-joined.
+    fn from(
+        &self,
+        from: &[TableWithJoins],
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<(Rel, Scope)> {
+        let mut acc: Option<(Rel, Scope)> = None;
+        for item in from {
+            let (rel, scope) = self.table_with_joins(item, parent, correlated)?;
+            acc = Some(match acc {
+                None => (rel, scope),
+                Some((lrel, lscope)) => {
+                    let (lw, rw) = (lscope.columns.len(), scope.columns.len());
+                    (
+                        Rel::Join(Box::new(Join {
+                            kind: JoinKind::Inner,
+                            left: lrel,
+                            right: rel,
+                            on: Expr::Const(Value::Bool(true)),
+                            left_width: lw,
+                            right_width: rw,
+                        })),
+                        Scope::join(lscope, scope),
+                    )
+                }
+            });
+        }
+        Ok(acc.unwrap_or_else(|| (Rel::Values(vec![Vec::new()]), Scope::default())))
+    }
+
+    fn table_with_joins(
+        &self,
+        twj: &TableWithJoins,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<(Rel, Scope)> {
+        let (mut rel, mut scope) = self.factor(&twj.relation, parent, correlated)?;
+        for j in &twj.joins {
+            let (right, rscope) = self.factor(&j.relation, parent, correlated)?;
+            let (kind, constraint) = match &j.join_operator {
+                JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
+                JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
+                JoinOperator::Right(c) | JoinOperator::RightOuter(c) => (JoinKind::Right, Some(c)),
+                JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
+                JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
+                other => return Err(SqlError::unsupported(format!("join {other:?}"))),
+            };
+            let (lw, rw) = (scope.columns.len(), rscope.columns.len());
+            let visible =
+                |s: &Scope| -> Vec<String> { s.star.iter().map(|c| c.name.clone()).collect() };
+            let natural: Vec<String> = {
+                let r = visible(&rscope);
+                visible(&scope)
+                    .into_iter()
+                    .filter(|n| r.contains(n))
+                    .collect()
+            };
+            let mut joined = Scope::join(scope, rscope);
+            let on = match constraint {
+                None | Some(JoinConstraint::None) => Expr::Const(Value::Bool(true)),
+                Some(JoinConstraint::On(e)) => {
+                    let level = Level {
+                        scope: &joined,
+                        parent,
+                        correlated,
+                    };
+                    let on = self.expr(e, &level)?;
+                    if contains_agg(&on) {
+                        return Err(SqlError::new(
+                            "42803",
+                            "aggregate functions are not allowed in JOIN conditions",
+                        ));
+                    }
+                    on
+                }
+                Some(JoinConstraint::Using(names)) => {
+                    let names = names
+                        .iter()
+                        .map(super::last_part)
+                        .collect::<Result<Vec<_>>>()?;
+                    using_condition(joined.merge_using(&names, lw, kind)?)
+                }
+                Some(JoinConstraint::Natural) => {
+                    using_condition(joined.merge_using(&natural, lw, kind)?)
+                }
+                Some(other) => {
+                    return Err(SqlError::unsupported(format!("join constraint {other:?}")));
+                }
+            };
+            rel = Rel::Join(Box::new(Join {
+                kind,
+                left: rel,
+                right,
+                on,
+                left_width: lw,
+                right_width: rw,
+            }));
+            scope = joined;
+        }
+        Ok((rel, scope))
+    }
+
+    fn factor(
+        &self,
+        factor: &TableFactor,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<(Rel, Scope)> {
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                version,
+                args: None,
+                ..
+            } => {
+                if version.is_none()
+                    && let [ast::ObjectNamePart::Identifier(i)] = name.0.as_slice()
+                {
+                    let n = ident(i);
+                    let cte = self
+                        .ctes
+                        .borrow()
+                        .iter()
+                        .rev()
+                        .find(|(c, _)| *c == n)
+                        .map(|(_, b)| b.clone());
+                    if let Some(b) = cte {
+                        let table = alias.as_ref().map_or(n, |a| ident(&a.name));
+                        let mut columns = b.columns;
+                        if let Some(a) = alias {
+                            rename_columns(&mut columns, &a.columns, &table)?;
+                        }
+                        return Ok((b.rel, Scope::table(&table, &columns, &[], None)));
+                    }
+                }
+                self.table(name, alias.as_ref(), version.as_ref())
+            }
+            TableFactor::Derived {
+                lateral: false,
+                subquery,
+                alias,
+                ..
+            } => {
+                let unused = Cell::new(false);
+                let mut b = self.query(subquery, parent, &unused)?;
+                if unused.get() {
+                    correlated.set(true);
+                }
+                let table = alias.as_ref().map_or(String::new(), |a| ident(&a.name));
+                if let Some(a) = alias {
+                    rename_columns(&mut b.columns, &a.columns, &table)?;
+                }
+                Ok((b.rel, Scope::table(&table, &b.columns, &[], None)))
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias: None,
+            } => self.table_with_joins(table_with_joins, parent, correlated),
+            other => Err(SqlError::unsupported(format!("FROM item {other}"))),
+        }
+    }
+}
+
+/// `l1 = r1 AND l2 = r2 …` for the column pairs of a USING join.
+fn using_condition(pairs: Vec<(usize, usize)>) -> Expr {
+    pairs
+        .into_iter()
+        .map(|(l, r)| {
+            Expr::Binary(
+                BinOp::Eq,
+                Box::new(Expr::Column(l)),
+                Box::new(Expr::Column(r)),
+            )
+        })
+        .reduce(|a, b| Expr::Binary(BinOp::And, Box::new(a), Box::new(b)))
+        .unwrap_or(Expr::Const(Value::Bool(true)))
+}
+
+fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
+    let asc = !matches!(item.options.sort, Some(OrderBySort::Desc));
+    SortKey {
+        expr,
+        asc,
+        nulls_first: item.options.nulls_first.unwrap_or(!asc),
+    }
+}
+
+/// Renames columns by a `name(a, b, …)` alias list.
+fn rename_columns(
+    columns: &mut [Column],
+    aliases: &[ast::TableAliasColumnDef],
+    table: &str,
+) -> Result<()> {
+    if aliases.len() > columns.len() {
+        return Err(SqlError::new(
+            "42P10",
+            format!(
+                "table \"{table}\" has {} columns available but {} columns specified",
+                columns.len(),
+                aliases.len()
+            ),
+        ));
+    }
+    for (c, a) in columns.iter_mut().zip(aliases) {
+        c.0 = ident(&a.name);
+    }
+    Ok(())
+}
+
+/// The type two branches of a set operation (or rows of VALUES) share.
+fn unify(what: &str, a: Option<DataType>, b: Option<DataType>) -> Result<Option<DataType>> {
+    let rank = |t: DataType| match t {
+        DataType::Int2 => Some(1),
+        DataType::Int4 => Some(2),
+        DataType::Int8 => Some(3),
+        DataType::Float4 => Some(4),
+        DataType::Float8 => Some(5),
+        _ => None,
+    };
+    Ok(match (a, b) {
+        (None, t) | (t, None) => t,
+        (Some(x), Some(y)) if x == y => Some(x),
+        (Some(x), Some(y)) => match (rank(x), rank(y)) {
+            (Some(i), Some(j)) => Some(if i >= j { x } else { y }),
+            _ if is_text(x) && is_text(y) => Some(DataType::Text),
+            _ => {
+                return Err(SqlError::new(
+                    "42804",
+                    format!(
+                        "{what} types {} and {} cannot be matched",
+                        driftdb_engine::text::type_name(x),
+                        driftdb_engine::text::type_name(y)
+                    ),
+                ));
+            }
+        },
+    })
+}
+
+fn is_text(t: DataType) -> bool {
+    matches!(t, DataType::Text | DataType::Varchar(_) | DataType::Char(_))
+}
+
+/// The output name PostgreSQL gives a select item without an alias.
+pub(super) fn column_name(e: &ast::Expr) -> String {
+    use ast::Expr as E;
+    match e {
+        E::Identifier(i) => ident(i),
+        E::CompoundIdentifier(p) => p.last().map(ident).unwrap_or_default(),
+        E::Function(f) => f
+            .name
+            .0
+            .last()
+            .map(|p| p.to_string().to_lowercase())
+            .unwrap_or_default(),
+        E::Nested(inner) => column_name(inner),
+        E::Cast {
+            expr, data_type, ..
+        } => match column_name(expr).as_str() {
+            "?column?" => driftdb_engine::text::type_name(
+                super::data_type(data_type).unwrap_or(DataType::Text),
+            )
+            .to_string(),
+            name => name.to_string(),
+        },
+        E::Case { .. } => "case".into(),
+        E::Exists { .. } => "exists".into(),
+        _ => "?column?".into(),
+    }
+}
+
+/// `e` over a grouped row: group keys and aggregates become columns of the
+/// aggregation's output; any other column reference is an error.
+fn grouped(e: Expr, group: &[Expr], aggs: &mut Vec<AggCall>, scope: &Scope) -> Result<Expr> {
+    if let Some(i) = group.iter().position(|g| *g == e) {
+        return Ok(Expr::Column(i));
+    }
+    match e {
+        Expr::Agg(call) => {
+            let call = *call;
+            let j = match aggs.iter().position(|a| *a == call) {
+                Some(j) => j,
+                None => {
+                    aggs.push(call);
+                    aggs.len() - 1
+                }
+            };
+            Ok(Expr::Column(group.len() + j))
+        }
+        Expr::Column(i) => {
+            let name = scope
+                .columns
+                .get(i)
+                .map_or_else(String::new, |c| match &c.table {
+                    Some(t) if !t.is_empty() => format!("{t}.{}", c.name),
+                    _ => c.name.clone(),
+                });
+            Err(SqlError::new(
+                "42803",
+                format!(
+                    "column \"{name}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                ),
+            ))
+        }
+        Expr::Subquery(s) if s.correlated => Err(SqlError::unsupported(
+            "a correlated subquery in a grouped query's select list",
+        )),
+        other => other.map_children(&mut |c| grouped(c, group, aggs, scope)),
+    }
+}

@@ -1,0 +1,119 @@
+//! Scalar functions: their names, and their values with PostgreSQL's NULL
+//! rules.
+
+use std::cmp::Ordering;
+
+use driftdb_engine::value::Value;
+
+use crate::error::{Result, SqlError};
+use crate::expr::{Env, Expr, Func, compare, negate_value, type_error};
+
+impl Func {
+    /// The function a (lower-cased) name calls, if it is one of ours.
+    pub fn by_name(name: &str) -> Option<Func> {
+        Some(match name {
+            "coalesce" => Func::Coalesce,
+            "nullif" => Func::Nullif,
+            "greatest" => Func::Greatest,
+            "least" => Func::Least,
+            "lower" => Func::Lower,
+            "upper" => Func::Upper,
+            "length" | "char_length" | "character_length" => Func::Length,
+            "abs" => Func::Abs,
+            _ => return None,
+        })
+    }
+
+    /// The SQL name, for error messages and column names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Func::Coalesce => "coalesce",
+            Func::Nullif => "nullif",
+            Func::Greatest => "greatest",
+            Func::Least => "least",
+            Func::Lower => "lower",
+            Func::Upper => "upper",
+            Func::Length => "length",
+            Func::Abs => "abs",
+        }
+    }
+
+    /// Whether `n` arguments are accepted.
+    pub fn accepts(self, n: usize) -> bool {
+        match self {
+            Func::Coalesce | Func::Greatest | Func::Least => n >= 1,
+            Func::Nullif => n == 2,
+            Func::Lower | Func::Upper | Func::Length | Func::Abs => n == 1,
+        }
+    }
+}
+
+/// The value of `func(args)` for `row`.
+pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
+    match func {
+        Func::Coalesce => {
+            for a in args {
+                let v = a.eval(row, env)?;
+                if !v.is_null() {
+                    return Ok(v);
+                }
+            }
+            Ok(Value::Null)
+        }
+        Func::Nullif => {
+            let [a, b] = args else {
+                return Err(arity(func));
+            };
+            let x = a.eval(row, env)?;
+            let y = b.eval(row, env)?;
+            let equal = !x.is_null() && !y.is_null() && compare(&x, &y)? == Ordering::Equal;
+            Ok(if equal { Value::Null } else { x })
+        }
+        Func::Greatest | Func::Least => {
+            let want = if func == Func::Greatest {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
+            let mut best = Value::Null;
+            for a in args {
+                let v = a.eval(row, env)?;
+                if !v.is_null() && (best.is_null() || compare(&v, &best)? == want) {
+                    best = v;
+                }
+            }
+            Ok(best)
+        }
+        Func::Lower | Func::Upper | Func::Length | Func::Abs => {
+            let [a] = args else {
+                return Err(arity(func));
+            };
+            let v = a.eval(row, env)?;
+            match (func, v) {
+                (_, Value::Null) => Ok(Value::Null),
+                (Func::Lower, Value::Text(s)) => Ok(Value::Text(s.to_lowercase())),
+                (Func::Upper, Value::Text(s)) => Ok(Value::Text(s.to_uppercase())),
+                (Func::Length, Value::Text(s)) => Ok(Value::Int4(
+                    i32::try_from(s.chars().count()).unwrap_or(i32::MAX),
+                )),
+                (Func::Abs, v @ (Value::Int2(_) | Value::Int4(_) | Value::Int8(_))) => {
+                    let negative = compare(&v, &Value::Int8(0))? == Ordering::Less;
+                    if negative { negate_value(v) } else { Ok(v) }
+                }
+                (Func::Abs, Value::Float4(f)) => Ok(Value::Float4(f.abs())),
+                (Func::Abs, Value::Float8(f)) => Ok(Value::Float8(f.abs())),
+                (_, other) => Err(type_error(func.name(), &other)),
+            }
+        }
+    }
+}
+
+fn arity(func: Func) -> SqlError {
+    SqlError::new(
+        "42883",
+        format!(
+            "function {}() has the wrong number of arguments",
+            func.name()
+        ),
+    )
+}

@@ -1,0 +1,193 @@
+//! Relational plans: the tree of operators a query runs as. Every operator
+//! produces rows (`Vec<Value>`) whose positions the expressions above it name.
+
+use std::ops::Bound;
+
+use driftdb_engine::catalog::TableDef;
+use driftdb_engine::history::VersionFilter;
+
+use crate::expr::Expr;
+
+/// A relational operator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rel {
+    /// Literal rows (`VALUES`, or one empty row for a query without `FROM`).
+    Values(Vec<Vec<Expr>>),
+    /// A table's rows: its columns, then the hidden columns `_seq_from`,
+    /// `_seq_to`, `_system_from`, `_system_to`.
+    Scan(Box<Scan>),
+    /// The input rows for which the predicate is true.
+    Filter(Box<Rel>, Expr),
+    /// One output row per input row, of these expressions.
+    Project(Box<Rel>, Vec<Expr>),
+    /// A join: rows are the left row followed by the right row.
+    Join(Box<Join>),
+    /// Grouping: rows are the group's key values followed by the aggregates.
+    Aggregate(Box<Aggregate>),
+    /// The input without duplicate rows.
+    Distinct(Box<Rel>),
+    /// The input in this order.
+    Sort(Box<Rel>, Vec<SortKey>),
+    /// `OFFSET` then `LIMIT`.
+    Limit {
+        /// The input.
+        input: Box<Rel>,
+        /// At most this many rows.
+        limit: Option<u64>,
+        /// After skipping this many.
+        offset: u64,
+    },
+    /// `UNION`, `INTERSECT`, `EXCEPT`.
+    SetOp(Box<SetOp>),
+}
+
+/// A table read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scan {
+    /// The definition rows are read under.
+    pub def: TableDef,
+    /// `None`: the present, with the transaction's own changes.
+    pub versions: Option<VersionFilter>,
+    /// Only keys in this range (primary-key selection).
+    pub range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    /// Whether the hidden columns are read: then rows come from the committed
+    /// versions as of the transaction's snapshot, which carry them.
+    pub hidden: bool,
+    /// Numbers the scans of a statement, so the binder can mark the ones whose
+    /// hidden columns are read.
+    pub id: usize,
+}
+
+/// The kind of a join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    /// `INNER JOIN` and `CROSS JOIN`
+    Inner,
+    /// `LEFT JOIN`
+    Left,
+    /// `RIGHT JOIN`
+    Right,
+    /// `FULL JOIN`
+    Full,
+}
+
+/// A join of two inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    /// Inner or outer.
+    pub kind: JoinKind,
+    /// Left input.
+    pub left: Rel,
+    /// Right input.
+    pub right: Rel,
+    /// The condition over the joined row (`TRUE` for a cross join).
+    pub on: Expr,
+    /// Columns of the left input (for NULL padding).
+    pub left_width: usize,
+    /// Columns of the right input.
+    pub right_width: usize,
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggFunc {
+    /// `count(*)` (no argument) or `count(e)`
+    Count,
+    /// `sum`
+    Sum,
+    /// `avg`
+    Avg,
+    /// `min`
+    Min,
+    /// `max`
+    Max,
+    /// `bool_and`
+    BoolAnd,
+    /// `bool_or`
+    BoolOr,
+    /// `string_agg(text, delimiter)`
+    StringAgg,
+}
+
+/// One aggregate of a grouped query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggCall {
+    /// The function.
+    pub func: AggFunc,
+    /// Its arguments over the input row (none for `count(*)`).
+    pub args: Vec<Expr>,
+    /// `DISTINCT`: each distinct argument value once.
+    pub distinct: bool,
+    /// `FILTER (WHERE …)`
+    pub filter: Option<Expr>,
+}
+
+/// Grouping and aggregation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    /// The input.
+    pub input: Rel,
+    /// Group keys (none: one group over all rows, even when there are none).
+    pub group: Vec<Expr>,
+    /// The aggregates.
+    pub aggs: Vec<AggCall>,
+}
+
+/// One key of an `ORDER BY`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    /// What is sorted on.
+    pub expr: Expr,
+    /// Ascending.
+    pub asc: bool,
+    /// NULLs before the other values.
+    pub nulls_first: bool,
+}
+
+/// Which set operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOpKind {
+    /// `UNION`
+    Union,
+    /// `INTERSECT`
+    Intersect,
+    /// `EXCEPT`
+    Except,
+}
+
+/// A set operation over two inputs of the same width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetOp {
+    /// Which one.
+    pub kind: SetOpKind,
+    /// `ALL`: keep duplicates.
+    pub all: bool,
+    /// Left input.
+    pub left: Rel,
+    /// Right input.
+    pub right: Rel,
+}
+
+impl Rel {
+    /// Calls `f` on every scan in the tree (not inside subqueries).
+    pub fn scans_mut(&mut self, f: &mut dyn FnMut(&mut Scan)) {
+        match self {
+            Rel::Values(_) => {}
+            Rel::Scan(s) => f(s),
+            Rel::Filter(i, _)
+            | Rel::Project(i, _)
+            | Rel::Distinct(i)
+            | Rel::Sort(i, _)
+            | Rel::Limit { input: i, .. } => i.scans_mut(f),
+            Rel::Join(j) => {
+                j.left.scans_mut(f);
+                j.right.scans_mut(f);
+            }
+            Rel::Aggregate(a) => a.input.scans_mut(f),
+            Rel::SetOp(s) => {
+                s.left.scans_mut(f);
+                s.right.scans_mut(f);
+            }
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! The query executor: runs a relational plan (`rel.rs`) as a stream of rows.
+//! Scans, filters, projections and limits stream; sorts, aggregation, set
+//! operations and the inner side of joins are gathered in memory.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::ops::Bound;
+
+use driftdb_engine::history;
+use driftdb_engine::keycode::encode_key;
+use driftdb_engine::table;
+use driftdb_engine::value::Value;
+
+use crate::agg::Accumulator;
+use crate::bind::PG_EPOCH_MICROS;
+use crate::error::{Result, SqlError};
+use crate::expr::{Env, Expr, compare};
+use crate::rel::{Aggregate, Join, JoinKind, Rel, Scan, SetOp, SetOpKind, SortKey};
+
+/// A stream of rows.
+pub type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Value>>> + 'a>;
+
+/// Number of hidden columns every scan appends.
+const HIDDEN: usize = 4;
+
+/// Runs `rel` in `env`.
+pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
+    Ok(match rel {
+        Rel::Values(rows) => Box::new(rows.iter().map(move |r| {
+            r.iter()
+                .map(|e| e.eval(&[], env))
+                .collect::<Result<Vec<_>>>()
+        })),
+        Rel::Scan(s) => scan(s, env)?,
+        Rel::Filter(input, pred) => Box::new(run(input, env)?.filter_map(move |r| match r {
+            Ok(row) => match pred.is_true(&row, env) {
+                Ok(true) => Some(Ok(row)),
+                Ok(false) => None,
+                Err(e) => Some(Err(e)),
+            },
+            Err(e) => Some(Err(e)),
+        })),
+        Rel::Project(input, exprs) => Box::new(run(input, env)?.map(move |r| {
+            let row = r?;
+            exprs.iter().map(|e| e.eval(&row, env)).collect()
+        })),
+        Rel::Limit {
+            input,
+            limit,
+            offset,
+        } => {
+            let skip = usize::try_from(*offset).unwrap_or(usize::MAX);
+            let take = limit.map_or(usize::MAX, |l| usize::try_from(l).unwrap_or(usize::MAX));
+            if take == 0 {
+                Box::new(std::iter::empty())
+            } else {
+                Box::new(run(input, env)?.skip(skip).take(take))
+            }
+        }
+        Rel::Sort(input, keys) => Box::new(sort(run(input, env)?, keys, env)?.into_iter().map(Ok)),
+        Rel::Distinct(input) => {
+            let mut seen = std::collections::HashSet::new();
+            Box::new(run(input, env)?.filter(move |r| match r {
+                Ok(row) => seen.insert(row_key(row)),
+                Err(_) => true,
+            }))
+        }
+        Rel::Aggregate(a) => Box::new(aggregate(a, env)?.into_iter().map(Ok)),
+        Rel::Join(j) => Box::new(join(j, env)?.into_iter().map(Ok)),
+        Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
+    })
+}
+
+/// The bytes two rows share exactly when SQL's DISTINCT deems them equal.
+fn row_key(row: &[Value]) -> Vec<u8> {
+    let mut key = Vec::new();
+    encode_key(row, &mut key);
+    key
+}
+
+/// A key range of owned bounds, borrowed.
+pub fn as_ref_range(r: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> (Bound<&[u8]>, Bound<&[u8]>) {
+    (
+        r.0.as_ref().map(Vec::as_slice),
+        r.1.as_ref().map(Vec::as_slice),
+    )
+}
+
+fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
+    let range = as_ref_range(&s.range);
+    let filter = match (s.versions, s.hidden) {
+        (None, false) => {
+            return Ok(Box::new(table::scan(env.txn, &s.def, range, None)?.map(
+                |r| {
+                    let (_, mut values) = r?;
+                    values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
+                    Ok(values)
+                },
+            )));
+        }
+        // Hidden columns in the present: the committed versions as of the
+        // transaction's snapshot carry them.
+        (None, true) => {
+            let seq = env.txn.snapshot_seq();
+            history::VersionFilter::AsOf(history::Resolved {
+                le: seq,
+                lt: seq.saturating_sub(1),
+            })
+        }
+        (Some(f), _) => f,
+    };
+    let snap = env.txn.snapshot();
+    let time = move |seq: u64| -> Result<Value> {
+        Ok(snap.commit(seq)?.map_or(Value::Null, |c| {
+            Value::Timestamptz(c.commit_ts - PG_EPOCH_MICROS)
+        }))
+    };
+    let seq_value = |s: u64| Value::Int8(i64::try_from(s).unwrap_or(i64::MAX));
+    Ok(Box::new(
+        history::versions(snap, &s.def, range, filter)?.map(move |r| {
+            let v = r?;
+            let mut values = v.values;
+            values.push(seq_value(v.seq_from));
+            values.push(v.seq_to.map_or(Value::Null, seq_value));
+            values.push(time(v.seq_from)?);
+            values.push(match v.seq_to {
+                Some(to) => time(to)?,
+                None => Value::Null,
+            });
+            Ok(values)
+        }),
+    ))
+}
+
+/// Orders `rows` by `keys`; equal rows keep their order.
+pub fn sort(rows: Rows<'_>, keys: &[SortKey], env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+    let mut keyed = rows
+        .map(|r| {
+            let row = r?;
+            let k = keys
+                .iter()
+                .map(|s| s.expr.eval(&row, env))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((k, row))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut failure = None;
+    keyed.sort_by(|(a, _), (b, _)| {
+        for ((x, y), key) in a.iter().zip(b).zip(keys) {
+            let ord = match (x.is_null(), y.is_null()) {
+                (true, true) => Ordering::Equal,
+                (true, false) if key.nulls_first => Ordering::Less,
+                (true, false) => Ordering::Greater,
+                (false, true) if key.nulls_first => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => {
+                    let o = compare(x, y).unwrap_or_else(|e| {
+                        failure.get_or_insert(e);
+                        Ordering::Equal
+                    });
+                    if key.asc { o } else { o.reverse() }
+                }
+            };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        Ordering::Equal
+    });
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(keyed.into_iter().map(|(_, row)| row).collect()),
+    }
+}
+
+fn aggregate(a: &Aggregate, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+    // Groups in the order they first appear.
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut groups: Vec<(Vec<Value>, Vec<Accumulator>)> = Vec::new();
+    let fresh = || a.aggs.iter().map(Accumulator::new).collect::<Vec<_>>();
+    for r in run(&a.input, env)? {
+        let row = r?;
+        let key_values = a
+            .group
+            .iter()
+            .map(|e| e.eval(&row, env))
+            .collect::<Result<Vec<_>>>()?;
+        let slot = match index.entry(row_key(&key_values)) {
+            Entry::Occupied(o) => *o.get(),
+            Entry::Vacant(v) => {
+                groups.push((key_values, fresh()));
+                *v.insert(groups.len() - 1)
+            }
+        };
+        for (acc, call) in groups[slot].1.iter_mut().zip(&a.aggs) {
+            acc.add(call, &row, env)?;
+        }
+    }
+    if groups.is_empty() && a.group.is_empty() {
+        groups.push((Vec::new(), fresh()));
+    }
+    groups
+        .into_iter()
+        .map(|(mut key, accs)| {
+            for acc in accs {
+                key.push(acc.finish()?);
+            }
+            Ok(key)
+        })
+        .collect()
+}
+
+fn join(j: &Join, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+    let right: Vec<Vec<Value>> = run(&j.right, env)?.collect::<Result<_>>()?;
+    let mut right_matched = vec![false; right.len()];
+    let equi = equi_keys(&j.on, j.left_width);
+    // With equality keys, the right side is hashed on them.
+    let buckets: Option<HashMap<Vec<u8>, Vec<usize>>> = match &equi {
+        Some((_, rk)) => {
+            let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+            for (i, row) in right.iter().enumerate() {
+                let vals = rk
+                    .iter()
+                    .map(|e| e.eval(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                if vals.iter().any(Value::is_null) {
+                    continue;
+                }
+                m.entry(row_key(&normalize(vals))).or_default().push(i);
+            }
+            Some(m)
+        }
+        None => None,
+    };
+    let all: Vec<usize> = (0..right.len()).collect();
+    let mut out = Vec::new();
+    for l in run(&j.left, env)? {
+        let left = l?;
+        let candidates: &[usize] = match (&equi, &buckets) {
+            (Some((lk, _)), Some(m)) => {
+                let vals = lk
+                    .iter()
+                    .map(|e| e.eval(&left, env))
+                    .collect::<Result<Vec<_>>>()?;
+                if vals.iter().any(Value::is_null) {
+                    &[]
+                } else {
+                    m.get(&row_key(&normalize(vals)))
+                        .map_or(&[][..], Vec::as_slice)
+                }
+            }
+            _ => &all,
+        };
+        let mut matched = false;
+        for &i in candidates {
+            let mut row = left.clone();
+            row.extend(right[i].iter().cloned());
+            if j.on.is_true(&row, env)? {
+                matched = true;
+                right_matched[i] = true;
+                out.push(row);
+            }
+        }
+        if !matched && matches!(j.kind, JoinKind::Left | JoinKind::Full) {
+            let mut row = left;
+            row.extend(std::iter::repeat_n(Value::Null, j.right_width));
+            out.push(row);
+        }
+    }
+    if matches!(j.kind, JoinKind::Right | JoinKind::Full) {
+        for (row, matched) in right.into_iter().zip(right_matched) {
+            if !matched {
+                let mut padded = vec![Value::Null; j.left_width];
+                padded.extend(row);
+                out.push(padded);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Values made comparable as hash keys across integer widths.
+fn normalize(values: Vec<Value>) -> Vec<Value> {
+    values
+        .into_iter()
+        .map(|v| match v {
+            Value::Int2(i) => Value::Int8(i64::from(i)),
+            Value::Int4(i) => Value::Int8(i64::from(i)),
+            Value::Float4(f) => Value::Float8(f64::from(f)),
+            other => other,
+        })
+        .collect()
+}
+
+/// The column equalities `left.a = right.b AND …` in a join condition: the
+/// left and right key expressions (right ones over the right row alone).
+fn equi_keys(on: &Expr, left_width: usize) -> Option<(Vec<Expr>, Vec<Expr>)> {
+    let mut conjuncts = Vec::new();
+    crate::optimize::conjuncts(on, &mut conjuncts);
+    let (mut lk, mut rk) = (Vec::new(), Vec::new());
+    for c in conjuncts {
+        if let Expr::Binary(crate::expr::BinOp::Eq, a, b) = c
+            && let (Expr::Column(x), Expr::Column(y)) = (&**a, &**b)
+        {
+            let (l, r) = match (*x < left_width, *y < left_width) {
+                (true, false) => (*x, *y),
+                (false, true) => (*y, *x),
+                _ => continue,
+            };
+            lk.push(Expr::Column(l));
+            rk.push(Expr::Column(r - left_width));
+        }
+    }
+    (!lk.is_empty()).then_some((lk, rk))
+}
+
+fn set_op(s: &SetOp, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+    let left: Vec<Vec<Value>> = run(&s.left, env)?.collect::<Result<_>>()?;
+    let right: Vec<Vec<Value>> = run(&s.right, env)?.collect::<Result<_>>()?;
+    if let Some(r) = right.first()
+        && left.first().is_some_and(|l| l.len() != r.len())
+    {
+        return Err(SqlError::new(
+            "42601",
+            "each UNION query must have the same number of columns",
+        ));
+    }
+    let count = |rows: &[Vec<Value>]| {
+        let mut m: HashMap<Vec<u8>, usize> = HashMap::new();
+        for r in rows {
+            *m.entry(row_key(&normalize(r.clone()))).or_default() += 1;
+        }
+        m
+    };
+    let key = |r: &Vec<Value>| row_key(&normalize(r.clone()));
+    Ok(match (s.kind, s.all) {
+        (SetOpKind::Union, true) => left.into_iter().chain(right).collect(),
+        (SetOpKind::Union, false) => {
+            let mut seen = std::collections::HashSet::new();
+            left.into_iter()
+                .chain(right)
+                .filter(|r| seen.insert(key(r)))
+                .collect()
+        }
+        (SetOpKind::Intersect, all) => {
+            let mut available = count(&right);
+            let mut seen = std::collections::HashSet::new();
+            left.into_iter()
+                .filter(|r| {
+                    let k = key(r);
+                    let n = available.get_mut(&k);
+                    match n {
+                        Some(n) if *n > 0 && (all || seen.insert(k)) => {
+                            *n -= 1;
+                            true
+                        }
+                        _ => false,
+                    }
+                })
+                .collect()
+        }
+        (SetOpKind::Except, all) => {
+            let mut remove = count(&right);
+            let mut seen = std::collections::HashSet::new();
+            left.into_iter()
+                .filter(|r| {
+                    let k = key(r);
+                    if all {
+                        match remove.get_mut(&k) {
+                            Some(n) if *n > 0 => {
+                                *n -= 1;
+                                false
+                            }
+                            _ => true,
+                        }
+                    } else {
+                        !remove.contains_key(&k) && seen.insert(k)
+                    }
+                })
+                .collect()
+        }
+    })
+}
