@@ -12,6 +12,7 @@
 mod bytes;
 pub mod catalog;
 pub mod commit_meta;
+pub mod datetime;
 pub mod error;
 pub mod history;
 pub mod keycode;

@@ -3,6 +3,7 @@
 //! `IntervalStyle = postgres` and `TimeZone = UTC`. Parsing is the inverse for
 //! the forms PostgreSQL itself prints (and a few common input forms).
 
+use crate::datetime;
 use crate::error::{EngineError, Result};
 use crate::value::{DataType, Interval, MICROS_PER_DAY, Value};
 
@@ -76,7 +77,7 @@ fn format_float(f: f64, single: Option<f32>) -> String {
 }
 
 /// (year, month, day) of `days` since 2000-01-01, proleptic Gregorian.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + DAYS_0000_03_01_TO_2000;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -90,7 +91,7 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 }
 
 /// Days since 2000-01-01 of a proleptic Gregorian date.
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y.rem_euclid(400);
@@ -192,25 +193,25 @@ pub fn parse_text(text: &str, t: DataType) -> Result<Value> {
         ),
         DataType::Time => Value::Time(parse_time(s).ok_or_else(invalid)?),
         DataType::Timestamp | DataType::Timestamptz => {
-            let (date, time) = s.split_once([' ', 'T']).unwrap_or((s, "00:00:00"));
-            let time = time.strip_suffix("+00").unwrap_or(time);
-            let time = time.strip_suffix('Z').unwrap_or(time);
-            let micros = parse_date(date, text)?
+            // TIMESTAMP ignores an offset, as PostgreSQL's input does.
+            let (local, offset) = datetime::split_offset(s).ok_or_else(invalid)?;
+            let (date, time) = local.split_once([' ', 'T']).unwrap_or((local, "00:00:00"));
+            let local_micros = parse_date(date, text)?
                 .checked_mul(MICROS_PER_DAY)
-                .and_then(|d| d.checked_add(parse_time(time)?))
-                .ok_or_else(|| out_of_range(t, text))?;
+                .and_then(|d| d.checked_add(parse_time(time.trim())?))
+                .ok_or_else(invalid)?;
             if t == DataType::Timestamp {
-                Value::Timestamp(micros)
+                Value::Timestamp(local_micros)
             } else {
-                Value::Timestamptz(micros)
+                Value::Timestamptz(
+                    local_micros
+                        .checked_sub(offset * 1_000_000)
+                        .ok_or_else(|| out_of_range(t, text))?,
+                )
             }
         }
         DataType::Uuid => Value::Uuid(parse_uuid(s).ok_or_else(invalid)?),
-        DataType::Interval => {
-            return Err(EngineError::Unsupported(
-                "reading INTERVAL from text".into(),
-            ));
-        }
+        DataType::Interval => Value::Interval(datetime::parse_interval(s).ok_or_else(invalid)?),
     })
 }
 

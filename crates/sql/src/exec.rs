@@ -190,11 +190,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                 Some(format!("{schema}.{name}")),
             ))
         }
-        Plan::Begin
-        | Plan::Commit
-        | Plan::Rollback
-        | Plan::SetAsOf(_)
-        | Plan::SetApplicationName(_) => Err(SqlError::new(
+        Plan::Control(_) => Err(SqlError::new(
             "XX000",
             "session control reached the executor",
         )),

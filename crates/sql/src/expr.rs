@@ -46,6 +46,36 @@ pub enum BinOp {
     Concat,
 }
 
+impl BinOp {
+    /// Whether this is `=`, `<>`, `<`, `<=`, `>` or `>=`.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq | BinOp::NotEq | BinOp::Lt | BinOp::LtEq | BinOp::Gt | BinOp::GtEq
+        )
+    }
+
+    /// The operator as SQL spells it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinOp::Eq => "=",
+            BinOp::NotEq => "<>",
+            BinOp::Lt => "<",
+            BinOp::LtEq => "<=",
+            BinOp::Gt => ">",
+            BinOp::GtEq => ">=",
+            BinOp::And => "AND",
+            BinOp::Or => "OR",
+            BinOp::Plus => "+",
+            BinOp::Minus => "-",
+            BinOp::Multiply => "*",
+            BinOp::Divide => "/",
+            BinOp::Modulo => "%",
+            BinOp::Concat => "||",
+        }
+    }
+}
+
 /// An expression with its column references resolved to row positions.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -138,6 +168,8 @@ pub enum Func {
     Length,
     /// `abs(number)`
     Abs,
+    /// `rtrim(text)`: trailing spaces removed (also how `char(n)` reads as text).
+    Rtrim,
 }
 
 /// How a subquery's rows become a value.
@@ -798,6 +830,9 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering> {
 }
 
 pub(crate) fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+    if let Some(result) = crate::datetime_ops::datetime_arithmetic(op, a, b) {
+        return result;
+    }
     let (Some(ra), Some(rb)) = (numeric_rank(a), numeric_rank(b)) else {
         return Err(SqlError::new(
             "42883",

@@ -20,6 +20,7 @@ impl Func {
             "upper" => Func::Upper,
             "length" | "char_length" | "character_length" => Func::Length,
             "abs" => Func::Abs,
+            "rtrim" => Func::Rtrim,
             _ => return None,
         })
     }
@@ -35,6 +36,7 @@ impl Func {
             Func::Upper => "upper",
             Func::Length => "length",
             Func::Abs => "abs",
+            Func::Rtrim => "rtrim",
         }
     }
 
@@ -43,7 +45,7 @@ impl Func {
         match self {
             Func::Coalesce | Func::Greatest | Func::Least => n >= 1,
             Func::Nullif => n == 2,
-            Func::Lower | Func::Upper | Func::Length | Func::Abs => n == 1,
+            Func::Lower | Func::Upper | Func::Length | Func::Abs | Func::Rtrim => n == 1,
         }
     }
 }
@@ -84,7 +86,7 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
             }
             Ok(best)
         }
-        Func::Lower | Func::Upper | Func::Length | Func::Abs => {
+        Func::Lower | Func::Upper | Func::Length | Func::Abs | Func::Rtrim => {
             let [a] = args else {
                 return Err(arity(func));
             };
@@ -93,6 +95,9 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
                 (_, Value::Null) => Ok(Value::Null),
                 (Func::Lower, Value::Text(s)) => Ok(Value::Text(s.to_lowercase())),
                 (Func::Upper, Value::Text(s)) => Ok(Value::Text(s.to_uppercase())),
+                (Func::Rtrim, Value::Text(s)) => {
+                    Ok(Value::Text(s.trim_end_matches(' ').to_string()))
+                }
                 (Func::Length, Value::Text(s)) => Ok(Value::Int4(
                     i32::try_from(s.chars().count()).unwrap_or(i32::MAX),
                 )),

@@ -14,11 +14,13 @@
 
 mod agg;
 pub mod bind;
+mod datetime_ops;
 pub mod error;
 pub mod exec;
 pub mod expr;
 mod func;
 pub mod optimize;
+pub mod params;
 pub mod parser;
 pub mod plan;
 pub mod rel;

@@ -78,16 +78,41 @@ pub enum Plan {
         /// Name.
         name: String,
     },
-    /// `SET drift.as_of = …` (`Some`) or `RESET drift.as_of` (`None`).
-    SetAsOf(Option<PointIn>),
-    /// `SET application_name = …`
-    SetApplicationName(String),
-    /// `BEGIN`
-    Begin,
+    /// Transaction and session control, which the session runs itself.
+    Control(Control),
+}
+
+/// Statements that act on the session rather than on data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Control {
+    /// `BEGIN` / `START TRANSACTION`
+    Begin {
+        /// `READ ONLY`: writes are refused (25006).
+        read_only: bool,
+    },
     /// `COMMIT`
     Commit,
     /// `ROLLBACK`
     Rollback,
+    /// `SAVEPOINT name`
+    Savepoint(String),
+    /// `RELEASE [SAVEPOINT] name`
+    Release(String),
+    /// `ROLLBACK TO [SAVEPOINT] name`
+    RollbackTo(String),
+    /// `SET drift.as_of = …` (`Some`) or `RESET drift.as_of` (`None`).
+    SetAsOf(Option<PointIn>),
+    /// `SET name = value` (`Some`) or `RESET name` (`None`).
+    Set {
+        /// Lower-case parameter name.
+        name: String,
+        /// The value as text.
+        value: Option<String>,
+    },
+    /// `RESET ALL`
+    ResetAll,
+    /// `SHOW name`
+    Show(String),
 }
 
 /// The rows an `INSERT` writes.

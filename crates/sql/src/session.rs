@@ -6,23 +6,24 @@ use std::collections::BTreeSet;
 
 use driftdb_engine::commit_meta::CommitMeta;
 use driftdb_engine::txn::Transaction;
+use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::Storage;
 
 use crate::bind::{Settings, bind};
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute};
+use crate::params::Parameters;
 use crate::parser::{Stmt, parse};
-use crate::plan::Plan;
+use crate::plan::{Control, Plan};
 
 /// One client's session over an open storage.
 pub struct Session<'s> {
     storage: &'s Storage,
     block: Option<Block<'s>>,
     settings: Settings,
+    params: Parameters,
     /// Recorded in `drift_commits.user_name`.
     pub user_name: String,
-    /// Recorded in `drift_commits.application_name`.
-    pub application_name: String,
 }
 
 /// An explicit transaction block.
@@ -30,6 +31,7 @@ struct Block<'s> {
     txn: Transaction<'s>,
     tables: BTreeSet<String>,
     failed: bool,
+    read_only: bool,
 }
 
 impl<'s> Session<'s> {
@@ -39,14 +41,25 @@ impl<'s> Session<'s> {
             storage,
             block: None,
             settings: Settings::default(),
+            params: Parameters::default(),
             user_name: user_name.into(),
-            application_name: String::new(),
         }
     }
 
     /// Whether a transaction block is open.
     pub fn in_block(&self) -> bool {
         self.block.is_some()
+    }
+
+    /// The value of a configuration parameter.
+    pub fn parameter(&self, name: &str) -> Result<String> {
+        self.params.get(&name.to_ascii_lowercase())
+    }
+
+    /// Sets a configuration parameter (as a client's startup packet does).
+    pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<()> {
+        self.params
+            .set(&name.to_ascii_lowercase(), Some(value.to_string()))
     }
 
     /// Runs every statement of `sql` in order; stops at the first error.
@@ -76,47 +89,32 @@ impl<'s> Session<'s> {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
-        match &mut self.block {
-            Some(block) => {
-                let plan = match bind(&block.txn, stmt, &self.settings) {
-                    Ok(plan) => plan,
-                    Err(e) => {
-                        block.failed = true;
-                        return Err(e);
-                    }
-                };
-                match plan {
-                    plan @ (Plan::SetAsOf(_) | Plan::SetApplicationName(_)) => Ok(self.set(plan)),
-                    Plan::Begin => Ok(Output::Command("BEGIN".into())),
-                    Plan::Commit => self.end_block(true),
-                    Plan::Rollback => self.end_block(false),
-                    plan => match execute(&mut block.txn, plan) {
-                        Ok((out, table)) => {
-                            block.tables.extend(table);
-                            Ok(out)
-                        }
-                        Err(e) => {
-                            block.failed = true;
-                            Err(e)
-                        }
-                    },
-                }
-            }
+        let result = match &mut self.block {
+            Some(block) => match bind(&block.txn, stmt, &self.settings) {
+                Ok(Plan::Control(c)) => self.control(c),
+                Ok(plan) if block.read_only && plan.writes() => Err(SqlError::new(
+                    "25006",
+                    "cannot execute a write in a read-only transaction",
+                )),
+                Ok(plan) => execute(&mut block.txn, plan).map(|(out, table)| {
+                    block.tables.extend(table);
+                    out
+                }),
+                Err(e) => Err(e),
+            },
             None => {
                 let mut txn = Transaction::begin(self.storage)?;
                 match bind(&txn, stmt, &self.settings)? {
-                    Plan::Begin => {
+                    Plan::Control(Control::Begin { read_only }) => {
                         self.block = Some(Block {
                             txn,
                             tables: BTreeSet::new(),
                             failed: false,
+                            read_only,
                         });
                         Ok(Output::Command("BEGIN".into()))
                     }
-                    plan @ (Plan::SetAsOf(_) | Plan::SetApplicationName(_)) => Ok(self.set(plan)),
-                    // Outside a block PostgreSQL only warns.
-                    Plan::Commit => Ok(Output::Command("COMMIT".into())),
-                    Plan::Rollback => Ok(Output::Command("ROLLBACK".into())),
+                    Plan::Control(c) => self.control(c),
                     plan => {
                         let (out, table) = execute(&mut txn, plan)?;
                         self.commit(txn, table.into_iter().collect())?;
@@ -124,21 +122,72 @@ impl<'s> Session<'s> {
                     }
                 }
             }
+        };
+        if result.is_err()
+            && let Some(block) = &mut self.block
+        {
+            block.failed = true;
         }
+        result
     }
 
-    /// Applies a SET or RESET; session settings are not transactional here.
-    fn set(&mut self, plan: Plan) -> Output {
-        match plan {
-            Plan::SetAsOf(p) => {
+    /// Runs a transaction or session control statement.
+    fn control(&mut self, c: Control) -> Result<Output> {
+        let tag = |t: &str| Ok(Output::Command(t.into()));
+        let no_block = |what: &str| {
+            Err(SqlError::new(
+                "25P01",
+                format!("{what} can only be used in transaction blocks"),
+            ))
+        };
+        match c {
+            // Inside a block PostgreSQL only warns.
+            Control::Begin { .. } => tag("BEGIN"),
+            Control::Commit => self.end_block(true),
+            Control::Rollback => self.end_block(false),
+            Control::Savepoint(name) => match &mut self.block {
+                Some(b) => {
+                    b.txn.savepoint(&name);
+                    tag("SAVEPOINT")
+                }
+                None => no_block("SAVEPOINT"),
+            },
+            Control::Release(name) => match &mut self.block {
+                Some(b) => {
+                    b.txn.release(&name)?;
+                    tag("RELEASE")
+                }
+                None => no_block("RELEASE SAVEPOINT"),
+            },
+            Control::RollbackTo(name) => match &mut self.block {
+                Some(b) => {
+                    b.txn.rollback_to(&name)?;
+                    b.failed = false;
+                    tag("ROLLBACK")
+                }
+                None => no_block("ROLLBACK TO SAVEPOINT"),
+            },
+            Control::SetAsOf(p) => {
                 self.settings.as_of = p;
-                Output::Command(if p.is_some() { "SET" } else { "RESET" }.into())
+                tag(if p.is_some() { "SET" } else { "RESET" })
             }
-            Plan::SetApplicationName(name) => {
-                self.application_name = name;
-                Output::Command("SET".into())
+            Control::Set { name, value } => {
+                let reset = value.is_none();
+                self.params.set(&name, value)?;
+                tag(if reset { "RESET" } else { "SET" })
             }
-            _ => Output::Command("SET".into()),
+            Control::ResetAll => {
+                self.params.reset_all();
+                self.settings.as_of = None;
+                tag("RESET")
+            }
+            Control::Show(name) => {
+                let value = self.params.get(&name)?;
+                Ok(Output::Rows {
+                    columns: vec![(name, Some(DataType::Text))],
+                    rows: vec![vec![Value::Text(value)]],
+                })
+            }
         }
     }
 
@@ -159,10 +208,10 @@ impl<'s> Session<'s> {
     fn commit(&self, txn: Transaction<'_>, tables: BTreeSet<String>) -> Result<()> {
         let meta = CommitMeta {
             user_name: self.user_name.clone(),
-            application_name: self.application_name.clone(),
+            application_name: self.params.get("application_name")?,
             tables: tables.into_iter().collect(),
         };
-        txn.commit(meta.encode(), true)?;
+        txn.commit(meta.encode(), self.params.synchronous_commit())?;
         Ok(())
     }
 }

@@ -66,7 +66,16 @@ impl Binder<'_, '_> {
                     other => return Err(SqlError::unsupported(format!("operator {other}"))),
                 }
             }
-            E::BinaryOp { left, op, right } => Expr::Binary(bin_op(op)?, b(left)?, b(right)?),
+            E::BinaryOp { left, op, right } => {
+                let op = bin_op(op)?;
+                let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
+                // char(n) compares without its padding, as PostgreSQL's bpchar.
+                if op.is_comparison() && (self.is_char(&l, level) || self.is_char(&r, level)) {
+                    l = Expr::Call(Func::Rtrim, vec![l]);
+                    r = Expr::Call(Func::Rtrim, vec![r]);
+                }
+                Expr::Binary(op, Box::new(l), Box::new(r))
+            }
             E::Cast {
                 expr, data_type: t, ..
             } => Expr::Cast(b(expr)?, data_type(t)?),
@@ -77,11 +86,25 @@ impl Binder<'_, '_> {
                 high,
             } => {
                 let v = self.expr(expr, level)?;
-                let range = Expr::Binary(
-                    BinOp::And,
-                    Box::new(Expr::Binary(BinOp::GtEq, Box::new(v.clone()), b(low)?)),
-                    Box::new(Expr::Binary(BinOp::LtEq, Box::new(v), b(high)?)),
-                );
+                let between = |lo: Expr, hi: Expr| {
+                    Expr::Binary(
+                        BinOp::And,
+                        Box::new(Expr::Binary(BinOp::GtEq, Box::new(v.clone()), Box::new(lo))),
+                        Box::new(Expr::Binary(BinOp::LtEq, Box::new(v.clone()), Box::new(hi))),
+                    )
+                };
+                let range = match crate::parser::symmetric_low(low) {
+                    // SYMMETRIC: either order of the bounds.
+                    Some(lo) => {
+                        let (lo, hi) = (self.expr(lo, level)?, self.expr(high, level)?);
+                        Expr::Binary(
+                            BinOp::Or,
+                            Box::new(between(lo.clone(), hi.clone())),
+                            Box::new(between(hi, lo)),
+                        )
+                    }
+                    None => between(self.expr(low, level)?, self.expr(high, level)?),
+                };
                 if *negated {
                     Expr::Not(Box::new(range))
                 } else {
@@ -181,9 +204,8 @@ impl Binder<'_, '_> {
                 conditions,
                 else_result,
                 ..
-            } => Expr::Case {
-                operand: operand.as_deref().map(b).transpose()?,
-                whens: conditions
+            } => {
+                let mut whens: Vec<(Expr, Expr)> = conditions
                     .iter()
                     .map(|w| {
                         Ok((
@@ -191,9 +213,31 @@ impl Binder<'_, '_> {
                             self.expr(&w.result, level)?,
                         ))
                     })
-                    .collect::<Result<_>>()?,
-                otherwise: else_result.as_deref().map(b).transpose()?,
-            },
+                    .collect::<Result<_>>()?;
+                let mut otherwise = else_result.as_deref().map(b).transpose()?;
+                // Untyped literal results take the type of the typed ones, at
+                // once, as PostgreSQL resolves them.
+                let types = level.scope.types();
+                let typed = whens
+                    .iter()
+                    .map(|(_, t)| t)
+                    .chain(otherwise.as_deref())
+                    .filter(|e| !matches!(e, Expr::Unknown(_)))
+                    .find_map(|e| super::types::type_of(e, &types));
+                if let Some(t) = typed {
+                    for (_, r) in &mut whens {
+                        resolve_unknown(r, t)?;
+                    }
+                    if let Some(o) = otherwise.as_deref_mut() {
+                        resolve_unknown(o, t)?;
+                    }
+                }
+                Expr::Case {
+                    operand: operand.as_deref().map(b).transpose()?,
+                    whens,
+                    otherwise,
+                }
+            }
             E::Exists { subquery, negated } => {
                 let sub = self.subquery(subquery, level, SubqueryKind::Exists)?;
                 if *negated {
@@ -206,6 +250,14 @@ impl Binder<'_, '_> {
             E::Function(f) => self.function(f, level)?,
             other => return Err(SqlError::unsupported(format!("expression {other}"))),
         })
+    }
+
+    /// Whether `e` is of type `char(n)`.
+    fn is_char(&self, e: &Expr, level: &Level<'_>) -> bool {
+        matches!(
+            super::types::type_of(e, &level.scope.types()),
+            Some(DataType::Char(_))
+        )
     }
 
     fn column(&self, level: &Level<'_>, table: Option<&str>, name: &str) -> Result<Expr> {
@@ -326,7 +378,15 @@ impl Binder<'_, '_> {
                 Some(func) if func.accepts(args.len()) => Ok(Expr::Call(
                     func,
                     args.into_iter()
-                        .map(|a| self.expr(a, level))
+                        .map(|a| {
+                            // char(n) passed as text loses its padding.
+                            let e = self.expr(a, level)?;
+                            Ok(if self.is_char(&e, level) {
+                                Expr::Call(Func::Rtrim, vec![e])
+                            } else {
+                                e
+                            })
+                        })
                         .collect::<Result<_>>()?,
                 )),
                 _ => Err(no_function(name, args.len())),
@@ -344,6 +404,14 @@ fn no_function(name: &str, n: usize) -> SqlError {
         "42883",
         format!("function {name}() with {n} argument(s) does not exist"),
     )
+}
+
+/// An untyped literal `e` read as type `t` now (22P02 when it is not one).
+fn resolve_unknown(e: &mut Expr, t: DataType) -> Result<()> {
+    if let Expr::Unknown(s) = e {
+        *e = Expr::Const(parse_text(s, t)?);
+    }
+    Ok(())
 }
 
 /// Whether an aggregate call is anywhere in `e` (outside subqueries).

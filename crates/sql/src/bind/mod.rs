@@ -26,7 +26,7 @@ use driftdb_engine::value::{DataType, Value};
 
 use crate::error::{Result, SqlError};
 use crate::parser::{Point, Stmt, SystemTime, system_time};
-use crate::plan::Plan;
+use crate::plan::{Control, Plan};
 use crate::rel::{Rel, Scan};
 use scope::{Level, Scope};
 
@@ -115,35 +115,70 @@ impl Binder<'_, '_> {
                 variable, values, ..
             }) => {
                 let name = variable.to_string().to_ascii_lowercase();
-                let [value] = values.as_slice() else {
-                    return Err(SqlError::new(
-                        "42601",
-                        format!("SET {name} takes one value"),
-                    ));
-                };
-                match name.as_str() {
-                    "drift.as_of" => Ok(Plan::SetAsOf(Some(self.setting_point(value)?))),
-                    "application_name" => match self.constant(value, "application_name")? {
-                        Value::Text(s) => Ok(Plan::SetApplicationName(s)),
-                        other => Err(SqlError::new(
-                            "22023",
-                            format!("invalid application_name {other:?}"),
-                        )),
-                    },
-                    other => Err(SqlError::unsupported(format!(
-                        "configuration parameter \"{other}\""
-                    ))),
+                if name == "drift.as_of" {
+                    let [value] = values.as_slice() else {
+                        return Err(SqlError::new("42601", "SET drift.as_of takes one value"));
+                    };
+                    return Ok(Plan::Control(Control::SetAsOf(Some(
+                        self.setting_point(value)?,
+                    ))));
                 }
+                let value = setting_value(values)?;
+                Ok(Plan::Control(Control::Set { name, value }))
             }
-            Statement::Reset(r) => match &r.reset {
-                ast::Reset::ALL => Ok(Plan::SetAsOf(None)),
-                ast::Reset::ConfigurationParameter(n)
-                    if n.to_string().eq_ignore_ascii_case("drift.as_of") =>
-                {
-                    Ok(Plan::SetAsOf(None))
+            Statement::Set(ast::Set::SetTimeZone { value, .. }) => {
+                Ok(Plan::Control(Control::Set {
+                    name: "timezone".into(),
+                    value: setting_value(std::slice::from_ref(value))?,
+                }))
+            }
+            Statement::Set(ast::Set::SetNames { charset_name, .. }) => {
+                Ok(Plan::Control(Control::Set {
+                    name: "client_encoding".into(),
+                    value: Some(charset_name.value.clone()),
+                }))
+            }
+            Statement::Reset(r) => Ok(Plan::Control(match &r.reset {
+                ast::Reset::ALL => Control::ResetAll,
+                ast::Reset::SessionAuthorization => {
+                    return Err(SqlError::unsupported("RESET SESSION AUTHORIZATION"));
                 }
-                other => Err(SqlError::unsupported(format!("RESET {other:?}"))),
-            },
+                ast::Reset::ConfigurationParameter(n) => {
+                    let name = n.to_string().to_ascii_lowercase();
+                    if name == "drift.as_of" {
+                        Control::SetAsOf(None)
+                    } else {
+                        Control::Set { name, value: None }
+                    }
+                }
+            })),
+            Statement::ShowVariable { variable } => Ok(Plan::Control(Control::Show(
+                variable
+                    .iter()
+                    .map(|i| i.value.to_ascii_lowercase())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ))),
+            Statement::StartTransaction { modes, .. } => Ok(Plan::Control(Control::Begin {
+                read_only: modes.iter().any(|m| {
+                    matches!(
+                        m,
+                        ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly)
+                    )
+                }),
+            })),
+            Statement::Commit { .. } => Ok(Plan::Control(Control::Commit)),
+            Statement::Rollback {
+                savepoint: None, ..
+            } => Ok(Plan::Control(Control::Rollback)),
+            Statement::Rollback {
+                savepoint: Some(name),
+                ..
+            } => Ok(Plan::Control(Control::RollbackTo(ident(name)))),
+            Statement::Savepoint { name } => Ok(Plan::Control(Control::Savepoint(ident(name)))),
+            Statement::ReleaseSavepoint { name } => {
+                Ok(Plan::Control(Control::Release(ident(name))))
+            }
             Statement::CreateTable(ct) => ddl::create_table(ct),
             Statement::Drop {
                 object_type: ast::ObjectType::Table,
@@ -164,11 +199,6 @@ impl Binder<'_, '_> {
             Statement::Insert(ins) => self.insert(ins),
             Statement::Update(up) => self.update(up),
             Statement::Delete(del) => self.delete(del),
-            Statement::StartTransaction { .. } => Ok(Plan::Begin),
-            Statement::Commit { .. } => Ok(Plan::Commit),
-            Statement::Rollback {
-                savepoint: None, ..
-            } => Ok(Plan::Rollback),
             other => Err(SqlError::unsupported(statement_kind(other))),
         }
     }
@@ -322,6 +352,37 @@ impl Binder<'_, '_> {
         };
         Ok((Rel::Scan(Box::new(scan)), scope))
     }
+}
+
+/// The text of a `SET` value (`None` for `DEFAULT`): strings, numbers and
+/// names, a list joined with commas as PostgreSQL does.
+fn setting_value(values: &[ast::Expr]) -> Result<Option<String>> {
+    let mut parts = Vec::new();
+    for v in values {
+        parts.push(match v {
+            ast::Expr::Value(v) => match &v.value {
+                ast::Value::SingleQuotedString(s) => s.clone(),
+                ast::Value::Number(n, _) => n.clone(),
+                ast::Value::Boolean(b) => if *b { "on" } else { "off" }.to_string(),
+                other => return Err(SqlError::new("42601", format!("invalid SET value {other}"))),
+            },
+            ast::Expr::Identifier(i)
+                if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default") =>
+            {
+                return Ok(None);
+            }
+            ast::Expr::Identifier(i) => i.value.clone(),
+            ast::Expr::UnaryOp {
+                op: ast::UnaryOperator::Minus,
+                expr,
+            } => match &**expr {
+                ast::Expr::Value(v) => format!("-{}", v.value),
+                other => return Err(SqlError::new("42601", format!("invalid SET value {other}"))),
+            },
+            other => return Err(SqlError::new("42601", format!("invalid SET value {other}"))),
+        });
+    }
+    Ok(Some(parts.join(", ")))
 }
 
 /// The hidden system columns and their types.

@@ -36,8 +36,8 @@ impl Binder<'_, '_> {
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<Bound> {
-        if q.fetch.is_some() || !q.locks.is_empty() {
-            return Err(SqlError::unsupported("FETCH and locking clauses"));
+        if !q.locks.is_empty() {
+            return Err(SqlError::unsupported("locking clauses (FOR UPDATE/SHARE)"));
         }
         let visible = self.ctes.borrow().len();
         let result = self.with_ctes(q, parent, correlated);
@@ -83,7 +83,26 @@ impl Binder<'_, '_> {
                 self.order_outputs(bound, order)?
             }
         };
-        let (limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        let (mut limit, offset) = self.limit(q.limit_clause.as_ref())?;
+        if let Some(fetch) = &q.fetch {
+            if fetch.with_ties || fetch.percent {
+                return Err(SqlError::unsupported("FETCH … WITH TIES or PERCENT"));
+            }
+            limit = match &fetch.quantity {
+                None => Some(1),
+                Some(e) => match self.constant(e, "FETCH")? {
+                    Value::Int4(n) if n >= 0 => Some(n as u64),
+                    Value::Int8(n) if n >= 0 => Some(n as u64),
+                    Value::Null => None,
+                    _ => {
+                        return Err(SqlError::new(
+                            "2201W",
+                            "row count in FETCH FIRST … ROWS ONLY must not be negative",
+                        ));
+                    }
+                },
+            };
+        }
         if limit.is_some() || offset > 0 {
             bound.rel = Rel::Limit {
                 input: Box::new(bound.rel),

@@ -69,7 +69,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             })
             .or(Some(DataType::Text)),
         Expr::Call(func, args) => match func {
-            Func::Lower | Func::Upper => Some(DataType::Text),
+            Func::Lower | Func::Upper | Func::Rtrim => Some(DataType::Text),
             Func::Length => Some(DataType::Int4),
             Func::Abs | Func::Nullif => args.first().and_then(t),
             Func::Coalesce | Func::Greatest | Func::Least => args.iter().find_map(|a| match a {

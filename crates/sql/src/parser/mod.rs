@@ -10,7 +10,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 pub use dialect::DriftDialect;
-pub use temporal::{Point, SystemTime, point_of, system_time};
+pub use temporal::{Point, SystemTime, point_of, symmetric_low, system_time};
 
 /// How deep expressions and subqueries may nest before parsing stops.
 const RECURSION_LIMIT: usize = 50;

@@ -36,6 +36,7 @@ const MARK_ALL: &str = "__drift_all";
 const MARK_FROM_TO: &str = "__drift_from_to";
 const MARK_BETWEEN: &str = "__drift_between";
 const MARK_CONTAINED_IN: &str = "__drift_contained_in";
+const MARK_SYMMETRIC: &str = "__drift_symmetric";
 
 /// A point in the database's history.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,12 +175,44 @@ pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseEr
             push_words(&mut out, &tokens[i], &["FOR", "SYSTEM_TIME", "AS", "OF"]);
             push(&mut out, &tokens[i], word(MARK_CONTAINED_IN));
             i = at(3) + 1;
+        } else if kw(0, "BETWEEN") && kw(1, "SYMMETRIC") {
+            // `BETWEEN SYMMETRIC a AND b` becomes `BETWEEN __drift_symmetric(a) AND b`.
+            let prec = DriftDialect::default().prec_value(Precedence::Between);
+            let end = operand_end(&tokens, at(1) + 1, Some(prec))?;
+            out.extend_from_slice(&tokens[i..=at(0)]);
+            push(&mut out, &tokens[i], word(MARK_SYMMETRIC));
+            push(&mut out, &tokens[i], Token::LParen);
+            out.extend_from_slice(&tokens[at(1) + 1..end]);
+            push(&mut out, &tokens[i], Token::RParen);
+            i = end;
+        } else if kw(0, "BETWEEN") && kw(1, "ASYMMETRIC") {
+            out.extend_from_slice(&tokens[i..=at(0)]);
+            i = at(1) + 1;
         } else {
             out.push(tokens[i].clone());
             i += 1;
         }
     }
     Ok(out)
+}
+
+/// The low bound of a `BETWEEN SYMMETRIC` (as the rewrite marks it), or
+/// `None` for a plain `BETWEEN`.
+pub fn symmetric_low(low: &Expr) -> Option<&Expr> {
+    use sqlparser::ast::{FunctionArg, FunctionArgExpr, FunctionArguments};
+    let Expr::Function(f) = low else {
+        return None;
+    };
+    if f.name.to_string() != MARK_SYMMETRIC {
+        return None;
+    }
+    match &f.args {
+        FunctionArguments::List(l) => match l.args.as_slice() {
+            [FunctionArg::Unnamed(FunctionArgExpr::Expr(e))] => Some(e),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// `FOR SYSTEM_TIME FROM a TO b` and `FOR SYSTEM_TIME BETWEEN a AND b`: the

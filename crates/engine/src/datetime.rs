@@ -1,0 +1,186 @@
+//! Reading date/time text that needs more than fixed fields: a timestamp's
+//! UTC offset, and PostgreSQL's interval input (`1 day 02:00:00`,
+//! `3 hours 20 minutes`, `-1 days`, `2 weeks ago`, `1.5 days`).
+
+use crate::value::{Interval, MICROS_PER_DAY};
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+
+/// Splits a timestamp's text into the local part and its UTC offset in
+/// seconds east (`+02`, `-05:30`, `+0530`, `Z`, ` UTC`); no offset is 0.
+pub fn split_offset(s: &str) -> Option<(&str, i64)> {
+    let s = s.trim();
+    for suffix in [" UTC", " GMT", "Z", " utc", " gmt", "z"] {
+        if let Some(rest) = s.strip_suffix(suffix) {
+            return Some((rest.trim_end(), 0));
+        }
+    }
+    // An offset follows the time part: look for + or - after the last ':'
+    // or after the date's digits when there is no time.
+    let time_start = s.find([' ', 'T']).map_or(s.len(), |i| i + 1);
+    let Some(pos) = s[time_start..].rfind(['+', '-']).map(|i| i + time_start) else {
+        return Some((s, 0));
+    };
+    let (local, offset) = s.split_at(pos);
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let digits = &offset[1..];
+    let (h, m, sec) = match digits.split(':').collect::<Vec<_>>().as_slice() {
+        [h] if h.len() == 4 => (h.get(..2)?, h.get(2..)?, "0"),
+        [h] => (*h, "0", "0"),
+        [h, m] => (*h, *m, "0"),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    let num = |t: &str| -> Option<i64> {
+        (!t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let (h, m, sec) = (num(h)?, num(m)?, num(sec)?);
+    if h > 15 || m > 59 || sec > 59 {
+        return None;
+    }
+    Some((local.trim_end(), sign * (h * 3600 + m * 60 + sec)))
+}
+
+/// PostgreSQL's interval input: `[@] quantity unit [quantity unit …]
+/// [[-]HH:MM[:SS[.ffffff]]] [ago]`.
+pub fn parse_interval(text: &str) -> Option<Interval> {
+    let mut s = text
+        .trim()
+        .trim_start_matches('@')
+        .trim()
+        .to_ascii_lowercase();
+    let ago = s.ends_with(" ago");
+    if ago {
+        s.truncate(s.len() - 4);
+    }
+    let tokens: Vec<&str> = s.split_whitespace().collect();
+    if tokens.is_empty() {
+        return None;
+    }
+    let mut months = 0f64;
+    let mut days = 0f64;
+    let mut micros = 0f64;
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = tokens[i];
+        if tok.contains(':') {
+            micros += clock(tok)? as f64;
+            i += 1;
+            continue;
+        }
+        // A number, its unit either glued on (`3h`) or the next token.
+        let split = tok
+            .find(|c: char| c.is_ascii_alphabetic())
+            .unwrap_or(tok.len());
+        let (num, glued) = tok.split_at(split);
+        let n: f64 = num.parse().ok()?;
+        let unit = if glued.is_empty() {
+            i += 1;
+            tokens.get(i).copied().unwrap_or("second")
+        } else {
+            glued
+        };
+        i += 1;
+        match unit.trim_end_matches(',') {
+            "microsecond" | "microseconds" | "us" | "usec" | "usecs" => micros += n,
+            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" => micros += n * 1e3,
+            "second" | "seconds" | "s" | "sec" | "secs" => micros += n * 1e6,
+            "minute" | "minutes" | "m" | "min" | "mins" => micros += n * 60e6,
+            "hour" | "hours" | "h" | "hr" | "hrs" => micros += n * 3600e6,
+            "day" | "days" | "d" => days += n,
+            "week" | "weeks" | "w" => days += n * 7.0,
+            "month" | "months" | "mon" | "mons" => months += n,
+            "year" | "years" | "y" | "yr" | "yrs" => months += n * 12.0,
+            "decade" | "decades" => months += n * 120.0,
+            "century" | "centuries" => months += n * 1200.0,
+            "millennium" | "millennia" | "millenniums" => months += n * 12000.0,
+            _ => return None,
+        }
+    }
+    // Fractions cascade down as PostgreSQL's do: a month is 30 days, a day 24 hours.
+    let whole_months = months.trunc();
+    days += (months - whole_months) * 30.0;
+    let whole_days = days.trunc();
+    micros += (days - whole_days) * MICROS_PER_DAY as f64;
+    let sign = if ago { -1.0 } else { 1.0 };
+    let fits = |v: f64| v.is_finite() && v.abs() < 2f64.powi(31);
+    if !fits(whole_months) || !fits(whole_days) || !micros.is_finite() || micros.abs() > 9.2e18 {
+        return None;
+    }
+    Some(Interval {
+        months: (sign * whole_months) as i32,
+        days: (sign * whole_days) as i32,
+        micros: (sign * micros.round()) as i64,
+    })
+}
+
+/// Microseconds of `[-]HH:MM[:SS[.ffffff]]` (hours may exceed 24).
+fn clock(tok: &str) -> Option<i64> {
+    let (neg, t) = match tok.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, tok.strip_prefix('+').unwrap_or(tok)),
+    };
+    let parts: Vec<&str> = t.split(':').collect();
+    let (h, m, sec) = match parts.as_slice() {
+        [h, m] => (*h, *m, "0"),
+        [h, m, s] => (*h, *m, *s),
+        _ => return None,
+    };
+    let h: i64 = h.parse().ok()?;
+    let m: i64 = m.parse().ok()?;
+    let secs: f64 = sec.parse().ok()?;
+    if !(0..60).contains(&m) || !(0.0..60.0).contains(&secs) {
+        return None;
+    }
+    let v = (h.checked_mul(3600)?.checked_add(m * 60)?).checked_mul(MICROS_PER_SECOND)?
+        + (secs * 1e6).round() as i64;
+    Some(if neg { -v } else { v })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_offsets() {
+        assert_eq!(
+            split_offset("2024-01-02 03:04:05+02"),
+            Some(("2024-01-02 03:04:05", 7200))
+        );
+        assert_eq!(
+            split_offset("2024-01-02 03:04:05-05:30"),
+            Some(("2024-01-02 03:04:05", -19800))
+        );
+        assert_eq!(split_offset("2024-01-02"), Some(("2024-01-02", 0)));
+        assert_eq!(
+            split_offset("2024-01-02T03:04:05Z"),
+            Some(("2024-01-02T03:04:05", 0))
+        );
+        assert_eq!(split_offset("2024-01-02 03:04:05+99"), None);
+    }
+
+    #[test]
+    fn reads_intervals() {
+        let iv = |months, days, micros| {
+            Some(Interval {
+                months,
+                days,
+                micros,
+            })
+        };
+        assert_eq!(parse_interval("1 day 02:00:00"), iv(0, 1, 7_200_000_000));
+        assert_eq!(
+            parse_interval("1 year 2 mons 3 days 01:02:03"),
+            iv(14, 3, 3_723_000_000)
+        );
+        assert_eq!(parse_interval("-1 days"), iv(0, -1, 0));
+        assert_eq!(parse_interval("1.5 days"), iv(0, 1, 43_200_000_000));
+        assert_eq!(parse_interval("2 weeks ago"), iv(0, -14, 0));
+        assert_eq!(parse_interval("90 minutes"), iv(0, 0, 5_400_000_000));
+        assert_eq!(parse_interval("3h"), iv(0, 0, 10_800_000_000));
+        assert_eq!(parse_interval("1 fortnight"), None);
+        assert_eq!(parse_interval(""), None);
+    }
+}

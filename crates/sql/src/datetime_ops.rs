@@ -1,0 +1,166 @@
+//! Date and time arithmetic with PostgreSQL's types and rules: `date - date`
+//! is days, `date ± integer` a date, adding an interval to a date or
+//! timestamp moves months on the calendar (clamping the day to the month's
+//! end), then days, then microseconds.
+
+use driftdb_engine::text::{civil_from_days, days_from_civil};
+use driftdb_engine::value::{Interval, MICROS_PER_DAY, Value};
+
+use crate::error::{Result, SqlError};
+use crate::expr::{BinOp, as_f64, as_i64, out_of_range};
+
+/// `a op b` when either side is a date, time, timestamp or interval;
+/// `None` when neither is.
+pub fn datetime_arithmetic(op: BinOp, a: &Value, b: &Value) -> Option<Result<Value>> {
+    use Value as V;
+    let temporal = |v: &Value| {
+        matches!(
+            v,
+            V::Date(_) | V::Time(_) | V::Timestamp(_) | V::Timestamptz(_) | V::Interval(_)
+        )
+    };
+    if !temporal(a) && !temporal(b) {
+        return None;
+    }
+    Some(match (op, a, b) {
+        (BinOp::Minus, V::Date(x), V::Date(y)) => Ok(V::Int4(x.wrapping_sub(*y))),
+        (BinOp::Plus, V::Date(d), n) | (BinOp::Plus, n, V::Date(d)) if as_i64(n).is_some() => {
+            add_days(*d, as_i64(n).unwrap_or(0))
+        }
+        (BinOp::Minus, V::Date(d), n) if as_i64(n).is_some() => {
+            add_days(*d, -as_i64(n).unwrap_or(0))
+        }
+        (BinOp::Plus, V::Date(d), V::Interval(iv)) | (BinOp::Plus, V::Interval(iv), V::Date(d)) => {
+            shift(i64::from(*d) * MICROS_PER_DAY, *iv, 1).map(V::Timestamp)
+        }
+        (BinOp::Minus, V::Date(d), V::Interval(iv)) => {
+            shift(i64::from(*d) * MICROS_PER_DAY, *iv, -1).map(V::Timestamp)
+        }
+        (BinOp::Plus, V::Date(d), V::Time(t)) | (BinOp::Plus, V::Time(t), V::Date(d)) => {
+            Ok(V::Timestamp(i64::from(*d) * MICROS_PER_DAY + t))
+        }
+        (BinOp::Plus, V::Timestamp(ts), V::Interval(iv))
+        | (BinOp::Plus, V::Interval(iv), V::Timestamp(ts)) => shift(*ts, *iv, 1).map(V::Timestamp),
+        (BinOp::Minus, V::Timestamp(ts), V::Interval(iv)) => shift(*ts, *iv, -1).map(V::Timestamp),
+        (BinOp::Plus, V::Timestamptz(ts), V::Interval(iv))
+        | (BinOp::Plus, V::Interval(iv), V::Timestamptz(ts)) => {
+            shift(*ts, *iv, 1).map(V::Timestamptz)
+        }
+        (BinOp::Minus, V::Timestamptz(ts), V::Interval(iv)) => {
+            shift(*ts, *iv, -1).map(V::Timestamptz)
+        }
+        (BinOp::Minus, V::Timestamp(x), V::Timestamp(y))
+        | (BinOp::Minus, V::Timestamptz(x), V::Timestamptz(y)) => {
+            Ok(V::Interval(justify_hours(x.saturating_sub(*y))))
+        }
+        (BinOp::Plus, V::Time(t), V::Interval(iv)) | (BinOp::Plus, V::Interval(iv), V::Time(t)) => {
+            Ok(V::Time((t + iv.micros).rem_euclid(MICROS_PER_DAY)))
+        }
+        (BinOp::Minus, V::Time(t), V::Interval(iv)) => {
+            Ok(V::Time((t - iv.micros).rem_euclid(MICROS_PER_DAY)))
+        }
+        (BinOp::Minus, V::Time(x), V::Time(y)) => Ok(V::Interval(Interval {
+            months: 0,
+            days: 0,
+            micros: x - y,
+        })),
+        (BinOp::Plus | BinOp::Minus, V::Interval(x), V::Interval(y)) => {
+            let s = if op == BinOp::Plus { 1 } else { -1 };
+            match (
+                x.months.checked_add(s * y.months),
+                x.days.checked_add(s * y.days),
+                x.micros.checked_add(i64::from(s) * y.micros),
+            ) {
+                (Some(months), Some(days), Some(micros)) => Ok(V::Interval(Interval {
+                    months,
+                    days,
+                    micros,
+                })),
+                _ => Err(out_of_range("interval")),
+            }
+        }
+        (BinOp::Multiply, V::Interval(iv), n) | (BinOp::Multiply, n, V::Interval(iv))
+            if as_f64(n).is_some() =>
+        {
+            scale(*iv, as_f64(n).unwrap_or(1.0))
+        }
+        (BinOp::Divide, V::Interval(iv), n) if as_f64(n).is_some() => {
+            let d = as_f64(n).unwrap_or(1.0);
+            if d == 0.0 {
+                Err(SqlError::new("22012", "division by zero"))
+            } else {
+                scale(*iv, 1.0 / d)
+            }
+        }
+        _ => Err(SqlError::new(
+            "42883",
+            format!(
+                "operator does not exist: {} {} {}",
+                crate::expr::type_name(a),
+                op.symbol(),
+                crate::expr::type_name(b)
+            ),
+        )),
+    })
+}
+
+fn add_days(d: i32, n: i64) -> Result<Value> {
+    i32::try_from(i64::from(d) + n)
+        .map(Value::Date)
+        .map_err(|_| SqlError::new("22008", "date out of range"))
+}
+
+/// `ts` moved by `sign × iv`: months on the calendar first, then days, then
+/// microseconds.
+fn shift(ts: i64, iv: Interval, sign: i32) -> Result<i64> {
+    let days = ts.div_euclid(MICROS_PER_DAY);
+    let time = ts.rem_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil_from_days(days);
+    let months = y * 12 + i64::from(m) - 1 + i64::from(sign * iv.months);
+    let (ny, nm) = (months.div_euclid(12), months.rem_euclid(12) as u32 + 1);
+    let last = days_in_month(ny, nm);
+    let day = d.min(last);
+    let new_days = days_from_civil(ny, nm, day) + i64::from(sign) * i64::from(iv.days);
+    new_days
+        .checked_mul(MICROS_PER_DAY)
+        .and_then(|x| x.checked_add(time))
+        .and_then(|x| x.checked_add(i64::from(sign) * iv.micros))
+        .ok_or_else(|| SqlError::new("22008", "timestamp out of range"))
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) => 29,
+        _ => 28,
+    }
+}
+
+/// A span of microseconds as PostgreSQL's timestamp difference gives it:
+/// whole days and the rest.
+fn justify_hours(micros: i64) -> Interval {
+    Interval {
+        months: 0,
+        days: (micros / MICROS_PER_DAY) as i32,
+        micros: micros % MICROS_PER_DAY,
+    }
+}
+
+/// `iv × f`, fractions of months and days cascading down.
+fn scale(iv: Interval, f: f64) -> Result<Value> {
+    let months = f64::from(iv.months) * f;
+    let whole_months = months.trunc();
+    let days = f64::from(iv.days) * f + (months - whole_months) * 30.0;
+    let whole_days = days.trunc();
+    let micros = iv.micros as f64 * f + (days - whole_days) * MICROS_PER_DAY as f64;
+    let fits = |v: f64| v.is_finite() && v.abs() < 2f64.powi(31);
+    if !fits(whole_months) || !fits(whole_days) || !micros.is_finite() || micros.abs() > 9.2e18 {
+        return Err(out_of_range("interval"));
+    }
+    Ok(Value::Interval(Interval {
+        months: whole_months as i32,
+        days: whole_days as i32,
+        micros: micros.round() as i64,
+    }))
+}
