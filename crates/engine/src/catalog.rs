@@ -35,7 +35,7 @@ pub const COUNTERS: u32 = 1;
 pub const FIRST_TABLE_ID: u32 = 1024;
 const TABLE_ID_COUNTER: &[u8] = b"table_id";
 const ALL: KeyRange<'static> = (Bound::Unbounded, Bound::Unbounded);
-const FORMAT: u8 = 1;
+const FORMAT: u8 = 2;
 
 /// A column of a table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,66 @@ pub struct ColumnDef {
     pub data_type: DataType,
     /// Whether NULL is allowed.
     pub nullable: bool,
+    /// The `DEFAULT` expression, as SQL text (`None`: NULL).
+    pub default: Option<String>,
+}
+
+/// A secondary index: its entries live in their own keyspace, versioned like
+/// rows, so the index as of a past point is read like the table as of it.
+///
+/// ```text
+/// entry key   = keycode(indexed values) | row key     entry value = row key
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexDef {
+    /// The index's keyspace (from the table-id counter, never reused).
+    pub id: u32,
+    /// Its name (unique among the schema's tables and indexes).
+    pub name: String,
+    /// Whether two rows may not share non-NULL values.
+    pub unique: bool,
+    /// Ids of the indexed columns, in key order.
+    pub columns: Vec<u32>,
+}
+
+/// What a foreign key does to referencing rows when the referenced row goes
+/// or changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FkAction {
+    /// `NO ACTION` / `RESTRICT`: refuse (23503).
+    Restrict,
+    /// `CASCADE`: delete (or update) them too.
+    Cascade,
+    /// `SET NULL`: set their referencing columns to NULL.
+    SetNull,
+}
+
+/// A `FOREIGN KEY` of a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForeignKeyDef {
+    /// Constraint name.
+    pub name: String,
+    /// Ids of the referencing columns of this table.
+    pub columns: Vec<u32>,
+    /// The referenced table's schema.
+    pub ref_schema: String,
+    /// The referenced table's name.
+    pub ref_table: String,
+    /// Names of the referenced columns (its primary key or a unique index).
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE`
+    pub on_delete: FkAction,
+    /// `ON UPDATE`
+    pub on_update: FkAction,
+}
+
+/// A `CHECK` constraint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckDef {
+    /// Constraint name.
+    pub name: String,
+    /// The condition, as SQL text over the table's columns.
+    pub expr: String,
 }
 
 /// A table's definition.
@@ -65,6 +125,24 @@ pub struct TableDef {
     pub primary_key: Vec<u32>,
     /// The id the next added column gets.
     pub next_column_id: u32,
+    /// `CHECK` constraints.
+    pub checks: Vec<CheckDef>,
+    /// Secondary indexes (UNIQUE constraints are unique indexes).
+    pub indexes: Vec<IndexDef>,
+    /// Foreign keys of this table.
+    pub foreign_keys: Vec<ForeignKeyDef>,
+}
+
+impl TableDef {
+    /// Position of the column with id `id`.
+    pub fn position(&self, id: u32) -> Option<usize> {
+        self.columns.iter().position(|c| c.id == id)
+    }
+
+    /// Position of the column named `name`.
+    pub fn position_of(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
 }
 
 /// A column as `CREATE TABLE` declares it.
@@ -76,6 +154,8 @@ pub struct NewColumn {
     pub data_type: DataType,
     /// Whether NULL is allowed (primary-key columns never are).
     pub nullable: bool,
+    /// The `DEFAULT` expression as SQL text.
+    pub default: Option<String>,
 }
 
 fn table_key(schema: &str, name: &str) -> Vec<u8> {
@@ -109,6 +189,7 @@ pub fn create_table(
             name: c.name.clone(),
             data_type: c.data_type,
             nullable: c.nullable && !primary_key.contains(&c.name.as_str()),
+            default: c.default.clone(),
         });
     }
     let pk = primary_key
@@ -128,9 +209,240 @@ pub fn create_table(
         next_column_id: defs.len() as u32 + 1,
         columns: defs,
         primary_key: pk,
+        checks: Vec::new(),
+        indexes: Vec::new(),
+        foreign_keys: Vec::new(),
     };
+    if get_view(txn, schema, name, None)?.is_some() {
+        return Err(EngineError::DuplicateTable(name.to_string()));
+    }
+    require_schema(txn, schema)?;
     txn.put(TABLES, key, encode_table(&def));
     Ok(def)
+}
+
+/// Writes `def` as the table's new definition (ALTER TABLE, constraints,
+/// indexes); `old_name` is its name before, when it is renamed.
+pub fn replace_table(
+    txn: &mut Transaction<'_>,
+    old_name: Option<&str>,
+    def: &TableDef,
+) -> Result<()> {
+    if let Some(old) = old_name.filter(|o| *o != def.name) {
+        if get_table(txn, &def.schema, &def.name, None)?.is_some()
+            || get_view(txn, &def.schema, &def.name, None)?.is_some()
+        {
+            return Err(EngineError::DuplicateTable(def.name.clone()));
+        }
+        txn.delete(TABLES, table_key(&def.schema, old));
+    }
+    txn.put(TABLES, table_key(&def.schema, &def.name), encode_table(def));
+    Ok(())
+}
+
+/// A fresh keyspace id for a table or an index.
+pub fn new_keyspace(txn: &mut Transaction<'_>) -> Result<u32> {
+    next_table_id(txn)
+}
+
+/// The table of `schema` that has an index named `name`, now.
+pub fn table_of_index(txn: &Transaction<'_>, schema: &str, name: &str) -> Result<Option<TableDef>> {
+    Ok(list_tables(txn, None)?
+        .into_iter()
+        .find(|t| t.schema == schema && t.indexes.iter().any(|i| i.name == name)))
+}
+
+/// The tables whose foreign keys reference `schema.name`, now.
+pub fn referencing(txn: &Transaction<'_>, schema: &str, name: &str) -> Result<Vec<TableDef>> {
+    Ok(list_tables(txn, None)?
+        .into_iter()
+        .filter(|t| {
+            t.foreign_keys
+                .iter()
+                .any(|f| f.ref_schema == schema && f.ref_table == name)
+        })
+        .collect())
+}
+
+/// Keyspace of schemas: `keycode(name)` -> empty.
+pub const SCHEMAS: u32 = 2;
+/// Keyspace of views: `keycode(schema, name)` -> view definition.
+pub const VIEWS: u32 = 3;
+/// The schema every database has.
+pub const PUBLIC: &str = "public";
+
+fn schema_key(name: &str) -> Vec<u8> {
+    let mut key = Vec::new();
+    encode_key(&[Value::Text(name.into())], &mut key);
+    key
+}
+
+/// Whether schema `name` exists now (`public` always does).
+pub fn schema_exists(txn: &Transaction<'_>, name: &str) -> Result<bool> {
+    Ok(name == PUBLIC || txn.get(SCHEMAS, &schema_key(name))?.is_some())
+}
+
+fn require_schema(txn: &Transaction<'_>, name: &str) -> Result<()> {
+    if schema_exists(txn, name)? {
+        Ok(())
+    } else {
+        Err(EngineError::UndefinedSchema(name.to_string()))
+    }
+}
+
+/// `CREATE SCHEMA`.
+pub fn create_schema(txn: &mut Transaction<'_>, name: &str) -> Result<()> {
+    if schema_exists(txn, name)? {
+        return Err(EngineError::DuplicateSchema(name.to_string()));
+    }
+    txn.put(SCHEMAS, schema_key(name), Vec::new());
+    Ok(())
+}
+
+/// `DROP SCHEMA`: refused while it holds tables or views unless `cascade`,
+/// which drops them (their history stays).
+pub fn drop_schema(txn: &mut Transaction<'_>, name: &str, cascade: bool) -> Result<()> {
+    if name == PUBLIC || !schema_exists(txn, name)? {
+        return Err(EngineError::UndefinedSchema(name.to_string()));
+    }
+    let tables: Vec<TableDef> = list_tables(txn, None)?
+        .into_iter()
+        .filter(|t| t.schema == name)
+        .collect();
+    let views = list_views(txn, None)?
+        .into_iter()
+        .filter(|v| v.schema == name)
+        .collect::<Vec<_>>();
+    if !cascade && (!tables.is_empty() || !views.is_empty()) {
+        return Err(EngineError::DependentObjects(format!(
+            "cannot drop schema {name} because other objects depend on it"
+        )));
+    }
+    for t in tables {
+        txn.delete(TABLES, table_key(&t.schema, &t.name));
+    }
+    for v in views {
+        txn.delete(VIEWS, table_key(&v.schema, &v.name));
+    }
+    txn.delete(SCHEMAS, schema_key(name));
+    Ok(())
+}
+
+/// Names of the schemas now (`public` first).
+pub fn list_schemas(txn: &Transaction<'_>) -> Result<Vec<String>> {
+    let mut names = vec![PUBLIC.to_string()];
+    for r in txn.scan(SCHEMAS, ALL)? {
+        let (k, _) = r?;
+        let mut rd = crate::keycode::decode_text_key(&k)
+            .ok_or_else(|| EngineError::Corrupted("schema key".into()))?;
+        names.push(std::mem::take(&mut rd));
+    }
+    Ok(names)
+}
+
+/// A view: a stored query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewDef {
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// The query, as SQL text.
+    pub sql: String,
+    /// Output column names given by `CREATE VIEW v (a, b)` (empty: the query's).
+    pub columns: Vec<String>,
+    /// The tables it reads, as `schema.name`: they cannot be dropped while
+    /// it exists.
+    pub depends_on: Vec<String>,
+}
+
+/// `CREATE VIEW`.
+pub fn create_view(txn: &mut Transaction<'_>, view: &ViewDef, or_replace: bool) -> Result<()> {
+    require_schema(txn, &view.schema)?;
+    if get_table(txn, &view.schema, &view.name, None)?.is_some()
+        || (!or_replace && get_view(txn, &view.schema, &view.name, None)?.is_some())
+    {
+        return Err(EngineError::DuplicateTable(view.name.clone()));
+    }
+    let mut out = vec![FORMAT];
+    put_str(&mut out, &view.schema);
+    put_str(&mut out, &view.name);
+    put_str(&mut out, &view.sql);
+    out.extend_from_slice(&(view.columns.len() as u32).to_le_bytes());
+    for c in &view.columns {
+        put_str(&mut out, c);
+    }
+    out.extend_from_slice(&(view.depends_on.len() as u32).to_le_bytes());
+    for d in &view.depends_on {
+        put_str(&mut out, d);
+    }
+    txn.put(VIEWS, table_key(&view.schema, &view.name), out);
+    Ok(())
+}
+
+/// `DROP VIEW`.
+pub fn drop_view(txn: &mut Transaction<'_>, schema: &str, name: &str) -> Result<()> {
+    if get_view(txn, schema, name, None)?.is_none() {
+        return Err(EngineError::UndefinedTable(name.to_string()));
+    }
+    txn.delete(VIEWS, table_key(schema, name));
+    Ok(())
+}
+
+/// The view `schema.name` now or right after commit `as_of`.
+pub fn get_view(
+    txn: &Transaction<'_>,
+    schema: &str,
+    name: &str,
+    as_of: Option<u64>,
+) -> Result<Option<ViewDef>> {
+    let key = table_key(schema, name);
+    let bytes = match as_of {
+        None => txn.get(VIEWS, &key)?,
+        Some(seq) => txn.get_as_of(VIEWS, &key, seq)?.map(|v| v.value),
+    };
+    bytes.map(|b| decode_view(&b)).transpose()
+}
+
+/// Every view now, or right after commit `as_of`.
+pub fn list_views(txn: &Transaction<'_>, as_of: Option<u64>) -> Result<Vec<ViewDef>> {
+    match as_of {
+        None => txn
+            .scan(VIEWS, ALL)?
+            .map(|r| r.and_then(|(_, v)| decode_view(&v)))
+            .collect(),
+        Some(seq) => txn
+            .scan_as_of(VIEWS, ALL, seq)?
+            .map(|r| {
+                r.map_err(EngineError::from)
+                    .and_then(|(_, v)| decode_view(&v.value))
+            })
+            .collect(),
+    }
+}
+
+fn decode_view(bytes: &[u8]) -> Result<ViewDef> {
+    let mut r = Reader(ByteReader::new(bytes));
+    let format = r.u8()?;
+    if format != FORMAT {
+        return Err(EngineError::Corrupted(format!(
+            "view definition format {format}"
+        )));
+    }
+    let schema = r.string()?;
+    let name = r.string()?;
+    let sql = r.string()?;
+    let n = r.count()?;
+    let columns = (0..n).map(|_| r.string()).collect::<Result<Vec<_>>>()?;
+    let n = r.count()?;
+    let depends_on = (0..n).map(|_| r.string()).collect::<Result<Vec<_>>>()?;
+    Ok(ViewDef {
+        schema,
+        name,
+        sql,
+        columns,
+        depends_on,
+    })
 }
 
 fn next_table_id(txn: &mut Transaction<'_>) -> Result<u32> {
@@ -247,7 +559,54 @@ fn encode_table(def: &TableDef) -> Vec<u8> {
     for id in &def.primary_key {
         out.extend_from_slice(&id.to_le_bytes());
     }
+    // Format 2: defaults, checks, indexes, foreign keys.
+    let defaults: Vec<&ColumnDef> = def.columns.iter().filter(|c| c.default.is_some()).collect();
+    out.extend_from_slice(&(defaults.len() as u32).to_le_bytes());
+    for c in defaults {
+        out.extend_from_slice(&c.id.to_le_bytes());
+        put_str(&mut out, c.default.as_deref().unwrap_or_default());
+    }
+    out.extend_from_slice(&(def.checks.len() as u32).to_le_bytes());
+    for c in &def.checks {
+        put_str(&mut out, &c.name);
+        put_str(&mut out, &c.expr);
+    }
+    out.extend_from_slice(&(def.indexes.len() as u32).to_le_bytes());
+    for i in &def.indexes {
+        out.extend_from_slice(&i.id.to_le_bytes());
+        put_str(&mut out, &i.name);
+        out.push(u8::from(i.unique));
+        put_ids(&mut out, &i.columns);
+    }
+    out.extend_from_slice(&(def.foreign_keys.len() as u32).to_le_bytes());
+    for f in &def.foreign_keys {
+        put_str(&mut out, &f.name);
+        put_ids(&mut out, &f.columns);
+        put_str(&mut out, &f.ref_schema);
+        put_str(&mut out, &f.ref_table);
+        out.extend_from_slice(&(f.ref_columns.len() as u32).to_le_bytes());
+        for c in &f.ref_columns {
+            put_str(&mut out, c);
+        }
+        out.push(action_tag(f.on_delete));
+        out.push(action_tag(f.on_update));
+    }
     out
+}
+
+fn put_ids(out: &mut Vec<u8>, ids: &[u32]) {
+    out.extend_from_slice(&(ids.len() as u32).to_le_bytes());
+    for id in ids {
+        out.extend_from_slice(&id.to_le_bytes());
+    }
+}
+
+fn action_tag(a: FkAction) -> u8 {
+    match a {
+        FkAction::Restrict => 0,
+        FkAction::Cascade => 1,
+        FkAction::SetNull => 2,
+    }
 }
 
 fn put_type(out: &mut Vec<u8>, t: DataType) {
@@ -284,7 +643,7 @@ fn put_type(out: &mut Vec<u8>, t: DataType) {
 fn decode_table(bytes: &[u8]) -> Result<TableDef> {
     let mut r = Reader(ByteReader::new(bytes));
     let format = r.u8()?;
-    if format != FORMAT {
+    if format != 1 && format != FORMAT {
         return Err(EngineError::Corrupted(format!(
             "table definition format {format}"
         )));
@@ -301,10 +660,51 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
             name: r.string()?,
             data_type: r.data_type()?,
             nullable: r.u8()? != 0,
+            default: None,
         });
     }
     let n = r.count()?;
     let primary_key = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>>>()?;
+    let (mut checks, mut indexes, mut foreign_keys) = (Vec::new(), Vec::new(), Vec::new());
+    if format >= 2 {
+        for _ in 0..r.count()? {
+            let id = r.u32()?;
+            let sql = r.string()?;
+            let c = columns
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| EngineError::Corrupted("default of an unknown column".into()))?;
+            c.default = Some(sql);
+        }
+        for _ in 0..r.count()? {
+            checks.push(CheckDef {
+                name: r.string()?,
+                expr: r.string()?,
+            });
+        }
+        for _ in 0..r.count()? {
+            indexes.push(IndexDef {
+                id: r.u32()?,
+                name: r.string()?,
+                unique: r.u8()? != 0,
+                columns: r.ids()?,
+            });
+        }
+        for _ in 0..r.count()? {
+            foreign_keys.push(ForeignKeyDef {
+                name: r.string()?,
+                columns: r.ids()?,
+                ref_schema: r.string()?,
+                ref_table: r.string()?,
+                ref_columns: {
+                    let n = r.count()?;
+                    (0..n).map(|_| r.string()).collect::<Result<Vec<_>>>()?
+                },
+                on_delete: r.action()?,
+                on_update: r.action()?,
+            });
+        }
+    }
     if r.0.remaining() != 0 {
         return Err(EngineError::Corrupted(
             "trailing bytes in a table definition".into(),
@@ -317,6 +717,9 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
         columns,
         primary_key,
         next_column_id,
+        checks,
+        indexes,
+        foreign_keys,
     })
 }
 
@@ -341,6 +744,18 @@ impl Reader<'_> {
     }
     fn string(&mut self) -> Result<String> {
         self.0.string().map_err(EngineError::Corrupted)
+    }
+    fn ids(&mut self) -> Result<Vec<u32>> {
+        let n = self.count()?;
+        (0..n).map(|_| self.u32()).collect()
+    }
+    fn action(&mut self) -> Result<FkAction> {
+        Ok(match self.u8()? {
+            0 => FkAction::Restrict,
+            1 => FkAction::Cascade,
+            2 => FkAction::SetNull,
+            tag => return Err(EngineError::Corrupted(format!("unknown FK action {tag}"))),
+        })
     }
     fn data_type(&mut self) -> Result<DataType> {
         Ok(match self.u8()? {
@@ -397,10 +812,22 @@ mod tests {
                         name,
                         data_type: DataType::Varchar((len > 0).then_some(len)),
                         nullable,
+                        default: (len == 2).then(|| "1 + 1".to_string()),
                     })
                     .collect(),
                 primary_key: vec![1],
                 next_column_id: 7,
+                checks: vec![CheckDef { name: "c".into(), expr: "x > 0".into() }],
+                indexes: vec![IndexDef { id: 2000, name: "i".into(), unique: true, columns: vec![1] }],
+                foreign_keys: vec![ForeignKeyDef {
+                    name: "f".into(),
+                    columns: vec![1],
+                    ref_schema: "public".into(),
+                    ref_table: "p".into(),
+                    ref_columns: vec!["id".into()],
+                    on_delete: FkAction::Cascade,
+                    on_update: FkAction::Restrict,
+                }],
             };
             prop_assert_eq!(decode_table(&encode_table(&def))?, def);
         }

@@ -76,6 +76,22 @@ pub enum EngineError {
     /// Something PostgreSQL does that DriftDB does not do yet.
     #[error("not supported yet: {0}")]
     Unsupported(String),
+    /// A schema that does not exist.
+    #[error("schema \"{0}\" does not exist")]
+    UndefinedSchema(String),
+    /// `CREATE SCHEMA` of a name that exists.
+    #[error("schema \"{0}\" already exists")]
+    DuplicateSchema(String),
+    /// An object others depend on (a schema with tables, a referenced table).
+    #[error("{0}")]
+    DependentObjects(String),
+    /// A row without the row its foreign key references, or a referenced
+    /// row removed while rows still reference it.
+    #[error("{0}")]
+    ForeignKeyViolation(String),
+    /// An index that does not exist.
+    #[error("index \"{0}\" does not exist")]
+    UndefinedIndex(String),
     /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
@@ -114,6 +130,11 @@ impl EngineError {
             EngineError::UniqueViolation { .. } => "23505",
             EngineError::ColumnCount { .. } => "42601",
             EngineError::UndefinedColumn(_) => "42703",
+            EngineError::UndefinedSchema(_) => "3F000",
+            EngineError::DuplicateSchema(_) => "42P06",
+            EngineError::DependentObjects(_) => "2BP01",
+            EngineError::ForeignKeyViolation(_) => "23503",
+            EngineError::UndefinedIndex(_) => "42704",
         }
     }
 }

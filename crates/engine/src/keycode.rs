@@ -81,6 +81,33 @@ fn escaped(bytes: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&[0, 0]);
 }
 
+/// The text of a key that encodes one non-NULL text value.
+pub fn decode_text_key(key: &[u8]) -> Option<String> {
+    let body = key.strip_prefix(&[PRESENT])?.strip_suffix(&[0, 0])?;
+    let mut out = Vec::with_capacity(body.len());
+    let mut bytes = body.iter();
+    while let Some(&b) = bytes.next() {
+        out.push(b);
+        if b == 0 && bytes.next() != Some(&0xFF) {
+            return None;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The smallest key above every key that starts with `prefix` (`None` when
+/// there is none: the prefix is all 0xFF).
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xFF {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,7 @@ use crate::keycode::encode_key;
 use crate::row::{decode_row, encode_row};
 use crate::txn::Transaction;
 use crate::value::Value;
+use crate::{foreign, index};
 
 /// A row as the definition's columns order it, with its key.
 pub type Row = (Vec<u8>, Vec<Value>);
@@ -30,6 +31,8 @@ pub fn insert(txn: &mut Transaction<'_>, table: &TableDef, values: Vec<Value>) -
         }
         None => txn.next_row_id(),
     };
+    index::add(txn, table, &values, &key)?;
+    foreign::check_parents(txn, table, &values, None)?;
     txn.put(table.id, key.clone(), encode(table, &values));
     Ok(key)
 }
@@ -41,7 +44,21 @@ pub fn update(
     key: &[u8],
     values: Vec<Value>,
 ) -> Result<Vec<u8>> {
+    update_at_depth(txn, table, key, values, 0)
+}
+
+pub(crate) fn update_at_depth(
+    txn: &mut Transaction<'_>,
+    table: &TableDef,
+    key: &[u8],
+    values: Vec<Value>,
+    depth: usize,
+) -> Result<Vec<u8>> {
     check(table, &values)?;
+    let old = match txn.get(table.id, key)? {
+        Some(bytes) => decode(table, &bytes)?,
+        None => return Err(EngineError::Corrupted("updated row is gone".into())),
+    };
     let new_key = primary_key(table, &values).unwrap_or_else(|| key.to_vec());
     if new_key != key {
         if txn.get(table.id, &new_key)?.is_some() {
@@ -49,13 +66,66 @@ pub fn update(
         }
         txn.delete(table.id, key.to_vec());
     }
+    index::remove(txn, table, &old, key);
+    index::add(txn, table, &values, &new_key)?;
+    foreign::check_parents(txn, table, &values, Some(&old))?;
+    foreign::on_parent_change(txn, table, &old, Some(&values), depth)?;
     txn.put(table.id, new_key.clone(), encode(table, &values));
     Ok(new_key)
 }
 
-/// Deletes the row at `key` from the present (its history stays).
-pub fn delete(txn: &mut Transaction<'_>, table: &TableDef, key: &[u8]) {
+/// Deletes the row at `key` from the present (its history stays), with
+/// what the foreign keys referencing it require.
+pub fn delete(txn: &mut Transaction<'_>, table: &TableDef, key: &[u8]) -> Result<()> {
+    delete_at_depth(txn, table, key, 0)
+}
+
+pub(crate) fn delete_at_depth(
+    txn: &mut Transaction<'_>,
+    table: &TableDef,
+    key: &[u8],
+    depth: usize,
+) -> Result<()> {
+    let Some(bytes) = txn.get(table.id, key)? else {
+        return Ok(());
+    };
+    let old = decode(table, &bytes)?;
+    index::remove(txn, table, &old, key);
     txn.delete(table.id, key.to_vec());
+    foreign::on_parent_change(txn, table, &old, None, depth)
+}
+
+/// Deletes every row (`TRUNCATE`); history stays. Refused while another
+/// table's foreign key references this one, as PostgreSQL does.
+pub fn truncate(txn: &mut Transaction<'_>, table: &TableDef) -> Result<usize> {
+    if let Some(child) = crate::catalog::referencing(txn, &table.schema, &table.name)?
+        .into_iter()
+        .find(|c| c.id != table.id)
+    {
+        return Err(EngineError::Unsupported(format!(
+            "TRUNCATE of \"{}\", which table \"{}\" references",
+            table.name, child.name
+        )));
+    }
+    let all = (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded);
+    let keys: Vec<Vec<u8>> = txn
+        .scan(table.id, all)?
+        .map(|r| r.map(|(k, _)| k))
+        .collect::<Result<_>>()?;
+    for i in &table.indexes {
+        let entries: Vec<Vec<u8>> = txn
+            .scan(i.id, all)?
+            .map(|r| r.map(|(k, _)| k))
+            .collect::<Result<_>>()?;
+        for k in entries {
+            txn.delete(i.id, k);
+        }
+    }
+    let n = keys.len();
+    for k in keys {
+        txn.delete(table.id, k);
+    }
+    Ok(n)
 }
 
 /// The row whose primary key is `pk` (values in key order): now, as this
@@ -112,7 +182,7 @@ fn check(table: &TableDef, values: &[Value]) -> Result<()> {
     Ok(())
 }
 
-fn primary_key(table: &TableDef, values: &[Value]) -> Option<Vec<u8>> {
+pub(crate) fn primary_key(table: &TableDef, values: &[Value]) -> Option<Vec<u8>> {
     if table.primary_key.is_empty() {
         return None;
     }
@@ -157,4 +227,10 @@ pub(crate) fn decode(table: &TableDef, bytes: &[u8]) -> Result<Vec<Value>> {
                 .map_or(Value::Null, |i| stored.swap_remove(i).1)
         })
         .collect())
+}
+
+/// Checks that `row`'s foreign keys find their referenced rows (when a
+/// foreign key is added to a table that has rows).
+pub fn check_foreign_keys(txn: &Transaction<'_>, table: &TableDef, row: &[Value]) -> Result<()> {
+    foreign::check_parents(txn, table, row, None)
 }

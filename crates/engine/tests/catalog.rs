@@ -17,6 +17,7 @@ fn col(name: &str, data_type: DataType) -> NewColumn {
         name: name.into(),
         data_type,
         nullable: true,
+                default: None,
     }
 }
 
@@ -142,6 +143,7 @@ fn every_type_survives_the_catalog() -> Result<()> {
         .map(|(i, t)| col(&format!("c{i}"), *t))
         .collect();
     let mut t = Transaction::begin(&s)?;
+    catalog::create_schema(&mut t, "s")?;
     let def = catalog::create_table(&mut t, "s", "all_types", &columns, &[])?;
     t.commit(Vec::new(), true)?;
     let t = Transaction::begin(&s)?;

@@ -30,11 +30,13 @@ fn setup() -> Result<(tempfile::TempDir, Storage, TableDef)> {
                 name: "k".into(),
                 data_type: DataType::Int4,
                 nullable: false,
+                default: None,
             },
             NewColumn {
                 name: "v".into(),
                 data_type: DataType::Int4,
                 nullable: true,
+                default: None,
             },
         ],
         &["k"],
@@ -59,7 +61,7 @@ fn run(s: &Storage, def: &TableDef, ops: &[(i32, Option<i32>)]) -> Result<(Vec<M
             (Some(v), None) => {
                 table::insert(&mut t, def, vec![Value::Int4(*k), Value::Int4(*v)])?;
             }
-            (None, Some((key, _))) => table::delete(&mut t, def, &key),
+            (None, Some((key, _))) => table::delete(&mut t, def, &key)?,
             (None, None) => continue,
         }
         let seq = t.commit(Vec::new(), true)?.map_or(last, |c| c.seq);

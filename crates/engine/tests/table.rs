@@ -28,11 +28,13 @@ fn create(s: &Storage, name: &str, pk: &[&str]) -> Result<TableDef> {
                 name: "id".into(),
                 data_type: DataType::Int4,
                 nullable: true,
+                default: None,
             },
             NewColumn {
                 name: "name".into(),
                 data_type: DataType::Text,
                 nullable: false,
+                default: None,
             },
         ],
         pk,
@@ -81,7 +83,7 @@ fn rows_are_checked_keyed_and_read_back_in_key_order() -> Result<()> {
     let (key, _) = table::get(&t, &def, &[Value::Int4(2)], None)?.unwrap_or_default();
     table::update(&mut t, &def, &key, row(20, "bo"))?;
     let (key, _) = table::get(&t, &def, &[Value::Int4(-1)], None)?.unwrap_or_default();
-    table::delete(&mut t, &def, &key);
+    table::delete(&mut t, &def, &key)?;
     t.commit(Vec::new(), true)?;
 
     let t = Transaction::begin(&s)?;
@@ -131,6 +133,7 @@ fn rows_read_under_an_older_or_newer_definition() -> Result<()> {
         name: "age".into(),
         data_type: DataType::Int2,
         nullable: true,
+        default: None,
     });
     let mut narrower = def.clone();
     narrower.columns.retain(|c| c.name != "name");

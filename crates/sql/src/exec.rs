@@ -13,6 +13,7 @@ use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::KeyRange;
 
 use crate::bind::{Column, HIDDEN_COLUMNS};
+use crate::ddl;
 use crate::error::{Result, SqlError};
 use crate::expr::{Env, Expr, cast};
 use crate::plan::{InsertSource, Plan, Returning};
@@ -37,10 +38,11 @@ pub enum Output {
 /// Cached results of a statement's uncorrelated subqueries.
 type Cache = RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>;
 
-/// Runs a data or schema statement (not BEGIN/COMMIT/ROLLBACK) in `txn`;
-/// returns its output and the table it changed, if any.
-pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<String>)> {
+/// Runs a data or schema statement (not session control) in `txn`; returns
+/// its output and the tables it changed (for `drift_commits.tables`).
+pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<String>)> {
     let cache = Cache::default();
+    let command = |tag: &str| Output::Command(tag.into());
     match plan {
         Plan::Query(q) => {
             let env = Env::new(txn, &cache);
@@ -50,7 +52,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                     columns: q.columns,
                     rows,
                 },
-                None,
+                Vec::new(),
             ))
         }
         Plan::CreateTable {
@@ -59,16 +61,22 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
             columns,
             primary_key,
             if_not_exists,
+            checks,
+            uniques,
+            foreign_keys,
         } => {
-            if if_not_exists && catalog::get_table(txn, &schema, &name, None)?.is_some() {
-                return Ok((Output::Command("CREATE TABLE".into()), None));
-            }
-            let pk: Vec<&str> = primary_key.iter().map(String::as_str).collect();
-            catalog::create_table(txn, &schema, &name, &columns, &pk)?;
-            Ok((
-                Output::Command("CREATE TABLE".into()),
-                Some(format!("{schema}.{name}")),
-            ))
+            let created = ddl::create_table(
+                txn,
+                &schema,
+                &name,
+                &columns,
+                &primary_key,
+                if_not_exists,
+                checks,
+                uniques,
+                foreign_keys,
+            )?;
+            Ok((command("CREATE TABLE"), changed(created, &schema, &name)))
         }
         Plan::DropTable {
             schema,
@@ -76,22 +84,106 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
             if_exists,
         } => {
             if if_exists && catalog::get_table(txn, &schema, &name, None)?.is_none() {
-                return Ok((Output::Command("DROP TABLE".into()), None));
+                return Ok((command("DROP TABLE"), Vec::new()));
             }
+            ddl::check_droppable(txn, &schema, &name)?;
             catalog::drop_table(txn, &schema, &name)?;
+            Ok((command("DROP TABLE"), vec![format!("{schema}.{name}")]))
+        }
+        Plan::AlterTable { table, op } => {
+            let name = qualified(&table);
+            ddl::alter_table(txn, table, op)?;
+            Ok((command("ALTER TABLE"), vec![name]))
+        }
+        Plan::CreateIndex {
+            table,
+            name,
+            columns,
+            unique,
+            if_not_exists,
+        } => {
+            let t = qualified(&table);
+            let created = ddl::create_index(txn, table, name, &columns, unique, if_not_exists)?;
             Ok((
-                Output::Command("DROP TABLE".into()),
-                Some(format!("{schema}.{name}")),
+                command("CREATE INDEX"),
+                if created { vec![t] } else { Vec::new() },
             ))
+        }
+        Plan::DropIndex {
+            schema,
+            name,
+            if_exists,
+        } => Ok((
+            command("DROP INDEX"),
+            ddl::drop_index(txn, &schema, &name, if_exists)?
+                .into_iter()
+                .collect(),
+        )),
+        Plan::CreateView { view, or_replace } => {
+            let name = format!("{}.{}", view.schema, view.name);
+            catalog::create_view(txn, &view, or_replace)?;
+            Ok((command("CREATE VIEW"), vec![name]))
+        }
+        Plan::DropView {
+            schema,
+            name,
+            if_exists,
+        } => {
+            if if_exists && catalog::get_view(txn, &schema, &name, None)?.is_none() {
+                return Ok((command("DROP VIEW"), Vec::new()));
+            }
+            catalog::drop_view(txn, &schema, &name)?;
+            Ok((command("DROP VIEW"), vec![format!("{schema}.{name}")]))
+        }
+        Plan::CreateSchema {
+            name,
+            if_not_exists,
+        } => {
+            if if_not_exists && catalog::schema_exists(txn, &name)? {
+                return Ok((command("CREATE SCHEMA"), Vec::new()));
+            }
+            catalog::create_schema(txn, &name)?;
+            Ok((command("CREATE SCHEMA"), Vec::new()))
+        }
+        Plan::DropSchema {
+            name,
+            if_exists,
+            cascade,
+        } => {
+            if if_exists && !catalog::schema_exists(txn, &name)? {
+                return Ok((command("DROP SCHEMA"), Vec::new()));
+            }
+            catalog::drop_schema(txn, &name, cascade)?;
+            Ok((command("DROP SCHEMA"), Vec::new()))
+        }
+        Plan::Truncate(tables) => {
+            let mut names = Vec::new();
+            for t in &tables {
+                table::truncate(txn, t)?;
+                names.push(qualified(t));
+            }
+            Ok((command("TRUNCATE TABLE"), names))
+        }
+        Plan::Nothing(tag) => Ok((Output::Command(tag), Vec::new())),
+        Plan::Many(plans) => {
+            let mut last = command("");
+            let mut names = Vec::new();
+            for p in plans {
+                let (out, changed) = execute(txn, p)?;
+                last = out;
+                names.extend(changed);
+            }
+            Ok((last, names))
         }
         Plan::Insert {
             table,
             source,
+            checks,
             returning,
         } => {
             let rows: Vec<Vec<Value>> = {
                 let env = Env::new(txn, &cache);
-                match source {
+                let rows: Vec<Vec<Value>> = match source {
                     InsertSource::Values(rows) => rows
                         .iter()
                         .map(|row| {
@@ -103,17 +195,30 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                                 .collect::<Result<Vec<_>>>()
                         })
                         .collect::<Result<_>>()?,
-                    InsertSource::Query { rel, targets } => run(&rel, &env)?
+                    InsertSource::Query {
+                        rel,
+                        targets,
+                        defaults,
+                    } => run(&rel, &env)?
                         .map(|r| {
                             let row = r?;
-                            let mut full = vec![Value::Null; table.columns.len()];
+                            let mut full = table
+                                .columns
+                                .iter()
+                                .zip(&defaults)
+                                .map(|(c, e)| assign(e, &[], c.data_type, &env))
+                                .collect::<Result<Vec<_>>>()?;
                             for (v, &i) in row.into_iter().zip(&targets) {
                                 full[i] = cast(v, table.columns[i].data_type)?;
                             }
                             Ok(full)
                         })
                         .collect::<Result<_>>()?,
+                };
+                for row in &rows {
+                    enforce_checks(&table, &checks, row, &env)?;
                 }
+                rows
             };
             let n = rows.len();
             let mut written = Vec::with_capacity(if returning.is_some() { n } else { 0 });
@@ -124,12 +229,13 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                 table::insert(txn, &table, values)?;
             }
             let out = finish(txn, &cache, returning, written, format!("INSERT 0 {n}"))?;
-            Ok((out, Some(qualified(&table))))
+            Ok((out, vec![qualified(&table)]))
         }
         Plan::Update {
             table,
             filter,
             set,
+            checks,
             returning,
         } => {
             let changes = {
@@ -143,6 +249,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                     for (i, e) in &set {
                         values[*i] = assign(e, &input, table.columns[*i].data_type, &env)?;
                     }
+                    enforce_checks(&table, &checks, &values, &env)?;
                     changes.push((key, values));
                 }
                 changes
@@ -156,7 +263,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
                 table::update(txn, &table, &key, values)?;
             }
             let out = finish(txn, &cache, returning, written, format!("UPDATE {n}"))?;
-            Ok((out, Some(qualified(&table))))
+            Ok((out, vec![qualified(&table)]))
         }
         Plan::Delete {
             table,
@@ -167,34 +274,61 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Option<
             let n = targets.len();
             let mut written = Vec::new();
             for (key, values) in targets {
-                table::delete(txn, &table, &key);
+                table::delete(txn, &table, &key)?;
                 written.push(values);
             }
             if returning.is_none() {
                 written.clear();
             }
             let out = finish(txn, &cache, returning, written, format!("DELETE {n}"))?;
-            Ok((out, Some(qualified(&table))))
+            Ok((out, vec![qualified(&table)]))
         }
         Plan::Restore { table, seq } => {
             let changed = restore(txn, &table, seq)?;
             Ok((
                 Output::Command(format!("RESTORE {changed}")),
-                Some(qualified(&table)),
+                vec![qualified(&table)],
             ))
         }
         Plan::Undrop { schema, name } => {
             catalog::undrop_table(txn, &schema, &name)?;
-            Ok((
-                Output::Command("UNDROP TABLE".into()),
-                Some(format!("{schema}.{name}")),
-            ))
+            Ok((command("UNDROP TABLE"), vec![format!("{schema}.{name}")]))
         }
         Plan::Control(_) => Err(SqlError::new(
             "XX000",
             "session control reached the executor",
         )),
     }
+}
+
+/// The changed-tables list of a statement that may have done nothing.
+fn changed(did: bool, schema: &str, name: &str) -> Vec<String> {
+    if did {
+        vec![format!("{schema}.{name}")]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Fails with 23514 when `row` makes one of `checks` false.
+fn enforce_checks(
+    table: &TableDef,
+    checks: &[(String, Expr)],
+    row: &[Value],
+    env: &Env<'_, '_>,
+) -> Result<()> {
+    for (name, check) in checks {
+        if ddl::failed_check(check, row.to_vec(), env)? {
+            return Err(SqlError::new(
+                "23514",
+                format!(
+                    "new row for relation \"{}\" violates check constraint \"{name}\"",
+                    table.name
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `RESTORE TABLE`: every row as it was at `seq`, written anew (rows added

@@ -15,6 +15,7 @@
 mod agg;
 pub mod bind;
 mod datetime_ops;
+pub mod ddl;
 pub mod error;
 pub mod exec;
 pub mod expr;

@@ -32,14 +32,22 @@ pub fn optimize_plan(plan: Plan) -> Plan {
         }),
         Plan::Insert {
             table,
-            source: InsertSource::Query { rel, targets },
+            source:
+                InsertSource::Query {
+                    rel,
+                    targets,
+                    defaults,
+                },
+            checks,
             returning,
         } => Plan::Insert {
             table,
             source: InsertSource::Query {
                 rel: optimize(rel),
                 targets,
+                defaults,
             },
+            checks,
             returning,
         },
         other => other,

@@ -1,7 +1,7 @@
 //! Logical plans: what a statement does, with names resolved and expressions
 //! bound, before execution.
 
-use driftdb_engine::catalog::{NewColumn, TableDef};
+use driftdb_engine::catalog::{FkAction, NewColumn, TableDef, ViewDef};
 use driftdb_engine::history::PointIn;
 
 use crate::bind::{Bound, Column};
@@ -23,7 +23,81 @@ pub enum Plan {
         primary_key: Vec<String>,
         /// `IF NOT EXISTS`
         if_not_exists: bool,
+        /// `CHECK` constraints.
+        checks: Vec<NewCheck>,
+        /// `UNIQUE` constraints: name (when given) and columns.
+        uniques: Vec<(Option<String>, Vec<String>)>,
+        /// `FOREIGN KEY` constraints.
+        foreign_keys: Vec<NewForeignKey>,
     },
+    /// `ALTER TABLE`
+    AlterTable {
+        /// The table as it is.
+        table: TableDef,
+        /// What changes.
+        op: AlterOp,
+    },
+    /// `CREATE [UNIQUE] INDEX`
+    CreateIndex {
+        /// The table.
+        table: TableDef,
+        /// Index name.
+        name: String,
+        /// Indexed columns.
+        columns: Vec<String>,
+        /// `UNIQUE`
+        unique: bool,
+        /// `IF NOT EXISTS`
+        if_not_exists: bool,
+    },
+    /// `DROP INDEX`
+    DropIndex {
+        /// Schema.
+        schema: String,
+        /// Name.
+        name: String,
+        /// `IF EXISTS`
+        if_exists: bool,
+    },
+    /// `CREATE VIEW`
+    CreateView {
+        /// The view.
+        view: ViewDef,
+        /// `OR REPLACE`
+        or_replace: bool,
+    },
+    /// `DROP VIEW`
+    DropView {
+        /// Schema.
+        schema: String,
+        /// Name.
+        name: String,
+        /// `IF EXISTS`
+        if_exists: bool,
+    },
+    /// `CREATE SCHEMA`
+    CreateSchema {
+        /// Name.
+        name: String,
+        /// `IF NOT EXISTS`
+        if_not_exists: bool,
+    },
+    /// `DROP SCHEMA`
+    DropSchema {
+        /// Name.
+        name: String,
+        /// `IF EXISTS`
+        if_exists: bool,
+        /// `CASCADE`: drop its tables and views too.
+        cascade: bool,
+    },
+    /// `TRUNCATE`
+    Truncate(Vec<TableDef>),
+    /// A statement with nothing to do (e.g. `IF EXISTS` of a missing object):
+    /// its command tag.
+    Nothing(String),
+    /// Several statements in one (`DROP TABLE a, b`), run in order.
+    Many(Vec<Plan>),
     /// `DROP TABLE`
     DropTable {
         /// Schema.
@@ -39,6 +113,8 @@ pub enum Plan {
         table: TableDef,
         /// The rows.
         source: InsertSource,
+        /// `CHECK` constraints: name and condition over the row.
+        checks: Vec<(String, Expr)>,
         /// `RETURNING`
         returning: Option<Returning>,
     },
@@ -50,6 +126,8 @@ pub enum Plan {
         filter: Option<Expr>,
         /// New values by column position.
         set: Vec<(usize, Expr)>,
+        /// `CHECK` constraints: name and condition over the row.
+        checks: Vec<(String, Expr)>,
         /// `RETURNING`
         returning: Option<Returning>,
     },
@@ -115,6 +193,78 @@ pub enum Control {
     Show(String),
 }
 
+/// A `CHECK` constraint as declared.
+#[derive(Debug, Clone)]
+pub struct NewCheck {
+    /// Its name, when given.
+    pub name: Option<String>,
+    /// The column it was declared on (names it `{table}_{column}_check`).
+    pub column: Option<String>,
+    /// The condition as SQL text.
+    pub expr: String,
+}
+
+/// A `FOREIGN KEY` as declared.
+#[derive(Debug, Clone)]
+pub struct NewForeignKey {
+    /// Its name, when given.
+    pub name: Option<String>,
+    /// Referencing columns.
+    pub columns: Vec<String>,
+    /// Referenced schema.
+    pub ref_schema: String,
+    /// Referenced table.
+    pub ref_table: String,
+    /// Referenced columns (empty: its primary key).
+    pub ref_columns: Vec<String>,
+    /// `ON DELETE`
+    pub on_delete: FkAction,
+    /// `ON UPDATE`
+    pub on_update: FkAction,
+}
+
+/// One `ALTER TABLE` action.
+#[derive(Debug, Clone)]
+pub enum AlterOp {
+    /// `ADD COLUMN`
+    AddColumn {
+        /// The column.
+        column: NewColumn,
+        /// `IF NOT EXISTS`
+        if_not_exists: bool,
+        /// Its default, bound: the value existing rows get.
+        fill: Expr,
+    },
+    /// `DROP COLUMN`
+    DropColumn {
+        /// Its name.
+        name: String,
+        /// `IF EXISTS`
+        if_exists: bool,
+    },
+    /// `RENAME COLUMN a TO b`
+    RenameColumn {
+        /// Old name.
+        from: String,
+        /// New name.
+        to: String,
+    },
+    /// `RENAME TO`
+    RenameTable(String),
+    /// `ADD [CONSTRAINT n] UNIQUE (…)`
+    AddUnique {
+        /// Name, when given.
+        name: Option<String>,
+        /// Columns.
+        columns: Vec<String>,
+    },
+    /// `ADD [CONSTRAINT n] CHECK (…)`, with the condition bound over the
+    /// table's rows (existing rows must pass).
+    AddCheck(NewCheck, Expr),
+    /// `ADD [CONSTRAINT n] FOREIGN KEY …`
+    AddForeignKey(NewForeignKey),
+}
+
 /// The rows an `INSERT` writes.
 #[derive(Debug, Clone)]
 pub enum InsertSource {
@@ -126,6 +276,8 @@ pub enum InsertSource {
         rel: Rel,
         /// Table column positions, one per query column.
         targets: Vec<usize>,
+        /// Every column's default, for the columns not targeted.
+        defaults: Vec<Expr>,
     },
 }
 
@@ -151,6 +303,14 @@ impl Plan {
                 | Plan::Undrop { .. }
                 | Plan::CreateTable { .. }
                 | Plan::DropTable { .. }
-        )
+                | Plan::AlterTable { .. }
+                | Plan::CreateIndex { .. }
+                | Plan::DropIndex { .. }
+                | Plan::CreateView { .. }
+                | Plan::DropView { .. }
+                | Plan::CreateSchema { .. }
+                | Plan::DropSchema { .. }
+                | Plan::Truncate(_)
+        ) || matches!(self, Plan::Many(plans) if plans.iter().any(Plan::writes))
     }
 }

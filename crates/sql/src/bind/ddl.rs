@@ -1,60 +1,419 @@
-//! Binding schema statements.
+//! Binding schema statements: tables with their constraints, `ALTER TABLE`,
+//! indexes, views, schemas and `TRUNCATE`.
 
-use sqlparser::ast::{self, ColumnOption, TableConstraint};
+use std::cell::Cell;
 
-use driftdb_engine::catalog::NewColumn;
+use sqlparser::ast::{self, AlterTableOperation, ColumnOption, ReferentialAction, TableConstraint};
 
-use super::{data_type, ident, split_name};
+use driftdb_engine::catalog::{self, FkAction, NewColumn, TableDef, ViewDef};
+
+use super::scope::{Level, Scope};
+use super::{Binder, Column, data_type, ident, last_part, split_name, undefined_table};
 use crate::error::{Result, SqlError};
-use crate::plan::Plan;
+use crate::expr::Expr;
+use crate::plan::{AlterOp, NewCheck, NewForeignKey, Plan};
 
-/// `CREATE TABLE`.
-pub(super) fn create_table(ct: &ast::CreateTable) -> Result<Plan> {
-    let (schema, name) = split_name(&ct.name)?;
-    let mut primary_key = Vec::new();
-    let mut columns = Vec::with_capacity(ct.columns.len());
-    for c in &ct.columns {
-        let mut nullable = true;
-        for opt in &c.options {
-            match &opt.option {
-                ColumnOption::Null => {}
-                ColumnOption::NotNull => nullable = false,
-                ColumnOption::PrimaryKey(_) => primary_key.push(ident(&c.name)),
-                other => return Err(SqlError::unsupported(format!("column option {other}"))),
+impl Binder<'_, '_> {
+    /// `CREATE TABLE`.
+    pub(super) fn create_table(&self, ct: &ast::CreateTable) -> Result<Plan> {
+        if ct.query.is_some() {
+            return Err(SqlError::unsupported("CREATE TABLE … AS"));
+        }
+        let (schema, name) = split_name(&ct.name)?;
+        let mut primary_key = Vec::new();
+        let mut columns = Vec::with_capacity(ct.columns.len());
+        let mut checks = Vec::new();
+        let mut uniques = Vec::new();
+        let mut foreign_keys = Vec::new();
+        for c in &ct.columns {
+            let col = ident(&c.name);
+            let t = data_type(&c.data_type)?;
+            let mut nullable = true;
+            let mut default = None;
+            for opt in &c.options {
+                let cname = opt.name.as_ref().map(ident);
+                match &opt.option {
+                    ColumnOption::Null => {}
+                    ColumnOption::NotNull => nullable = false,
+                    ColumnOption::Default(e) => default = Some(self.default_text(e)?),
+                    ColumnOption::PrimaryKey(_) => primary_key.push(col.clone()),
+                    ColumnOption::Unique(_) => uniques.push((cname, vec![col.clone()])),
+                    ColumnOption::Check(ch) => checks.push(NewCheck {
+                        name: cname.or_else(|| ch.name.as_ref().map(ident)),
+                        column: Some(col.clone()),
+                        expr: ch.expr.to_string(),
+                    }),
+                    ColumnOption::ForeignKey(fk) => {
+                        let mut f = foreign_key(fk)?;
+                        f.name = f.name.or(cname);
+                        f.columns = vec![col.clone()];
+                        foreign_keys.push(f);
+                    }
+                    other => return Err(SqlError::unsupported(format!("column option {other}"))),
+                }
+            }
+            columns.push(NewColumn {
+                name: col,
+                data_type: t,
+                nullable,
+                default,
+            });
+        }
+        for constraint in &ct.constraints {
+            match constraint {
+                TableConstraint::PrimaryKey(pk) if primary_key.is_empty() => {
+                    primary_key = index_columns(&pk.columns)?;
+                }
+                TableConstraint::PrimaryKey(_) => {
+                    return Err(SqlError::new(
+                        "42P16",
+                        format!("multiple primary keys for table \"{name}\" are not allowed"),
+                    ));
+                }
+                TableConstraint::Unique(u) => {
+                    uniques.push((u.name.as_ref().map(ident), index_columns(&u.columns)?));
+                }
+                TableConstraint::Check(ch) => checks.push(NewCheck {
+                    name: ch.name.as_ref().map(ident),
+                    column: None,
+                    expr: ch.expr.to_string(),
+                }),
+                TableConstraint::ForeignKey(fk) => foreign_keys.push(foreign_key(fk)?),
+                other => return Err(SqlError::unsupported(format!("table constraint {other}"))),
             }
         }
-        columns.push(NewColumn {
-            name: ident(&c.name),
-            data_type: data_type(&c.data_type)?,
-            nullable,
-        });
+        // CHECK expressions must bind over the new table's columns.
+        let scope = Scope::table(
+            &name,
+            &columns
+                .iter()
+                .map(|c| (c.name.clone(), Some(c.data_type)))
+                .collect::<Vec<Column>>(),
+            &super::hidden_columns(),
+            None,
+        );
+        for ch in &checks {
+            self.check_expr(&ch.expr, &scope)?;
+        }
+        Ok(Plan::CreateTable {
+            schema,
+            name,
+            columns,
+            primary_key,
+            if_not_exists: ct.if_not_exists,
+            checks,
+            uniques,
+            foreign_keys,
+        })
     }
-    for constraint in &ct.constraints {
-        match constraint {
-            TableConstraint::PrimaryKey(pk) if primary_key.is_empty() => {
-                for col in &pk.columns {
-                    match &col.column.expr {
-                        ast::Expr::Identifier(i) => primary_key.push(ident(i)),
+
+    /// A `DEFAULT` expression checked now and kept as SQL text.
+    fn default_text(&self, e: &ast::Expr) -> Result<String> {
+        let empty = Scope::default();
+        let unused = Cell::new(false);
+        let level = Level {
+            scope: &empty,
+            parent: None,
+            correlated: &unused,
+        };
+        let bound = self.expr(e, &level).map_err(|err| {
+            if err.sqlstate == "42703" {
+                SqlError::new("0A000", "cannot use column reference in DEFAULT expression")
+            } else {
+                err
+            }
+        })?;
+        if matches!(bound, Expr::Subquery(_)) || super::expr::contains_agg(&bound) {
+            return Err(SqlError::new(
+                "0A000",
+                "cannot use a subquery or aggregate in DEFAULT expression",
+            ));
+        }
+        Ok(e.to_string())
+    }
+
+    /// A `CHECK` condition bound over the table's scope.
+    pub(crate) fn check_expr(&self, sql: &str, scope: &Scope) -> Result<Expr> {
+        let e = crate::parser::parse_expr(sql)?;
+        let unused = Cell::new(false);
+        let level = Level {
+            scope,
+            parent: None,
+            correlated: &unused,
+        };
+        let bound = self.expr(&e, &level)?;
+        if super::expr::contains_agg(&bound) {
+            return Err(SqlError::new(
+                "42803",
+                "aggregate functions are not allowed in check constraints",
+            ));
+        }
+        Ok(bound)
+    }
+
+    /// `ALTER TABLE`.
+    pub(super) fn alter_table(&self, at: &ast::AlterTable) -> Result<Plan> {
+        let (schema, name) = split_name(&at.name)?;
+        let Some(table) = catalog::get_table(self.txn, &schema, &name, None)? else {
+            if at.if_exists {
+                return Ok(Plan::Nothing("ALTER TABLE".into()));
+            }
+            return Err(undefined_table(&name));
+        };
+        let [op] = at.operations.as_slice() else {
+            return Err(SqlError::unsupported("several ALTER TABLE actions at once"));
+        };
+        let op = match op {
+            AlterTableOperation::AddColumn {
+                if_not_exists,
+                column_def,
+                ..
+            } => {
+                let mut nullable = true;
+                let mut default = None;
+                for opt in &column_def.options {
+                    match &opt.option {
+                        ColumnOption::Null => {}
+                        ColumnOption::NotNull => nullable = false,
+                        ColumnOption::Default(e) => default = Some(self.default_text(e)?),
                         other => {
-                            return Err(SqlError::unsupported(format!("primary key on {other}")));
+                            return Err(SqlError::unsupported(format!("ADD COLUMN with {other}")));
                         }
                     }
                 }
+                let fill = match &default {
+                    Some(sql) => {
+                        let empty = Scope::default();
+                        let unused = Cell::new(false);
+                        let level = Level {
+                            scope: &empty,
+                            parent: None,
+                            correlated: &unused,
+                        };
+                        self.expr(&crate::parser::parse_expr(sql)?, &level)?
+                    }
+                    None => Expr::Const(driftdb_engine::value::Value::Null),
+                };
+                AlterOp::AddColumn {
+                    column: NewColumn {
+                        name: ident(&column_def.name),
+                        data_type: data_type(&column_def.data_type)?,
+                        nullable,
+                        default,
+                    },
+                    if_not_exists: *if_not_exists,
+                    fill,
+                }
             }
-            TableConstraint::PrimaryKey(_) => {
-                return Err(SqlError::new(
-                    "42P16",
-                    format!("multiple primary keys for table \"{name}\" are not allowed"),
-                ));
+            AlterTableOperation::DropColumn {
+                column_names,
+                if_exists,
+                ..
+            } => {
+                let [col] = column_names.as_slice() else {
+                    return Err(SqlError::unsupported("DROP COLUMN of several columns"));
+                };
+                AlterOp::DropColumn {
+                    name: ident(col),
+                    if_exists: *if_exists,
+                }
             }
-            other => return Err(SqlError::unsupported(format!("table constraint {other}"))),
-        }
+            AlterTableOperation::RenameColumn {
+                old_column_name,
+                new_column_name,
+            } => AlterOp::RenameColumn {
+                from: ident(old_column_name),
+                to: ident(new_column_name),
+            },
+            AlterTableOperation::RenameTable { table_name } => {
+                let (ast::RenameTableNameKind::As(n) | ast::RenameTableNameKind::To(n)) =
+                    table_name;
+                AlterOp::RenameTable(last_part(n)?)
+            }
+            AlterTableOperation::AddConstraint { constraint, .. } => match constraint {
+                TableConstraint::Unique(u) => AlterOp::AddUnique {
+                    name: u.name.as_ref().map(ident),
+                    columns: index_columns(&u.columns)?,
+                },
+                TableConstraint::Check(ch) => {
+                    let scope = super::dml::table_scope(&table, None);
+                    let bound = self.check_expr(&ch.expr.to_string(), &scope)?;
+                    AlterOp::AddCheck(
+                        NewCheck {
+                            name: ch.name.as_ref().map(ident),
+                            column: None,
+                            expr: ch.expr.to_string(),
+                        },
+                        bound,
+                    )
+                }
+                TableConstraint::ForeignKey(fk) => AlterOp::AddForeignKey(foreign_key(fk)?),
+                other => return Err(SqlError::unsupported(format!("ADD {other}"))),
+            },
+            other => return Err(SqlError::unsupported(format!("ALTER TABLE {other}"))),
+        };
+        Ok(Plan::AlterTable { table, op })
     }
-    Ok(Plan::CreateTable {
-        schema,
-        name,
-        columns,
-        primary_key,
-        if_not_exists: ct.if_not_exists,
+
+    /// `CREATE [UNIQUE] INDEX`.
+    pub(super) fn create_index(&self, ci: &ast::CreateIndex) -> Result<Plan> {
+        if ci.predicate.is_some() || !ci.include.is_empty() {
+            return Err(SqlError::unsupported("partial and covering indexes"));
+        }
+        let (schema, tname) = split_name(&ci.table_name)?;
+        let table = catalog::get_table(self.txn, &schema, &tname, None)?
+            .ok_or_else(|| undefined_table(&tname))?;
+        let columns = index_columns(&ci.columns)?;
+        let name = match &ci.name {
+            Some(n) => last_part(n)?,
+            None => format!("{tname}_{}_idx", columns.join("_")),
+        };
+        Ok(Plan::CreateIndex {
+            table,
+            name,
+            columns,
+            unique: ci.unique,
+            if_not_exists: ci.if_not_exists,
+        })
+    }
+
+    /// `CREATE [OR REPLACE] VIEW`.
+    pub(super) fn create_view(&self, cv: &ast::CreateView) -> Result<Plan> {
+        if cv.materialized {
+            return Err(SqlError::unsupported("materialized views"));
+        }
+        let (schema, name) = split_name(&cv.name)?;
+        let sql = cv.query.to_string();
+        // The stored text must read back as the same query, and bind now.
+        let reparsed = crate::parser::parse_query(&sql)
+            .map_err(|_| SqlError::unsupported("this view's query (it does not read back)"))?;
+        let mut bound = self.query(&reparsed, None, &Cell::new(false))?;
+        let mut depends_on = Vec::new();
+        bound.rel.scans_mut(&mut |scan| {
+            let name = format!("{}.{}", scan.def.schema, scan.def.name);
+            if !depends_on.contains(&name) {
+                depends_on.push(name);
+            }
+        });
+        let columns: Vec<String> = cv.columns.iter().map(|c| ident(&c.name)).collect();
+        if columns.len() > bound.columns.len() {
+            return Err(SqlError::new(
+                "42601",
+                "CREATE VIEW specifies more column names than columns",
+            ));
+        }
+        if catalog::get_view(self.txn, &schema, &name, None)?.is_some() && cv.if_not_exists {
+            return Ok(Plan::Nothing("CREATE VIEW".into()));
+        }
+        Ok(Plan::CreateView {
+            view: ViewDef {
+                schema,
+                name,
+                sql,
+                columns,
+                depends_on,
+            },
+            or_replace: cv.or_replace,
+        })
+    }
+
+    /// `DROP TABLE/INDEX/VIEW/SCHEMA`.
+    pub(super) fn drop(
+        &self,
+        object_type: &ast::ObjectType,
+        names: &[ast::ObjectName],
+        if_exists: bool,
+        cascade: bool,
+    ) -> Result<Plan> {
+        let mut plans = Vec::new();
+        for n in names {
+            plans.push(match object_type {
+                ast::ObjectType::Table => {
+                    let (schema, name) = split_name(n)?;
+                    Plan::DropTable {
+                        schema,
+                        name,
+                        if_exists,
+                    }
+                }
+                ast::ObjectType::Index => {
+                    let (schema, name) = split_name(n)?;
+                    Plan::DropIndex {
+                        schema,
+                        name,
+                        if_exists,
+                    }
+                }
+                ast::ObjectType::View => {
+                    let (schema, name) = split_name(n)?;
+                    Plan::DropView {
+                        schema,
+                        name,
+                        if_exists,
+                    }
+                }
+                ast::ObjectType::Schema => Plan::DropSchema {
+                    name: last_part(n)?,
+                    if_exists,
+                    cascade,
+                },
+                other => return Err(SqlError::unsupported(format!("DROP {other}"))),
+            });
+        }
+        Ok(match plans.len() {
+            1 => plans.remove(0),
+            _ => Plan::Many(plans),
+        })
+    }
+
+    /// `TRUNCATE`.
+    pub(super) fn truncate(&self, t: &ast::Truncate) -> Result<Plan> {
+        let mut tables: Vec<TableDef> = Vec::new();
+        for target in &t.table_names {
+            let (schema, name) = split_name(&target.name)?;
+            tables.push(
+                catalog::get_table(self.txn, &schema, &name, None)?
+                    .ok_or_else(|| undefined_table(&name))?,
+            );
+        }
+        Ok(Plan::Truncate(tables))
+    }
+}
+
+/// Column names of an index or key column list.
+fn index_columns(cols: &[ast::IndexColumn]) -> Result<Vec<String>> {
+    cols.iter()
+        .map(|c| match &c.column.expr {
+            ast::Expr::Identifier(i) => Ok(ident(i)),
+            other => Err(SqlError::unsupported(format!(
+                "index on expression {other}"
+            ))),
+        })
+        .collect()
+}
+
+fn action(a: Option<&ReferentialAction>) -> Result<FkAction> {
+    Ok(match a {
+        None | Some(ReferentialAction::NoAction | ReferentialAction::Restrict) => {
+            FkAction::Restrict
+        }
+        Some(ReferentialAction::Cascade) => FkAction::Cascade,
+        Some(ReferentialAction::SetNull) => FkAction::SetNull,
+        Some(ReferentialAction::SetDefault) => {
+            return Err(SqlError::unsupported("ON DELETE/UPDATE SET DEFAULT"));
+        }
+    })
+}
+
+fn foreign_key(fk: &ast::ForeignKeyConstraint) -> Result<NewForeignKey> {
+    let (ref_schema, ref_table) = split_name(&fk.foreign_table)?;
+    Ok(NewForeignKey {
+        name: fk.name.as_ref().map(ident),
+        columns: fk.columns.iter().map(ident).collect(),
+        ref_schema,
+        ref_table,
+        ref_columns: fk.referred_columns.iter().map(ident).collect(),
+        on_delete: action(fk.on_delete.as_ref())?,
+        on_update: action(fk.on_update.as_ref())?,
     })
 }

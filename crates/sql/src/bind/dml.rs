@@ -4,7 +4,7 @@ use std::cell::Cell;
 
 use sqlparser::ast::{self, AssignmentTarget, FromTable, SelectItem, SetExpr, TableObject};
 
-use driftdb_engine::catalog::{self, TableDef};
+use driftdb_engine::catalog::TableDef;
 use driftdb_engine::value::Value;
 
 use super::scope::{Level, Scope};
@@ -23,8 +23,7 @@ impl Binder<'_, '_> {
             return Err(SqlError::unsupported("INSERT into a table function"));
         };
         let (schema, tname) = split_name(name)?;
-        let table = catalog::get_table(self.txn, &schema, &tname, None)?
-            .ok_or_else(|| super::undefined_table(&tname))?;
+        let table = super::writable_table(self.txn, &schema, &tname)?;
         let targets: Vec<usize> = if ins.columns.is_empty() {
             (0..table.columns.len()).collect()
         } else {
@@ -45,8 +44,17 @@ impl Binder<'_, '_> {
                 })
                 .collect::<Result<_>>()?
         };
+        let defaults = self.defaults(&table)?;
+        let checks = self.checks(&table)?;
+        let returning = self.returning(&table, ins.returning.as_deref())?;
         let Some(query) = &ins.source else {
-            return Err(SqlError::unsupported("INSERT … DEFAULT VALUES"));
+            // DEFAULT VALUES: one row of defaults.
+            return Ok(Plan::Insert {
+                table,
+                source: InsertSource::Values(vec![defaults]),
+                checks,
+                returning,
+            });
         };
         let source = match query.body.as_ref() {
             // Plain VALUES: each expression is assigned to its column, so an
@@ -62,9 +70,11 @@ impl Binder<'_, '_> {
                 let mut rows = Vec::with_capacity(values.rows.len());
                 for row in &values.rows {
                     check_width(row.len(), targets.len())?;
-                    let mut full = vec![Expr::Const(Value::Null); table.columns.len()];
+                    let mut full = defaults.clone();
                     for (&i, e) in targets.iter().zip(row.iter()) {
-                        full[i] = self.expr(e, &level)?;
+                        if !is_default(e) {
+                            full[i] = self.expr(e, &level)?;
+                        }
                     }
                     rows.push(full);
                 }
@@ -76,13 +86,14 @@ impl Binder<'_, '_> {
                 InsertSource::Query {
                     rel: bound.rel,
                     targets,
+                    defaults,
                 }
             }
         };
-        let returning = self.returning(&table, ins.returning.as_deref())?;
         Ok(Plan::Insert {
             table,
             source,
+            checks,
             returning,
         })
     }
@@ -122,7 +133,12 @@ impl Binder<'_, '_> {
                         ),
                     )
                 })?;
-            set.push((i, self.no_agg(self.expr(&a.value, &level)?, "UPDATE")?));
+            let value = if is_default(&a.value) {
+                self.defaults(&table)?.swap_remove(i)
+            } else {
+                self.no_agg(self.expr(&a.value, &level)?, "UPDATE")?
+            };
+            set.push((i, value));
         }
         let filter = up
             .selection
@@ -130,10 +146,12 @@ impl Binder<'_, '_> {
             .map(|e| self.no_agg(self.expr(e, &level)?, "WHERE"))
             .transpose()?;
         let returning = self.returning(&table, up.returning.as_deref())?;
+        let checks = self.checks(&table)?;
         Ok(Plan::Update {
             table,
             filter,
             set,
+            checks,
             returning,
         })
     }
@@ -169,6 +187,35 @@ impl Binder<'_, '_> {
             filter,
             returning,
         })
+    }
+
+    /// Each column's `DEFAULT`, bound (NULL where none).
+    fn defaults(&self, table: &TableDef) -> Result<Vec<Expr>> {
+        let empty = Scope::default();
+        let unused = Cell::new(false);
+        let level = Level {
+            scope: &empty,
+            parent: None,
+            correlated: &unused,
+        };
+        table
+            .columns
+            .iter()
+            .map(|c| match &c.default {
+                None => Ok(Expr::Const(Value::Null)),
+                Some(sql) => self.expr(&crate::parser::parse_expr(sql)?, &level),
+            })
+            .collect()
+    }
+
+    /// The table's `CHECK` constraints, bound over its rows.
+    fn checks(&self, table: &TableDef) -> Result<Vec<(String, Expr)>> {
+        let scope = table_scope(table, None);
+        table
+            .checks
+            .iter()
+            .map(|c| Ok((c.name.clone(), self.check_expr(&c.expr, &scope)?)))
+            .collect()
     }
 
     fn no_agg(&self, e: Expr, clause: &str) -> Result<Expr> {
@@ -223,7 +270,7 @@ impl Binder<'_, '_> {
 
 /// The scope of a table a statement writes: its columns, then hidden ones
 /// (which read as NULL there).
-fn table_scope(table: &TableDef, alias: Option<&str>) -> Scope {
+pub(super) fn table_scope(table: &TableDef, alias: Option<&str>) -> Scope {
     let columns: Vec<Column> = table
         .columns
         .iter()
@@ -235,6 +282,12 @@ fn table_scope(table: &TableDef, alias: Option<&str>) -> Scope {
         &hidden_columns(),
         None,
     )
+}
+
+/// Whether `e` is the keyword `DEFAULT` (as `sqlparser` reads it in VALUES
+/// and SET).
+fn is_default(e: &ast::Expr) -> bool {
+    matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
 }
 
 fn check_width(given: usize, targets: usize) -> Result<()> {

@@ -70,6 +70,8 @@ pub(crate) struct Binder<'b, 't> {
     pub(crate) hidden: RefCell<HashSet<usize>>,
     /// The `WITH` queries in scope, innermost last.
     pub(crate) ctes: RefCell<Vec<(String, Bound)>>,
+    /// How many views deep the binding is (a bound on view cycles).
+    pub(crate) view_depth: Cell<usize>,
 }
 
 /// Binds one statement read in `txn` under the session's `settings`.
@@ -80,6 +82,7 @@ pub fn bind(txn: &Transaction<'_>, stmt: &Stmt, settings: &Settings) -> Result<P
         ids: Cell::new(0),
         hidden: RefCell::new(HashSet::new()),
         ctes: RefCell::new(Vec::new()),
+        view_depth: Cell::new(0),
     };
     let plan = match stmt {
         Stmt::Sql(s) => binder.statement(s)?,
@@ -179,23 +182,29 @@ impl Binder<'_, '_> {
             Statement::ReleaseSavepoint { name } => {
                 Ok(Plan::Control(Control::Release(ident(name))))
             }
-            Statement::CreateTable(ct) => ddl::create_table(ct),
+            Statement::CreateTable(ct) => self.create_table(ct),
+            Statement::AlterTable(at) => self.alter_table(at),
+            Statement::CreateIndex(ci) => self.create_index(ci),
+            Statement::CreateView(cv) => self.create_view(cv),
+            Statement::CreateSchema {
+                schema_name,
+                if_not_exists,
+                ..
+            } => match schema_name {
+                ast::SchemaName::Simple(n) => Ok(Plan::CreateSchema {
+                    name: last_part(n)?,
+                    if_not_exists: *if_not_exists,
+                }),
+                _ => Err(SqlError::unsupported("CREATE SCHEMA … AUTHORIZATION")),
+            },
             Statement::Drop {
-                object_type: ast::ObjectType::Table,
+                object_type,
                 if_exists,
                 names,
+                cascade,
                 ..
-            } => {
-                let [name] = names.as_slice() else {
-                    return Err(SqlError::unsupported("DROP TABLE of several tables"));
-                };
-                let (schema, name) = split_name(name)?;
-                Ok(Plan::DropTable {
-                    schema,
-                    name,
-                    if_exists: *if_exists,
-                })
-            }
+            } => self.drop(object_type, names, *if_exists, *cascade),
+            Statement::Truncate(t) => self.truncate(t),
             Statement::Insert(ins) => self.insert(ins),
             Statement::Update(up) => self.update(up),
             Statement::Delete(del) => self.delete(del),
@@ -414,7 +423,21 @@ fn dml_table(txn: &Transaction<'_>, factor: &TableFactor) -> Result<TableDef> {
         ));
     };
     let (schema, table) = split_name(name)?;
-    catalog::get_table(txn, &schema, &table, None)?.ok_or_else(|| undefined_table(&table))
+    writable_table(txn, &schema, &table)
+}
+
+/// The present table a statement writes; a view is refused with 55000.
+fn writable_table(txn: &Transaction<'_>, schema: &str, name: &str) -> Result<TableDef> {
+    if let Some(t) = catalog::get_table(txn, schema, name, None)? {
+        return Ok(t);
+    }
+    if catalog::get_view(txn, schema, name, None)?.is_some() {
+        return Err(SqlError::new(
+            "55000",
+            format!("cannot write to view \"{name}\": views are not updatable in DriftDB"),
+        ));
+    }
+    Err(undefined_table(name))
 }
 
 fn statement_kind(stmt: &Statement) -> String {

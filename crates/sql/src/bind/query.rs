@@ -669,6 +669,17 @@ impl Binder<'_, '_> {
                         return Ok((b.rel, Scope::table(&table, &columns, &[], None)));
                     }
                 }
+                if version.is_none()
+                    && let Some(bound) = self.view(name)?
+                {
+                    let (_, vname) = super::split_name(name)?;
+                    let table = alias.as_ref().map_or(vname, |a| ident(&a.name));
+                    let mut columns = bound.columns;
+                    if let Some(a) = alias {
+                        rename_columns(&mut columns, &a.columns, &table)?;
+                    }
+                    return Ok((bound.rel, Scope::table(&table, &columns, &[], None)));
+                }
                 self.table(name, alias.as_ref(), version.as_ref())
             }
             TableFactor::Derived {
@@ -710,6 +721,37 @@ fn using_condition(pairs: Vec<(usize, usize)>) -> Expr {
         })
         .reduce(|a, b| Expr::Binary(BinOp::And, Box::new(a), Box::new(b)))
         .unwrap_or(Expr::Const(Value::Bool(true)))
+}
+
+impl Binder<'_, '_> {
+    /// The view `name` bound as a query (its own names), when there is one.
+    fn view(&self, name: &ast::ObjectName) -> Result<Option<Bound>> {
+        let (schema, vname) = super::split_name(name)?;
+        if driftdb_engine::catalog::get_table(self.txn, &schema, &vname, None)?.is_some() {
+            return Ok(None);
+        }
+        let Some(view) = driftdb_engine::catalog::get_view(self.txn, &schema, &vname, None)? else {
+            return Ok(None);
+        };
+        let depth = self.view_depth.get();
+        if depth > 32 {
+            return Err(SqlError::new(
+                "54001",
+                format!("views nested too deeply at \"{vname}\""),
+            ));
+        }
+        self.view_depth.set(depth + 1);
+        let query = crate::parser::parse_query(&view.sql);
+        let bound = query
+            .map_err(SqlError::from)
+            .and_then(|q| self.query(&q, None, &Cell::new(false)));
+        self.view_depth.set(depth);
+        let mut bound = bound?;
+        for (c, n) in bound.columns.iter_mut().zip(&view.columns) {
+            c.0.clone_from(n);
+        }
+        Ok(Some(bound))
+    }
 }
 
 fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {

@@ -96,6 +96,30 @@ pub fn parse(sql: &str) -> Result<Vec<Stmt>, ParseError> {
     Ok(out)
 }
 
+/// Parses one expression (a stored `DEFAULT` or `CHECK`).
+pub fn parse_expr(sql: &str) -> Result<sqlparser::ast::Expr, ParseError> {
+    let dialect = DriftDialect::default();
+    let tokens = Tokenizer::new(&dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| ParseError::Syntax(e.to_string()))?;
+    let tokens = temporal::rewrite(tokens)?;
+    let mut p = drift_parser(&dialect, tokens);
+    let e = p.parse_expr()?;
+    expect_end(&mut p)?;
+    Ok(e)
+}
+
+/// Parses one query (a stored view).
+pub fn parse_query(sql: &str) -> Result<sqlparser::ast::Query, ParseError> {
+    match parse(sql)?.into_iter().next() {
+        Some(Stmt::Sql(s)) => match *s {
+            Statement::Query(q) => Ok(*q),
+            other => Err(ParseError::Syntax(format!("not a query: {other}"))),
+        },
+        _ => Err(ParseError::Syntax("not a query".into())),
+    }
+}
+
 /// Splits tokens at every `;` outside parentheses (each group keeps its `;`).
 fn split_statements(tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {
     let mut groups = vec![Vec::new()];
