@@ -17,9 +17,10 @@ use std::ops::Bound;
 
 use driftdb_storage::{KeyRange, StoreSnapshot, Version};
 
-use crate::catalog::TableDef;
+use crate::catalog::{IndexDef, TableDef};
 use crate::error::{EngineError, Result};
 use crate::table::decode;
+use crate::txn::Transaction;
 use crate::value::Value;
 
 /// A point in history, before resolution.
@@ -116,6 +117,30 @@ pub fn versions<'a>(
         Err(e) => Some(Err(EngineError::from(e))),
         Ok((key, v)) if filter.matches(&v) => Some(decode_version(table, key, v)),
         Ok(_) => None,
+    }))
+}
+
+/// The versions, valid right after commit `seq`, of the rows whose keys an
+/// index of `table` lists in `range` as of that commit, in index order: an
+/// index read of the past.
+pub fn versions_by_index<'a>(
+    txn: &'a Transaction<'_>,
+    table: &'a TableDef,
+    index: &IndexDef,
+    range: KeyRange<'_>,
+    seq: u64,
+) -> Result<impl Iterator<Item = Result<RowVersion>> + 'a> {
+    let keys = crate::index::row_keys(txn, index, range, Some(seq))?;
+    Ok(keys.filter_map(move |k| {
+        let version = k.and_then(|key| {
+            txn.get_as_of(table.id, &key, seq)
+                .map(|v| v.map(|v| (key, v)))
+        });
+        match version {
+            Ok(Some((key, v))) => Some(decode_version(table, key, v)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
     }))
 }
 

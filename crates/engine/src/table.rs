@@ -145,6 +145,25 @@ pub fn get(
     bytes.map(|b| Ok((key, decode(table, &b)?))).transpose()
 }
 
+/// The present rows (with the transaction's own changes) whose keys an index
+/// of `table` lists in `range`, in index order.
+pub fn scan_by_index<'t>(
+    txn: &'t Transaction<'_>,
+    table: &'t TableDef,
+    index: &crate::catalog::IndexDef,
+    range: KeyRange<'_>,
+) -> Result<Box<dyn Iterator<Item = Result<Row>> + 't>> {
+    let keys = index::row_keys(txn, index, range, None)?;
+    Ok(Box::new(keys.filter_map(move |k| {
+        let row = k.and_then(|key| {
+            txn.get(table.id, &key)?
+                .map(|b| Ok((key, decode(table, &b)?)))
+                .transpose()
+        });
+        row.transpose()
+    })))
+}
+
 /// The rows with keys in `range`, in key order: now (with this transaction's
 /// own changes) or right after commit `as_of`.
 pub fn scan<'t>(

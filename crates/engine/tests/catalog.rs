@@ -17,7 +17,7 @@ fn col(name: &str, data_type: DataType) -> NewColumn {
         name: name.into(),
         data_type,
         nullable: true,
-                default: None,
+        default: None,
     }
 }
 

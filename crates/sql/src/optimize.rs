@@ -13,8 +13,9 @@
 
 use std::ops::Bound;
 
-use driftdb_engine::catalog::TableDef;
-use driftdb_engine::keycode::encode_key;
+use driftdb_engine::catalog::{IndexDef, TableDef};
+use driftdb_engine::index;
+use driftdb_engine::keycode::{encode_key, prefix_end};
 use driftdb_engine::text::parse_text;
 use driftdb_engine::value::{DataType, Value};
 
@@ -63,6 +64,13 @@ pub fn optimize(rel: Rel) -> Rel {
                 Rel::Join(j) => pushdown(*j, pred),
                 Rel::Scan(mut s) if matches!(s.range, (Bound::Unbounded, Bound::Unbounded)) => {
                     s.range = key_range(&s.def, &pred);
+                    let by_index = matches!(
+                        s.versions,
+                        None | Some(driftdb_engine::history::VersionFilter::AsOf(_))
+                    );
+                    if by_index && matches!(s.range, (Bound::Unbounded, Bound::Unbounded)) {
+                        s.index = index_range(&s.def, &pred);
+                    }
                     Rel::Filter(Box::new(Rel::Scan(s)), pred)
                 }
                 other => Rel::Filter(Box::new(other), pred),
@@ -199,24 +207,7 @@ pub fn key_range(def: &TableDef, pred: &Expr) -> (Bound<Vec<u8>>, Bound<Vec<u8>>
     if positions.is_empty() {
         return all;
     }
-    let mut parts = Vec::new();
-    conjuncts(pred, &mut parts);
-    // (column, op, value) with the column on the left.
-    let mut comparisons = Vec::new();
-    for c in parts {
-        let Expr::Binary(op, l, r) = c else { continue };
-        let (col, op, other) = match (&**l, &**r) {
-            (Expr::Column(i), o) => (*i, *op, o),
-            (o, Expr::Column(i)) => (*i, flip(*op), o),
-            _ => continue,
-        };
-        let Some(t) = def.columns.get(col).map(|c| c.data_type) else {
-            continue;
-        };
-        if let Some(v) = key_value(other, t) {
-            comparisons.push((col, op, v));
-        }
-    }
+    let comparisons = comparisons(def, pred);
     let equal: Option<Vec<Value>> = positions
         .iter()
         .map(|p| {
@@ -256,6 +247,89 @@ fn shift_down(e: Expr, by: usize) -> Expr {
         })
     })
     .unwrap_or(Expr::Const(Value::Null))
+}
+
+/// The conjuncts of `pred` that compare a column of `def` with a constant
+/// usable as its key value: (column position, operator, value), column on
+/// the left.
+fn comparisons(def: &TableDef, pred: &Expr) -> Vec<(usize, BinOp, Value)> {
+    let mut parts = Vec::new();
+    conjuncts(pred, &mut parts);
+    let mut out = Vec::new();
+    for c in parts {
+        let Expr::Binary(op, l, r) = c else { continue };
+        if !op.is_comparison() || *op == BinOp::NotEq {
+            continue;
+        }
+        let (col, op, other) = match (&**l, &**r) {
+            (Expr::Column(i), o) => (*i, *op, o),
+            (o, Expr::Column(i)) => (*i, flip(*op), o),
+            _ => continue,
+        };
+        let Some(t) = def.columns.get(col).map(|c| c.data_type) else {
+            continue;
+        };
+        if let Some(v) = key_value(other, t) {
+            out.push((col, op, v));
+        }
+    }
+    out
+}
+
+/// An index entry range: (lower, upper) bounds over entry keys.
+type EntryRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+/// An index of `def` and the range of its entries that rows satisfying
+/// `pred` can have: equalities on a prefix of its columns, or a range on its
+/// first column. The longest equality prefix wins.
+fn index_range(def: &TableDef, pred: &Expr) -> Option<(IndexDef, EntryRange)> {
+    let comps = comparisons(def, pred);
+    if comps.is_empty() {
+        return None;
+    }
+    let mut best: Option<(usize, IndexDef, EntryRange)> = None;
+    for ix in &def.indexes {
+        let positions: Vec<usize> = ix
+            .columns
+            .iter()
+            .filter_map(|id| def.position(*id))
+            .collect();
+        let mut prefix = Vec::new();
+        for p in &positions {
+            match comps.iter().find(|(c, op, _)| c == p && *op == BinOp::Eq) {
+                Some((_, _, v)) => prefix.push(v.clone()),
+                None => break,
+            }
+        }
+        let (score, range) = if !prefix.is_empty() {
+            let p = key_of(&prefix);
+            (prefix.len() * 2, index::prefix_range(&p))
+        } else {
+            let Some(first) = positions.first() else {
+                continue;
+            };
+            let (mut lo, mut hi) = (Bound::Unbounded, Bound::Unbounded);
+            for (_, op, v) in comps.iter().filter(|(c, _, _)| c == first) {
+                let k = key_of(std::slice::from_ref(v));
+                let after = prefix_end(&k);
+                match op {
+                    BinOp::GtEq => lo = Bound::Included(k),
+                    BinOp::Gt => lo = after.map_or(Bound::Excluded(k), Bound::Included),
+                    BinOp::Lt => hi = Bound::Excluded(k),
+                    BinOp::LtEq => hi = after.map_or(Bound::Unbounded, Bound::Excluded),
+                    _ => {}
+                }
+            }
+            if matches!((&lo, &hi), (Bound::Unbounded, Bound::Unbounded)) {
+                continue;
+            }
+            (1, (lo, hi))
+        };
+        if best.as_ref().is_none_or(|(s, _, _)| score > *s) {
+            best = Some((score, ix.clone(), range));
+        }
+    }
+    best.map(|(_, ix, r)| (ix, r))
 }
 
 fn flip(op: BinOp) -> BinOp {

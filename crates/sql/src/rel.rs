@@ -3,7 +3,7 @@
 
 use std::ops::Bound;
 
-use driftdb_engine::catalog::TableDef;
+use driftdb_engine::catalog::{IndexDef, TableDef};
 use driftdb_engine::history::VersionFilter;
 
 use crate::expr::Expr;
@@ -50,6 +50,8 @@ pub struct Scan {
     pub versions: Option<VersionFilter>,
     /// Only keys in this range (primary-key selection).
     pub range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    /// Read through this index, entries in this range (index selection).
+    pub index: Option<(IndexDef, (Bound<Vec<u8>>, Bound<Vec<u8>>))>,
     /// Whether the hidden columns are read: then rows come from the committed
     /// versions as of the transaction's snapshot, which carry them.
     pub hidden: bool,

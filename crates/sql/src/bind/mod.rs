@@ -356,6 +356,7 @@ impl Binder<'_, '_> {
             def,
             versions,
             range: (KeyBound::Unbounded, KeyBound::Unbounded),
+            index: None,
             hidden: false,
             id,
         };
