@@ -22,7 +22,7 @@ use driftdb_engine::value::{DataType, Value};
 use crate::bind::Bound as BoundQuery;
 use crate::expr::{BinOp, Expr};
 use crate::plan::{InsertSource, Plan};
-use crate::rel::{Join, JoinKind, Rel};
+use crate::rel::{Join, JoinKind, KeyBounds, Rel};
 
 /// The plan with every rule applied.
 pub fn optimize_plan(plan: Plan) -> Plan {
@@ -197,7 +197,7 @@ fn key_of(values: &[Value]) -> Vec<u8> {
 }
 
 /// The range of primary keys that rows satisfying `pred` can have.
-pub fn key_range(def: &TableDef, pred: &Expr) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+pub fn key_range(def: &TableDef, pred: &Expr) -> KeyBounds {
     let all = (Bound::Unbounded, Bound::Unbounded);
     let positions: Vec<usize> = def
         .primary_key
@@ -276,18 +276,15 @@ fn comparisons(def: &TableDef, pred: &Expr) -> Vec<(usize, BinOp, Value)> {
     out
 }
 
-/// An index entry range: (lower, upper) bounds over entry keys.
-type EntryRange = (Bound<Vec<u8>>, Bound<Vec<u8>>);
-
 /// An index of `def` and the range of its entries that rows satisfying
 /// `pred` can have: equalities on a prefix of its columns, or a range on its
 /// first column. The longest equality prefix wins.
-fn index_range(def: &TableDef, pred: &Expr) -> Option<(IndexDef, EntryRange)> {
+fn index_range(def: &TableDef, pred: &Expr) -> Option<(IndexDef, KeyBounds)> {
     let comps = comparisons(def, pred);
     if comps.is_empty() {
         return None;
     }
-    let mut best: Option<(usize, IndexDef, EntryRange)> = None;
+    let mut best: Option<(usize, IndexDef, KeyBounds)> = None;
     for ix in &def.indexes {
         let positions: Vec<usize> = ix
             .columns

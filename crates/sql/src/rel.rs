@@ -41,6 +41,9 @@ pub enum Rel {
     SetOp(Box<SetOp>),
 }
 
+/// A range of keys in the store, bounds owned.
+pub type KeyBounds = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// A table read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scan {
@@ -49,9 +52,9 @@ pub struct Scan {
     /// `None`: the present, with the transaction's own changes.
     pub versions: Option<VersionFilter>,
     /// Only keys in this range (primary-key selection).
-    pub range: (Bound<Vec<u8>>, Bound<Vec<u8>>),
+    pub range: KeyBounds,
     /// Read through this index, entries in this range (index selection).
-    pub index: Option<(IndexDef, (Bound<Vec<u8>>, Bound<Vec<u8>>))>,
+    pub index: Option<(IndexDef, KeyBounds)>,
     /// Whether the hidden columns are read: then rows come from the committed
     /// versions as of the transaction's snapshot, which carry them.
     pub hidden: bool,

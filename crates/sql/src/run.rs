@@ -16,7 +16,7 @@ use crate::agg::Accumulator;
 use crate::bind::PG_EPOCH_MICROS;
 use crate::error::{Result, SqlError};
 use crate::expr::{Env, Expr, compare};
-use crate::rel::{Aggregate, Join, JoinKind, Rel, Scan, SetOp, SetOpKind, SortKey};
+use crate::rel::{Aggregate, Join, JoinKind, KeyBounds, Rel, Scan, SetOp, SetOpKind, SortKey};
 
 /// A stream of rows.
 pub type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Value>>> + 'a>;
@@ -80,7 +80,7 @@ fn row_key(row: &[Value]) -> Vec<u8> {
 }
 
 /// A key range of owned bounds, borrowed.
-pub fn as_ref_range(r: &(Bound<Vec<u8>>, Bound<Vec<u8>>)) -> (Bound<&[u8]>, Bound<&[u8]>) {
+pub fn as_ref_range(r: &KeyBounds) -> (Bound<&[u8]>, Bound<&[u8]>) {
     (
         r.0.as_ref().map(Vec::as_slice),
         r.1.as_ref().map(Vec::as_slice),
