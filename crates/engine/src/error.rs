@@ -2,6 +2,7 @@
 
 use driftdb_storage::StorageError;
 
+use crate::numeric::NumericError;
 use crate::row::RowError;
 
 /// Everything the engine can fail with.
@@ -76,6 +77,9 @@ pub enum EngineError {
     /// Something PostgreSQL does that DriftDB does not do yet.
     #[error("not supported yet: {0}")]
     Unsupported(String),
+    /// A `NUMERIC` value or operation failed.
+    #[error(transparent)]
+    Numeric(#[from] NumericError),
     /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
@@ -114,6 +118,7 @@ impl EngineError {
             EngineError::UniqueViolation { .. } => "23505",
             EngineError::ColumnCount { .. } => "42601",
             EngineError::UndefinedColumn(_) => "42703",
+            EngineError::Numeric(e) => e.sqlstate(),
         }
     }
 }

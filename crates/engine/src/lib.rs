@@ -1,5 +1,5 @@
 //! DriftDB's engine: what the SQL layer runs on, over the storage layer.
-//! Today: SQL values (`value`), their order-preserving key encoding
+//! Today: SQL values (`value`) with exact decimals (`numeric`), their order-preserving key encoding
 //! (`keycode`), the row encoding (`row`), transactions with snapshot
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
 //! catalog of tables (`catalog`), and the metadata each commit carries for
@@ -15,6 +15,7 @@ pub mod commit_meta;
 pub mod error;
 pub mod history;
 pub mod keycode;
+pub mod numeric;
 pub mod row;
 pub mod table;
 pub mod text;
