@@ -388,6 +388,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn numeric_types_are_laid_out_as_documented() {
+        let mut out = Vec::new();
+        put_type(&mut out, DataType::Numeric(Some((10, 2))));
+        put_type(&mut out, DataType::Numeric(None));
+        assert_eq!(
+            out,
+            [
+                17, 1, 10, 0, 0, 0, 2, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            ]
+        );
+    }
+
     proptest! {
         #[test]
         fn any_bytes_decode_or_fail_cleanly(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {

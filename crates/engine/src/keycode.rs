@@ -231,6 +231,18 @@ mod tests {
     }
 
     #[test]
+    fn numeric_keys_are_laid_out_as_documented() {
+        let num = |s: &str| key(&[Value::Numeric(Numeric::parse(s).unwrap_or(Numeric::NAN))]);
+        assert_eq!(num("1.50"), [0x01, 0x03, 0x80, 0, 0, 0x01, 0x10, 0x00]);
+        assert_eq!(
+            num("-1.5"),
+            [0x01, 0x01, 0x7f, 0xff, 0xff, 0xfe, 0xef, 0xff]
+        );
+        assert_eq!(num("0.00"), [0x01, 0x02]);
+        assert_eq!(num("NaN"), [0x01, 0x04]);
+    }
+
+    #[test]
     fn equal_by_sql_means_equal_keys() {
         assert_eq!(key(&[Value::Float8(-0.0)]), key(&[Value::Float8(0.0)]));
         let month = Interval {

@@ -215,6 +215,17 @@ mod tests {
         ]
     }
 
+    #[test]
+    fn numerics_are_laid_out_as_documented() {
+        let num = |s: &str| Value::Numeric(Numeric::parse(s).unwrap_or(Numeric::NAN));
+        let bytes = encode_row(&[(3, num("1.50")), (4, num("NaN"))]);
+        assert_eq!(bytes, [1, 2, 3, 0x0f, 0x02, 0x02, 0x96, 0x00, 4, 0x10]);
+        assert_eq!(
+            decode_row(&bytes),
+            Ok(vec![(3, num("1.50")), (4, num("NaN"))])
+        );
+    }
+
     proptest! {
         #[test]
         fn rows_round_trip(columns in proptest::collection::vec((any::<u32>(), value()), 0..10)) {

@@ -101,12 +101,14 @@ impl Accumulator {
                 _ => return Err(type_error(self.name(), v)),
             },
             AggFunc::Min | AggFunc::Max => {
-                let want = if self.func == AggFunc::Min {
-                    std::cmp::Ordering::Less
-                } else {
+                // A later value equal to the kept one replaces it, as in
+                // PostgreSQL (min of 1.5 and 1.50 is 1.50).
+                let worse = if self.func == AggFunc::Min {
                     std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
                 };
-                if self.value.is_null() || compare(v, &self.value)? == want {
+                if self.value.is_null() || compare(v, &self.value)? != worse {
                     self.value = v.clone();
                 }
             }
