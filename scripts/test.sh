@@ -43,7 +43,7 @@ cargo test --workspace --release
 
 # The PostgreSQL-checked files DriftDB runs in full today; the rest join this
 # list as the SQL engine grows (scripts/pg-crosscheck.sh runs them all on PG).
-embedded=(dml joins set_operations subqueries with)
+embedded=(aggregates basics dml expressions joins numeric set_operations subqueries with)
 step "sqllogictest, DriftDB embedded: tests/slt/drift and ${embedded[*]}"
 cargo build --release -q -p driftdb-slt
 "$root/target/release/driftdb-slt" --embedded tests/slt/drift/*.slt \
