@@ -17,7 +17,12 @@ fn right_aligned(t: Option<DataType>) -> bool {
     matches!(
         t,
         Some(
-            DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Float4 | DataType::Float8
+            DataType::Int2
+                | DataType::Int4
+                | DataType::Int8
+                | DataType::Numeric(_)
+                | DataType::Float4
+                | DataType::Float8
         )
     )
 }

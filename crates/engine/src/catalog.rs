@@ -11,6 +11,7 @@
 //!              | n u32 | column* | n_pk u32 | pk column id u32*
 //! column     = id u32 | name str | type | nullable u8
 //! type       = tag u8 | (varchar: has_len u8, len u32) | (char: len u32)
+//!              | (numeric, tag 17: has_typmod u8, precision u32, scale u32)
 //! str        = len u32 | UTF-8 bytes;  all integers little-endian
 //! ```
 //!
@@ -636,6 +637,14 @@ fn put_type(out: &mut Vec<u8>, t: DataType) {
         DataType::Timestamptz => 14,
         DataType::Interval => 15,
         DataType::Uuid => 16,
+        DataType::Numeric(typmod) => {
+            out.push(17);
+            out.push(u8::from(typmod.is_some()));
+            let (precision, scale) = typmod.unwrap_or((0, 0));
+            out.extend_from_slice(&precision.to_le_bytes());
+            out.extend_from_slice(&scale.to_le_bytes());
+            return;
+        }
     };
     out.push(tag);
 }
@@ -779,6 +788,11 @@ impl Reader<'_> {
             14 => DataType::Timestamptz,
             15 => DataType::Interval,
             16 => DataType::Uuid,
+            17 => {
+                let has_typmod = self.u8()? != 0;
+                let typmod = (self.u32()?, self.u32()?);
+                DataType::Numeric(has_typmod.then_some(typmod))
+            }
             tag => return Err(EngineError::Corrupted(format!("unknown type tag {tag}"))),
         })
     }
@@ -788,6 +802,19 @@ impl Reader<'_> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn numeric_types_are_laid_out_as_documented() {
+        let mut out = Vec::new();
+        put_type(&mut out, DataType::Numeric(Some((10, 2))));
+        put_type(&mut out, DataType::Numeric(None));
+        assert_eq!(
+            out,
+            [
+                17, 1, 10, 0, 0, 0, 2, 0, 0, 0, 17, 0, 0, 0, 0, 0, 0, 0, 0, 0
+            ]
+        );
+    }
 
     proptest! {
         #[test]
@@ -799,7 +826,7 @@ mod tests {
         fn definitions_round_trip(
             id in any::<u32>(),
             name in "[a-z]{1,8}",
-            columns in proptest::collection::vec(("[a-z]{1,6}", any::<bool>(), 0u32..4), 0..6),
+            columns in proptest::collection::vec(("[a-z]{1,6}", any::<bool>(), 0u32..6), 0..6),
         ) {
             let def = TableDef {
                 id,
@@ -810,7 +837,11 @@ mod tests {
                     .map(|(id, (name, nullable, len))| ColumnDef {
                         id,
                         name,
-                        data_type: DataType::Varchar((len > 0).then_some(len)),
+                        data_type: match len {
+                            0..=3 => DataType::Varchar((len > 0).then_some(len)),
+                            4 => DataType::Numeric(None),
+                            _ => DataType::Numeric(Some((10, 3))),
+                        },
                         nullable,
                         default: (len == 2).then(|| "1 + 1".to_string()),
                     })

@@ -2,6 +2,7 @@
 
 use driftdb_storage::StorageError;
 
+use crate::numeric::NumericError;
 use crate::row::RowError;
 
 /// Everything the engine can fail with.
@@ -92,6 +93,9 @@ pub enum EngineError {
     /// An index that does not exist.
     #[error("index \"{0}\" does not exist")]
     UndefinedIndex(String),
+    /// A `NUMERIC` value or operation failed.
+    #[error(transparent)]
+    Numeric(#[from] NumericError),
     /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
@@ -135,6 +139,7 @@ impl EngineError {
             EngineError::DependentObjects(_) => "2BP01",
             EngineError::ForeignKeyViolation(_) => "23503",
             EngineError::UndefinedIndex(_) => "42704",
+            EngineError::Numeric(e) => e.sqlstate(),
         }
     }
 }

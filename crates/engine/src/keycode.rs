@@ -16,8 +16,17 @@
 //! date      i32; time, timestamp, timestamptz: i64
 //! interval  i128 of its comparable span (so '1 month' = '30 days', as in PostgreSQL)
 //! uuid      16 bytes
+//! numeric   class: 01 negative, 02 zero, 03 positive, 04 NaN (above all);
+//!           a non-zero value ±0.d1d2…dn × 10^e (dn ≠ 0, so 1.5 and 1.50
+//!           encode alike) continues with e as i32 (sign bit flipped), the
+//!           digits in pairs, one byte 1 + 10·d1 + d2 each (an odd last digit
+//!           paired with 0), then 00; every byte after a negative's class is
+//!           inverted, so a larger magnitude sorts lower
 //! ```
 
+use num_bigint::Sign;
+
+use crate::numeric::Numeric;
 use crate::value::Value;
 
 const PRESENT: u8 = 0x01;
@@ -56,7 +65,31 @@ fn encode_one(v: &Value, out: &mut Vec<u8>) {
             out.extend_from_slice(&((span as u128) ^ (1 << 127)).to_be_bytes());
         }
         Value::Uuid(u) => out.extend_from_slice(u),
+        Value::Numeric(n) => numeric_key(n, out),
     }
+}
+
+fn numeric_key(n: &Numeric, out: &mut Vec<u8>) {
+    let Some((sign, digits, exponent)) = n.key_form() else {
+        out.push(0x04);
+        return;
+    };
+    let (class, invert) = match sign {
+        Sign::NoSign => return out.push(0x02),
+        Sign::Minus => (0x01, 0xFF),
+        Sign::Plus => (0x03, 0x00),
+    };
+    out.push(class);
+    // |e| is bounded by NUMERIC's digit limits, far inside i32.
+    let e = exponent.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+    for b in ((e as u32) ^ (1 << 31)).to_be_bytes() {
+        out.push(b ^ invert);
+    }
+    for pair in digits.chunks(2) {
+        let (hi, lo) = (pair[0], pair.get(1).copied().unwrap_or(0));
+        out.push((1 + 10 * hi + lo) ^ invert);
+    }
+    out.push(invert);
 }
 
 fn float_key(f: f64) -> u64 {
@@ -137,6 +170,22 @@ mod tests {
         Ordering::Equal
     }
 
+    /// Numerics of varied sign, magnitude and scale, trailing zeros and NaN.
+    fn numeric() -> impl Strategy<Value = Value> {
+        let finite = (
+            prop_oneof![
+                any::<i64>().prop_map(i128::from),
+                -1000i128..1000,
+                any::<i128>()
+            ],
+            0u32..25,
+        )
+            .prop_map(|(u, scale)| {
+                Numeric::from_parts(num_bigint::BigInt::from(u), scale).unwrap_or(Numeric::NAN)
+            });
+        prop_oneof![8 => finite, 1 => Just(Numeric::NAN)].prop_map(Value::Numeric)
+    }
+
     /// Pairs of values of one type (or NULL), for each type.
     fn same_type_pair() -> impl Strategy<Value = (Value, Value)> {
         let nullable =
@@ -173,6 +222,7 @@ mod tests {
             any::<i64>().prop_map(Value::Timestamptz).boxed(),
             interval.boxed(),
             any::<[u8; 16]>().prop_map(Value::Uuid).boxed(),
+            numeric().boxed(),
         ];
         proptest::sample::select((0..strategies.len()).collect::<Vec<_>>()).prop_flat_map(
             move |i| {
@@ -191,6 +241,32 @@ mod tests {
             let (x, y) = ([a.0, b.0], [a.1, b.1]);
             prop_assert_eq!(key(&x).cmp(&key(&y)), tuple_cmp(&x, &y), "{:?} vs {:?}", x, y);
         }
+
+        #[test]
+        fn numeric_keys_sort_like_numbers(a in numeric(), b in numeric(), zeros in 0u32..5) {
+            let (x, y) = ([a], [b]);
+            prop_assert_eq!(key(&x).cmp(&key(&y)), tuple_cmp(&x, &y));
+            // The same number with more trailing zeros has the same key.
+            if let [Value::Numeric(n)] = &x
+                && let Some((u, scale)) = n.parts()
+            {
+                let ten = num_bigint::BigInt::from(10u32);
+                let padded = Numeric::from_parts(u * ten.pow(zeros), scale + zeros)?;
+                prop_assert_eq!(key(&x), key(&[Value::Numeric(padded)]));
+            }
+        }
+    }
+
+    #[test]
+    fn numeric_keys_are_laid_out_as_documented() {
+        let num = |s: &str| key(&[Value::Numeric(Numeric::parse(s).unwrap_or(Numeric::NAN))]);
+        assert_eq!(num("1.50"), [0x01, 0x03, 0x80, 0, 0, 0x01, 0x10, 0x00]);
+        assert_eq!(
+            num("-1.5"),
+            [0x01, 0x01, 0x7f, 0xff, 0xff, 0xfe, 0xef, 0xff]
+        );
+        assert_eq!(num("0.00"), [0x01, 0x02]);
+        assert_eq!(num("NaN"), [0x01, 0x04]);
     }
 
     #[test]
@@ -211,6 +287,13 @@ mod tests {
             key(&[Value::Interval(days)])
         );
         assert!(key(&[Value::Float8(f64::NAN)]) > key(&[Value::Float8(f64::INFINITY)]));
+        let num = |s: &str| Value::Numeric(Numeric::parse(s).unwrap_or(Numeric::NAN));
+        assert_eq!(key(&[num("1.5")]), key(&[num("1.50")]));
+        assert_eq!(key(&[num("-0.0")]), key(&[num("0")]));
+        assert_eq!(key(&[num("1e3")]), key(&[num("1000.000")]));
+        assert!(key(&[num("NaN")]) > key(&[num("1e100")]));
+        assert!(key(&[num("-0.12")]) > key(&[num("-0.123")]));
+        assert!(key(&[num("0.12")]) < key(&[num("0.123")]));
         assert!(key(&[Value::Null]) > key(&[Value::Int4(i32::MAX)]));
     }
 }

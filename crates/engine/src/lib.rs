@@ -1,5 +1,5 @@
 //! DriftDB's engine: what the SQL layer runs on, over the storage layer.
-//! Today: SQL values (`value`), their order-preserving key encoding
+//! Today: SQL values (`value`) with exact decimals (`numeric`), their order-preserving key encoding
 //! (`keycode`), the row encoding (`row`), transactions with snapshot
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
 //! catalog of tables (`catalog`), and the metadata each commit carries for
@@ -18,6 +18,7 @@ mod foreign;
 pub mod history;
 pub mod index;
 pub mod keycode;
+pub mod numeric;
 pub mod row;
 pub mod table;
 pub mod text;

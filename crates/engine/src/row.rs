@@ -8,10 +8,16 @@
 //! column = column_id: varint | type tag: u8 | payload
 //! payload: bool u8; int2/int4/int8, date, time, timestamp(tz) little-endian;
 //!          float4/float8 IEEE bits LE; text/bytea varint length + bytes;
-//!          interval months i32, days i32, micros i64 (LE); uuid 16 bytes
+//!          interval months i32, days i32, micros i64 (LE); uuid 16 bytes;
+//!          numeric (tag 15) scale varint | unscaled as varint length +
+//!          two's-complement LE bytes (value = unscaled × 10^-scale);
+//!          numeric NaN (tag 16) no payload
 //! ```
 
+use num_bigint::BigInt;
+
 use crate::bytes::ByteReader;
+use crate::numeric::Numeric;
 use crate::value::{Interval, Value};
 
 const FORMAT: u8 = 1;
@@ -90,6 +96,17 @@ fn put_value(out: &mut Vec<u8>, v: &Value) {
             return;
         }
         Value::Uuid(u) => (14, u),
+        Value::Numeric(n) => {
+            let Some((unscaled, scale)) = n.parts() else {
+                return tagged(out, 16, &[]);
+            };
+            out.push(15);
+            put_varint(out, u64::from(scale));
+            let bytes = unscaled.to_signed_bytes_le();
+            put_varint(out, bytes.len() as u64);
+            out.extend_from_slice(&bytes);
+            return;
+        }
     };
     tagged(out, tag, payload);
 }
@@ -149,6 +166,15 @@ impl Reader<'_> {
                 micros: i64::from_le_bytes(self.take()?),
             }),
             14 => Value::Uuid(self.take()?),
+            15 => {
+                let scale = u32::try_from(self.varint()?)
+                    .map_err(|_| RowError("numeric scale out of range".into()))?;
+                let unscaled = BigInt::from_signed_bytes_le(&self.bytes()?);
+                Value::Numeric(
+                    Numeric::from_parts(unscaled, scale).map_err(|e| RowError(e.to_string()))?,
+                )
+            }
+            16 => Value::Numeric(Numeric::NAN),
             tag => return Err(RowError(format!("unknown type tag {tag}"))),
         })
     }
@@ -182,7 +208,22 @@ mod tests {
                 })
             }),
             any::<[u8; 16]>().prop_map(Value::Uuid),
+            (any::<i128>(), 0u32..40).prop_map(|(u, scale)| Value::Numeric(
+                Numeric::from_parts(BigInt::from(u), scale).unwrap_or(Numeric::NAN)
+            )),
+            Just(Value::Numeric(Numeric::NAN)),
         ]
+    }
+
+    #[test]
+    fn numerics_are_laid_out_as_documented() {
+        let num = |s: &str| Value::Numeric(Numeric::parse(s).unwrap_or(Numeric::NAN));
+        let bytes = encode_row(&[(3, num("1.50")), (4, num("NaN"))]);
+        assert_eq!(bytes, [1, 2, 3, 0x0f, 0x02, 0x02, 0x96, 0x00, 4, 0x10]);
+        assert_eq!(
+            decode_row(&bytes),
+            Ok(vec![(3, num("1.50")), (4, num("NaN"))])
+        );
     }
 
     proptest! {

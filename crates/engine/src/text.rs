@@ -5,6 +5,7 @@
 
 use crate::datetime;
 use crate::error::{EngineError, Result};
+use crate::numeric::Numeric;
 use crate::value::{DataType, Interval, MICROS_PER_DAY, Value};
 
 /// Days from 0000-03-01 (proleptic Gregorian) to 2000-01-01.
@@ -20,6 +21,7 @@ pub fn format_text(v: &Value) -> Option<String> {
         Value::Int8(i) => i.to_string(),
         Value::Float4(f) => format_float(f64::from(*f), Some(*f)),
         Value::Float8(f) => format_float(*f, None),
+        Value::Numeric(n) => n.to_string(),
         Value::Text(s) => s.clone(),
         Value::Bytea(b) => {
             let mut s = String::with_capacity(2 + 2 * b.len());
@@ -165,7 +167,8 @@ fn format_interval(iv: &Interval) -> String {
 }
 
 /// Reads `text` as a value of type `t`, as PostgreSQL's input functions do
-/// for the forms they print; bad text is 22P02, out of range 22003, an
+/// for the forms they print (a type's length or precision is not applied here:
+/// that is the cast's job); bad text is 22P02, out of range 22003, an
 /// impossible date or time 22008.
 pub fn parse_text(text: &str, t: DataType) -> Result<Value> {
     let invalid = || EngineError::InvalidText {
@@ -184,6 +187,7 @@ pub fn parse_text(text: &str, t: DataType) -> Result<Value> {
         DataType::Int8 => Value::Int8(parse_int(s, t, text)?),
         DataType::Float4 => Value::Float4(parse_float(s).ok_or_else(invalid)? as f32),
         DataType::Float8 => Value::Float8(parse_float(s).ok_or_else(invalid)?),
+        DataType::Numeric(_) => Value::Numeric(Numeric::parse(text)?),
         DataType::Text | DataType::Varchar(_) | DataType::Char(_) => Value::Text(text.into()),
         DataType::Bytea => Value::Bytea(parse_bytea(text).ok_or_else(invalid)?),
         DataType::Date => Value::Date(
@@ -224,6 +228,7 @@ pub fn type_name(t: DataType) -> &'static str {
         DataType::Int8 => "bigint",
         DataType::Float4 => "real",
         DataType::Float8 => "double precision",
+        DataType::Numeric(_) => "numeric",
         DataType::Text | DataType::Varchar(_) | DataType::Char(_) => "text",
         DataType::Bytea => "bytea",
         DataType::Date => "date",
@@ -439,6 +444,23 @@ mod tests {
         assert_eq!(code("2023-01", DataType::Date), Some("22P02"));
         assert_eq!(code("24:00:00", DataType::Time), Some("22P02"));
         assert_eq!(code("\\x0", DataType::Bytea), Some("22P02"));
+        assert_eq!(code("1.2.3", DataType::Numeric(None)), Some("22P02"));
+        assert_eq!(code("1e-99999", DataType::Numeric(None)), Some("22003"));
+        assert_eq!(
+            parse_text(" x ", DataType::Numeric(Some((5, 2))))
+                .err()
+                .map(|e| e.to_string()),
+            Some("invalid input syntax for type numeric: \" x \"".into())
+        );
+        for (text, shown) in [
+            (" 1.50 ", "1.50"),
+            ("-3", "-3"),
+            ("1e-4", "0.0001"),
+            ("nan", "NaN"),
+        ] {
+            let v = parse_text(text, DataType::Numeric(None)).ok();
+            assert_eq!(v.as_ref().and_then(format_text).as_deref(), Some(shown));
+        }
         assert_eq!(
             parse_text(" 42 ", DataType::Int8).ok(),
             Some(Value::Int8(42))

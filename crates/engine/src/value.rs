@@ -1,10 +1,12 @@
 //! SQL types and values as the engine stores and compares them.
 //!
 //! Representations follow PostgreSQL's: dates are days and timestamps are
-//! microseconds since 2000-01-01, an interval is months, days and microseconds.
-//! `NUMERIC` is not here yet (it needs an exact decimal type; see the SQL issue).
+//! microseconds since 2000-01-01, an interval is months, days and microseconds,
+//! a `NUMERIC` an exact decimal ([`Numeric`]).
 
 use std::cmp::Ordering;
+
+use crate::numeric::Numeric;
 
 /// Microseconds in a day.
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
@@ -24,6 +26,8 @@ pub enum DataType {
     Float4,
     /// `DOUBLE PRECISION`
     Float8,
+    /// `NUMERIC(precision, scale)`; `None` for plain `NUMERIC` (any precision and scale).
+    Numeric(Option<(u32, u32)>),
     /// `TEXT`
     Text,
     /// `VARCHAR(n)`; `None` when unbounded.
@@ -44,6 +48,23 @@ pub enum DataType {
     Interval,
     /// `UUID`
     Uuid,
+}
+
+impl DataType {
+    /// The type's rank in PostgreSQL's implicit promotions of numbers
+    /// (smallint < integer < bigint < numeric < real < double precision): a
+    /// mixed operation runs in the higher one. `None` for other types.
+    pub fn numeric_rank(self) -> Option<u8> {
+        Some(match self {
+            DataType::Int2 => 1,
+            DataType::Int4 => 2,
+            DataType::Int8 => 3,
+            DataType::Numeric(_) => 4,
+            DataType::Float4 => 5,
+            DataType::Float8 => 6,
+            _ => return None,
+        })
+    }
 }
 
 /// An `INTERVAL`: kept in three parts, as PostgreSQL does, because a month has
@@ -84,6 +105,8 @@ pub enum Value {
     Float4(f32),
     /// `DOUBLE PRECISION`
     Float8(f64),
+    /// `NUMERIC`
+    Numeric(Numeric),
     /// `TEXT`, `VARCHAR`, `CHAR`
     Text(String),
     /// `BYTEA`
@@ -118,6 +141,7 @@ impl Value {
             Value::Int8(_) => DataType::Int8,
             Value::Float4(_) => DataType::Float4,
             Value::Float8(_) => DataType::Float8,
+            Value::Numeric(_) => DataType::Numeric(None),
             Value::Text(_) => DataType::Text,
             Value::Bytea(_) => DataType::Bytea,
             Value::Date(_) => DataType::Date,
@@ -131,8 +155,8 @@ impl Value {
 
     /// Orders two non-NULL values of the same type as PostgreSQL's default
     /// B-tree operator class does (NaN above every number, -0 equal to 0,
-    /// intervals by their comparable span, text by bytes as under the C
-    /// collation). `None` for NULL or for values of different types.
+    /// `1.5` equal to `1.50`, intervals by their comparable span, text by
+    /// bytes as under the C collation). `None` for NULL or for values of different types.
     pub fn sql_cmp(&self, other: &Value) -> Option<Ordering> {
         use Value as V;
         Some(match (self, other) {
@@ -142,6 +166,7 @@ impl Value {
             (V::Int8(a), V::Int8(b)) => a.cmp(b),
             (V::Float4(a), V::Float4(b)) => float_cmp(f64::from(*a), f64::from(*b)),
             (V::Float8(a), V::Float8(b)) => float_cmp(*a, *b),
+            (V::Numeric(a), V::Numeric(b)) => a.sql_cmp(b),
             (V::Text(a), V::Text(b)) => a.as_bytes().cmp(b.as_bytes()),
             (V::Bytea(a), V::Bytea(b)) => a.cmp(b),
             (V::Date(a), V::Date(b)) => a.cmp(b),

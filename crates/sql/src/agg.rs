@@ -1,10 +1,12 @@
 //! Aggregate functions: the running state of one aggregate over one group,
-//! with PostgreSQL's result types (`sum` of integers is `bigint`, `count` of
-//! nothing is 0, every other aggregate of nothing is NULL).
+//! with PostgreSQL's result types (`sum` of `smallint` or `integer` is
+//! `bigint`, `sum` of `bigint` and `avg` of integers are exact `numeric`,
+//! `count` of nothing is 0, every other aggregate of nothing is NULL).
 
 use std::collections::HashSet;
 
 use driftdb_engine::keycode::encode_key;
+use driftdb_engine::numeric::Numeric;
 use driftdb_engine::value::Value;
 
 use crate::error::{Result, SqlError};
@@ -19,8 +21,9 @@ pub struct Accumulator {
     count: i64,
     int_sum: i128,
     float_sum: f64,
-    /// The value kept by min, max, sum (of non-integers), bool_and/or and
-    /// string_agg.
+    /// The value kept by min, max, sum and avg (of numerics and intervals:
+    /// the running sum; of other numbers: the first, for its type),
+    /// bool_and/or and string_agg.
     value: Value,
 }
 
@@ -81,6 +84,13 @@ impl Accumulator {
                         self.value = v.clone();
                     }
                 }
+                (Value::Numeric(_), _) => {
+                    self.value = if self.value.is_null() {
+                        v.clone()
+                    } else {
+                        arithmetic(BinOp::Plus, &self.value, v)?
+                    };
+                }
                 (Value::Interval(_), _) if self.func == AggFunc::Sum => {
                     self.value = if self.value.is_null() {
                         v.clone()
@@ -91,12 +101,14 @@ impl Accumulator {
                 _ => return Err(type_error(self.name(), v)),
             },
             AggFunc::Min | AggFunc::Max => {
-                let want = if self.func == AggFunc::Min {
-                    std::cmp::Ordering::Less
-                } else {
+                // A later value equal to the kept one replaces it, as in
+                // PostgreSQL (min of 1.5 and 1.50 is 1.50).
+                let worse = if self.func == AggFunc::Min {
                     std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Less
                 };
-                if self.value.is_null() || compare(v, &self.value)? == want {
+                if self.value.is_null() || compare(v, &self.value)? != worse {
                     self.value = v.clone();
                 }
             }
@@ -135,18 +147,21 @@ impl Accumulator {
             AggFunc::Count => Value::Int8(self.count),
             _ if self.count == 0 => Value::Null,
             AggFunc::Sum => match self.value {
-                Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => Value::Int8(
+                Value::Int2(_) | Value::Int4(_) => Value::Int8(
                     i64::try_from(self.int_sum)
                         .map_err(|_| SqlError::new("22003", "bigint out of range"))?,
                 ),
+                Value::Int8(_) => Value::Numeric(Numeric::from(self.int_sum)),
                 Value::Float4(_) => Value::Float4(self.float_sum as f32),
                 Value::Float8(_) => Value::Float8(self.float_sum),
                 other => other,
             },
+            // PostgreSQL divides the exact sum by the count as `numeric / numeric`.
             AggFunc::Avg => match self.value {
                 Value::Int2(_) | Value::Int4(_) | Value::Int8(_) => {
-                    Value::Float8(self.int_sum as f64 / self.count as f64)
+                    Value::Numeric(Numeric::from(self.int_sum).div(&Numeric::from(self.count))?)
                 }
+                Value::Numeric(sum) => Value::Numeric(sum.div(&Numeric::from(self.count))?),
                 _ => Value::Float8(self.float_sum / self.count as f64),
             },
             _ => self.value,

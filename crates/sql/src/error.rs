@@ -1,6 +1,7 @@
 //! The SQL layer's error: a SQLSTATE and a message, as PostgreSQL reports it.
 
 use driftdb_engine::error::EngineError;
+use driftdb_engine::numeric::NumericError;
 use driftdb_storage::StorageError;
 
 use crate::parser::ParseError;
@@ -39,6 +40,12 @@ impl From<ParseError> for SqlError {
 impl From<EngineError> for SqlError {
     fn from(e: EngineError) -> Self {
         SqlError::new(e.sqlstate(), e.to_string())
+    }
+}
+
+impl From<NumericError> for SqlError {
+    fn from(e: NumericError) -> Self {
+        EngineError::from(e).into()
     }
 }
 

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use driftdb_engine::numeric::Numeric;
 use driftdb_engine::text::{format_text, parse_text, type_name as text_type_name};
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
@@ -719,21 +720,19 @@ pub(crate) fn negate_value(v: Value) -> Result<Value> {
         Value::Int8(i) => Value::Int8(i.checked_neg().ok_or_else(|| out_of_range("bigint"))?),
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
+        Value::Numeric(n) => Value::Numeric(n.neg()),
         other => return Err(type_error("-", &other)),
     })
 }
 
-/// The rank of a numeric type in PostgreSQL's implicit promotions.
+/// The rank of a number's type in PostgreSQL's implicit promotions
+/// ([`DataType::numeric_rank`]).
 pub(crate) fn numeric_rank(v: &Value) -> Option<u8> {
-    Some(match v {
-        Value::Int2(_) => 1,
-        Value::Int4(_) => 2,
-        Value::Int8(_) => 3,
-        Value::Float4(_) => 4,
-        Value::Float8(_) => 5,
-        _ => return None,
-    })
+    v.data_type().and_then(DataType::numeric_rank)
 }
+
+/// Rank of `NUMERIC`: below it are the integers, above it the floats.
+const NUMERIC_RANK: u8 = 4;
 
 pub(crate) fn as_i64(v: &Value) -> Option<i64> {
     match v {
@@ -748,7 +747,16 @@ pub(crate) fn as_f64(v: &Value) -> Option<f64> {
     match v {
         Value::Float4(f) => Some(f64::from(*f)),
         Value::Float8(f) => Some(*f),
+        Value::Numeric(n) => Some(n.to_f64()),
         other => as_i64(other).map(|i| i as f64),
+    }
+}
+
+/// An integer or `NUMERIC` as a `NUMERIC`.
+pub(crate) fn as_numeric(v: &Value) -> Option<Numeric> {
+    match v {
+        Value::Numeric(n) => Some(n.clone()),
+        other => as_i64(other).map(Numeric::from),
     }
 }
 
@@ -809,6 +817,10 @@ pub fn compare(a: &Value, b: &Value) -> Result<Ordering> {
     {
         return Ok(match (as_i64(a), as_i64(b)) {
             (Some(i), Some(j)) => i.cmp(&j),
+            _ if x.max(y) == NUMERIC_RANK => match (as_numeric(a), as_numeric(b)) {
+                (Some(m), Some(n)) => m.sql_cmp(&n),
+                _ => Ordering::Equal,
+            },
             _ => {
                 let (f, g) = (as_f64(a).unwrap_or(f64::NAN), as_f64(b).unwrap_or(f64::NAN));
                 Value::Float8(f)
@@ -844,7 +856,10 @@ pub(crate) fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
         ));
     };
     let rank = ra.max(rb);
-    if rank >= 4 {
+    if rank == NUMERIC_RANK {
+        return numeric_arithmetic(op, a, b);
+    }
+    if rank > NUMERIC_RANK {
         let (x, y) = (as_f64(a).unwrap_or(0.0), as_f64(b).unwrap_or(0.0));
         let v = match op {
             BinOp::Plus => x + y,
@@ -860,7 +875,8 @@ pub(crate) fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
             }
             _ => return Err(SqlError::new("XX000", "not an arithmetic operator")),
         };
-        return Ok(if rank == 4 {
+        // real with numeric is double precision, as in PostgreSQL.
+        return Ok(if rank == 5 && ra.min(rb) != NUMERIC_RANK {
             Value::Float4(v as f32)
         } else {
             Value::Float8(v)
@@ -888,6 +904,21 @@ pub(crate) fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
     }
 }
 
+/// `a op b` in `NUMERIC`, exactly, with PostgreSQL's result scales.
+fn numeric_arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
+    let (Some(x), Some(y)) = (as_numeric(a), as_numeric(b)) else {
+        return Err(SqlError::new("XX000", "not a numeric operand"));
+    };
+    Ok(Value::Numeric(match op {
+        BinOp::Plus => x.add(&y)?,
+        BinOp::Minus => x.sub(&y)?,
+        BinOp::Multiply => x.mul(&y)?,
+        BinOp::Divide => x.div(&y)?,
+        BinOp::Modulo => x.rem(&y)?,
+        _ => return Err(SqlError::new("XX000", "not an arithmetic operator")),
+    }))
+}
+
 fn int_name(rank: u8) -> &'static str {
     match rank {
         1 => "smallint",
@@ -907,7 +938,14 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
     if v.is_null() {
         return Ok(Value::Null);
     }
+    if let DataType::Numeric(typmod) = t {
+        return to_numeric(v, typmod);
+    }
     let int_target = matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8);
+    if let (true, Value::Numeric(n)) = (int_target, &v) {
+        let name = int_name(t.numeric_rank().unwrap_or(3));
+        return cast(Value::Int8(n.to_i64(name)?), t);
+    }
     if let (true, Value::Float4(_) | Value::Float8(_)) = (int_target, &v) {
         let f = as_f64(&v).unwrap_or(f64::NAN).round_ties_even();
         if !f.is_finite() || f < i64::MIN as f64 || f > i64::MAX as f64 {
@@ -923,6 +961,20 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
         });
     }
     match (&v, t) {
+        (Value::Numeric(n), DataType::Float4 | DataType::Float8) => {
+            let f = if t == DataType::Float4 {
+                Value::Float4(n.to_f32())
+            } else {
+                Value::Float8(n.to_f64())
+            };
+            match as_f64(&f) {
+                Some(x) if x.is_infinite() => Err(SqlError::new(
+                    "22003",
+                    format!("\"{n}\" is out of range for type {}", text_type_name(t)),
+                )),
+                _ => Ok(f),
+            }
+        }
         (_, DataType::Float8) if numeric_rank(&v).is_some() => {
             Ok(Value::Float8(as_f64(&v).unwrap_or(0.0)))
         }
@@ -949,4 +1001,26 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
         }
         _ => Ok(parse_text(&format_text(&v).unwrap_or_default(), t)?),
     }
+}
+
+/// `CAST(v AS NUMERIC[(p, s)])`: integers exactly, floats through their
+/// significant digits (15 for double, 6 for real), text parsed; then rounded
+/// to the type's scale, 22003 past its precision.
+fn to_numeric(v: Value, typmod: Option<(u32, u32)>) -> Result<Value> {
+    let n = match v {
+        Value::Numeric(n) => n,
+        Value::Float4(f) => Numeric::from_f32(f)?,
+        Value::Float8(f) => Numeric::from_f64(f)?,
+        Value::Text(s) => Numeric::parse(&s)?,
+        other => as_numeric(&other).ok_or_else(|| {
+            SqlError::new(
+                "42846",
+                format!("cannot cast type {} to numeric", type_name(&other)),
+            )
+        })?,
+    };
+    Ok(Value::Numeric(match typmod {
+        Some((precision, scale)) => n.apply_typmod(precision, scale)?,
+        None => n,
+    }))
 }

@@ -107,6 +107,7 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
                 }
                 (Func::Abs, Value::Float4(f)) => Ok(Value::Float4(f.abs())),
                 (Func::Abs, Value::Float8(f)) => Ok(Value::Float8(f.abs())),
+                (Func::Abs, Value::Numeric(n)) => Ok(Value::Numeric(n.abs())),
                 (_, other) => Err(type_error(func.name(), &other)),
             }
         }

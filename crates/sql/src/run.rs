@@ -9,6 +9,7 @@ use std::ops::Bound;
 
 use driftdb_engine::history;
 use driftdb_engine::keycode::encode_key;
+use driftdb_engine::numeric::Numeric;
 use driftdb_engine::table;
 use driftdb_engine::value::Value;
 
@@ -280,7 +281,8 @@ fn join(j: &Join, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
     Ok(out)
 }
 
-/// Values made comparable as hash keys across integer widths.
+/// Values made comparable as hash keys across integer widths, and between
+/// integers and whole `NUMERIC`s (a fractional one equals no integer).
 fn normalize(values: Vec<Value>) -> Vec<Value> {
     values
         .into_iter()
@@ -288,6 +290,10 @@ fn normalize(values: Vec<Value>) -> Vec<Value> {
             Value::Int2(i) => Value::Int8(i64::from(i)),
             Value::Int4(i) => Value::Int8(i64::from(i)),
             Value::Float4(f) => Value::Float8(f64::from(f)),
+            Value::Numeric(n) => match n.to_i64("bigint") {
+                Ok(i) if Numeric::from(i).sql_cmp(&n) == Ordering::Equal => Value::Int8(i),
+                _ => Value::Numeric(n),
+            },
             other => other,
         })
         .collect()

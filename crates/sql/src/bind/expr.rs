@@ -451,13 +451,15 @@ pub(crate) fn bin_op(op: &BinaryOperator) -> Result<BinOp> {
 /// `double precision` (NUMERIC is not there yet), strings untyped.
 pub(crate) fn literal(v: &ast::Value) -> Result<Expr> {
     Ok(match v {
+        // As in PostgreSQL: an integer is `integer` or `bigint` when it fits,
+        // anything else (a point, an exponent, more digits) is `numeric`.
         ast::Value::Number(n, _) => {
             if let Ok(i) = n.parse::<i32>() {
                 Expr::Const(Value::Int4(i))
             } else if let Ok(i) = n.parse::<i64>() {
                 Expr::Const(Value::Int8(i))
             } else {
-                Expr::Const(parse_text(n, DataType::Float8)?)
+                Expr::Const(parse_text(n, DataType::Numeric(None))?)
             }
         }
         ast::Value::SingleQuotedString(s) => Expr::Unknown(s.clone()),

@@ -20,6 +20,7 @@ use sqlparser::ast::{self, ObjectName, ObjectNamePart, Statement, TableFactor};
 
 use driftdb_engine::catalog::{self, TableDef};
 use driftdb_engine::history::{self, PointIn, Resolved, VersionFilter};
+use driftdb_engine::numeric::check_typmod;
 use driftdb_engine::text::parse_text;
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
@@ -516,6 +517,24 @@ fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Timestamp(_, _) => DataType::Timestamptz,
         T::Interval { .. } => DataType::Interval,
         T::Uuid => DataType::Uuid,
+        T::Numeric(info) | T::Decimal(info) | T::Dec(info) => numeric_type(info)?,
         other => return Err(SqlError::unsupported(format!("type {other}"))),
     })
+}
+
+/// `NUMERIC`, `NUMERIC(p)` (scale 0) or `NUMERIC(p, s)`, checked as
+/// PostgreSQL does (22023).
+fn numeric_type(info: &ast::ExactNumberInfo) -> Result<DataType> {
+    let int = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    let typmod = match info {
+        ast::ExactNumberInfo::None => return Ok(DataType::Numeric(None)),
+        ast::ExactNumberInfo::Precision(p) => (int(*p), 0),
+        ast::ExactNumberInfo::PrecisionAndScale(p, s) => {
+            let scale = u32::try_from(*s)
+                .map_err(|_| SqlError::unsupported(format!("NUMERIC with negative scale {s}")))?;
+            (int(*p), scale)
+        }
+    };
+    check_typmod(typmod.0, typmod.1)?;
+    Ok(DataType::Numeric(Some(typmod)))
 }

@@ -787,18 +787,10 @@ fn rename_columns(
 
 /// The type two branches of a set operation (or rows of VALUES) share.
 fn unify(what: &str, a: Option<DataType>, b: Option<DataType>) -> Result<Option<DataType>> {
-    let rank = |t: DataType| match t {
-        DataType::Int2 => Some(1),
-        DataType::Int4 => Some(2),
-        DataType::Int8 => Some(3),
-        DataType::Float4 => Some(4),
-        DataType::Float8 => Some(5),
-        _ => None,
-    };
     Ok(match (a, b) {
         (None, t) | (t, None) => t,
         (Some(x), Some(y)) if x == y => Some(x),
-        (Some(x), Some(y)) => match (rank(x), rank(y)) {
+        (Some(x), Some(y)) => match (x.numeric_rank(), y.numeric_rank()) {
             (Some(i), Some(j)) => Some(if i >= j { x } else { y }),
             _ if is_text(x) && is_text(y) => Some(DataType::Text),
             _ => {

@@ -6,15 +6,17 @@ use driftdb_engine::value::DataType;
 use crate::expr::{BinOp, Expr, Func, SubqueryKind};
 use crate::rel::AggFunc;
 
-fn numeric_rank(t: DataType) -> Option<u8> {
-    match t {
-        DataType::Int2 => Some(1),
-        DataType::Int4 => Some(2),
-        DataType::Int8 => Some(3),
-        DataType::Float4 => Some(4),
-        DataType::Float8 => Some(5),
-        _ => None,
-    }
+/// The type of arithmetic over numbers of types `a` and `b`: the higher in
+/// PostgreSQL's promotions, except that `real` with `numeric` is `double
+/// precision`; a `NUMERIC(p, s)` result has no precision of its own.
+fn arithmetic_type(a: DataType, b: DataType) -> Option<DataType> {
+    let (x, y) = (a.numeric_rank()?, b.numeric_rank()?);
+    let numeric = DataType::Numeric(None).numeric_rank();
+    Some(match if x >= y { a } else { b } {
+        DataType::Float4 if Some(x.min(y)) == numeric => DataType::Float8,
+        DataType::Numeric(_) => DataType::Numeric(None),
+        t => t,
+    })
 }
 
 /// The type of `e` over an input row whose positions have `input` types.
@@ -45,14 +47,8 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
         Expr::Binary(BinOp::Concat, ..) => Some(DataType::Text),
         Expr::Binary(_, l, r) => {
             let (a, b) = (t(l), t(r));
-            match (a.and_then(numeric_rank), b.and_then(numeric_rank)) {
-                (Some(x), Some(y)) => {
-                    if x >= y {
-                        a
-                    } else {
-                        b
-                    }
-                }
+            match (a, b) {
+                (Some(x), Some(y)) => arithmetic_type(x, y).or(a),
                 _ => a.or(b),
             }
         }
@@ -83,11 +79,16 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
         },
         Expr::Agg(a) => match a.func {
             AggFunc::Count => Some(DataType::Int8),
-            AggFunc::Avg => Some(DataType::Float8),
+            AggFunc::Avg => match a.args.first().and_then(t) {
+                Some(DataType::Float4 | DataType::Float8) => Some(DataType::Float8),
+                Some(DataType::Interval) => Some(DataType::Interval),
+                _ => Some(DataType::Numeric(None)),
+            },
             AggFunc::BoolAnd | AggFunc::BoolOr => Some(DataType::Bool),
             AggFunc::StringAgg => Some(DataType::Text),
             AggFunc::Sum => match a.args.first().and_then(t) {
-                Some(DataType::Int2 | DataType::Int4 | DataType::Int8) => Some(DataType::Int8),
+                Some(DataType::Int2 | DataType::Int4) => Some(DataType::Int8),
+                Some(DataType::Int8 | DataType::Numeric(_)) => Some(DataType::Numeric(None)),
                 other => other,
             },
             AggFunc::Min | AggFunc::Max => a.args.first().and_then(t),
