@@ -39,6 +39,23 @@ pub enum Rel {
     },
     /// `UNION`, `INTERSECT`, `EXCEPT`.
     SetOp(Box<SetOp>),
+    /// The `drift_commits` system table: one row per commit up to the
+    /// transaction's snapshot (`seq`, `committed_at`, `user_name`,
+    /// `application_name`, `tables`).
+    Commits,
+    /// `drift_diff(table, a, b)`: what changed in a table between two seqs.
+    Diff(Box<Diff>),
+}
+
+/// A `drift_diff` call, its points resolved to seqs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Diff {
+    /// The table, under the definition rows are read with.
+    pub def: TableDef,
+    /// From this seq…
+    pub from: u64,
+    /// …to this one.
+    pub to: u64,
 }
 
 /// A range of keys in the store, bounds owned.
@@ -177,7 +194,7 @@ impl Rel {
     /// Calls `f` on every scan in the tree (not inside subqueries).
     pub fn scans_mut(&mut self, f: &mut dyn FnMut(&mut Scan)) {
         match self {
-            Rel::Values(_) => {}
+            Rel::Values(_) | Rel::Commits | Rel::Diff(_) => {}
             Rel::Scan(s) => f(s),
             Rel::Filter(i, _)
             | Rel::Project(i, _)

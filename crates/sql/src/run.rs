@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::ops::Bound;
 
+use driftdb_engine::commit_meta::CommitMeta;
 use driftdb_engine::history;
 use driftdb_engine::keycode::encode_key;
 use driftdb_engine::numeric::Numeric;
@@ -70,7 +71,57 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         Rel::Aggregate(a) => Box::new(aggregate(a, env)?.into_iter().map(Ok)),
         Rel::Join(j) => Box::new(join(j, env)?.into_iter().map(Ok)),
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
+        Rel::Commits => commits(env)?,
+        Rel::Diff(d) => Box::new(diff(d, env)?.into_iter().map(Ok)),
     })
+}
+
+fn seq_value(s: u64) -> Value {
+    Value::Int8(i64::try_from(s).unwrap_or(i64::MAX))
+}
+
+/// The rows of `drift_commits`.
+fn commits<'a>(env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
+    let snap = env.txn.snapshot();
+    let upto = env.txn.snapshot_seq();
+    Ok(Box::new(snap.commits(1..=upto)?.map(|r| {
+        let c = r?;
+        let meta = if c.meta.is_empty() {
+            CommitMeta::default()
+        } else {
+            CommitMeta::decode(&c.meta)?
+        };
+        Ok(vec![
+            seq_value(c.seq),
+            Value::Timestamptz(c.commit_ts - PG_EPOCH_MICROS),
+            Value::Text(meta.user_name),
+            Value::Text(meta.application_name),
+            Value::Text(format!("{{{}}}", meta.tables.join(","))),
+        ])
+    })))
+}
+
+/// The rows of `drift_diff`: op, seq, then `before_c`, `after_c` per column.
+fn diff(d: &crate::rel::Diff, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+    let width = d.def.columns.len();
+    Ok(history::diff(env.txn.snapshot(), &d.def, d.from, d.to)?
+        .into_iter()
+        .map(|row| {
+            let op = match row.op {
+                history::DiffOp::Insert => "insert",
+                history::DiffOp::Update => "update",
+                history::DiffOp::Delete => "delete",
+            };
+            let mut out = vec![Value::Text(op.into()), seq_value(row.seq)];
+            let before = row.before.unwrap_or_else(|| vec![Value::Null; width]);
+            let after = row.after.unwrap_or_else(|| vec![Value::Null; width]);
+            for (b, a) in before.into_iter().zip(after) {
+                out.push(b);
+                out.push(a);
+            }
+            out
+        })
+        .collect())
 }
 
 /// The bytes two rows share exactly when SQL's DISTINCT deems them equal.
@@ -117,7 +168,6 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
             Value::Timestamptz(c.commit_ts - PG_EPOCH_MICROS)
         }))
     };
-    let seq_value = |s: u64| Value::Int8(i64::try_from(s).unwrap_or(i64::MAX));
     Ok(Box::new(
         history::versions(snap, &s.def, range, filter)?.map(move |r| {
             let v = r?;

@@ -670,6 +670,13 @@ impl Binder<'_, '_> {
                     }
                 }
                 if version.is_none()
+                    && let Some(bound) = self.system_table(name)?
+                {
+                    let (_, tname) = super::split_name(name)?;
+                    let table = alias.as_ref().map_or(tname, |a| ident(&a.name));
+                    return Ok((bound.rel, Scope::table(&table, &bound.columns, &[], None)));
+                }
+                if version.is_none()
                     && let Some(bound) = self.view(name)?
                 {
                     let (_, vname) = super::split_name(name)?;
@@ -681,6 +688,17 @@ impl Binder<'_, '_> {
                     return Ok((bound.rel, Scope::table(&table, &columns, &[], None)));
                 }
                 self.table(name, alias.as_ref(), version.as_ref())
+            }
+            TableFactor::Table {
+                name,
+                alias,
+                args: Some(args),
+                ..
+            } => {
+                let bound = self.table_function(name, &args.args)?;
+                let (_, fname) = super::split_name(name)?;
+                let table = alias.as_ref().map_or(fname, |a| ident(&a.name));
+                Ok((bound.rel, Scope::table(&table, &bound.columns, &[], None)))
             }
             TableFactor::Derived {
                 lateral: false,
@@ -724,6 +742,112 @@ fn using_condition(pairs: Vec<(usize, usize)>) -> Expr {
 }
 
 impl Binder<'_, '_> {
+    /// `drift_commits`, when `name` is it and no table of that name exists.
+    fn system_table(&self, name: &ast::ObjectName) -> Result<Option<Bound>> {
+        let (schema, tname) = super::split_name(name)?;
+        if tname != "drift_commits"
+            || driftdb_engine::catalog::get_table(self.txn, &schema, &tname, None)?.is_some()
+        {
+            return Ok(None);
+        }
+        let text = Some(DataType::Text);
+        Ok(Some(Bound {
+            rel: Rel::Commits,
+            columns: vec![
+                ("seq".into(), Some(DataType::Int8)),
+                ("committed_at".into(), Some(DataType::Timestamptz)),
+                ("user_name".into(), text),
+                ("application_name".into(), text),
+                ("tables".into(), text),
+            ],
+        }))
+    }
+
+    /// A table function in `FROM`: `drift_diff(table, a, b)`.
+    fn table_function(&self, name: &ast::ObjectName, args: &[ast::FunctionArg]) -> Result<Bound> {
+        let fname = super::last_part(name)?;
+        if fname != "drift_diff" {
+            return Err(SqlError::new(
+                "42883",
+                format!("function {fname}() does not exist"),
+            ));
+        }
+        let values = args
+            .iter()
+            .map(|a| match a {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                    self.constant(e, "a drift_diff argument")
+                }
+                other => Err(SqlError::unsupported(format!(
+                    "drift_diff argument {other}"
+                ))),
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let [Value::Text(table), a, b] = values.as_slice() else {
+            return Err(SqlError::new(
+                "42883",
+                "drift_diff takes a table name and two points: drift_diff('t', a, b)",
+            ));
+        };
+        let (schema, tname) = match table.split_once('.') {
+            Some((s, t)) => (s.to_string(), t.to_string()),
+            None => (super::DEFAULT_SCHEMA.to_string(), table.clone()),
+        };
+        let def = driftdb_engine::catalog::latest_table(self.txn, &schema, &tname)?
+            .ok_or_else(|| super::undefined_table(&tname))?;
+        let (from, to) = (self.point_value(a)?, self.point_value(b)?);
+        if from > to {
+            return Err(SqlError::new(
+                "22023",
+                "drift_diff needs its first point at or before its second",
+            ));
+        }
+        let mut columns = vec![
+            ("op".to_string(), Some(DataType::Text)),
+            ("seq".to_string(), Some(DataType::Int8)),
+        ];
+        for c in &def.columns {
+            columns.push((format!("before_{}", c.name), Some(c.data_type)));
+            columns.push((format!("after_{}", c.name), Some(c.data_type)));
+        }
+        Ok(Bound {
+            rel: Rel::Diff(Box::new(crate::rel::Diff { def, from, to })),
+            columns,
+        })
+    }
+
+    /// A point given as a value: a seq, `'@SEQ:N'`, or a timestamp.
+    fn point_value(&self, v: &Value) -> Result<u64> {
+        let point = match v {
+            Value::Int2(n) if *n >= 0 => driftdb_engine::history::PointIn::Seq(*n as u64),
+            Value::Int4(n) if *n >= 0 => driftdb_engine::history::PointIn::Seq(*n as u64),
+            Value::Int8(n) if *n >= 0 => driftdb_engine::history::PointIn::Seq(*n as u64),
+            Value::Timestamptz(t) | Value::Timestamp(t) => {
+                driftdb_engine::history::PointIn::Time(t + super::PG_EPOCH_MICROS)
+            }
+            Value::Text(s) => match s.trim().to_ascii_uppercase().strip_prefix("@SEQ:") {
+                Some(n) => driftdb_engine::history::PointIn::Seq(
+                    n.trim()
+                        .parse()
+                        .map_err(|_| SqlError::new("22023", format!("invalid point \"{s}\"")))?,
+                ),
+                None => match driftdb_engine::text::parse_text(s, DataType::Timestamptz)? {
+                    Value::Timestamptz(t) => {
+                        driftdb_engine::history::PointIn::Time(t + super::PG_EPOCH_MICROS)
+                    }
+                    _ => return Err(SqlError::new("22023", format!("invalid point \"{s}\""))),
+                },
+            },
+            other => {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("invalid point {other:?}: a seq, '@SEQ:N' or a timestamp"),
+                ));
+            }
+        };
+        Ok(driftdb_engine::history::resolve(self.txn.snapshot(), point)?.le)
+    }
+
     /// The view `name` bound as a query (its own names), when there is one.
     fn view(&self, name: &ast::ObjectName) -> Result<Option<Bound>> {
         let (schema, vname) = super::split_name(name)?;
