@@ -255,8 +255,10 @@ pub fn table_of_index(txn: &Transaction<'_>, schema: &str, name: &str) -> Result
 
 /// The tables whose foreign keys reference `schema.name`, now.
 pub fn referencing(txn: &Transaction<'_>, schema: &str, name: &str) -> Result<Vec<TableDef>> {
-    Ok(list_tables(txn, None)?
-        .into_iter()
+    let all = txn.cached_tables(|| list_tables(txn, None))?;
+    Ok(all
+        .iter()
+        .cloned()
         .filter(|t| {
             t.foreign_keys
                 .iter()

@@ -34,6 +34,9 @@ pub struct Transaction<'s> {
     /// generated row ids unique without any coordination.
     nonce: u64,
     row_ids: u32,
+    /// Every table definition as this transaction sees them, kept between
+    /// catalog writes (foreign-key checks ask for them once per row).
+    tables: std::cell::RefCell<Option<std::sync::Arc<Vec<crate::catalog::TableDef>>>>,
 }
 
 impl<'s> Transaction<'s> {
@@ -46,6 +49,7 @@ impl<'s> Transaction<'s> {
             savepoints: Vec::new(),
             nonce: RandomState::new().hash_one(std::time::SystemTime::now()),
             row_ids: 0,
+            tables: std::cell::RefCell::new(None),
         })
     }
 
@@ -117,12 +121,33 @@ impl<'s> Transaction<'s> {
 
     /// Buffers `key = value`.
     pub fn put(&mut self, keyspace: u32, key: Vec<u8>, value: Vec<u8>) {
+        self.forget_tables(keyspace);
         self.writes.insert((keyspace, key), Some(value));
     }
 
     /// Buffers the deletion of `key`.
     pub fn delete(&mut self, keyspace: u32, key: Vec<u8>) {
+        self.forget_tables(keyspace);
         self.writes.insert((keyspace, key), None);
+    }
+
+    fn forget_tables(&mut self, keyspace: u32) {
+        if keyspace == crate::catalog::TABLES {
+            self.tables.get_mut().take();
+        }
+    }
+
+    /// Every present table definition, read once until the catalog changes.
+    pub(crate) fn cached_tables(
+        &self,
+        read: impl FnOnce() -> Result<Vec<crate::catalog::TableDef>>,
+    ) -> Result<std::sync::Arc<Vec<crate::catalog::TableDef>>> {
+        if let Some(t) = self.tables.borrow().as_ref() {
+            return Ok(std::sync::Arc::clone(t));
+        }
+        let t = std::sync::Arc::new(read()?);
+        *self.tables.borrow_mut() = Some(std::sync::Arc::clone(&t));
+        Ok(t)
     }
 
     /// `SAVEPOINT name`: remembers the writes so far.
@@ -138,6 +163,7 @@ impl<'s> Transaction<'s> {
         if let Some((_, writes)) = self.savepoints.last() {
             self.writes = writes.clone();
         }
+        self.tables.get_mut().take();
         Ok(())
     }
 
