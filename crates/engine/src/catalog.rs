@@ -258,12 +258,12 @@ pub fn referencing(txn: &Transaction<'_>, schema: &str, name: &str) -> Result<Ve
     let all = txn.cached_tables(|| list_tables(txn, None))?;
     Ok(all
         .iter()
-        .cloned()
         .filter(|t| {
             t.foreign_keys
                 .iter()
                 .any(|f| f.ref_schema == schema && f.ref_table == name)
         })
+        .cloned()
         .collect())
 }
 
