@@ -9,7 +9,7 @@ use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::Storage;
 
-use crate::bind::{Settings, bind};
+use crate::bind::{Settings, bind_with};
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute};
 use crate::params::Parameters;
@@ -24,6 +24,12 @@ pub struct Session<'s> {
     params: Parameters,
     /// Recorded in `drift_commits.user_name`.
     pub user_name: String,
+}
+
+/// A statement parsed once (`Session::prepare`), run with parameters.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    stmt: Stmt,
 }
 
 /// An explicit transaction block.
@@ -62,12 +68,32 @@ impl<'s> Session<'s> {
             .set(&name.to_ascii_lowercase(), Some(value.to_string()))
     }
 
+    /// Parses `sql`, one statement with parameters `$1`, `$2`, …, to run
+    /// many times with [`Session::execute_prepared`].
+    pub fn prepare(&self, sql: &str) -> Result<Prepared> {
+        let mut statements = parse(sql)?;
+        if statements.len() != 1 {
+            return Err(SqlError::new(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        Ok(Prepared {
+            stmt: statements.remove(0),
+        })
+    }
+
+    /// Runs a prepared statement with `params` as `$1`, `$2`, ….
+    pub fn execute_prepared(&mut self, prepared: &Prepared, params: &[Value]) -> Result<Output> {
+        self.run(&prepared.stmt, params)
+    }
+
     /// Runs every statement of `sql` in order; stops at the first error.
     pub fn execute(&mut self, sql: &str) -> Result<Vec<Output>> {
         let statements = parse(sql)?;
         let mut out = Vec::with_capacity(statements.len());
         for stmt in &statements {
-            out.push(self.run(stmt)?);
+            out.push(self.run(stmt, &[])?);
         }
         Ok(out)
     }
@@ -75,10 +101,10 @@ impl<'s> Session<'s> {
     /// Runs every statement of `sql`, going on after a failed one as psql
     /// does with a script; only a syntax error stops it before it starts.
     pub fn execute_each(&mut self, sql: &str) -> Result<Vec<Result<Output>>> {
-        Ok(parse(sql)?.iter().map(|stmt| self.run(stmt)).collect())
+        Ok(parse(sql)?.iter().map(|stmt| self.run(stmt, &[])).collect())
     }
 
-    fn run(&mut self, stmt: &Stmt) -> Result<Output> {
+    fn run(&mut self, stmt: &Stmt, params: &[Value]) -> Result<Output> {
         use sqlparser::ast::Statement as S;
         if let Some(block) = &self.block
             && block.failed
@@ -90,7 +116,7 @@ impl<'s> Session<'s> {
             ));
         }
         let result = match &mut self.block {
-            Some(block) => match bind(&block.txn, stmt, &self.settings) {
+            Some(block) => match bind_with(&block.txn, stmt, &self.settings, params) {
                 Ok(Plan::Control(c)) => self.control(c),
                 Ok(plan) if block.read_only && plan.writes() => Err(SqlError::new(
                     "25006",
@@ -104,7 +130,7 @@ impl<'s> Session<'s> {
             },
             None => {
                 let mut txn = Transaction::begin(self.storage)?;
-                match bind(&txn, stmt, &self.settings)? {
+                match bind_with(&txn, stmt, &self.settings, params)? {
                     Plan::Control(Control::Begin { read_only }) => {
                         self.block = Some(Block {
                             txn,

@@ -67,3 +67,31 @@ fn access_paths() -> TestResult {
     assert!(after.index.is_some());
     Ok(())
 }
+
+#[test]
+fn prepared_statements_take_parameters() -> TestResult {
+    use driftdb_engine::value::Value;
+    use driftdb_sql::exec::Output;
+    let dir = tempfile::tempdir()?;
+    let storage = Storage::open(dir.path(), Options::default())?;
+    let mut s = Session::new(&storage, "t");
+    s.execute("CREATE TABLE kv (k INTEGER PRIMARY KEY, v TEXT)")?;
+    let insert = s.prepare("INSERT INTO kv VALUES ($1, $2)")?;
+    for k in 0..5 {
+        s.execute_prepared(&insert, &[Value::Int4(k), Value::Text(format!("v{k}"))])?;
+    }
+    // A text parameter reads as an untyped literal: '3' becomes an integer here.
+    let get = s.prepare("SELECT v FROM kv WHERE k = $1")?;
+    let out = s.execute_prepared(&get, &[Value::Text("3".into())])?;
+    assert_eq!(
+        out,
+        Output::Rows {
+            columns: vec![("v".into(), Some(driftdb_engine::value::DataType::Text))],
+            rows: vec![vec![Value::Text("v3".into())]],
+        }
+    );
+    let missing = s.execute_prepared(&get, &[]);
+    assert_eq!(missing.err().map(|e| e.sqlstate), Some("42P02"));
+    assert!(s.prepare("SELECT 1; SELECT 2").is_err());
+    Ok(())
+}

@@ -32,7 +32,10 @@ impl Binder<'_, '_> {
                     ));
                 }
             },
-            E::Value(v) => literal(&v.value)?,
+            E::Value(v) => match &v.value {
+                ast::Value::Placeholder(p) => self.param(p)?,
+                other => literal(other)?,
+            },
             E::TypedString(ts) => {
                 let t = data_type(&ts.data_type)?;
                 match &ts.value.value {
@@ -266,6 +269,22 @@ impl Binder<'_, '_> {
             self.hidden.borrow_mut().insert(scan);
         }
         Ok(expr)
+    }
+
+    /// The value of parameter `$n`.
+    fn param(&self, p: &str) -> Result<Expr> {
+        let n: usize = p
+            .strip_prefix('$')
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| SqlError::new("42601", format!("invalid parameter {p}")))?;
+        match n.checked_sub(1).and_then(|i| self.params.get(i)) {
+            Some(Value::Text(s)) => Ok(Expr::Unknown(s.clone())),
+            Some(v) => Ok(Expr::Const(v.clone())),
+            None => Err(SqlError::new(
+                "42P02",
+                format!("there is no parameter ${n}"),
+            )),
+        }
     }
 
     fn subquery(&self, q: &ast::Query, level: &Level<'_>, kind: SubqueryKind) -> Result<Expr> {

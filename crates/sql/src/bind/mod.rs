@@ -73,11 +73,25 @@ pub(crate) struct Binder<'b, 't> {
     pub(crate) ctes: RefCell<Vec<(String, Bound)>>,
     /// How many views deep the binding is (a bound on view cycles).
     pub(crate) view_depth: Cell<usize>,
+    /// Values of `$1`, `$2`, … of a prepared statement.
+    pub(crate) params: &'b [Value],
 }
 
 /// Binds one statement read in `txn` under the session's `settings`.
 pub fn bind(txn: &Transaction<'_>, stmt: &Stmt, settings: &Settings) -> Result<Plan> {
+    bind_with(txn, stmt, settings, &[])
+}
+
+/// Binds one statement with values for its parameters `$1`, `$2`, …; a text
+/// value reads as an untyped literal, so it takes the type its place needs.
+pub fn bind_with(
+    txn: &Transaction<'_>,
+    stmt: &Stmt,
+    settings: &Settings,
+    params: &[Value],
+) -> Result<Plan> {
     let binder = Binder {
+        params,
         txn,
         settings,
         ids: Cell::new(0),
