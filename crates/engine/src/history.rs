@@ -132,16 +132,22 @@ pub fn versions_by_index<'a>(
 ) -> Result<impl Iterator<Item = Result<RowVersion>> + 'a> {
     let keys = crate::index::row_keys(txn, index, range, Some(seq))?;
     Ok(keys.filter_map(move |k| {
-        let version = k.and_then(|key| {
-            txn.get_as_of(table.id, &key, seq)
-                .map(|v| v.map(|v| (key, v)))
-        });
-        match version {
-            Ok(Some((key, v))) => Some(decode_version(table, key, v)),
-            Ok(None) => None,
-            Err(e) => Some(Err(e)),
-        }
+        k.and_then(|key| version_at(txn, table, key, seq))
+            .transpose()
     }))
+}
+
+/// The version of the row at `key` valid right after commit `seq`: one seek,
+/// however many versions the row has.
+pub fn version_at(
+    txn: &Transaction<'_>,
+    table: &TableDef,
+    key: Vec<u8>,
+    seq: u64,
+) -> Result<Option<RowVersion>> {
+    txn.get_as_of(table.id, &key, seq)?
+        .map(|v| decode_version(table, key, v))
+        .transpose()
 }
 
 fn decode_version(table: &TableDef, key: Vec<u8>, v: Version) -> Result<RowVersion> {

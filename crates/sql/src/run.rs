@@ -143,13 +143,15 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     let range = as_ref_range(&s.range);
     let filter = match (s.versions, s.hidden) {
         (None, false) => {
-            return Ok(Box::new(table::scan(env.txn, &s.def, range, None)?.map(
-                |r| {
-                    let (_, mut values) = r?;
-                    values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
-                    Ok(values)
-                },
-            )));
+            let rows = match &s.index {
+                Some((ix, r)) => table::scan_by_index(env.txn, &s.def, ix, as_ref_range(r))?,
+                None => table::scan(env.txn, &s.def, range, None)?,
+            };
+            return Ok(Box::new(rows.map(|r| {
+                let (_, mut values) = r?;
+                values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
+                Ok(values)
+            })));
         }
         // Hidden columns in the present: the committed versions as of the
         // transaction's snapshot carry them.
@@ -168,20 +170,36 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
             Value::Timestamptz(c.commit_ts - PG_EPOCH_MICROS)
         }))
     };
-    Ok(Box::new(
-        history::versions(snap, &s.def, range, filter)?.map(move |r| {
-            let v = r?;
-            let mut values = v.values;
-            values.push(seq_value(v.seq_from));
-            values.push(v.seq_to.map_or(Value::Null, seq_value));
-            values.push(time(v.seq_from)?);
-            values.push(match v.seq_to {
-                Some(to) => time(to)?,
-                None => Value::Null,
-            });
-            Ok(values)
-        }),
-    ))
+    type Versions<'v> =
+        Box<dyn Iterator<Item = driftdb_engine::error::Result<history::RowVersion>> + 'v>;
+    let versions: Versions<'a> = match (&s.index, filter, &s.range) {
+        // A primary-key point of the past: one seek, however deep the history.
+        (_, history::VersionFilter::AsOf(p), (Bound::Included(lo), Bound::Included(hi)))
+            if lo == hi =>
+        {
+            Box::new(
+                history::version_at(env.txn, &s.def, lo.clone(), p.le)
+                    .transpose()
+                    .into_iter(),
+            )
+        }
+        (Some((ix, r)), history::VersionFilter::AsOf(p), _) => Box::new(
+            history::versions_by_index(env.txn, &s.def, ix, as_ref_range(r), p.le)?,
+        ),
+        _ => Box::new(history::versions(snap, &s.def, range, filter)?),
+    };
+    Ok(Box::new(versions.map(move |r| {
+        let v = r?;
+        let mut values = v.values;
+        values.push(seq_value(v.seq_from));
+        values.push(v.seq_to.map_or(Value::Null, seq_value));
+        values.push(time(v.seq_from)?);
+        values.push(match v.seq_to {
+            Some(to) => time(to)?,
+            None => Value::Null,
+        });
+        Ok(values)
+    })))
 }
 
 /// Orders `rows` by `keys`; equal rows keep their order.
