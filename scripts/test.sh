@@ -8,7 +8,8 @@
 #                         (crates/storage/tests/crash.rs); unset, the test uses
 #                         its own default (50). Raise it for a longer soak, e.g.
 #                         DRIFTDB_CRASH_ROUNDS=1000 scripts/test.sh
-#   FUZZ_SECONDS          length of the fuzz run at the end (default 30).
+#   FUZZ_SECONDS          length of the fuzz run at the end, split between the
+#                         two targets (default 30).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -52,7 +53,7 @@ cargo build --release -q -p driftdb-slt
 step "PostgreSQL cross-check: tests/slt against a real PostgreSQL 15"
 "$root/scripts/pg-crosscheck.sh"
 
-step "fuzz: frame_decoder for ${FUZZ_SECONDS:-30}s"
+step "fuzz: frame_decoder and sql, ${FUZZ_SECONDS:-30}s in all"
 "$root/scripts/fuzz.sh" "${FUZZ_SECONDS:-30}"
 
 step "all checks passed"

@@ -1,7 +1,9 @@
 //! The `driftdb` binary: one command per subcommand of SPEC §1 that exists so far.
 
 mod display;
+mod prompt;
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,7 +21,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run SQL embedded, with no server: `-e SQL`, `-f FILE`, or SQL on stdin.
+    /// Run SQL embedded, with no server: `-e SQL`, `-f FILE`, SQL on stdin, or
+    /// an interactive prompt when stdin is a terminal.
     Sql {
         /// The data directory (created if missing).
         #[arg(long, env = "DRIFTDB_DATA_DIR", default_value = "./driftdb-data")]
@@ -59,24 +62,27 @@ fn main() -> ExitCode {
 }
 
 /// `driftdb sql`: runs the SQL given, printing results as psql does; exits
-/// non-zero when a statement failed.
+/// non-zero when a statement failed. With no SQL given and a terminal on
+/// standard input, runs the interactive prompt instead.
 fn run_sql(dir: &std::path::Path, execute: Option<String>, file: Option<PathBuf>) -> ExitCode {
+    // `None`: nothing given and a terminal on stdin, so the prompt reads SQL.
     let sql = match (execute, file) {
-        (Some(sql), _) => sql,
+        (Some(sql), _) => Some(sql),
         (None, Some(path)) => match std::fs::read_to_string(&path) {
-            Ok(sql) => sql,
+            Ok(sql) => Some(sql),
             Err(e) => {
                 eprintln!("driftdb: cannot read {}: {e}", path.display());
                 return ExitCode::FAILURE;
             }
         },
+        (None, None) if std::io::stdin().is_terminal() => None,
         (None, None) => {
             let mut sql = String::new();
             if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql) {
                 eprintln!("driftdb: cannot read standard input: {e}");
                 return ExitCode::FAILURE;
             }
-            sql
+            Some(sql)
         }
     };
     let storage = match Storage::open(dir, Options::default()) {
@@ -87,6 +93,9 @@ fn run_sql(dir: &std::path::Path, execute: Option<String>, file: Option<PathBuf>
         }
     };
     let mut session = Session::new(&storage, "driftdb");
+    let Some(sql) = sql else {
+        return prompt::run(&mut session, &prompt::history_path(dir));
+    };
     let results = match session.execute_each(&sql) {
         Ok(results) => results,
         Err(e) => {

@@ -1,7 +1,8 @@
-//! `driftdb sql -e` and `-f` as a user runs them: psql-style output, SQLSTATE
+//! `driftdb sql -e`, `-f` and SQL piped to stdin as a user runs them: psql-style output, SQLSTATE
 //! on errors, a non-zero exit when a statement failed.
 
-use std::process::Command;
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 fn driftdb() -> Command {
     Command::new(env!("CARGO_BIN_EXE_driftdb"))
@@ -66,5 +67,38 @@ fn a_failed_statement_gives_its_sqlstate_and_a_nonzero_exit()
         .output()?;
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("42601"));
+    Ok(())
+}
+
+#[test]
+fn sql_piped_to_stdin_runs_as_a_script_without_a_prompt() -> Result<(), Box<dyn std::error::Error>>
+{
+    let dir = tempfile::tempdir()?;
+    let mut child = driftdb()
+        .args(["sql", "--data-dir"])
+        .arg(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut stdin = child.stdin.take().ok_or("no stdin")?;
+    stdin.write_all(
+        b"CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT);\n\
+          INSERT INTO t VALUES (1, 'a;b'),\n  (2, 'c');\n\
+          SELECT v FROM t ORDER BY id;\n",
+    )?;
+    drop(stdin);
+    let out = child.wait_with_output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "CREATE TABLE\nINSERT 0 2\n  v  \n-----\n a;b\n c\n(2 rows)\n\n"
+    );
+    assert!(!stdout.contains("driftdb=>"));
     Ok(())
 }

@@ -1,0 +1,1 @@
+SELECT grp, count(*), sum(v), avg(v) FROM (SELECT id % 2 AS grp, v FROM t) AS s GROUP BY grp HAVING count(*) > 0

@@ -1,0 +1,1 @@
+SELECT day + 1, day - '2000-01-01'::date, now() - interval '1 day', 'a' || NULL, 1 / 0 FROM u

@@ -1,0 +1,1 @@
+SELECT t.name, u.amount FROM t JOIN u ON u.t_id = t.id LEFT JOIN t AS t2 USING (id) WHERE u.amount > 0 ORDER BY 1

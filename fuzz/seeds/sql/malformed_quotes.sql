@@ -1,0 +1,1 @@
+SELECT $$unterminated ; INSERT INTO t VALUES (1, E'\

@@ -1,0 +1,1 @@
+SELECT * FROM drift_commits; SET synchronous_commit = off; SHOW synchronous_commit; SELECT drift_seq()

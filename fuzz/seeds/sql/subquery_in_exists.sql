@@ -1,0 +1,1 @@
+SELECT name FROM t WHERE id IN (SELECT t_id FROM u WHERE ok) AND EXISTS (SELECT 1 FROM u WHERE u.t_id = t.id)

@@ -1,0 +1,1 @@
+SELECT id, v, _seq_from, _seq_to FROM t FOR SYSTEM_TIME ALL WHERE id = 1 ORDER BY _seq_from

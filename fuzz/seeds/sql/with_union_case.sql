@@ -1,0 +1,1 @@
+WITH w AS (SELECT id, coalesce(name, 'none') AS n FROM t) SELECT n FROM w UNION ALL SELECT CASE WHEN ok THEN 'y' ELSE 'n' END FROM u EXCEPT SELECT 'x'
