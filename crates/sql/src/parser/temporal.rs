@@ -128,6 +128,15 @@ pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseEr
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
+        // Only FOR, AS and BETWEEN start a form this rewrite changes.
+        let starts_form = matches!(&tokens[i].token, Token::Word(w)
+            if w.quote_style.is_none()
+                && ["FOR", "AS", "BETWEEN"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
+        if !starts_form {
+            out.push(tokens[i].clone());
+            i += 1;
+            continue;
+        }
         let sig = significant(&tokens, i, 5);
         let kw = |n: usize, k: &str| sig.get(n).is_some_and(|&j| is_keyword(&tokens[j].token, k));
         let at = |n: usize| sig.get(n).map_or(tokens.len(), |&j| j);
@@ -271,7 +280,10 @@ fn rewrite_seq_points(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, 
     let mut i = 0;
     while i < tokens.len() {
         if let Token::Word(w) = &tokens[i].token
-            && w.value.to_ascii_lowercase().starts_with(RESERVED_PREFIX)
+            && w.value
+                .as_bytes()
+                .get(..RESERVED_PREFIX.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(RESERVED_PREFIX.as_bytes()))
         {
             return Err(ParseError::Syntax(format!(
                 "identifiers starting with {RESERVED_PREFIX} are reserved, found {} at {}",
