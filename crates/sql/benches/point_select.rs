@@ -1,11 +1,11 @@
 //! `point_select`: `SELECT name, v FROM t WHERE id = k` for varying k over a
 //! 100k-row table, DriftDB against SQLite in the same run.
 //!
-//! The embedded DriftDB API has no prepared statements yet, so each DriftDB
-//! read formats its key into the SQL text and parses, binds, plans and runs
-//! it in an autocommit transaction. SQLite runs a prepared, cached statement
-//! (`sqlite_prepared`); `sqlite_text` also parses SQL text on every read, for
-//! a like-for-like look at the cost of parsing.
+//! `driftdb_prepared` runs a statement prepared once (`Session::prepare`,
+//! parsed once, bound with `$1` on each run, in an autocommit transaction)
+//! against SQLite's prepared, cached statement (`sqlite_prepared`).
+//! `driftdb` and `sqlite_text` format the key into SQL text and parse it on
+//! every read, for a like-for-like look at the cost of parsing.
 
 #[path = "support.rs"]
 mod support;
@@ -32,6 +32,20 @@ fn point_select(c: &mut Criterion) {
         b.iter(|| {
             let sql = format!("SELECT name, v FROM t WHERE id = {}", keys.next_key());
             support::run(&mut session, &sql)
+        });
+    });
+    group.bench_function("driftdb_prepared", |b| {
+        let mut keys = Keys::new(ROWS);
+        let prepared = match session.prepare("SELECT name, v FROM t WHERE id = $1") {
+            Ok(p) => p,
+            Err(e) => panic!("DriftDB prepare: {e}"),
+        };
+        b.iter(|| {
+            let k = driftdb_engine::value::Value::Int4(keys.next_key() as i32);
+            match session.execute_prepared(&prepared, &[k]) {
+                Ok(out) => out,
+                Err(e) => panic!("DriftDB read: {e}"),
+            }
         });
     });
     group.bench_function("sqlite_prepared", |b| {
