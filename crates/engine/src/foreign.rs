@@ -33,18 +33,6 @@ fn as_type_of(v: &Value, like: crate::value::DataType) -> Value {
     }
 }
 
-/// The values of the columns `ids` of `row`.
-fn values(table: &TableDef, ids: &[u32], row: &[Value]) -> Vec<Value> {
-    ids.iter()
-        .map(|id| {
-            table
-                .position(*id)
-                .and_then(|p| row.get(p).cloned())
-                .unwrap_or(Value::Null)
-        })
-        .collect()
-}
-
 /// Positions of the referenced columns in the parent.
 fn ref_positions(parent: &TableDef, fk: &ForeignKeyDef) -> Result<Vec<usize>> {
     fk.ref_columns
@@ -127,12 +115,12 @@ pub fn check_parents(
     old: Option<&[Value]>,
 ) -> Result<()> {
     for fk in &table.foreign_keys {
-        let vals = values(table, &fk.columns, row);
+        let vals = index::columns_of(table, &fk.columns, row);
         if vals.iter().any(Value::is_null) {
             continue;
         }
         if let Some(old) = old
-            && values(table, &fk.columns, old) == vals
+            && index::columns_of(table, &fk.columns, old) == vals
         {
             continue;
         }

@@ -20,9 +20,12 @@ use crate::value::Value;
 
 /// The indexed values of a row, in index order.
 pub fn values_of(table: &TableDef, index: &IndexDef, row: &[Value]) -> Vec<Value> {
-    index
-        .columns
-        .iter()
+    columns_of(table, &index.columns, row)
+}
+
+/// The values of the columns `ids` of `row` (NULL for a column not there).
+pub(crate) fn columns_of(table: &TableDef, ids: &[u32], row: &[Value]) -> Vec<Value> {
+    ids.iter()
         .map(|id| {
             table
                 .position(*id)

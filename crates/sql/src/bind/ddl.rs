@@ -7,7 +7,7 @@ use sqlparser::ast::{self, AlterTableOperation, ColumnOption, ReferentialAction,
 
 use driftdb_engine::catalog::{self, FkAction, NewColumn, TableDef, ViewDef};
 
-use super::scope::{Level, Scope};
+use super::scope::Scope;
 use super::{Binder, Column, data_type, ident, last_part, split_name, undefined_table};
 use crate::error::{Result, SqlError};
 use crate::expr::Expr;
@@ -110,13 +110,7 @@ impl Binder<'_, '_> {
     /// A `DEFAULT` expression checked now and kept as SQL text.
     fn default_text(&self, e: &ast::Expr) -> Result<String> {
         let empty = Scope::default();
-        let unused = Cell::new(false);
-        let level = Level {
-            scope: &empty,
-            parent: None,
-            correlated: &unused,
-        };
-        let bound = self.expr(e, &level).map_err(|err| {
+        let bound = self.expr_in(e, &empty).map_err(|err| {
             if err.sqlstate == "42703" {
                 SqlError::new("0A000", "cannot use column reference in DEFAULT expression")
             } else {
@@ -135,13 +129,7 @@ impl Binder<'_, '_> {
     /// A `CHECK` condition bound over the table's scope.
     pub(crate) fn check_expr(&self, sql: &str, scope: &Scope) -> Result<Expr> {
         let e = crate::parser::parse_expr(sql)?;
-        let unused = Cell::new(false);
-        let level = Level {
-            scope,
-            parent: None,
-            correlated: &unused,
-        };
-        let bound = self.expr(&e, &level)?;
+        let bound = self.expr_in(&e, scope)?;
         if super::expr::contains_agg(&bound) {
             return Err(SqlError::new(
                 "42803",
@@ -184,13 +172,7 @@ impl Binder<'_, '_> {
                 let fill = match &default {
                     Some(sql) => {
                         let empty = Scope::default();
-                        let unused = Cell::new(false);
-                        let level = Level {
-                            scope: &empty,
-                            parent: None,
-                            correlated: &unused,
-                        };
-                        self.expr(&crate::parser::parse_expr(sql)?, &level)?
+                        self.expr_in(&crate::parser::parse_expr(sql)?, &empty)?
                     }
                     None => Expr::Const(driftdb_engine::value::Value::Null),
                 };
@@ -327,35 +309,30 @@ impl Binder<'_, '_> {
     ) -> Result<Plan> {
         let mut plans = Vec::new();
         for n in names {
-            plans.push(match object_type {
-                ast::ObjectType::Table => {
-                    let (schema, name) = split_name(n)?;
-                    Plan::DropTable {
-                        schema,
-                        name,
-                        if_exists,
-                    }
-                }
-                ast::ObjectType::Index => {
-                    let (schema, name) = split_name(n)?;
-                    Plan::DropIndex {
-                        schema,
-                        name,
-                        if_exists,
-                    }
-                }
-                ast::ObjectType::View => {
-                    let (schema, name) = split_name(n)?;
-                    Plan::DropView {
-                        schema,
-                        name,
-                        if_exists,
-                    }
-                }
-                ast::ObjectType::Schema => Plan::DropSchema {
+            if *object_type == ast::ObjectType::Schema {
+                plans.push(Plan::DropSchema {
                     name: last_part(n)?,
                     if_exists,
                     cascade,
+                });
+                continue;
+            }
+            let (schema, name) = split_name(n)?;
+            plans.push(match object_type {
+                ast::ObjectType::Table => Plan::DropTable {
+                    schema,
+                    name,
+                    if_exists,
+                },
+                ast::ObjectType::Index => Plan::DropIndex {
+                    schema,
+                    name,
+                    if_exists,
+                },
+                ast::ObjectType::View => Plan::DropView {
+                    schema,
+                    name,
+                    if_exists,
                 },
                 other => return Err(SqlError::unsupported(format!("DROP {other}"))),
             });

@@ -7,7 +7,7 @@ use sqlparser::ast::{self, AssignmentTarget, FromTable, SelectItem, SetExpr, Tab
 use driftdb_engine::catalog::TableDef;
 use driftdb_engine::value::Value;
 
-use super::scope::{Level, Scope};
+use super::scope::Scope;
 use super::types::type_of;
 use super::{Binder, Column, dml_table, hidden_columns, ident, last_part, split_name};
 use crate::error::{Result, SqlError};
@@ -61,19 +61,13 @@ impl Binder<'_, '_> {
             // untyped literal reads as the column's type.
             SetExpr::Values(values) if query.order_by.is_none() && query.limit_clause.is_none() => {
                 let empty = Scope::default();
-                let unused = Cell::new(false);
-                let level = Level {
-                    scope: &empty,
-                    parent: None,
-                    correlated: &unused,
-                };
                 let mut rows = Vec::with_capacity(values.rows.len());
                 for row in &values.rows {
                     check_width(row.len(), targets.len())?;
                     let mut full = defaults.clone();
                     for (&i, e) in targets.iter().zip(row.iter()) {
                         if !is_default(e) {
-                            full[i] = self.expr(e, &level)?;
+                            full[i] = self.expr_in(e, &empty)?;
                         }
                     }
                     rows.push(full);
@@ -108,12 +102,6 @@ impl Binder<'_, '_> {
             _ => None,
         };
         let scope = table_scope(&table, alias.as_deref());
-        let unused = Cell::new(false);
-        let level = Level {
-            scope: &scope,
-            parent: None,
-            correlated: &unused,
-        };
         let mut set = Vec::new();
         for a in &up.assignments {
             let AssignmentTarget::ColumnName(col) = &a.target else {
@@ -136,14 +124,14 @@ impl Binder<'_, '_> {
             let value = if is_default(&a.value) {
                 self.defaults(&table)?.swap_remove(i)
             } else {
-                self.no_agg(self.expr(&a.value, &level)?, "UPDATE")?
+                self.no_agg(self.expr_in(&a.value, &scope)?, "UPDATE")?
             };
             set.push((i, value));
         }
         let filter = up
             .selection
             .as_ref()
-            .map(|e| self.no_agg(self.expr(e, &level)?, "WHERE"))
+            .map(|e| self.no_agg(self.expr_in(e, &scope)?, "WHERE"))
             .transpose()?;
         let returning = self.returning(&table, up.returning.as_deref())?;
         let checks = self.checks(&table)?;
@@ -170,16 +158,10 @@ impl Binder<'_, '_> {
             _ => None,
         };
         let scope = table_scope(&table, alias.as_deref());
-        let unused = Cell::new(false);
-        let level = Level {
-            scope: &scope,
-            parent: None,
-            correlated: &unused,
-        };
         let filter = del
             .selection
             .as_ref()
-            .map(|e| self.no_agg(self.expr(e, &level)?, "WHERE"))
+            .map(|e| self.no_agg(self.expr_in(e, &scope)?, "WHERE"))
             .transpose()?;
         let returning = self.returning(&table, del.returning.as_deref())?;
         Ok(Plan::Delete {
@@ -192,18 +174,12 @@ impl Binder<'_, '_> {
     /// Each column's `DEFAULT`, bound (NULL where none).
     fn defaults(&self, table: &TableDef) -> Result<Vec<Expr>> {
         let empty = Scope::default();
-        let unused = Cell::new(false);
-        let level = Level {
-            scope: &empty,
-            parent: None,
-            correlated: &unused,
-        };
         table
             .columns
             .iter()
             .map(|c| match &c.default {
                 None => Ok(Expr::Const(Value::Null)),
-                Some(sql) => self.expr(&crate::parser::parse_expr(sql)?, &level),
+                Some(sql) => self.expr_in(&crate::parser::parse_expr(sql)?, &empty),
             })
             .collect()
     }
@@ -238,12 +214,6 @@ impl Binder<'_, '_> {
             return Ok(None);
         };
         let scope = table_scope(table, None);
-        let unused = Cell::new(false);
-        let level = Level {
-            scope: &scope,
-            parent: None,
-            correlated: &unused,
-        };
         let types = scope.types();
         let mut columns: Vec<Column> = Vec::new();
         let mut exprs = Vec::new();
@@ -260,7 +230,7 @@ impl Binder<'_, '_> {
                 SelectItem::ExprWithAlias { expr, alias } => (ident(alias), expr),
                 other => return Err(SqlError::unsupported(format!("RETURNING {other}"))),
             };
-            let bound = self.no_agg(self.expr(e, &level)?, "RETURNING")?;
+            let bound = self.no_agg(self.expr_in(e, &scope)?, "RETURNING")?;
             columns.push((name, type_of(&bound, &types)));
             exprs.push(bound);
         }

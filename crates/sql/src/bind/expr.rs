@@ -255,6 +255,20 @@ impl Binder<'_, '_> {
         })
     }
 
+    /// Binds `e` over `scope` alone, with no enclosing query (defaults,
+    /// checks, constants, the clauses of a writing statement).
+    pub(crate) fn expr_in(&self, e: &ast::Expr, scope: &super::scope::Scope) -> Result<Expr> {
+        let unused = Cell::new(false);
+        self.expr(
+            e,
+            &Level {
+                scope,
+                parent: None,
+                correlated: &unused,
+            },
+        )
+    }
+
     /// Whether `e` is of type `char(n)`.
     fn is_char(&self, e: &Expr, level: &Level<'_>) -> bool {
         matches!(

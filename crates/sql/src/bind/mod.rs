@@ -29,7 +29,7 @@ use crate::error::{Result, SqlError};
 use crate::parser::{Point, Stmt, SystemTime, system_time};
 use crate::plan::{Control, Plan};
 use crate::rel::{Rel, Scan};
-use scope::{Level, Scope};
+use scope::Scope;
 
 pub use types::type_of;
 
@@ -237,13 +237,7 @@ impl Binder<'_, '_> {
     /// A constant expression's value (LIMIT, OFFSET, time-travel points).
     pub(crate) fn constant(&self, e: &ast::Expr, what: &str) -> Result<Value> {
         let empty = Scope::default();
-        let unused = Cell::new(false);
-        let level = Level {
-            scope: &empty,
-            parent: None,
-            correlated: &unused,
-        };
-        let bound = self.expr(e, &level)?;
+        let bound = self.expr_in(e, &empty)?;
         if !bound.is_constant() {
             return Err(SqlError::new("42601", format!("{what} must be a constant")));
         }

@@ -676,18 +676,23 @@ impl Binder<'_, '_> {
                     let table = alias.as_ref().map_or(tname, |a| ident(&a.name));
                     return Ok((bound.rel, Scope::table(&table, &bound.columns, &[], None)));
                 }
-                if version.is_none()
-                    && let Some(bound) = self.view(name)?
-                {
-                    let (_, vname) = super::split_name(name)?;
-                    let table = alias.as_ref().map_or(vname, |a| ident(&a.name));
-                    let mut columns = bound.columns;
-                    if let Some(a) = alias {
-                        rename_columns(&mut columns, &a.columns, &table)?;
+                // Tables and views share names: a view is looked up only
+                // when no table has the name.
+                match self.table(name, alias.as_ref(), version.as_ref()) {
+                    Err(e) if e.sqlstate == "42P01" && version.is_none() => {
+                        let Some(bound) = self.view(name)? else {
+                            return Err(e);
+                        };
+                        let (_, vname) = super::split_name(name)?;
+                        let table = alias.as_ref().map_or(vname, |a| ident(&a.name));
+                        let mut columns = bound.columns;
+                        if let Some(a) = alias {
+                            rename_columns(&mut columns, &a.columns, &table)?;
+                        }
+                        Ok((bound.rel, Scope::table(&table, &columns, &[], None)))
                     }
-                    return Ok((bound.rel, Scope::table(&table, &columns, &[], None)));
+                    other => other,
                 }
-                self.table(name, alias.as_ref(), version.as_ref())
             }
             TableFactor::Table {
                 name,
@@ -848,12 +853,10 @@ impl Binder<'_, '_> {
         Ok(driftdb_engine::history::resolve(self.txn.snapshot(), point)?.le)
     }
 
-    /// The view `name` bound as a query (its own names), when there is one.
+    /// The view `name` bound as a query (its own names), when there is one
+    /// (asked only once no table has the name).
     fn view(&self, name: &ast::ObjectName) -> Result<Option<Bound>> {
         let (schema, vname) = super::split_name(name)?;
-        if driftdb_engine::catalog::get_table(self.txn, &schema, &vname, None)?.is_some() {
-            return Ok(None);
-        }
         let Some(view) = driftdb_engine::catalog::get_view(self.txn, &schema, &vname, None)? else {
             return Ok(None);
         };
