@@ -9,7 +9,7 @@ use driftdb_sql::exec::Output;
 pub fn render(output: &Output) -> String {
     match output {
         Output::Command(tag) => format!("{tag}\n"),
-        Output::Rows { columns, rows } => table(columns, rows),
+        Output::Rows { columns, rows, .. } => table(columns, rows),
     }
 }
 
@@ -113,10 +113,18 @@ mod tests {
         ];
         // What psql 15 printed for the same rows.
         let want = " id | name |  v  \n----+------+-----\n  1 | ann  | 1.5\n 22 |      |    \n(2 rows)\n\n";
-        assert_eq!(render(&Output::Rows { columns, rows }), want);
+        assert_eq!(
+            render(&Output::Rows {
+                columns,
+                rows,
+                command: "SELECT"
+            }),
+            want
+        );
         let empty = Output::Rows {
             columns: vec![("?column?".into(), Some(DataType::Int4))],
             rows: vec![],
+            command: "SELECT",
         };
         assert_eq!(render(&empty), " ?column? \n----------\n(0 rows)\n\n");
     }

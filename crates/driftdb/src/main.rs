@@ -2,6 +2,7 @@
 
 mod display;
 mod prompt;
+mod serve;
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -21,6 +22,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Serve PostgreSQL clients (psql, drivers, ORMs) over the wire protocol.
+    Serve(serve::ServeArgs),
     /// Run SQL embedded, with no server: `-e SQL`, `-f FILE`, SQL on stdin, or
     /// an interactive prompt when stdin is a terminal.
     Sql {
@@ -53,6 +56,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Verify { data_dir } => run_verify(&data_dir),
+        Command::Serve(args) => serve::run(args),
         Command::Sql {
             data_dir,
             execute,

@@ -1,5 +1,6 @@
 //! The engine's error type, each with the PostgreSQL SQLSTATE it maps to.
 
+use crate::interrupt::InterruptReason;
 use driftdb_storage::StorageError;
 
 use crate::numeric::NumericError;
@@ -99,6 +100,12 @@ pub enum EngineError {
     /// `ROLLBACK TO` or `RELEASE` of a savepoint that was not set.
     #[error("savepoint \"{0}\" does not exist")]
     UndefinedSavepoint(String),
+    /// The statement was stopped by a cancel request or its timeout.
+    #[error("canceling statement due to {}", match .0 {
+        InterruptReason::Cancel => "user request",
+        InterruptReason::Timeout => "statement timeout",
+    })]
+    Canceled(InterruptReason),
 }
 
 impl From<RowError> for EngineError {
@@ -140,6 +147,7 @@ impl EngineError {
             EngineError::ForeignKeyViolation(_) => "23503",
             EngineError::UndefinedIndex(_) => "42704",
             EngineError::Numeric(e) => e.sqlstate(),
+            EngineError::Canceled(_) => "57014",
         }
     }
 }

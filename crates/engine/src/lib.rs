@@ -17,6 +17,7 @@ pub mod error;
 mod foreign;
 pub mod history;
 pub mod index;
+pub mod interrupt;
 pub mod keycode;
 pub mod numeric;
 pub mod row;

@@ -17,6 +17,7 @@ use driftdb_storage::{
 };
 
 use crate::error::{EngineError, Result};
+use crate::interrupt::Interrupt;
 
 /// A key in the store: keyspace and key bytes.
 type StoreKey = (u32, Vec<u8>);
@@ -37,6 +38,8 @@ pub struct Transaction<'s> {
     /// Every table definition as this transaction sees them, kept between
     /// catalog writes (foreign-key checks ask for them once per row).
     tables: std::cell::RefCell<Option<std::sync::Arc<Vec<crate::catalog::TableDef>>>>,
+    /// Raised by another thread to stop the statement running in it.
+    interrupt: Interrupt,
 }
 
 impl<'s> Transaction<'s> {
@@ -50,7 +53,19 @@ impl<'s> Transaction<'s> {
             nonce: RandomState::new().hash_one(std::time::SystemTime::now()),
             row_ids: 0,
             tables: std::cell::RefCell::new(None),
+            interrupt: Interrupt::default(),
         })
+    }
+
+    /// Lets `interrupt` stop statements running in this transaction.
+    pub fn set_interrupt(&mut self, interrupt: Interrupt) {
+        self.interrupt = interrupt;
+    }
+
+    /// Fails with SQLSTATE 57014 once the statement was asked to stop; the
+    /// executor calls it between rows.
+    pub fn check_interrupt(&self) -> Result<()> {
+        self.interrupt.check()
     }
 
     /// The seq this transaction's snapshot includes.

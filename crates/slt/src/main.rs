@@ -166,7 +166,7 @@ impl sqllogictest::DB for Embedded {
     fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>, SqlError> {
         let outputs = self.session.execute(sql)?;
         Ok(match outputs.into_iter().last() {
-            Some(driftdb_sql::exec::Output::Rows { columns, rows }) => DBOutput::Rows {
+            Some(driftdb_sql::exec::Output::Rows { columns, rows, .. }) => DBOutput::Rows {
                 types: vec![DefaultColumnType::Any; columns.len()],
                 rows: rows
                     .iter()

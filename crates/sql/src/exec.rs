@@ -30,6 +30,9 @@ pub enum Output {
         columns: Vec<Column>,
         /// The rows.
         rows: Vec<Vec<Value>>,
+        /// The command tag without its row count (`SELECT`, `INSERT 0`,
+        /// `UPDATE`, …): the wire protocol appends the rows sent.
+        command: &'static str,
     },
     /// A command's tag, as PostgreSQL's CommandComplete carries it.
     Command(String),
@@ -51,6 +54,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
                 Output::Rows {
                     columns: q.columns,
                     rows,
+                    command: "SELECT",
                 },
                 Vec::new(),
             ))
@@ -228,7 +232,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
                 }
                 table::insert(txn, &table, values)?;
             }
-            let out = finish(txn, &cache, returning, written, format!("INSERT 0 {n}"))?;
+            let out = finish(txn, &cache, returning, written, "INSERT 0", n)?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Update {
@@ -262,7 +266,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
                 }
                 table::update(txn, &table, &key, values)?;
             }
-            let out = finish(txn, &cache, returning, written, format!("UPDATE {n}"))?;
+            let out = finish(txn, &cache, returning, written, "UPDATE", n)?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Delete {
@@ -280,7 +284,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             if returning.is_none() {
                 written.clear();
             }
-            let out = finish(txn, &cache, returning, written, format!("DELETE {n}"))?;
+            let out = finish(txn, &cache, returning, written, "DELETE", n)?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Restore { table, seq } => {
@@ -364,10 +368,11 @@ fn finish(
     cache: &Cache,
     returning: Option<Returning>,
     written: Vec<Vec<Value>>,
-    tag: String,
+    command: &'static str,
+    n: usize,
 ) -> Result<Output> {
     let Some(r) = returning else {
-        return Ok(Output::Command(tag));
+        return Ok(Output::Command(format!("{command} {n}")));
     };
     let env = Env::new(txn, cache);
     let rows = written
@@ -380,6 +385,7 @@ fn finish(
     Ok(Output::Rows {
         columns: r.columns,
         rows,
+        command,
     })
 }
 

@@ -47,7 +47,7 @@ const KNOWN: &[Known] = &[
     Known {
         name: "client_encoding",
         default: "UTF8",
-        accepts: Some(&["utf8", "utf-8", "unicode"]),
+        accepts: Some(&["utf8", "utf-8", "unicode", "sql_ascii"]),
         read_only: false,
     },
     Known {

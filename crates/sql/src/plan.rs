@@ -3,6 +3,7 @@
 
 use driftdb_engine::catalog::{FkAction, NewColumn, TableDef, ViewDef};
 use driftdb_engine::history::PointIn;
+use driftdb_engine::value::DataType;
 
 use crate::bind::{Bound, Column};
 use crate::expr::Expr;
@@ -292,6 +293,19 @@ pub struct Returning {
 }
 
 impl Plan {
+    /// The columns of the rows the statement returns; `None` when it returns
+    /// none (only a command tag).
+    pub fn result_columns(&self) -> Option<Vec<Column>> {
+        match self {
+            Plan::Query(q) => Some(q.columns.clone()),
+            Plan::Insert { returning, .. }
+            | Plan::Update { returning, .. }
+            | Plan::Delete { returning, .. } => returning.as_ref().map(|r| r.columns.clone()),
+            Plan::Control(Control::Show(name)) => Some(vec![(name.clone(), Some(DataType::Text))]),
+            _ => None,
+        }
+    }
+
     /// Whether the statement writes (and so is refused under `drift.as_of`).
     pub fn writes(&self) -> bool {
         matches!(

@@ -34,7 +34,12 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
                 .map(|e| e.eval(&[], env))
                 .collect::<Result<Vec<_>>>()
         })),
-        Rel::Scan(s) => scan(s, env)?,
+        // Every row read passes a scan: the one place a cancel request or a
+        // statement timeout is noticed.
+        Rel::Scan(s) => Box::new(scan(s, env)?.map(move |r| {
+            env.txn.check_interrupt()?;
+            r
+        })),
         Rel::Filter(input, pred) => Box::new(run(input, env)?.filter_map(move |r| match r {
             Ok(row) => match pred.is_true(&row, env) {
                 Ok(true) => Some(Ok(row)),

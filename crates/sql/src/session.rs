@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 
 use driftdb_engine::commit_meta::CommitMeta;
+use driftdb_engine::interrupt::Interrupt;
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::Storage;
 
-use crate::bind::{Settings, bind_with};
+use crate::bind::{Column, Settings, bind_describe, bind_with};
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute};
 use crate::params::Parameters;
@@ -22,6 +23,8 @@ pub struct Session<'s> {
     block: Option<Block<'s>>,
     settings: Settings,
     params: Parameters,
+    /// Raised by another thread to stop the running statement.
+    interrupt: Interrupt,
     /// Recorded in `drift_commits.user_name`.
     pub user_name: String,
 }
@@ -30,6 +33,53 @@ pub struct Session<'s> {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     stmt: Stmt,
+}
+
+impl Prepared {
+    /// Parses `sql`, one statement with parameters `$1`, `$2`, ….
+    pub fn parse(sql: &str) -> Result<Prepared> {
+        let mut statements = parse(sql)?;
+        if statements.len() != 1 {
+            return Err(SqlError::new(
+                "42601",
+                "cannot insert multiple commands into a prepared statement",
+            ));
+        }
+        Ok(Prepared {
+            stmt: statements.remove(0),
+        })
+    }
+
+    /// Parses `sql`, any number of `;`-separated statements, each to run
+    /// without parameters.
+    pub fn parse_all(sql: &str) -> Result<Vec<Prepared>> {
+        Ok(parse(sql)?
+            .into_iter()
+            .map(|stmt| Prepared { stmt })
+            .collect())
+    }
+}
+
+/// What a statement takes and returns, known before it runs (the wire
+/// protocol's Describe).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Description {
+    /// How many parameters (`$1` … `$n`) it takes.
+    pub params: usize,
+    /// The columns of the rows it returns; `None` when it returns no rows.
+    pub columns: Option<Vec<Column>>,
+}
+
+/// Where a session stands with respect to transaction blocks (the status a
+/// server reports in ReadyForQuery).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlockStatus {
+    /// No block open: each statement commits by itself.
+    Idle,
+    /// Inside `BEGIN` … `COMMIT`.
+    InBlock,
+    /// Inside a block in which a statement failed: only `ROLLBACK` runs.
+    Failed,
 }
 
 /// An explicit transaction block.
@@ -48,6 +98,7 @@ impl<'s> Session<'s> {
             block: None,
             settings: Settings::default(),
             params: Parameters::default(),
+            interrupt: Interrupt::default(),
             user_name: user_name.into(),
         }
     }
@@ -55,6 +106,21 @@ impl<'s> Session<'s> {
     /// Whether a transaction block is open.
     pub fn in_block(&self) -> bool {
         self.block.is_some()
+    }
+
+    /// Whether a block is open, and whether a statement failed in it.
+    pub fn status(&self) -> BlockStatus {
+        match &self.block {
+            None => BlockStatus::Idle,
+            Some(b) if b.failed => BlockStatus::Failed,
+            Some(_) => BlockStatus::InBlock,
+        }
+    }
+
+    /// The flag that stops this session's running statement when raised
+    /// (by a cancel request or a statement timeout).
+    pub fn interrupt(&self) -> &Interrupt {
+        &self.interrupt
     }
 
     /// The value of a configuration parameter.
@@ -71,16 +137,40 @@ impl<'s> Session<'s> {
     /// Parses `sql`, one statement with parameters `$1`, `$2`, …, to run
     /// many times with [`Session::execute_prepared`].
     pub fn prepare(&self, sql: &str) -> Result<Prepared> {
-        let mut statements = parse(sql)?;
-        if statements.len() != 1 {
-            return Err(SqlError::new(
-                "42601",
-                "cannot insert multiple commands into a prepared statement",
-            ));
-        }
-        Ok(Prepared {
-            stmt: statements.remove(0),
+        Prepared::parse(sql)
+    }
+
+    /// What `prepared` takes and returns, bound against the catalog this
+    /// session sees now.
+    pub fn describe(&self, prepared: &Prepared) -> Result<Description> {
+        let (plan, params) = match &self.block {
+            Some(block) => bind_describe(&block.txn, &prepared.stmt, &self.settings)?,
+            None => bind_describe(&self.begin()?, &prepared.stmt, &self.settings)?,
+        };
+        Ok(Description {
+            params,
+            columns: plan.result_columns(),
         })
+    }
+
+    /// What `prepared` returns when run with `params`.
+    pub fn describe_with(&self, prepared: &Prepared, params: &[Value]) -> Result<Description> {
+        let plan = match &self.block {
+            Some(block) => bind_with(&block.txn, &prepared.stmt, &self.settings, params)?,
+            None => bind_with(&self.begin()?, &prepared.stmt, &self.settings, params)?,
+        };
+        Ok(Description {
+            params: params.len(),
+            columns: plan.result_columns(),
+        })
+    }
+
+    /// A transaction over the latest commit that this session's interrupt
+    /// can stop.
+    fn begin(&self) -> Result<Transaction<'s>> {
+        let mut txn = Transaction::begin(self.storage)?;
+        txn.set_interrupt(self.interrupt.clone());
+        Ok(txn)
     }
 
     /// Runs a prepared statement with `params` as `$1`, `$2`, ….
@@ -129,7 +219,7 @@ impl<'s> Session<'s> {
                 Err(e) => Err(e),
             },
             None => {
-                let mut txn = Transaction::begin(self.storage)?;
+                let mut txn = self.begin()?;
                 match bind_with(&txn, stmt, &self.settings, params)? {
                     Plan::Control(Control::Begin { read_only }) => {
                         self.block = Some(Block {
@@ -212,6 +302,7 @@ impl<'s> Session<'s> {
                 Ok(Output::Rows {
                     columns: vec![(name, Some(DataType::Text))],
                     rows: vec![vec![Value::Text(value)]],
+                    command: "SHOW",
                 })
             }
         }

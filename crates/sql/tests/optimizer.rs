@@ -88,6 +88,7 @@ fn prepared_statements_take_parameters() -> TestResult {
         Output::Rows {
             columns: vec![("v".into(), Some(driftdb_engine::value::DataType::Text))],
             rows: vec![vec![Value::Text("v3".into())]],
+            command: "SELECT",
         }
     );
     let missing = s.execute_prepared(&get, &[]);

@@ -10,7 +10,7 @@ use driftdb_engine::text::parse_text;
 use driftdb_engine::value::{DataType, Value};
 
 use super::scope::Level;
-use super::{Binder, data_type, ident};
+use super::{Binder, Params, data_type, ident};
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr, Func, Like, Subquery, SubqueryKind};
 use crate::parser::Point;
@@ -291,7 +291,14 @@ impl Binder<'_, '_> {
             .strip_prefix('$')
             .and_then(|n| n.parse().ok())
             .ok_or_else(|| SqlError::new("42601", format!("invalid parameter {p}")))?;
-        match n.checked_sub(1).and_then(|i| self.params.get(i)) {
+        let values = match &self.params {
+            Params::Values(values) => values,
+            Params::Describe(seen) => {
+                seen.set(seen.get().max(n));
+                return Ok(Expr::Const(Value::Null));
+            }
+        };
+        match n.checked_sub(1).and_then(|i| values.get(i)) {
             Some(Value::Text(s)) => Ok(Expr::Unknown(s.clone())),
             Some(v) => Ok(Expr::Const(v.clone())),
             None => Err(SqlError::new(

@@ -74,7 +74,16 @@ pub(crate) struct Binder<'b, 't> {
     /// How many views deep the binding is (a bound on view cycles).
     pub(crate) view_depth: Cell<usize>,
     /// Values of `$1`, `$2`, … of a prepared statement.
-    pub(crate) params: &'b [Value],
+    pub(crate) params: Params<'b>,
+}
+
+/// What the parameters `$1`, `$2`, … of a statement bind to.
+pub(crate) enum Params<'b> {
+    /// Their values, to run the statement.
+    Values(&'b [Value]),
+    /// No values yet: each binds as NULL, to learn the statement's result
+    /// columns before it runs; counts the highest parameter number seen.
+    Describe(Cell<usize>),
 }
 
 /// Binds one statement read in `txn` under the session's `settings`.
@@ -90,6 +99,26 @@ pub fn bind_with(
     settings: &Settings,
     params: &[Value],
 ) -> Result<Plan> {
+    bind_params(txn, stmt, settings, Params::Values(params)).map(|(plan, _)| plan)
+}
+
+/// Binds one statement without values for its parameters: the plan tells
+/// what the statement returns, the number how many parameters it takes.
+pub fn bind_describe(
+    txn: &Transaction<'_>,
+    stmt: &Stmt,
+    settings: &Settings,
+) -> Result<(Plan, usize)> {
+    let (plan, seen) = bind_params(txn, stmt, settings, Params::Describe(Cell::new(0)))?;
+    Ok((plan, seen.unwrap_or(0)))
+}
+
+fn bind_params(
+    txn: &Transaction<'_>,
+    stmt: &Stmt,
+    settings: &Settings,
+    params: Params<'_>,
+) -> Result<(Plan, Option<usize>)> {
     let binder = Binder {
         params,
         txn,
@@ -122,7 +151,11 @@ pub fn bind_with(
             "cannot write while drift.as_of is set: reading the past is read-only (RESET drift.as_of)",
         ));
     }
-    Ok(crate::optimize::optimize_plan(plan))
+    let seen = match &binder.params {
+        Params::Describe(n) => Some(n.get()),
+        Params::Values(_) => None,
+    };
+    Ok((crate::optimize::optimize_plan(plan), seen))
 }
 
 impl Binder<'_, '_> {

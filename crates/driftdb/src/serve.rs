@@ -1,0 +1,183 @@
+//! `driftdb serve`: the server's settings from flags, environment and a TOML
+//! file (a flag beats the environment, which beats the file), then the
+//! server itself until SIGTERM or SIGINT.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use driftdb_server::{DATABASE, SUPERUSER, Server, ServerOptions};
+use driftdb_storage::{Options, Storage};
+
+/// Settings of `driftdb serve` given as flags or environment variables.
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// The data directory (created if missing). Default ./driftdb-data.
+    #[arg(long, env = "DRIFTDB_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Where to listen for PostgreSQL clients. Default 127.0.0.1:5433.
+    #[arg(long, env = "DRIFTDB_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// A TOML file of settings (keys: data_dir, listen, password,
+    /// max_connections, shutdown_grace_seconds).
+    #[arg(long, env = "DRIFTDB_CONFIG")]
+    config: Option<PathBuf>,
+    /// Connections beyond this many are refused (SQLSTATE 53300). Default 1100.
+    #[arg(long, env = "DRIFTDB_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Seconds running statements get to finish after SIGTERM. Default 10.
+    #[arg(long, env = "DRIFTDB_SHUTDOWN_GRACE_SECONDS")]
+    shutdown_grace_seconds: Option<u64>,
+}
+
+/// The same settings in the config file.
+#[derive(serde::Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    data_dir: Option<PathBuf>,
+    listen: Option<SocketAddr>,
+    password: Option<String>,
+    max_connections: Option<usize>,
+    shutdown_grace_seconds: Option<u64>,
+}
+
+/// The settings a server runs with, every source merged.
+struct Settings {
+    data_dir: PathBuf,
+    options: ServerOptions,
+}
+
+impl ServeArgs {
+    fn settings(self) -> Result<Settings, String> {
+        let file = match &self.config {
+            Some(path) => read_config(path)?,
+            None => ConfigFile::default(),
+        };
+        let password = std::env::var("DRIFTDB_PASSWORD")
+            .ok()
+            .or(file.password)
+            .filter(|p| !p.is_empty());
+        Ok(Settings {
+            data_dir: self
+                .data_dir
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("./driftdb-data")),
+            options: ServerOptions {
+                listen: self
+                    .listen
+                    .or(file.listen)
+                    .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 5433))),
+                password,
+                max_connections: self
+                    .max_connections
+                    .or(file.max_connections)
+                    .unwrap_or(1100),
+                shutdown_grace: Duration::from_secs(
+                    self.shutdown_grace_seconds
+                        .or(file.shutdown_grace_seconds)
+                        .unwrap_or(10),
+                ),
+            },
+        })
+    }
+}
+
+fn read_config(path: &Path) -> Result<ConfigFile, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+/// Runs the server until SIGTERM or SIGINT; exits 0 after a clean shutdown.
+pub fn run(args: ServeArgs) -> ExitCode {
+    let settings = match args.settings() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("driftdb: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("driftdb: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&settings.data_dir) {
+        eprintln!(
+            "driftdb: cannot create data directory {}: {e}",
+            settings.data_dir.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let storage = match Storage::open(&settings.data_dir, Options::default()) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("driftdb: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let grace = settings.options.shutdown_grace;
+    let served = runtime.block_on(async {
+        let server = Server::bind(storage.clone(), settings.options.clone()).await?;
+        let addr = server.local_addr().unwrap_or(settings.options.listen);
+        if settings.options.password.is_none() {
+            tracing::warn!(
+                "no password set (DRIFTDB_PASSWORD): loopback clients connect without one"
+            );
+        }
+        tracing::info!(
+            "DriftDB listening on {addr} (data directory {}); connect with: psql -h {} -p {} -U {SUPERUSER} {DATABASE}",
+            settings.data_dir.display(),
+            addr.ip(),
+            addr.port()
+        );
+        server.run(shutdown_signal()).await;
+        Ok::<(), driftdb_server::ServerError>(())
+    });
+    if let Err(e) = served {
+        eprintln!("driftdb: {e}");
+        return ExitCode::FAILURE;
+    }
+    runtime.shutdown_timeout(grace);
+    // Session threads hold the storage until their last statement ends.
+    let deadline = std::time::Instant::now() + grace;
+    while Arc::strong_count(&storage) > 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    if let Err(e) = storage.checkpoint() {
+        tracing::warn!("checkpoint at shutdown failed: {e}");
+    }
+    tracing::info!("DriftDB stopped");
+    ExitCode::SUCCESS
+}
+
+/// Completes at the first SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!("cannot watch SIGTERM: {e}");
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down: no new connections; running statements may finish");
+}

@@ -1,0 +1,227 @@
+//! DriftDB's server: PostgreSQL's wire protocol over an open storage, so
+//! psql, psycopg, node-postgres, JDBC and ORMs connect unchanged.
+//!
+//! Each connection runs on tokio (`wire.rs`: the protocol, on `pgwire`;
+//! `startup.rs`: database, role, authentication and parameters) and owns a
+//! session thread (`worker.rs`) that runs its statements, so a slow
+//! statement stalls no other connection. `codec.rs` turns values into the
+//! wire's text and binary formats and back; `cancel.rs` routes
+//! CancelRequests to the session they name.
+
+mod cancel;
+pub mod codec;
+mod startup;
+mod wire;
+mod worker;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use pgwire::api::PgWireServerHandlers;
+use pgwire::api::auth::StartupHandler;
+use pgwire::api::cancel::CancelHandler;
+use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use pgwire::tokio::process_socket;
+use tokio::net::TcpListener;
+
+use driftdb_storage::Storage;
+
+pub use startup::{DATABASE, SUPERUSER};
+
+use crate::cancel::CancelKeys;
+use crate::wire::{Connection, Handler};
+
+/// How a server runs.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Where it listens.
+    pub listen: SocketAddr,
+    /// The superuser's password; `None` runs without one (loopback only).
+    pub password: Option<String>,
+    /// Connections beyond this many are refused with 53300.
+    pub max_connections: usize,
+    /// How long running statements may go on after a shutdown signal.
+    pub shutdown_grace: Duration,
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// Listening without a password anywhere but loopback.
+    #[error(
+        "refusing to listen on {0} without a password: set DRIFTDB_PASSWORD (or `password` in the config file), or listen on 127.0.0.1"
+    )]
+    NoPassword(SocketAddr),
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// What every connection of a server shares.
+pub(crate) struct Shared {
+    pub(crate) storage: Arc<Storage>,
+    pub(crate) options: ServerOptions,
+    pub(crate) cancel_keys: Arc<CancelKeys>,
+    /// Connections admitted and not yet closed.
+    connections: AtomicUsize,
+}
+
+/// A connection's place among the admitted ones; dropping it (when the
+/// connection closes) frees the place and its cancel key.
+pub(crate) struct Admission {
+    shared: Arc<Shared>,
+    pid: std::sync::OnceLock<i32>,
+}
+
+impl Shared {
+    /// Admits one more connection, or `None` at the limit.
+    pub(crate) fn admit(self: &Arc<Self>) -> Option<Admission> {
+        let max = self.options.max_connections;
+        self.connections
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()?;
+        Some(Admission {
+            shared: self.clone(),
+            pid: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+impl Admission {
+    /// Records the process id the connection's cancel key is filed under.
+    pub(crate) fn set_pid(&self, pid: i32) {
+        let _ = self.pid.set(pid);
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.shared.connections.fetch_sub(1, Ordering::AcqRel);
+        if let Some(pid) = self.pid.get() {
+            self.shared.cancel_keys.remove(*pid);
+        }
+    }
+}
+
+/// A listening server; [`Server::run`] serves it until shutdown.
+pub struct Server {
+    listener: TcpListener,
+    shared: Arc<Shared>,
+}
+
+impl Server {
+    /// Binds `options.listen` over `storage`. Refuses a non-loopback address
+    /// without a password.
+    pub async fn bind(
+        storage: Arc<Storage>,
+        options: ServerOptions,
+    ) -> Result<Server, ServerError> {
+        if options.password.is_none() && !options.listen.ip().is_loopback() {
+            return Err(ServerError::NoPassword(options.listen));
+        }
+        let listener =
+            TcpListener::bind(options.listen)
+                .await
+                .map_err(|source| ServerError::Bind {
+                    addr: options.listen,
+                    source,
+                })?;
+        Ok(Server {
+            listener,
+            shared: Arc::new(Shared {
+                storage,
+                options,
+                cancel_keys: Arc::new(CancelKeys::default()),
+                connections: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// The address it listens on (the port chosen when 0 was asked for).
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Accepts connections until `shutdown` completes, then stops accepting
+    /// and waits up to the grace period for open connections to finish.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
+        let Server { listener, shared } = self;
+        let mut tasks = tokio::task::JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok((socket, _)) => {
+                        let _ = socket.set_nodelay(true);
+                        let factory = ConnectionHandlers::new(shared.clone());
+                        tasks.spawn(async move {
+                            if let Err(e) = process_socket(socket, None, factory).await {
+                                tracing::debug!("connection ended: {e}");
+                            }
+                        });
+                    }
+                    Err(e) => tracing::warn!("accept failed: {e}"),
+                },
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            }
+        }
+        drop(listener);
+        let grace = shared.options.shutdown_grace;
+        if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
+            .await
+            .is_err()
+        {
+            tracing::info!(
+                "closing {} connections still open after {grace:?}",
+                tasks.len()
+            );
+            tasks.shutdown().await;
+        }
+    }
+}
+
+/// The handlers of one connection; they share its state.
+struct ConnectionHandlers {
+    shared: Arc<Shared>,
+    handler: Arc<Handler>,
+    startup: Arc<startup::Startup>,
+}
+
+impl ConnectionHandlers {
+    fn new(shared: Arc<Shared>) -> Self {
+        let conn = Arc::new(Connection::default());
+        ConnectionHandlers {
+            handler: Arc::new(Handler::new(conn.clone())),
+            startup: Arc::new(startup::Startup::new(shared.clone(), conn)),
+            shared,
+        }
+    }
+}
+
+impl PgWireServerHandlers for ConnectionHandlers {
+    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
+        self.handler.clone()
+    }
+
+    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
+        self.handler.clone()
+    }
+
+    fn startup_handler(&self) -> Arc<impl StartupHandler> {
+        self.startup.clone()
+    }
+
+    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
+        self.shared.cancel_keys.clone()
+    }
+}

@@ -1,0 +1,418 @@
+//! The PostgreSQL protocol of one connection, on `pgwire`: simple and
+//! extended queries handed to the connection's session thread, their
+//! results encoded as RowDescription and DataRows, errors as ErrorResponse
+//! with their SQLSTATE.
+
+use std::fmt::Debug;
+use std::sync::{Arc, OnceLock};
+
+use async_trait::async_trait;
+use bytes::BytesMut;
+use futures::{Sink, SinkExt, stream};
+use pgwire::api::portal::{Format, Portal};
+use pgwire::api::query::{
+    ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response,
+    send_ready_for_query,
+};
+use pgwire::api::results::{
+    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse,
+    Response, Tag,
+};
+use pgwire::api::stmt::{QueryParser, StoredStatement};
+use pgwire::api::store::PortalStore;
+use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type};
+use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::data::DataRow;
+use pgwire::messages::extendedquery::Execute;
+use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
+use pgwire::messages::simplequery::Query;
+
+use driftdb_engine::value::Value;
+use driftdb_sql::bind::Column;
+use driftdb_sql::error::SqlError;
+use driftdb_sql::exec::Output;
+use driftdb_sql::session::{BlockStatus, Prepared};
+
+use crate::Admission;
+use crate::codec::{decode_param, pg_type, put_field, type_modifier, type_size};
+use crate::worker::{Worker, WorkerError};
+
+/// The state of one connection: its place among the admitted ones and its
+/// session thread, once startup made them.
+#[derive(Default)]
+pub struct Connection {
+    worker: OnceLock<Worker>,
+    admission: OnceLock<Admission>,
+}
+
+impl Connection {
+    /// Gives the connection its admission and the session thread startup
+    /// made for it.
+    pub fn attach(&self, admission: Admission, worker: Worker) {
+        // Startup runs once per connection; a second one is dropped.
+        let _ = self.admission.set(admission);
+        let _ = self.worker.set(worker);
+    }
+
+    /// Files the connection's cancel key under `pid` (forgotten at close).
+    pub fn set_pid(&self, pid: i32) {
+        if let Some(a) = self.admission.get() {
+            a.set_pid(pid);
+        }
+    }
+
+    /// The session thread, once authentication made it.
+    pub fn worker(&self) -> PgWireResult<&Worker> {
+        self.worker.get().ok_or_else(|| {
+            user_error(&SqlError::new(
+                "08P01",
+                "a query arrived before authentication finished",
+            ))
+        })
+    }
+}
+
+/// The protocol handlers of one connection.
+pub struct Handler {
+    conn: Arc<Connection>,
+    parser: Arc<StatementParser>,
+}
+
+impl Handler {
+    /// Handlers over `conn`.
+    pub fn new(conn: Arc<Connection>) -> Self {
+        Handler {
+            parser: Arc::new(StatementParser { conn: conn.clone() }),
+            conn,
+        }
+    }
+}
+
+/// Parses the statements of Parse messages in the connection's session
+/// thread (a large statement never holds up an I/O thread).
+pub struct StatementParser {
+    conn: Arc<Connection>,
+}
+
+/// `SqlError` as the error pgwire sends: an ErrorResponse with the SQLSTATE.
+pub fn user_error(e: &SqlError) -> PgWireError {
+    PgWireError::UserError(Box::new(error_info(e)))
+}
+
+/// The ErrorResponse fields of `e`.
+fn error_info(e: &SqlError) -> ErrorInfo {
+    ErrorInfo::new("ERROR".into(), e.sqlstate.into(), e.message.clone())
+}
+
+/// A session thread that is gone, as a protocol error.
+fn gone(e: &WorkerError) -> PgWireError {
+    user_error(&SqlError::new("57P01", e.to_string()))
+}
+
+/// The ReadyForQuery status of a session.
+fn transaction_status(status: BlockStatus) -> TransactionStatus {
+    match status {
+        BlockStatus::Idle => TransactionStatus::Idle,
+        BlockStatus::InBlock => TransactionStatus::Transaction,
+        BlockStatus::Failed => TransactionStatus::Error,
+    }
+}
+
+/// Whether result column `idx` is sent in binary; fails when the Bind gave
+/// a format list whose length is neither 0, 1 nor the column count.
+fn binary_columns(format: &Format, columns: usize) -> PgWireResult<Vec<bool>> {
+    match format {
+        Format::UnifiedText => Ok(vec![false; columns]),
+        Format::UnifiedBinary => Ok(vec![true; columns]),
+        Format::Individual(codes) if codes.len() == columns => {
+            Ok(codes.iter().map(|c| *c == 1).collect())
+        }
+        Format::Individual(codes) => Err(user_error(&SqlError::new(
+            "08P01",
+            format!(
+                "bind message has {} result formats but query has {columns} columns",
+                codes.len()
+            ),
+        ))),
+    }
+}
+
+/// RowDescription fields of `columns`, each in the format given.
+fn fields(columns: &[Column], binary: &[bool]) -> Vec<FieldInfo> {
+    columns
+        .iter()
+        .zip(binary)
+        .map(|((name, t), bin)| {
+            let format = if *bin {
+                FieldFormat::Binary
+            } else {
+                FieldFormat::Text
+            };
+            FieldInfo::new(name.clone(), None, None, pg_type(*t), format)
+                .with_type_modifier(type_modifier(*t))
+                .with_type_size(type_size(*t))
+        })
+        .collect()
+}
+
+/// Rows as a query response over `schema`.
+fn rows_response(
+    command: &str,
+    schema: Arc<Vec<FieldInfo>>,
+    binary: Vec<bool>,
+    rows: Vec<Vec<Value>>,
+) -> QueryResponse {
+    let count = i16::try_from(schema.len()).unwrap_or(i16::MAX);
+    let encoded = rows.into_iter().map(move |row| {
+        let mut data = BytesMut::new();
+        for (v, bin) in row.iter().zip(&binary) {
+            put_field(&mut data, v, *bin);
+        }
+        Ok(DataRow::new(data, count))
+    });
+    let mut response = QueryResponse::new(schema, stream::iter(encoded));
+    response.set_command_tag(command);
+    response
+}
+
+/// An output as the response to send for it.
+fn response(output: Output, format: &Format) -> PgWireResult<Response> {
+    match output {
+        Output::Command(tag) => Ok(Response::Execution(Tag::new(&tag))),
+        Output::Rows {
+            columns,
+            rows,
+            command,
+        } => {
+            let binary = binary_columns(format, columns.len())?;
+            let schema = Arc::new(fields(&columns, &binary));
+            Ok(Response::Query(rows_response(
+                command, schema, binary, rows,
+            )))
+        }
+    }
+}
+
+/// The Bind parameters of `portal` as values, read as the types the Parse
+/// message gave.
+fn portal_params(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
+    let declared = &portal.statement.parameter_types;
+    portal
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(i, bytes)| {
+            let binary = match &portal.parameter_format {
+                Format::UnifiedText => false,
+                Format::UnifiedBinary => true,
+                Format::Individual(codes) => codes.get(i).is_some_and(|c| *c == 1),
+            };
+            let ty = declared.get(i).and_then(Option::as_ref);
+            decode_param(bytes.as_deref(), ty, binary).map_err(|e| user_error(&e))
+        })
+        .collect()
+}
+
+#[async_trait]
+impl QueryParser for StatementParser {
+    type Statement = Arc<Prepared>;
+
+    async fn parse_sql<C>(
+        &self,
+        _client: &C,
+        sql: &str,
+        _types: &[Option<Type>],
+    ) -> PgWireResult<Option<Self::Statement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        let worker = self.conn.worker()?;
+        match worker.parse(sql.to_string()).await {
+            Ok(Ok(prepared)) => Ok(Some(Arc::new(prepared))),
+            Ok(Err(e)) => Err(user_error(&e)),
+            Err(e) => Err(gone(&e)),
+        }
+    }
+
+    /// Parameter types come from the session at Describe
+    /// (`Handler::do_describe_statement`), which binds the statement against
+    /// the catalog; nothing is known from the text alone.
+    fn get_parameter_types(&self, _stmt: &Self::Statement) -> PgWireResult<Vec<Type>> {
+        Ok(Vec::new())
+    }
+
+    /// Result columns come from the session at Describe, as parameter types do.
+    fn get_result_schema(
+        &self,
+        _stmt: &Self::Statement,
+        _column_format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        Ok(Vec::new())
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for Handler {
+    /// Runs a simple query's statements in order and answers each; the
+    /// ReadyForQuery that ends it carries the session's own block status.
+    async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if !matches!(client.state(), PgWireConnectionState::ReadyForQuery) {
+            return Err(PgWireError::NotReadyForQuery);
+        }
+        client.set_state(PgWireConnectionState::QueryInProgress);
+        let worker = self.conn.worker()?;
+        if query.query.chars().all(|c| c == ';' || c.is_whitespace()) {
+            client
+                .feed(PgWireBackendMessage::EmptyQueryResponse(
+                    EmptyQueryResponse::new(),
+                ))
+                .await?;
+        } else {
+            let outcomes = worker.simple(query.query).await.map_err(|e| gone(&e))?;
+            for outcome in outcomes {
+                match outcome
+                    .map_err(|e| user_error(&e))
+                    .and_then(|out| response(out, &Format::UnifiedText))
+                {
+                    Ok(Response::Query(rows)) => send_query_response(client, rows, true).await?,
+                    Ok(Response::Execution(tag)) => send_execution_response(client, tag).await?,
+                    Ok(_) => {}
+                    Err(e) => {
+                        let info: ErrorInfo = e.into();
+                        client
+                            .feed(PgWireBackendMessage::ErrorResponse(info.into()))
+                            .await?;
+                    }
+                }
+            }
+        }
+        let status = transaction_status(worker.status());
+        client.set_state(PgWireConnectionState::ReadyForQuery);
+        client.set_transaction_status(status);
+        send_ready_for_query(client, status).await
+    }
+
+    async fn do_query<C>(&self, _client: &mut C, _query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        // `on_query` above answers simple queries itself.
+        Err(PgWireError::NotReadyForQuery)
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for Handler {
+    type Statement = Arc<Prepared>;
+    type QueryParser = StatementParser;
+
+    fn query_parser(&self) -> Arc<Self::QueryParser> {
+        self.parser.clone()
+    }
+
+    /// Runs the portal as pgwire does, then leaves the session's own block
+    /// status for the next ReadyForQuery (pgwire cannot tell a `ROLLBACK TO`
+    /// that clears a failed block).
+    async fn on_execute<C>(&self, client: &mut C, message: Execute) -> PgWireResult<()>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let result = self._on_execute(client, message).await;
+        if let Ok(worker) = self.conn.worker() {
+            client.set_transaction_status(transaction_status(worker.status()));
+        }
+        result
+    }
+
+    async fn do_describe_statement<C>(
+        &self,
+        _client: &mut C,
+        target: &StoredStatement<Self::Statement>,
+    ) -> PgWireResult<DescribeStatementResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let worker = self.conn.worker()?;
+        let description = worker
+            .describe(target.statement.clone(), None)
+            .await
+            .map_err(|e| gone(&e))?
+            .map_err(|e| user_error(&e))?;
+        let count = description.params.max(target.parameter_types.len());
+        let params = (0..count)
+            .map(|i| {
+                target
+                    .parameter_types
+                    .get(i)
+                    .cloned()
+                    .flatten()
+                    .filter(|t| *t != Type::UNKNOWN)
+                    .unwrap_or(Type::TEXT)
+            })
+            .collect();
+        let columns = description.columns.unwrap_or_default();
+        let fields = fields(&columns, &vec![false; columns.len()]);
+        Ok(DescribeStatementResponse::new(params, fields))
+    }
+
+    async fn do_describe_portal<C>(
+        &self,
+        _client: &mut C,
+        portal: &Portal<Self::Statement>,
+    ) -> PgWireResult<DescribePortalResponse>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let worker = self.conn.worker()?;
+        let params = portal_params(portal)?;
+        let description = worker
+            .describe(portal.statement.statement.clone(), Some(params))
+            .await
+            .map_err(|e| gone(&e))?
+            .map_err(|e| user_error(&e))?;
+        let columns = description.columns.unwrap_or_default();
+        let binary = binary_columns(&portal.result_column_format, columns.len())?;
+        Ok(DescribePortalResponse::new(fields(&columns, &binary)))
+    }
+
+    async fn do_query<C>(
+        &self,
+        _client: &mut C,
+        portal: &Portal<Self::Statement>,
+        _max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = Self::Statement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let worker = self.conn.worker()?;
+        let params = portal_params(portal)?;
+        let output = worker
+            .execute(portal.statement.statement.clone(), params)
+            .await
+            .map_err(|e| gone(&e))?
+            .map_err(|e| user_error(&e))?;
+        response(output, &portal.result_column_format)
+    }
+}

@@ -1,0 +1,260 @@
+//! One thread per connection owns its SQL session and runs its statements,
+//! so a slow statement never stalls the I/O threads or another session.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use driftdb_engine::interrupt::Interrupt;
+use driftdb_engine::value::Value;
+use driftdb_sql::error::SqlError;
+use driftdb_sql::exec::Output;
+use driftdb_sql::session::{BlockStatus, Description, Prepared, Session};
+use driftdb_storage::Storage;
+use tokio::sync::oneshot;
+
+/// The stack of a session thread: deep enough for the parser's and binder's
+/// recursion at their nesting limits.
+const STACK_BYTES: usize = 8 << 20;
+
+/// What a connection asks its session thread to do.
+enum Job {
+    /// Run every statement of a simple-protocol query, stopping at the first
+    /// error.
+    Simple(String),
+    /// Parse one statement for the extended protocol.
+    Parse(String),
+    /// Describe a statement, with its parameter values when they are known.
+    Describe(Arc<Prepared>, Option<Vec<Value>>),
+    /// Run a parsed statement with its parameter values.
+    Execute(Arc<Prepared>, Vec<Value>),
+}
+
+/// The session thread's answer to a job.
+enum Answer {
+    Simple(Vec<Result<Output, SqlError>>),
+    Parse(Result<Prepared, SqlError>),
+    Describe(Result<Description, SqlError>),
+    Execute(Result<Output, SqlError>),
+}
+
+/// The answer and where the session stands after the job.
+struct Reply {
+    answer: Answer,
+    status: BlockStatus,
+    /// `statement_timeout` in milliseconds (0: none) for the next statement.
+    timeout_ms: u64,
+}
+
+/// Why a job could not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    /// The session thread could not be started.
+    #[error("could not start a session thread: {0}")]
+    Spawn(#[from] std::io::Error),
+    /// The session thread ended (it panicked, or the server is stopping).
+    #[error("the session ended unexpectedly")]
+    Gone,
+}
+
+/// A connection's handle on its session thread.
+pub struct Worker {
+    jobs: mpsc::Sender<(Job, oneshot::Sender<Reply>)>,
+    interrupt: Interrupt,
+    state: std::sync::Mutex<(BlockStatus, u64)>,
+}
+
+impl Worker {
+    /// Starts the session thread of a connection by `user` on `storage`,
+    /// with the startup packet's `parameters` applied; fails with the first
+    /// parameter the session refuses.
+    pub fn start(
+        storage: Arc<Storage>,
+        user: String,
+        parameters: Vec<(String, String)>,
+    ) -> Result<Result<Worker, SqlError>, WorkerError> {
+        let (jobs, inbox) = mpsc::channel::<(Job, oneshot::Sender<Reply>)>();
+        let (ready_tx, ready_rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("driftdb-session".into())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                let mut session = Session::new(&storage, &user);
+                let applied = parameters
+                    .iter()
+                    .try_for_each(|(name, value)| session.set_parameter(name, value));
+                let ok = applied.is_ok();
+                let _ = ready_tx.send(applied.map(|()| session.interrupt().clone()));
+                if ok {
+                    serve(&mut session, inbox);
+                }
+            })?;
+        let interrupt = match ready_rx.recv() {
+            Ok(Ok(interrupt)) => interrupt,
+            Ok(Err(e)) => return Ok(Err(e)),
+            Err(_) => return Err(WorkerError::Gone),
+        };
+        Ok(Ok(Worker {
+            jobs,
+            interrupt,
+            state: std::sync::Mutex::new((BlockStatus::Idle, 0)),
+        }))
+    }
+
+    /// The interrupt of the session: raising it stops the running statement.
+    pub fn interrupt(&self) -> &Interrupt {
+        &self.interrupt
+    }
+
+    /// Where the session stood after its last job.
+    pub fn status(&self) -> BlockStatus {
+        self.state.lock().map_or(BlockStatus::Idle, |s| s.0)
+    }
+
+    /// Runs every statement of a simple-protocol query.
+    pub async fn simple(&self, sql: String) -> Result<Vec<Result<Output, SqlError>>, WorkerError> {
+        match self.ask(Job::Simple(sql)).await? {
+            Answer::Simple(outcomes) => Ok(outcomes),
+            _ => Err(WorkerError::Gone),
+        }
+    }
+
+    /// Parses one statement of the extended protocol.
+    pub async fn parse(&self, sql: String) -> Result<Result<Prepared, SqlError>, WorkerError> {
+        match self.ask(Job::Parse(sql)).await? {
+            Answer::Parse(p) => Ok(p),
+            _ => Err(WorkerError::Gone),
+        }
+    }
+
+    /// Describes a statement (with its parameter values, when bound).
+    pub async fn describe(
+        &self,
+        prepared: Arc<Prepared>,
+        params: Option<Vec<Value>>,
+    ) -> Result<Result<Description, SqlError>, WorkerError> {
+        match self.ask(Job::Describe(prepared, params)).await? {
+            Answer::Describe(d) => Ok(d),
+            _ => Err(WorkerError::Gone),
+        }
+    }
+
+    /// Runs a parsed statement with its parameter values.
+    pub async fn execute(
+        &self,
+        prepared: Arc<Prepared>,
+        params: Vec<Value>,
+    ) -> Result<Result<Output, SqlError>, WorkerError> {
+        match self.ask(Job::Execute(prepared, params)).await? {
+            Answer::Execute(out) => Ok(out),
+            _ => Err(WorkerError::Gone),
+        }
+    }
+
+    /// Hands `job` to the session thread and waits for its answer, raising
+    /// the interrupt when `statement_timeout` runs out first.
+    async fn ask(&self, job: Job) -> Result<Answer, WorkerError> {
+        let (tx, mut rx) = oneshot::channel();
+        self.interrupt.clear();
+        self.jobs.send((job, tx)).map_err(|_| WorkerError::Gone)?;
+        let timeout_ms = self.state.lock().map_or(0, |s| s.1);
+        let reply = if timeout_ms == 0 {
+            rx.await
+        } else {
+            let timer = tokio::time::sleep(std::time::Duration::from_millis(timeout_ms));
+            tokio::select! {
+                reply = &mut rx => reply,
+                () = timer => {
+                    self.interrupt.raise(driftdb_engine::interrupt::InterruptReason::Timeout);
+                    rx.await
+                }
+            }
+        };
+        let reply = reply.map_err(|_| WorkerError::Gone)?;
+        if let Ok(mut state) = self.state.lock() {
+            *state = (reply.status, reply.timeout_ms);
+        }
+        Ok(reply.answer)
+    }
+}
+
+/// The session thread's loop: one job at a time until the connection drops
+/// its handle.
+fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<Reply>)>) {
+    while let Ok((job, reply)) = inbox.recv() {
+        let answer = match job {
+            Job::Simple(sql) => Answer::Simple(run_simple(session, &sql)),
+            Job::Parse(sql) => Answer::Parse(Prepared::parse(&sql)),
+            Job::Describe(prepared, None) => Answer::Describe(session.describe(&prepared)),
+            Job::Describe(prepared, Some(params)) => {
+                Answer::Describe(session.describe_with(&prepared, &params))
+            }
+            Job::Execute(prepared, params) => {
+                Answer::Execute(session.execute_prepared(&prepared, &params))
+            }
+        };
+        let timeout_ms = session
+            .parameter("statement_timeout")
+            .ok()
+            .and_then(|t| parse_timeout_ms(&t))
+            .unwrap_or(0);
+        // A connection that went away no longer wants the answer.
+        let _ = reply.send(Reply {
+            answer,
+            status: session.status(),
+            timeout_ms,
+        });
+    }
+}
+
+/// Runs the statements of `sql` in order; the first failure ends the list.
+fn run_simple(session: &mut Session<'_>, sql: &str) -> Vec<Result<Output, SqlError>> {
+    let statements = match Prepared::parse_all(sql) {
+        Ok(s) => s,
+        Err(e) => return vec![Err(e)],
+    };
+    let mut outcomes = Vec::with_capacity(statements.len());
+    for stmt in &statements {
+        let outcome = session.execute_prepared(stmt, &[]);
+        let failed = outcome.is_err();
+        outcomes.push(outcome);
+        if failed {
+            break;
+        }
+    }
+    outcomes
+}
+
+/// `statement_timeout` as `SHOW` prints it (`0`, `250ms`, `5s`, `1min`) in
+/// milliseconds.
+fn parse_timeout_ms(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let n: u64 = text[..digits].parse().ok()?;
+    let scale = match text[digits..].trim() {
+        "" | "ms" => 1,
+        "s" => 1_000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    n.checked_mul(scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_timeout_ms;
+
+    #[test]
+    fn timeouts_read_in_postgresql_units() {
+        assert_eq!(parse_timeout_ms("0"), Some(0));
+        assert_eq!(parse_timeout_ms("250"), Some(250));
+        assert_eq!(parse_timeout_ms("250ms"), Some(250));
+        assert_eq!(parse_timeout_ms("5s"), Some(5_000));
+        assert_eq!(parse_timeout_ms("2min"), Some(120_000));
+        assert_eq!(parse_timeout_ms("1 h"), Some(3_600_000));
+        assert_eq!(parse_timeout_ms("x"), None);
+    }
+}
