@@ -50,6 +50,11 @@ cargo build --release -q -p driftdb-slt
 "$root/target/release/driftdb-slt" --embedded tests/slt/drift/*.slt \
     $(printf 'tests/slt/%s.slt ' "${embedded[@]}")
 
+step "sqllogictest, DriftDB over the wire (driftdb serve, one server per file): the same files"
+cargo build --release -q -p driftdb
+"$root/target/release/driftdb-slt" --serve "$root/target/release/driftdb" tests/slt/drift/*.slt \
+    $(printf 'tests/slt/%s.slt ' "${embedded[@]}")
+
 step "PostgreSQL cross-check: tests/slt against a real PostgreSQL 15"
 "$root/scripts/pg-crosscheck.sh"
 

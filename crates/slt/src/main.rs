@@ -1,6 +1,8 @@
-//! `driftdb-slt (--url URL | --embedded) FILE...`: runs sqllogictest files
-//! over the PostgreSQL protocol (each file in a fresh schema `slt`), or
-//! against DriftDB embedded (each file in a fresh data directory). Errors are
+//! `driftdb-slt (--url URL | --embedded | --serve BINARY) FILE...`: runs
+//! sqllogictest files over the PostgreSQL protocol (each file in a fresh
+//! schema `slt`), against DriftDB embedded (each file in a fresh data
+//! directory), or against a DriftDB server over the wire (a fresh server on a
+//! fresh data directory per file). Errors are
 //! matched on SQLSTATE (`statement error (42P01)`) or on the message, written
 //! `SQLSTATE: message`. Prints `N passed, M failed` and exits non-zero when a
 //! file fails.
@@ -18,13 +20,17 @@ struct Args {
     /// Connection string (libpq key=value or postgres:// URL).
     #[arg(
         long,
-        required_unless_present = "embedded",
-        conflicts_with = "embedded"
+        required_unless_present_any = ["embedded", "serve"],
+        conflicts_with_all = ["embedded", "serve"]
     )]
     url: Option<String>,
     /// Run against DriftDB embedded, in a fresh data directory per file.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "serve")]
     embedded: bool,
+    /// Run against `BINARY serve` (the driftdb binary) over the wire: a
+    /// fresh server on a fresh data directory per file.
+    #[arg(long, value_name = "BINARY")]
+    serve: Option<PathBuf>,
     /// The .slt files to run.
     #[arg(required = true)]
     files: Vec<PathBuf>,
@@ -125,6 +131,57 @@ fn connect(url: &str) -> Result<Connection, SqlError> {
     Ok(Connection(client))
 }
 
+/// A `driftdb serve` child on a scratch data directory; killed when dropped.
+struct Served {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    /// Starts `binary serve` on a free loopback port and waits until it
+    /// accepts connections.
+    fn start(binary: &std::path::Path) -> Result<Served, String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?
+            .port();
+        let child = std::process::Command::new(binary)
+            .arg("serve")
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "error")
+            .env_remove("DRIFTDB_PASSWORD")
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+        let served = Served {
+            child,
+            url: format!("host=127.0.0.1 port={port} user=driftdb dbname=driftdb"),
+            _dir: dir,
+        };
+        for _ in 0..500 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(served);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Err(format!(
+            "{} serve did not start listening",
+            binary.display()
+        ))
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// DriftDB embedded: a storage in a scratch directory and one session on it.
 struct Embedded {
     _dir: tempfile::TempDir,
@@ -200,6 +257,18 @@ impl sqllogictest::DB for Embedded {
 }
 
 fn run_file(args: &Args, file: &PathBuf) -> Result<(), String> {
+    if let Some(binary) = &args.serve {
+        let served = Served::start(binary)?;
+        let url = served.url.clone();
+        let mut runner = Runner::new(move || {
+            let conn = postgres::Client::connect(&url, postgres::NoTls)
+                .map(Connection)
+                .map_err(SqlError::from);
+            async move { conn }
+        });
+        runner.add_label("driftdb");
+        return runner.run_file(file).map_err(|e| e.to_string());
+    }
     match &args.url {
         Some(url) => {
             let url = url.clone();

@@ -192,6 +192,13 @@ pub enum Control {
     ResetAll,
     /// `SHOW name`
     Show(String),
+    /// `DEALLOCATE [PREPARE] name | ALL`: drivers send it for statements
+    /// they prepared through the wire protocol, whose store is the
+    /// server's; the session only acknowledges it.
+    Deallocate {
+        /// `ALL`
+        all: bool,
+    },
 }
 
 /// A `CHECK` constraint as declared.

@@ -297,6 +297,7 @@ impl<'s> Session<'s> {
                 self.settings.as_of = None;
                 tag("RESET")
             }
+            Control::Deallocate { all } => tag(if all { "DEALLOCATE ALL" } else { "DEALLOCATE" }),
             Control::Show(name) => {
                 let value = self.params.get(&name)?;
                 Ok(Output::Rows {

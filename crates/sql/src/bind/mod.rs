@@ -189,6 +189,9 @@ impl Binder<'_, '_> {
                     value: Some(charset_name.value.clone()),
                 }))
             }
+            Statement::Deallocate { name, .. } => Ok(Plan::Control(Control::Deallocate {
+                all: name.value.eq_ignore_ascii_case("all") && name.quote_style.is_none(),
+            })),
             Statement::Reset(r) => Ok(Plan::Control(match &r.reset {
                 ast::Reset::ALL => Control::ResetAll,
                 ast::Reset::SessionAuthorization => {
