@@ -42,7 +42,7 @@ impl CancelHandler for CancelKeys {
             return;
         };
         if let Some((key, interrupt)) = sessions.get(&request.pid)
-            && *key == request.secret_key
+            && key.eq_value(&request.secret_key)
         {
             interrupt.raise(InterruptReason::Cancel);
         }

@@ -1,6 +1,7 @@
 //! The query executor: runs a relational plan (`rel.rs`) as a stream of rows.
-//! Scans, filters, projections and limits stream; sorts, aggregation, set
-//! operations and the inner side of joins are gathered in memory.
+//! Scans, filters, projections, limits and the outer side of joins stream;
+//! sorts, aggregation, set operations and the inner side of joins are
+//! gathered in memory.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -74,7 +75,7 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
             }))
         }
         Rel::Aggregate(a) => Box::new(aggregate(a, env)?.into_iter().map(Ok)),
-        Rel::Join(j) => Box::new(join(j, env)?.into_iter().map(Ok)),
+        Rel::Join(j) => join(j, env)?,
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
         Rel::Commits => commits(env)?,
         Rel::Diff(d) => Box::new(diff(d, env)?.into_iter().map(Ok)),
@@ -285,9 +286,11 @@ fn aggregate(a: &Aggregate, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
         .collect()
 }
 
-fn join(j: &Join, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+/// A join: the right side gathered (and hashed on equality keys), the left
+/// side streamed; each left row yields its matches as it arrives, and a
+/// RIGHT or FULL join ends with the right rows nothing matched.
+fn join<'a>(j: &'a Join, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     let right: Vec<Vec<Value>> = run(&j.right, env)?.collect::<Result<_>>()?;
-    let mut right_matched = vec![false; right.len()];
     let equi = equi_keys(&j.on, j.left_width);
     // With equality keys, the right side is hashed on them.
     let buckets: Option<HashMap<Vec<u8>, Vec<usize>>> = match &equi {
@@ -307,51 +310,110 @@ fn join(j: &Join, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
         }
         None => None,
     };
-    let all: Vec<usize> = (0..right.len()).collect();
-    let mut out = Vec::new();
-    for l in run(&j.left, env)? {
-        let left = l?;
-        let candidates: &[usize] = match (&equi, &buckets) {
-            (Some((lk, _)), Some(m)) => {
+    Ok(Box::new(JoinRows {
+        j,
+        env,
+        left: run(&j.left, env)?,
+        right_matched: vec![false; right.len()],
+        right,
+        left_keys: equi.map(|(lk, _)| lk),
+        buckets,
+        pending: std::collections::VecDeque::new(),
+        unmatched_right: None,
+    }))
+}
+
+/// The state of a streaming join.
+struct JoinRows<'a, 'e> {
+    j: &'a Join,
+    env: &'a Env<'a, 'e>,
+    left: Rows<'a>,
+    right: Vec<Vec<Value>>,
+    right_matched: Vec<bool>,
+    left_keys: Option<Vec<Expr>>,
+    buckets: Option<HashMap<Vec<u8>, Vec<usize>>>,
+    /// Output rows of the current left row not yet returned.
+    pending: std::collections::VecDeque<Vec<Value>>,
+    /// Past the left side: the next right row to consider for NULL padding.
+    unmatched_right: Option<usize>,
+}
+
+impl JoinRows<'_, '_> {
+    /// Queues the output rows of one left row.
+    fn match_left(&mut self, left: Vec<Value>) -> Result<()> {
+        let (j, env) = (self.j, self.env);
+        let candidates: Vec<usize> = match (&self.left_keys, &self.buckets) {
+            (Some(lk), Some(m)) => {
                 let vals = lk
                     .iter()
                     .map(|e| e.eval(&left, env))
                     .collect::<Result<Vec<_>>>()?;
                 if vals.iter().any(Value::is_null) {
-                    &[]
+                    Vec::new()
                 } else {
                     m.get(&row_key(&normalize(vals)))
-                        .map_or(&[][..], Vec::as_slice)
+                        .cloned()
+                        .unwrap_or_default()
                 }
             }
-            _ => &all,
+            _ => (0..self.right.len()).collect(),
         };
         let mut matched = false;
-        for &i in candidates {
+        for (n, i) in candidates.into_iter().enumerate() {
+            if n % 1024 == 1023 {
+                env.txn.check_interrupt()?;
+            }
             let mut row = left.clone();
-            row.extend(right[i].iter().cloned());
+            row.extend(self.right[i].iter().cloned());
             if j.on.is_true(&row, env)? {
                 matched = true;
-                right_matched[i] = true;
-                out.push(row);
+                self.right_matched[i] = true;
+                self.pending.push_back(row);
             }
         }
         if !matched && matches!(j.kind, JoinKind::Left | JoinKind::Full) {
             let mut row = left;
             row.extend(std::iter::repeat_n(Value::Null, j.right_width));
-            out.push(row);
+            self.pending.push_back(row);
         }
+        Ok(())
     }
-    if matches!(j.kind, JoinKind::Right | JoinKind::Full) {
-        for (row, matched) in right.into_iter().zip(right_matched) {
-            if !matched {
-                let mut padded = vec![Value::Null; j.left_width];
-                padded.extend(row);
-                out.push(padded);
+}
+
+impl Iterator for JoinRows<'_, '_> {
+    type Item = Result<Vec<Value>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(row) = self.pending.pop_front() {
+                return Some(Ok(row));
+            }
+            if let Some(i) = self.unmatched_right.as_mut() {
+                while *i < self.right.len() {
+                    let at = *i;
+                    *i += 1;
+                    if !self.right_matched[at] {
+                        let mut padded = vec![Value::Null; self.j.left_width];
+                        padded.extend(std::mem::take(&mut self.right[at]));
+                        return Some(Ok(padded));
+                    }
+                }
+                return None;
+            }
+            match self.left.next() {
+                Some(Ok(left)) => {
+                    if let Err(e) = self.match_left(left) {
+                        return Some(Err(e));
+                    }
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                None if matches!(self.j.kind, JoinKind::Right | JoinKind::Full) => {
+                    self.unmatched_right = Some(0);
+                }
+                None => return None,
             }
         }
     }
-    Ok(out)
 }
 
 /// Values made comparable as hash keys across integer widths, and between

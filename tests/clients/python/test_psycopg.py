@@ -1,0 +1,205 @@
+"""psycopg 3 against a real DriftDB server: connection parameters, every
+type in text and binary, transactions and their errors, prepared
+statements, time travel, cancel and statement_timeout."""
+
+import datetime
+import decimal
+import threading
+import time
+import uuid
+
+import psycopg
+import pytest
+from psycopg import errors
+
+
+def test_connect_reports_postgresql_16_parameters(conn):
+    info = conn.info
+    assert info.server_version >= 160000
+    assert info.parameter_status("server_encoding") == "UTF8"
+    assert info.parameter_status("integer_datetimes") == "on"
+    assert info.parameter_status("standard_conforming_strings") == "on"
+    assert info.parameter_status("TimeZone") == "UTC"
+    assert info.parameter_status("DateStyle").startswith("ISO")
+    assert conn.execute("SHOW server_version").fetchone()[0].startswith("16")
+
+
+def test_wrong_database_is_3d000(dsn):
+    with pytest.raises(psycopg.OperationalError) as e:
+        psycopg.connect(dsn.replace("dbname=driftdb", "dbname=nosuchdb"))
+    assert "does not exist" in str(e.value)
+
+
+ROW = (
+    1,
+    "héllo ✓",
+    decimal.Decimal("-12345.678"),
+    datetime.datetime(2024, 1, 2, 3, 4, 5, 600000, tzinfo=datetime.timezone.utc),
+    datetime.datetime(2024, 1, 2, 3, 4, 5),
+    datetime.date(2024, 5, 6),
+    datetime.time(13, 14, 15, 123456),
+    datetime.timedelta(days=3, hours=4, seconds=5),
+    b"\x00\x01\xff",
+    uuid.UUID("12345678-1234-5678-1234-567812345678"),
+    1.25,
+    2.5,
+    True,
+    32000,
+    9_000_000_000,
+)
+
+COLUMNS = """(id int primary key, s text, n numeric(12,3), tz timestamptz,
+    ts timestamp, d date, t time, iv interval, b bytea, u uuid, f8 float8,
+    f4 real, ok boolean, i2 smallint, i8 bigint)"""
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_every_type_round_trips(conn, table, binary):
+    conn.execute(f"CREATE TABLE {table} {COLUMNS}")
+    marks = ", ".join(["%s"] * len(ROW))
+    with conn.cursor(binary=binary) as cur:
+        cur.execute(f"INSERT INTO {table} VALUES ({marks})", ROW)
+        cur.execute(f"SELECT * FROM {table} WHERE id = %s", (1,))
+        assert cur.fetchone() == ROW
+        names = [d.name for d in cur.description]
+        assert names[:3] == ["id", "s", "n"]
+        cur.execute(f"INSERT INTO {table} (id) VALUES (2)")
+        cur.execute(f"SELECT s, n, b FROM {table} WHERE id = 2")
+        assert cur.fetchone() == (None, None, None)
+    conn.commit()
+
+
+def test_numeric_typmod_in_row_description(conn, table):
+    conn.execute(f"CREATE TABLE {table} (n numeric(10,2), v varchar(7))")
+    cur = conn.execute(f"SELECT n, v FROM {table}")
+    n, v = cur.description
+    assert (n.precision, n.scale) == (10, 2)
+    assert v.display_size == 7
+
+
+def test_rowcount_and_status_of_dml(conn, table):
+    conn.execute(f"CREATE TABLE {table} (id int primary key, v int)")
+    cur = conn.execute(f"INSERT INTO {table} VALUES (1, 1), (2, 2), (3, 3)")
+    assert cur.rowcount == 3 and cur.statusmessage == "INSERT 0 3"
+    cur = conn.execute(f"UPDATE {table} SET v = v + 1 WHERE id > 1")
+    assert cur.rowcount == 2 and cur.statusmessage == "UPDATE 2"
+    cur = conn.execute(f"DELETE FROM {table} WHERE id = 1 RETURNING v")
+    assert cur.fetchall() == [(1,)] and cur.statusmessage == "DELETE 1"
+
+
+def test_error_in_block_aborts_it_until_rollback(conn, table):
+    conn.execute(f"CREATE TABLE {table} (id int primary key)")
+    conn.commit()
+    conn.execute(f"INSERT INTO {table} VALUES (1)")
+    with pytest.raises(errors.UniqueViolation):
+        conn.execute(f"INSERT INTO {table} VALUES (1)")
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INERROR
+    with pytest.raises(errors.InFailedSqlTransaction):
+        conn.execute("SELECT 1")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+
+
+def test_savepoint_clears_a_failed_block(conn, table):
+    conn.execute(f"CREATE TABLE {table} (id int primary key)")
+    conn.commit()
+    with conn.transaction():
+        conn.execute(f"INSERT INTO {table} VALUES (1)")
+        with pytest.raises(errors.UniqueViolation):
+            with conn.transaction():
+                conn.execute(f"INSERT INTO {table} VALUES (1)")
+        conn.execute(f"INSERT INTO {table} VALUES (2)")
+    assert conn.execute(f"SELECT id FROM {table} ORDER BY id").fetchall() == [(1,), (2,)]
+
+
+def test_write_conflict_is_40001(dsn, table):
+    with psycopg.connect(dsn) as a, psycopg.connect(dsn) as b:
+        a.execute(f"CREATE TABLE {table} (id int primary key, v int)")
+        a.execute(f"INSERT INTO {table} VALUES (1, 0)")
+        a.commit()
+        a.execute(f"UPDATE {table} SET v = 1 WHERE id = 1")
+        b.execute(f"UPDATE {table} SET v = 2 WHERE id = 1")
+        a.commit()
+        with pytest.raises(errors.SerializationFailure):
+            b.commit()
+        assert a.execute(f"SELECT v FROM {table}").fetchone() == (1,)
+
+
+def test_prepared_statements_survive_many_executions(conn, table):
+    conn.execute(f"CREATE TABLE {table} (id int primary key, v text)")
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO {table} VALUES (%s, %s)", [(i, f"v{i}") for i in range(20)]
+        )
+        for i in range(20):
+            cur.execute(f"SELECT v FROM {table} WHERE id = %s", (i,), prepare=True)
+            assert cur.fetchone() == (f"v{i}",)
+    conn.commit()
+
+
+def test_time_travel_over_the_wire(conn, table):
+    conn.autocommit = True
+    conn.execute(f"CREATE TABLE {table} (id int primary key, v text)")
+    conn.execute(f"INSERT INTO {table} VALUES (1, 'old')")
+    before = conn.execute("SELECT drift_seq()").fetchone()[0]
+    conn.execute(f"UPDATE {table} SET v = 'new' WHERE id = 1")
+    conn.execute(f"DELETE FROM {table}")
+    past = conn.execute(
+        f"SELECT v FROM {table} FOR SYSTEM_TIME AS OF @SEQ:{before}"
+    ).fetchall()
+    assert past == [("old",)]
+    history = conn.execute(
+        f"SELECT v, _seq_from FROM {table} FOR SYSTEM_TIME ALL ORDER BY _seq_from"
+    ).fetchall()
+    assert [v for v, _ in history] == ["old", "new"]
+    conn.execute(f"RESTORE TABLE {table} TO @SEQ:{before}")
+    assert conn.execute(f"SELECT v FROM {table}").fetchall() == [("old",)]
+
+
+def big_table(conn, table, n=400):
+    conn.autocommit = True
+    conn.execute(f"CREATE TABLE {table} (id int primary key)")
+    values = ", ".join(f"({i})" for i in range(n))
+    conn.execute(f"INSERT INTO {table} VALUES {values}")
+
+
+SLOW = "SELECT count(*) FROM {t} a, {t} b, {t} c"
+
+
+def test_cancel_stops_a_running_statement(conn, table):
+    big_table(conn, table)
+    timer = threading.Timer(0.5, conn.cancel)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(errors.QueryCanceled) as e:
+        conn.execute(SLOW.format(t=table))
+    assert "user request" in str(e.value)
+    assert time.monotonic() - started < 20
+    # The session is usable afterwards.
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_statement_timeout(conn, table):
+    big_table(conn, table)
+    conn.execute("SET statement_timeout = 300")
+    with pytest.raises(errors.QueryCanceled) as e:
+        conn.execute(SLOW.format(t=table))
+    assert "statement timeout" in str(e.value)
+    conn.execute("RESET statement_timeout")
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_slow_statement_stalls_no_other_session(dsn, conn, table):
+    big_table(conn, table)
+    conn.execute("SET statement_timeout = 5000")
+    worker = threading.Thread(
+        target=lambda: pytest.raises(errors.QueryCanceled, conn.execute, SLOW.format(t=table))
+    )
+    worker.start()
+    time.sleep(0.2)
+    with psycopg.connect(dsn) as other:
+        started = time.monotonic()
+        for _ in range(20):
+            assert other.execute("SELECT 1").fetchone() == (1,)
+        assert time.monotonic() - started < 3
+    worker.join()
