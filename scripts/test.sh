@@ -55,6 +55,9 @@ cargo build --release -q -p driftdb
 "$root/target/release/driftdb-slt" --serve "$root/target/release/driftdb" tests/slt/drift/*.slt \
     $(printf 'tests/slt/%s.slt ' "${embedded[@]}")
 
+step "client tests: psql, psycopg 3, node-postgres, pgJDBC against driftdb serve"
+"$root/scripts/client-tests.sh"
+
 step "PostgreSQL cross-check: tests/slt against a real PostgreSQL 15"
 "$root/scripts/pg-crosscheck.sh"
 

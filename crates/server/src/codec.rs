@@ -192,7 +192,8 @@ fn put_numeric(out: &mut BytesMut, n: &Numeric) {
 
 /// A Bind parameter as a value: text of an untyped (or text) parameter stays
 /// an untyped literal that takes the type its place needs; text of a typed
-/// one is read as that type; binary needs a type to be read at all.
+/// one is read as that type; binary of a typed one is read as that type,
+/// and binary of an untyped one is bytea.
 pub fn decode_param(
     bytes: Option<&[u8]>,
     ty: Option<&Type>,
@@ -265,35 +266,30 @@ pub fn decode_param(
         Some(DataType::Numeric(_)) => {
             Value::Numeric(read_numeric(bytes).ok_or_else(|| bad("numeric"))?)
         }
-        Some(DataType::Text | DataType::Varchar(_) | DataType::Char(_)) | None => {
-            match ty {
-                Some(t) if *t != Type::UNKNOWN && data_type(t).is_none() && !is_text(t) => {
-                    return Err(SqlError::new(
-                        "0A000",
-                        format!("not supported yet: binary parameters of type {}", t.name()),
-                    ));
-                }
-                None => {
-                    return Err(SqlError::new(
-                        "08P01",
-                        "a binary parameter needs its type given in Parse",
-                    ));
-                }
-                _ => {}
+        // Text types are not in `data_type`: their binary form is UTF-8.
+        Some(DataType::Text | DataType::Varchar(_) | DataType::Char(_)) | None => match ty {
+            // Binary data of no declared type is taken as bytea
+            // (node-postgres sends a Buffer so).
+            None => Value::Bytea(bytes.to_vec()),
+            Some(t) if *t == Type::UNKNOWN => Value::Bytea(bytes.to_vec()),
+            Some(t) if is_text(t) => {
+                Value::Text(String::from_utf8(bytes.to_vec()).map_err(|_| {
+                    SqlError::new("22021", "invalid byte sequence for encoding \"UTF8\"")
+                })?)
             }
-            Value::Text(String::from_utf8(bytes.to_vec()).map_err(|_| {
-                SqlError::new("22021", "invalid byte sequence for encoding \"UTF8\"")
-            })?)
-        }
+            Some(t) => {
+                return Err(SqlError::new(
+                    "0A000",
+                    format!("not supported yet: binary parameters of type {}", t.name()),
+                ));
+            }
+        },
     })
 }
 
 /// Whether a parameter of type `t` carries text (in either format).
 fn is_text(t: &Type) -> bool {
-    matches!(
-        *t,
-        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN
-    )
+    matches!(*t, Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME)
 }
 
 /// Reads the binary `numeric` format back into a value.

@@ -195,8 +195,21 @@ fn response(output: Output, format: &Format) -> PgWireResult<Response> {
 }
 
 /// The Bind parameters of `portal` as values, read as the types the Parse
-/// message gave.
-fn portal_params(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
+/// message gave; one that cannot be read fails the session's open block.
+async fn portal_params(
+    worker: &Worker,
+    portal: &Portal<Arc<Prepared>>,
+) -> PgWireResult<Vec<Value>> {
+    match decode_params(portal) {
+        Ok(values) => Ok(values),
+        Err(e) => {
+            worker.fail().await.map_err(|e| gone(&e))?;
+            Err(e)
+        }
+    }
+}
+
+fn decode_params(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
     let declared = &portal.statement.parameter_types;
     portal
         .parameters
@@ -383,7 +396,7 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let params = portal_params(portal)?;
+        let params = portal_params(worker, portal).await?;
         let description = worker
             .describe(portal.statement.statement.clone(), Some(params))
             .await
@@ -407,7 +420,7 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let params = portal_params(portal)?;
+        let params = portal_params(worker, portal).await?;
         let output = worker
             .execute(portal.statement.statement.clone(), params)
             .await

@@ -27,6 +27,9 @@ enum Job {
     Describe(Arc<Prepared>, Option<Vec<Value>>),
     /// Run a parsed statement with its parameter values.
     Execute(Arc<Prepared>, Vec<Value>),
+    /// An error outside the session (a Bind it could not read) fails the
+    /// open block.
+    Fail,
 }
 
 /// The session thread's answer to a job.
@@ -35,6 +38,7 @@ enum Answer {
     Parse(Result<Prepared, SqlError>),
     Describe(Result<Description, SqlError>),
     Execute(Result<Output, SqlError>),
+    Failed,
 }
 
 /// The answer and where the session stands after the job.
@@ -150,6 +154,11 @@ impl Worker {
         }
     }
 
+    /// Fails the open block after an error the session did not see.
+    pub async fn fail(&self) -> Result<(), WorkerError> {
+        self.ask(Job::Fail).await.map(|_| ())
+    }
+
     /// Hands `job` to the session thread and waits for its answer, raising
     /// the interrupt when `statement_timeout` runs out first.
     async fn ask(&self, job: Job) -> Result<Answer, WorkerError> {
@@ -183,13 +192,21 @@ fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<
     while let Ok((job, reply)) = inbox.recv() {
         let answer = match job {
             Job::Simple(sql) => Answer::Simple(run_simple(session, &sql)),
-            Job::Parse(sql) => Answer::Parse(Prepared::parse(&sql)),
-            Job::Describe(prepared, None) => Answer::Describe(session.describe(&prepared)),
+            Job::Parse(sql) => Answer::Parse(failing(session, Prepared::parse(&sql))),
+            Job::Describe(prepared, None) => {
+                let described = session.describe(&prepared);
+                Answer::Describe(failing(session, described))
+            }
             Job::Describe(prepared, Some(params)) => {
-                Answer::Describe(session.describe_with(&prepared, &params))
+                let described = session.describe_with(&prepared, &params);
+                Answer::Describe(failing(session, described))
             }
             Job::Execute(prepared, params) => {
                 Answer::Execute(session.execute_prepared(&prepared, &params))
+            }
+            Job::Fail => {
+                session.fail_block();
+                Answer::Failed
             }
         };
         let timeout_ms = session
@@ -204,6 +221,14 @@ fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<
             timeout_ms,
         });
     }
+}
+
+/// `result`, failing the session's open block when it is an error.
+fn failing<T>(session: &mut Session<'_>, result: Result<T, SqlError>) -> Result<T, SqlError> {
+    if result.is_err() {
+        session.fail_block();
+    }
+    result
 }
 
 /// Runs the statements of `sql` in order; the first failure ends the list.

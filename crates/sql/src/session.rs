@@ -117,6 +117,15 @@ impl<'s> Session<'s> {
         }
     }
 
+    /// Marks an open block failed, as an error in any message of the wire
+    /// protocol does (a statement that failed to parse, bind or describe):
+    /// only `ROLLBACK` runs in it afterwards.
+    pub fn fail_block(&mut self) {
+        if let Some(block) = &mut self.block {
+            block.failed = true;
+        }
+    }
+
     /// The flag that stops this session's running statement when raised
     /// (by a cancel request or a statement timeout).
     pub fn interrupt(&self) -> &Interrupt {
