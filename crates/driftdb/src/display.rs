@@ -10,6 +10,10 @@ pub fn render(output: &Output) -> String {
     match output {
         Output::Command(tag) => format!("{tag}\n"),
         Output::Rows { columns, rows, .. } => table(columns, rows),
+        Output::CopyOut { lines, .. } => lines.concat(),
+        Output::CopyIn { .. } => {
+            "COPY FROM STDIN: no data followed the statement (put the rows after it, ended by a line \\.)\n".into()
+        }
     }
 }
 

@@ -7,22 +7,24 @@ use std::fmt::Debug;
 use std::sync::{Arc, OnceLock};
 
 use async_trait::async_trait;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use futures::{Sink, SinkExt, stream};
+use pgwire::api::copy::{CopyHandler, send_copy_in_response, send_copy_out_response};
 use pgwire::api::portal::{Format, Portal};
 use pgwire::api::query::{
     ExtendedQueryHandler, SimpleQueryHandler, send_execution_response, send_query_response,
     send_ready_for_query,
 };
 use pgwire::api::results::{
-    DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo, QueryResponse,
-    Response, Tag,
+    CopyResponse, DescribePortalResponse, DescribeStatementResponse, FieldFormat, FieldInfo,
+    QueryResponse, Response, Tag,
 };
 use pgwire::api::stmt::{QueryParser, StoredStatement};
 use pgwire::api::store::PortalStore;
 use pgwire::api::{ClientInfo, ClientPortalStore, PgWireConnectionState, Type};
 use pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
 use pgwire::messages::PgWireBackendMessage;
+use pgwire::messages::copy::{CopyData, CopyDone, CopyFail};
 use pgwire::messages::data::DataRow;
 use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
@@ -179,6 +181,32 @@ fn rows_response(
 /// An output as the response to send for it.
 fn response(output: Output, format: &Format) -> PgWireResult<Response> {
     match output {
+        Output::CopyIn { columns } => Ok(Response::CopyIn(CopyResponse::new(
+            0,
+            columns,
+            stream::empty(),
+        ))),
+        Output::CopyOut {
+            columns,
+            mut lines,
+            rows,
+        } => {
+            // pgwire counts the rows of `COPY n` by CopyData messages: a CSV
+            // header goes out in one message with the first row.
+            if lines.len() > rows && rows > 0 {
+                let header = lines.remove(0);
+                lines[0].insert_str(0, &header);
+            }
+            let messages = lines;
+            let data = messages
+                .into_iter()
+                .map(|m| Ok(CopyData::new(Bytes::from(m.into_bytes()))));
+            Ok(Response::CopyOut(CopyResponse::new(
+                0,
+                columns,
+                stream::iter(data),
+            )))
+        }
         Output::Command(tag) => Ok(Response::Execution(Tag::new(&tag))),
         Output::Rows {
             columns,
@@ -296,6 +324,14 @@ impl SimpleQueryHandler for Handler {
                 {
                     Ok(Response::Query(rows)) => send_query_response(client, rows, true).await?,
                     Ok(Response::Execution(tag)) => send_execution_response(client, tag).await?,
+                    Ok(Response::CopyOut(copy)) => send_copy_out_response(client, copy).await?,
+                    Ok(Response::CopyIn(copy)) => {
+                        // The data comes next, to `CopyHandler`; pgwire sends
+                        // the ReadyForQuery when the COPY ends.
+                        send_copy_in_response(client, copy).await?;
+                        client.set_state(PgWireConnectionState::CopyInProgress(false));
+                        return Ok(());
+                    }
                     Ok(_) => {}
                     Err(e) => {
                         let info: ErrorInfo = e.into();
@@ -321,6 +357,65 @@ impl SimpleQueryHandler for Handler {
     {
         // `on_query` above answers simple queries itself.
         Err(PgWireError::NotReadyForQuery)
+    }
+}
+
+#[async_trait]
+impl CopyHandler for Handler {
+    async fn on_copy_data<C>(&self, _client: &mut C, data: CopyData) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let worker = self.conn.worker()?;
+        worker
+            .copy_data(data.data.to_vec())
+            .await
+            .map_err(|e| gone(&e))
+    }
+
+    /// Ends the COPY with `COPY n` (pgwire sends the ReadyForQuery, with
+    /// the status left here).
+    async fn on_copy_done<C>(&self, client: &mut C, _done: CopyDone) -> PgWireResult<()>
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let worker = self.conn.worker()?;
+        let done = worker.copy_done().await.map_err(|e| gone(&e))?;
+        client.set_transaction_status(transaction_status(worker.status()));
+        match done.map_err(|e| user_error(&e))? {
+            Output::Command(tag) => {
+                client
+                    .send(PgWireBackendMessage::CommandComplete(Tag::new(&tag).into()))
+                    .await?;
+                Ok(())
+            }
+            _ => Err(user_error(&SqlError::new(
+                "XX000",
+                "COPY ended without a tag",
+            ))),
+        }
+    }
+
+    async fn on_copy_fail<C>(&self, client: &mut C, fail: CopyFail) -> PgWireError
+    where
+        C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let worker = match self.conn.worker() {
+            Ok(w) => w,
+            Err(e) => return e,
+        };
+        let error = match worker.copy_fail(fail.message).await {
+            Ok(e) => user_error(&e),
+            Err(e) => gone(&e),
+        };
+        client.set_transaction_status(transaction_status(worker.status()));
+        error
     }
 }
 

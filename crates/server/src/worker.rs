@@ -30,6 +30,12 @@ enum Job {
     /// An error outside the session (a Bind it could not read) fails the
     /// open block.
     Fail,
+    /// A chunk of `COPY … FROM STDIN` data.
+    CopyData(Vec<u8>),
+    /// The end of the COPY data.
+    CopyDone,
+    /// The client abandoned the COPY, with its message.
+    CopyFail(String),
 }
 
 /// The session thread's answer to a job.
@@ -38,7 +44,9 @@ enum Answer {
     Parse(Result<Prepared, SqlError>),
     Describe(Result<Description, SqlError>),
     Execute(Result<Output, SqlError>),
-    Failed,
+    /// The job needs no answer but its completion.
+    Done,
+    CopyFail(SqlError),
 }
 
 /// The answer and where the session stands after the job.
@@ -159,6 +167,27 @@ impl Worker {
         self.ask(Job::Fail).await.map(|_| ())
     }
 
+    /// Hands a chunk of COPY data to the session.
+    pub async fn copy_data(&self, data: Vec<u8>) -> Result<(), WorkerError> {
+        self.ask(Job::CopyData(data)).await.map(|_| ())
+    }
+
+    /// Ends the COPY: `COPY n`, or its first error.
+    pub async fn copy_done(&self) -> Result<Result<Output, SqlError>, WorkerError> {
+        match self.ask(Job::CopyDone).await? {
+            Answer::Execute(out) => Ok(out),
+            _ => Err(WorkerError::Gone),
+        }
+    }
+
+    /// Abandons the COPY; the error to report.
+    pub async fn copy_fail(&self, message: String) -> Result<SqlError, WorkerError> {
+        match self.ask(Job::CopyFail(message)).await? {
+            Answer::CopyFail(e) => Ok(e),
+            _ => Err(WorkerError::Gone),
+        }
+    }
+
     /// Hands `job` to the session thread and waits for its answer, raising
     /// the interrupt when `statement_timeout` runs out first.
     async fn ask(&self, job: Job) -> Result<Answer, WorkerError> {
@@ -206,8 +235,14 @@ fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<
             }
             Job::Fail => {
                 session.fail_block();
-                Answer::Failed
+                Answer::Done
             }
+            Job::CopyData(data) => {
+                session.copy_data(&data);
+                Answer::Done
+            }
+            Job::CopyDone => Answer::Execute(session.copy_done()),
+            Job::CopyFail(message) => Answer::CopyFail(session.copy_fail(&message)),
         };
         let timeout_ms = session
             .parameter("statement_timeout")

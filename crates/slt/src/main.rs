@@ -243,7 +243,10 @@ impl sqllogictest::DB for Embedded {
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(0),
             ),
-            None => DBOutput::StatementComplete(0),
+            Some(driftdb_sql::exec::Output::CopyOut { rows, .. }) => {
+                DBOutput::StatementComplete(u64::try_from(rows).unwrap_or(u64::MAX))
+            }
+            Some(driftdb_sql::exec::Output::CopyIn { .. }) | None => DBOutput::StatementComplete(0),
         })
     }
 

@@ -36,6 +36,22 @@ pub enum Output {
     },
     /// A command's tag, as PostgreSQL's CommandComplete carries it.
     Command(String),
+    /// `COPY … FROM STDIN` is waiting for the client's data
+    /// (`Session::copy_data`, then `copy_done`).
+    CopyIn {
+        /// How many columns each record has.
+        columns: usize,
+    },
+    /// `COPY … TO STDOUT`: the lines to send, one per row (after a CSV
+    /// header line when asked for).
+    CopyOut {
+        /// How many columns each line has.
+        columns: usize,
+        /// The lines, each ending in a newline.
+        lines: Vec<String>,
+        /// How many of them are rows (the `COPY n` tag).
+        rows: usize,
+    },
 }
 
 /// Cached results of a statement's uncorrelated subqueries.
@@ -47,6 +63,27 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
     let cache = Cache::default();
     let command = |tag: &str| Output::Command(tag.into());
     match plan {
+        Plan::CopyOut(c) => {
+            let env = Env::new(txn, &cache);
+            let mut lines = Vec::new();
+            if c.format.header {
+                let names: Vec<String> = c.query.columns.iter().map(|(n, _)| n.clone()).collect();
+                lines.push(c.format.encode_header(&names));
+            }
+            let mut rows = 0;
+            for row in run(&c.query.rel, &env)? {
+                lines.push(c.format.encode_row(&row?));
+                rows += 1;
+            }
+            Ok((
+                Output::CopyOut {
+                    columns: c.query.columns.len(),
+                    lines,
+                    rows,
+                },
+                Vec::new(),
+            ))
+        }
         Plan::Query(q) => {
             let env = Env::new(txn, &cache);
             let rows = run(&q.rel, &env)?.collect::<Result<Vec<_>>>()?;
@@ -298,7 +335,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             catalog::undrop_table(txn, &schema, &name)?;
             Ok((command("UNDROP TABLE"), vec![format!("{schema}.{name}")]))
         }
-        Plan::Control(_) => Err(SqlError::new(
+        Plan::Control(_) | Plan::CopyIn(_) => Err(SqlError::new(
             "XX000",
             "session control reached the executor",
         )),

@@ -14,6 +14,7 @@
 
 mod agg;
 pub mod bind;
+pub mod copy;
 mod datetime_ops;
 pub mod ddl;
 pub mod error;

@@ -6,6 +6,7 @@ use driftdb_engine::history::PointIn;
 use driftdb_engine::value::DataType;
 
 use crate::bind::{Bound, Column};
+use crate::copy::CopyFormat;
 use crate::expr::Expr;
 use crate::rel::Rel;
 
@@ -143,6 +144,10 @@ pub enum Plan {
     },
     /// A query.
     Query(Bound),
+    /// `COPY … FROM STDIN`: rows the client sends next.
+    CopyIn(CopyIn),
+    /// `COPY … TO STDOUT`: rows written in a COPY format.
+    CopyOut(CopyOut),
     /// `RESTORE TABLE t TO <point>`: the rows of the point written anew.
     Restore {
         /// The table, as defined now.
@@ -199,6 +204,30 @@ pub enum Control {
         /// `ALL`
         all: bool,
     },
+}
+
+/// `COPY … FROM STDIN`: how each record the client sends becomes a row.
+#[derive(Debug, Clone)]
+pub struct CopyIn {
+    /// The table.
+    pub table: TableDef,
+    /// The table columns the record's fields go to, in order.
+    pub targets: Vec<usize>,
+    /// Every column's default (for the columns the records leave out).
+    pub defaults: Vec<Expr>,
+    /// `CHECK` constraints: name and condition over the row.
+    pub checks: Vec<(String, Expr)>,
+    /// Text or CSV, and their options.
+    pub format: CopyFormat,
+}
+
+/// `COPY … TO STDOUT`: a query's rows in a COPY format.
+#[derive(Debug, Clone)]
+pub struct CopyOut {
+    /// The rows.
+    pub query: Bound,
+    /// Text or CSV, and their options.
+    pub format: CopyFormat,
 }
 
 /// A `CHECK` constraint as declared.
@@ -332,6 +361,7 @@ impl Plan {
                 | Plan::CreateSchema { .. }
                 | Plan::DropSchema { .. }
                 | Plan::Truncate(_)
+                | Plan::CopyIn(_)
         ) || matches!(self, Plan::Many(plans) if plans.iter().any(Plan::writes))
     }
 }

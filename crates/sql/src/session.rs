@@ -11,11 +11,14 @@ use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::Storage;
 
 use crate::bind::{Column, Settings, bind_describe, bind_with};
+use crate::copy::CopyReader;
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute};
+use crate::expr::Expr;
 use crate::params::Parameters;
 use crate::parser::{Stmt, parse};
 use crate::plan::{Control, Plan};
+use crate::plan::{CopyIn, InsertSource};
 
 /// One client's session over an open storage.
 pub struct Session<'s> {
@@ -25,6 +28,8 @@ pub struct Session<'s> {
     params: Parameters,
     /// Raised by another thread to stop the running statement.
     interrupt: Interrupt,
+    /// A `COPY … FROM STDIN` reading the client's data.
+    copy: Option<CopyState<'s>>,
     /// Recorded in `drift_commits.user_name`.
     pub user_name: String,
 }
@@ -82,6 +87,18 @@ pub enum BlockStatus {
     Failed,
 }
 
+/// A `COPY … FROM STDIN` in progress.
+struct CopyState<'s> {
+    plan: CopyIn,
+    reader: CopyReader,
+    /// Its own transaction when no block is open (committed at the end).
+    txn: Option<Transaction<'s>>,
+    rows: usize,
+    /// The first error: the rest of the data is read and ignored, as
+    /// PostgreSQL does, and the error ends the COPY.
+    error: Option<SqlError>,
+}
+
 /// An explicit transaction block.
 struct Block<'s> {
     txn: Transaction<'s>,
@@ -99,6 +116,7 @@ impl<'s> Session<'s> {
             settings: Settings::default(),
             params: Parameters::default(),
             interrupt: Interrupt::default(),
+            copy: None,
             user_name: user_name.into(),
         }
     }
@@ -203,8 +221,130 @@ impl<'s> Session<'s> {
         Ok(parse(sql)?.iter().map(|stmt| self.run(stmt, &[])).collect())
     }
 
+    /// Takes the next chunk of a `COPY … FROM STDIN`'s data (any size, not
+    /// aligned to rows); an error is kept for [`Session::copy_done`].
+    pub fn copy_data(&mut self, data: &[u8]) {
+        let Some(mut copy) = self.copy.take() else {
+            return;
+        };
+        if copy.error.is_none() {
+            let result = copy.reader.feed(data);
+            if let Err(e) = result.and_then(|records| self.copy_rows(&mut copy, records)) {
+                copy.error = Some(e);
+            }
+        }
+        self.copy = Some(copy);
+    }
+
+    /// Ends a `COPY … FROM STDIN`: the last rows are written and, outside a
+    /// block, committed; `COPY n` on success.
+    pub fn copy_done(&mut self) -> Result<Output> {
+        let Some(mut copy) = self.copy.take() else {
+            return Err(SqlError::new("08P01", "no COPY in progress"));
+        };
+        let result = match copy.error.take() {
+            Some(e) => Err(e),
+            None => copy
+                .reader
+                .finish()
+                .and_then(|records| self.copy_rows(&mut copy, records)),
+        };
+        let result = result.and_then(|()| match copy.txn.take() {
+            Some(txn) => {
+                let table = format!("{}.{}", copy.plan.table.schema, copy.plan.table.name);
+                self.commit(txn, BTreeSet::from([table]))
+            }
+            None => Ok(()),
+        });
+        match result {
+            Ok(()) => Ok(Output::Command(format!("COPY {}", copy.rows))),
+            Err(e) => {
+                self.fail_block();
+                Err(e)
+            }
+        }
+    }
+
+    /// Abandons a `COPY … FROM STDIN` the client gave up (CopyFail).
+    pub fn copy_fail(&mut self, message: &str) -> SqlError {
+        self.copy = None;
+        self.fail_block();
+        SqlError::new("57014", format!("COPY from stdin failed: {message}"))
+    }
+
+    /// Inserts records of a COPY as rows, in its transaction.
+    fn copy_rows(
+        &mut self,
+        copy: &mut CopyState<'s>,
+        records: Vec<crate::copy::Record>,
+    ) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        self.interrupt.check()?;
+        let plan = &copy.plan;
+        let mut rows = Vec::with_capacity(records.len());
+        for record in records {
+            if record.len() != plan.targets.len() {
+                return Err(SqlError::new(
+                    "22P04",
+                    format!(
+                        "COPY row {} has {} fields where {} columns were expected",
+                        copy.rows + rows.len() + 1,
+                        record.len(),
+                        plan.targets.len()
+                    ),
+                ));
+            }
+            let mut row = plan.defaults.clone();
+            for (&i, field) in plan.targets.iter().zip(record) {
+                row[i] = field.map_or(Expr::Const(Value::Null), Expr::Unknown);
+            }
+            rows.push(row);
+        }
+        let n = rows.len();
+        let insert = Plan::Insert {
+            table: plan.table.clone(),
+            source: InsertSource::Values(rows),
+            checks: plan.checks.clone(),
+            returning: None,
+        };
+        match (&mut copy.txn, &mut self.block) {
+            (Some(txn), _) => {
+                execute(txn, insert)?;
+            }
+            (None, Some(block)) => {
+                let (_, tables) = execute(&mut block.txn, insert)?;
+                block.tables.extend(tables);
+            }
+            (None, None) => return Err(SqlError::new("XX000", "COPY without a transaction")),
+        }
+        copy.rows += n;
+        Ok(())
+    }
+
+    /// Starts reading a `COPY … FROM STDIN`, in `txn` (None: the open block).
+    fn start_copy(&mut self, plan: CopyIn, txn: Option<Transaction<'s>>) -> Output {
+        let columns = plan.targets.len();
+        self.copy = Some(CopyState {
+            reader: CopyReader::new(plan.format.clone()),
+            plan,
+            txn,
+            rows: 0,
+            error: None,
+        });
+        Output::CopyIn { columns }
+    }
+
     fn run(&mut self, stmt: &Stmt, params: &[Value]) -> Result<Output> {
         use sqlparser::ast::Statement as S;
+        if self.copy.take().is_some() {
+            self.fail_block();
+            return Err(SqlError::new(
+                "08P01",
+                "a statement arrived during COPY FROM STDIN; the COPY was abandoned",
+            ));
+        }
         if let Some(block) = &self.block
             && block.failed
             && !matches!(stmt, Stmt::Sql(s) if matches!(**s, S::Rollback { .. } | S::Commit { .. }))
@@ -221,6 +361,7 @@ impl<'s> Session<'s> {
                     "25006",
                     "cannot execute a write in a read-only transaction",
                 )),
+                Ok(Plan::CopyIn(c)) => Ok(self.start_copy(c, None)),
                 Ok(plan) => execute(&mut block.txn, plan).map(|(out, table)| {
                     block.tables.extend(table);
                     out
@@ -240,6 +381,7 @@ impl<'s> Session<'s> {
                         Ok(Output::Command("BEGIN".into()))
                     }
                     Plan::Control(c) => self.control(c),
+                    Plan::CopyIn(c) => Ok(self.start_copy(c, Some(txn))),
                     plan => {
                         let (out, table) = execute(&mut txn, plan)?;
                         self.commit(txn, table.into_iter().collect())?;
@@ -252,6 +394,17 @@ impl<'s> Session<'s> {
             && let Some(block) = &mut self.block
         {
             block.failed = true;
+        }
+        // `COPY … FROM stdin;` followed by its data in the same text (as in
+        // a psql script): the data is read at once.
+        if let (Ok(Output::CopyIn { .. }), Stmt::Sql(s)) = (&result, stmt)
+            && let S::Copy {
+                payload: Some(payload),
+                ..
+            } = &**s
+        {
+            self.copy_data(payload.data.as_bytes());
+            return self.copy_done();
         }
         result
     }

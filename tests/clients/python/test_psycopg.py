@@ -203,3 +203,41 @@ def test_a_slow_statement_stalls_no_other_session(dsn, conn, table):
             assert other.execute("SELECT 1").fetchone() == (1,)
         assert time.monotonic() - started < 3
     worker.join()
+
+
+def test_copy_in_and_out(conn, table):
+    conn.execute(f"CREATE TABLE {table} (id int primary key, v text, n numeric(6,2))")
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY {table} (id, v, n) FROM STDIN") as copy:
+            for i in range(1000):
+                copy.write_row((i, None if i % 10 == 0 else f"row\t{i}", i / 4))
+        assert cur.rowcount == 1000
+        with cur.copy(f"COPY {table} FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(b'5000,"quoted, ""text""",1.5\n5001,,\n')
+    conn.commit()
+    assert conn.execute(f"SELECT count(*), count(v) FROM {table}").fetchone() == (1002, 901)
+    assert conn.execute(f"SELECT v FROM {table} WHERE id = 5000").fetchone() == ('quoted, "text"',)
+    with conn.cursor() as cur:
+        with cur.copy(f"COPY (SELECT id, v, n FROM {table} WHERE id < 3 ORDER BY id) TO STDOUT") as copy:
+            rows = list(copy.rows())
+        assert rows == [("0", None, "0.00"), ("1", "row\t1", "0.25"), ("2", "row\t2", "0.50")]
+        with cur.copy(f"COPY {table} (id) TO STDOUT WITH (FORMAT csv, HEADER)") as copy:
+            data = b"".join(bytes(b) for b in copy)
+        lines = data.decode().splitlines()
+        assert lines[0] == "id" and len(lines) == 1003
+
+
+def test_bad_copy_data_writes_nothing(conn, table):
+    conn.execute(f"CREATE TABLE {table} (id int primary key, v int)")
+    conn.commit()
+    with pytest.raises(errors.InvalidTextRepresentation):
+        with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+            copy.write(b"1\t2\n2\tnot-a-number\n")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+    with pytest.raises(errors.QueryCanceled):
+        with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy:
+            copy.write(b"1\t2\n")
+            raise psycopg.errors.QueryCanceled("client gave up")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)

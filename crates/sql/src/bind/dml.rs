@@ -24,26 +24,12 @@ impl Binder<'_, '_> {
         };
         let (schema, tname) = split_name(name)?;
         let table = super::writable_table(self.txn, &schema, &tname)?;
-        let targets: Vec<usize> = if ins.columns.is_empty() {
-            (0..table.columns.len()).collect()
-        } else {
-            ins.columns
-                .iter()
-                .map(|c| {
-                    let n = last_part(c)?;
-                    table
-                        .columns
-                        .iter()
-                        .position(|d| d.name == n)
-                        .ok_or_else(|| {
-                            SqlError::new(
-                                "42703",
-                                format!("column \"{n}\" of relation \"{tname}\" does not exist"),
-                            )
-                        })
-                })
-                .collect::<Result<_>>()?
-        };
+        let names = ins
+            .columns
+            .iter()
+            .map(last_part)
+            .collect::<Result<Vec<_>>>()?;
+        let targets = target_columns(&table, &names)?;
         let defaults = self.defaults(&table)?;
         let checks = self.checks(&table)?;
         let returning = self.returning(&table, ins.returning.as_deref())?;
@@ -172,7 +158,7 @@ impl Binder<'_, '_> {
     }
 
     /// Each column's `DEFAULT`, bound (NULL where none).
-    fn defaults(&self, table: &TableDef) -> Result<Vec<Expr>> {
+    pub(super) fn defaults(&self, table: &TableDef) -> Result<Vec<Expr>> {
         let empty = Scope::default();
         table
             .columns
@@ -185,7 +171,7 @@ impl Binder<'_, '_> {
     }
 
     /// The table's `CHECK` constraints, bound over its rows.
-    fn checks(&self, table: &TableDef) -> Result<Vec<(String, Expr)>> {
+    pub(super) fn checks(&self, table: &TableDef) -> Result<Vec<(String, Expr)>> {
         let scope = table_scope(table, None);
         table
             .checks
@@ -274,4 +260,30 @@ fn check_width(given: usize, targets: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The positions of the columns an `INSERT` or `COPY` names (every column
+/// when it names none).
+pub(super) fn target_columns(table: &TableDef, names: &[String]) -> Result<Vec<usize>> {
+    if names.is_empty() {
+        return Ok((0..table.columns.len()).collect());
+    }
+    names
+        .iter()
+        .map(|n| {
+            table
+                .columns
+                .iter()
+                .position(|d| d.name == *n)
+                .ok_or_else(|| {
+                    SqlError::new(
+                        "42703",
+                        format!(
+                            "column \"{n}\" of relation \"{}\" does not exist",
+                            table.name
+                        ),
+                    )
+                })
+        })
+        .collect()
 }

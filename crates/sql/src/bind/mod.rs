@@ -5,6 +5,7 @@
 //! `query.rs` binds queries to relational plans, `expr.rs` expressions,
 //! `scope.rs` resolves names, `dml.rs` and `ddl.rs` the statements that write.
 
+mod copy;
 mod ddl;
 mod dml;
 mod expr;
@@ -257,6 +258,14 @@ impl Binder<'_, '_> {
             } => self.drop(object_type, names, *if_exists, *cascade),
             Statement::Truncate(t) => self.truncate(t),
             Statement::Insert(ins) => self.insert(ins),
+            Statement::Copy {
+                source,
+                to,
+                target,
+                options,
+                legacy_options,
+                ..
+            } => self.copy(source, *to, target, options, legacy_options),
             Statement::Update(up) => self.update(up),
             Statement::Delete(del) => self.delete(del),
             other => Err(SqlError::unsupported(statement_kind(other))),
