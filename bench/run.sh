@@ -38,7 +38,7 @@ trap cleanup EXIT
     -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c max_connections=50" start >/dev/null
 mkdir "$work/drift"
 RUST_LOG=warn "$root/target/release/driftdb" serve --data-dir "$work/drift" \
-    --listen "127.0.0.1:$drift_port" &
+    --listen "127.0.0.1:$drift_port" --http-listen 127.0.0.1:0 &
 drift_pid=$!
 pg_dsn="host=127.0.0.1 port=$pg_port user=postgres dbname=postgres"
 drift_dsn="host=127.0.0.1 port=$drift_port user=driftdb dbname=driftdb"

@@ -28,8 +28,15 @@ fi
 
 # --- the server ---
 data="$(mktemp -d)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-RUST_LOG=warn "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" &
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+port="$(free_port)"
+http_port="$(free_port)"
+# 1,000 idle connections need more descriptors than a default 1024.
+ulimit -n 8192 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+RUST_LOG=warn "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" \
+    --http-listen "127.0.0.1:$http_port" &
 server=$!
 stop() {
     kill "$server" 2>/dev/null || true
@@ -68,6 +75,9 @@ echo "== node-postgres"
 
 echo "== pgJDBC"
 java -cp "$jdbc_jar" tests/clients/jdbc/DriftJdbcTest.java "jdbc:postgresql://127.0.0.1:$port/driftdb"
+
+echo "== HTTP endpoint"
+DRIFTDB_HTTP="http://127.0.0.1:$http_port" python3 -m pytest -q -p no:cacheprovider tests/clients/http
 
 echo "== graceful shutdown"
 kill -TERM "$server"

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use driftdb_server::http::HttpEndpoint;
 use driftdb_server::{DATABASE, SUPERUSER, Server, ServerOptions};
 use driftdb_storage::{Options, Storage};
 
@@ -20,8 +21,12 @@ pub struct ServeArgs {
     /// Where to listen for PostgreSQL clients. Default 127.0.0.1:5433.
     #[arg(long, env = "DRIFTDB_LISTEN")]
     listen: Option<SocketAddr>,
-    /// A TOML file of settings (keys: data_dir, listen, password,
-    /// max_connections, shutdown_grace_seconds).
+    /// Where the HTTP endpoint (/metrics, /health/live, /health/ready)
+    /// listens. Default 127.0.0.1:9433.
+    #[arg(long, env = "DRIFTDB_HTTP_LISTEN")]
+    http_listen: Option<SocketAddr>,
+    /// A TOML file of settings (keys: data_dir, listen, http_listen,
+    /// password, max_connections, shutdown_grace_seconds).
     #[arg(long, env = "DRIFTDB_CONFIG")]
     config: Option<PathBuf>,
     /// Connections beyond this many are refused (SQLSTATE 53300). Default 1100.
@@ -38,6 +43,7 @@ pub struct ServeArgs {
 struct ConfigFile {
     data_dir: Option<PathBuf>,
     listen: Option<SocketAddr>,
+    http_listen: Option<SocketAddr>,
     password: Option<String>,
     max_connections: Option<usize>,
     shutdown_grace_seconds: Option<u64>,
@@ -46,6 +52,7 @@ struct ConfigFile {
 /// The settings a server runs with, every source merged.
 struct Settings {
     data_dir: PathBuf,
+    http_listen: SocketAddr,
     options: ServerOptions,
 }
 
@@ -60,6 +67,10 @@ impl ServeArgs {
             .or(file.password)
             .filter(|p| !p.is_empty());
         Ok(Settings {
+            http_listen: self
+                .http_listen
+                .or(file.http_listen)
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 9433))),
             data_dir: self
                 .data_dir
                 .or(file.data_dir)
@@ -124,8 +135,22 @@ pub fn run(args: ServeArgs) -> ExitCode {
         }
     };
     let grace = settings.options.shutdown_grace;
+    let metrics = match driftdb_server::metrics::install() {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("driftdb: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let served = runtime.block_on(async {
-        let server = Server::bind(storage.clone(), settings.options.clone()).await?;
+        let server = Server::bind(storage.clone(), settings.options.clone())
+            .await
+            .map_err(|e| e.to_string())?;
+        let http = HttpEndpoint::bind(settings.http_listen, metrics, server.ready_flag())
+            .await
+            .map_err(|e| format!("cannot listen on {} (HTTP): {e}", settings.http_listen))?;
+        let http_addr = http.local_addr().unwrap_or(settings.http_listen);
+        tokio::spawn(http.run());
         let addr = server.local_addr().unwrap_or(settings.options.listen);
         if settings.options.password.is_none() {
             tracing::warn!(
@@ -133,13 +158,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
             );
         }
         tracing::info!(
-            "DriftDB listening on {addr} (data directory {}); connect with: psql -h {} -p {} -U {SUPERUSER} {DATABASE}",
+            "DriftDB listening on {addr} (data directory {}); connect with: psql -h {} -p {} -U {SUPERUSER} {DATABASE}; metrics on http://{http_addr}/metrics",
             settings.data_dir.display(),
             addr.ip(),
             addr.port()
         );
         server.run(shutdown_signal()).await;
-        Ok::<(), driftdb_server::ServerError>(())
+        Ok::<(), String>(())
     });
     if let Err(e) = served {
         eprintln!("driftdb: {e}");

@@ -10,6 +10,8 @@
 
 mod cancel;
 pub mod codec;
+pub mod http;
+pub mod metrics;
 mod startup;
 mod wire;
 mod worker;
@@ -85,11 +87,16 @@ impl Shared {
     /// Admits one more connection, or `None` at the limit.
     pub(crate) fn admit(self: &Arc<Self>) -> Option<Admission> {
         let max = self.options.max_connections;
-        self.connections
+        let admitted = self
+            .connections
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n < max).then_some(n + 1)
-            })
-            .ok()?;
+            });
+        if admitted.is_err() {
+            metrics::refused();
+            return None;
+        }
+        metrics::connection(true);
         Some(Admission {
             shared: self.clone(),
             pid: std::sync::OnceLock::new(),
@@ -107,6 +114,7 @@ impl Admission {
 impl Drop for Admission {
     fn drop(&mut self) {
         self.shared.connections.fetch_sub(1, Ordering::AcqRel);
+        metrics::connection(false);
         if let Some(pid) = self.pid.get() {
             self.shared.cancel_keys.remove(*pid);
         }
@@ -117,6 +125,7 @@ impl Drop for Admission {
 pub struct Server {
     listener: TcpListener,
     shared: Arc<Shared>,
+    ready: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Server {
@@ -138,6 +147,7 @@ impl Server {
                 })?;
         Ok(Server {
             listener,
+            ready: Arc::default(),
             shared: Arc::new(Shared {
                 storage,
                 options,
@@ -152,10 +162,20 @@ impl Server {
         self.listener.local_addr()
     }
 
+    /// Set while the server accepts connections (for `/health/ready`).
+    pub fn ready_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.ready.clone()
+    }
+
     /// Accepts connections until `shutdown` completes, then stops accepting
     /// and waits up to the grace period for open connections to finish.
     pub async fn run(self, shutdown: impl std::future::Future<Output = ()>) {
-        let Server { listener, shared } = self;
+        let Server {
+            listener,
+            shared,
+            ready,
+        } = self;
+        ready.store(true, Ordering::Release);
         let mut tasks = tokio::task::JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -176,6 +196,7 @@ impl Server {
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }
+        ready.store(false, Ordering::Release);
         drop(listener);
         let grace = shared.options.shutdown_grace;
         if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::mpsc;
+use std::time::Instant;
 
 use driftdb_engine::interrupt::Interrupt;
 use driftdb_engine::value::Value;
@@ -218,9 +219,15 @@ impl Worker {
 /// The session thread's loop: one job at a time until the connection drops
 /// its handle.
 fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<Reply>)>) {
+    // When the COPY FROM STDIN in progress started (its latency runs to
+    // its end).
+    let mut copy_started = Instant::now();
     while let Ok((job, reply)) = inbox.recv() {
         let answer = match job {
-            Job::Simple(sql) => Answer::Simple(run_simple(session, &sql)),
+            Job::Simple(sql) => {
+                copy_started = Instant::now();
+                Answer::Simple(run_simple(session, &sql))
+            }
             Job::Parse(sql) => Answer::Parse(failing(session, Prepared::parse(&sql))),
             Job::Describe(prepared, None) => {
                 let described = session.describe(&prepared);
@@ -231,7 +238,11 @@ fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<
                 Answer::Describe(failing(session, described))
             }
             Job::Execute(prepared, params) => {
-                Answer::Execute(session.execute_prepared(&prepared, &params))
+                copy_started = Instant::now();
+                let started = copy_started;
+                let outcome = session.execute_prepared(&prepared, &params);
+                crate::metrics::statement(&outcome, started.elapsed());
+                Answer::Execute(outcome)
             }
             Job::Fail => {
                 session.fail_block();
@@ -241,7 +252,11 @@ fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<
                 session.copy_data(&data);
                 Answer::Done
             }
-            Job::CopyDone => Answer::Execute(session.copy_done()),
+            Job::CopyDone => {
+                let outcome = session.copy_done();
+                crate::metrics::statement(&outcome, copy_started.elapsed());
+                Answer::Execute(outcome)
+            }
             Job::CopyFail(message) => Answer::CopyFail(session.copy_fail(&message)),
         };
         let timeout_ms = session
@@ -274,7 +289,9 @@ fn run_simple(session: &mut Session<'_>, sql: &str) -> Vec<Result<Output, SqlErr
     };
     let mut outcomes = Vec::with_capacity(statements.len());
     for stmt in &statements {
+        let started = Instant::now();
         let outcome = session.execute_prepared(stmt, &[]);
+        crate::metrics::statement(&outcome, started.elapsed());
         let failed = outcome.is_err();
         outcomes.push(outcome);
         if failed {

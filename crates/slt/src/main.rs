@@ -153,6 +153,8 @@ impl Served {
             .arg(dir.path())
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
+            .arg("--http-listen")
+            .arg("127.0.0.1:0")
             .env("RUST_LOG", "error")
             .env_remove("DRIFTDB_PASSWORD")
             .spawn()

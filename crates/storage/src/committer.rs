@@ -336,6 +336,7 @@ impl Sequencer {
         };
         if self.next_seq > start_seq {
             self.marks.acked.store(self.next_seq - 1, Ordering::Release);
+            metrics::counter!("driftdb_commits_total").increment(self.next_seq - start_seq);
         }
         Ok((batch, replies))
     }

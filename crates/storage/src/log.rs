@@ -375,16 +375,20 @@ impl CommitLog {
             .map_err(|e| StorageError::io(&self.segment.path, e))?;
         self.len += frames.len() as u64;
         self.unsynced = true;
+        metrics::counter!("driftdb_log_bytes_written_total").increment(frames.len() as u64);
         Ok(())
     }
 
     /// Makes every appended frame durable.
     pub fn sync(&mut self) -> Result<()> {
         if self.unsynced {
+            let started = std::time::Instant::now();
             self.file
                 .sync_data()
                 .map_err(|e| StorageError::io(&self.segment.path, e))?;
             self.unsynced = false;
+            metrics::counter!("driftdb_fsyncs_total").increment(1);
+            metrics::histogram!("driftdb_fsync_seconds").record(started.elapsed().as_secs_f64());
         }
         Ok(())
     }

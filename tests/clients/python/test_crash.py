@@ -22,7 +22,16 @@ def free_port():
 
 def start(binary, data_dir, port):
     proc = subprocess.Popen(
-        [binary, "serve", "--data-dir", data_dir, "--listen", f"127.0.0.1:{port}"],
+        [
+            binary,
+            "serve",
+            "--data-dir",
+            data_dir,
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--http-listen",
+            "127.0.0.1:0",
+        ],
         env={**os.environ, "RUST_LOG": "error"},
     )
     deadline = time.monotonic() + 30

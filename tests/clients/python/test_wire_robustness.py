@@ -197,3 +197,35 @@ def test_sixteen_clients_inserting_at_once(dsn, table):
             f"SELECT client, count(*) FROM {table} GROUP BY client ORDER BY client"
         ).fetchall()
         assert per_client == [(k, 300) for k in range(16)]
+
+
+def test_a_thousand_idle_and_a_hundred_busy_connections(dsn, table):
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute(f"CREATE TABLE {table} (k int, n int, PRIMARY KEY (k, n))")
+    idle = [psycopg.connect(dsn) for _ in range(1000)]
+    try:
+        errors = []
+
+        def busy(k):
+            try:
+                with psycopg.connect(dsn, autocommit=True) as c:
+                    for n in range(20):
+                        c.execute(f"INSERT INTO {table} VALUES (%s, %s)", (k, n))
+                        c.execute(f"SELECT count(*) FROM {table} WHERE k = %s", (k,))
+            except Exception as e:  # reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=busy, args=(k,)) for k in range(100)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
+        # Every idle connection still answers.
+        for c in idle[::50]:
+            assert c.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        for c in idle:
+            c.close()
+    with psycopg.connect(dsn) as c:
+        assert c.execute(f"SELECT count(*) FROM {table}").fetchone() == (2000,)
