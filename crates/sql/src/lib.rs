@@ -27,3 +27,4 @@ pub mod plan;
 pub mod rel;
 pub mod run;
 pub mod session;
+pub mod system;
