@@ -1088,6 +1088,15 @@ pub(super) fn column_name(e: &ast::Expr) -> String {
         E::Cast {
             expr, data_type, ..
         } => match column_name(expr).as_str() {
+            "?column?" if matches!(data_type, ast::DataType::Custom(..)) => match data_type {
+                ast::DataType::Custom(n, _) => {
+                    n.0.last()
+                        .map(|p| p.to_string().trim_matches('"').to_lowercase())
+                        .unwrap_or_default()
+                }
+                _ => String::new(),
+            },
+            "?column?" if matches!(data_type, ast::DataType::Regclass) => "regclass".into(),
             "?column?" => driftdb_engine::text::type_name(
                 super::data_type(data_type).unwrap_or(DataType::Text),
             )

@@ -221,7 +221,8 @@ impl CatalogFunc {
             F::ConstraintDef | F::ViewDef => n == 1 || n == 2,
             F::GetExpr | F::ArrayToString => n == 2 || n == 3,
             F::Null | F::Privilege => (1..=3).contains(&n),
-            F::ArrayBuild | F::JsonBuildObject => n % 2 == 0 || self == F::ArrayBuild,
+            F::ArrayBuild => true,
+            F::JsonBuildObject => n.is_multiple_of(2),
             _ => n == 1,
         }
     }
@@ -507,7 +508,8 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
     let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
     let strict = !matches!(
         f,
-        F::ArrayBuild
+        F::FormatType
+            | F::ArrayBuild
             | F::ArrayCat
             | F::JsonBuildObject
             | F::Privilege
@@ -528,6 +530,7 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
         })
     };
     Ok(match f {
+        F::FormatType if arg(0).is_null() => Value::Null,
         F::FormatType => {
             let typmod = as_int(arg(1))
                 .and_then(|m| i32::try_from(m).ok())

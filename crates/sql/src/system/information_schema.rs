@@ -18,7 +18,7 @@ fn card(v: i64) -> Value {
     Value::Int4(i32::try_from(v).unwrap_or(i32::MAX))
 }
 
-fn tables_of<'c>(c: &'c Catalog) -> impl Iterator<Item = &'c Relation> {
+fn tables_of(c: &Catalog) -> impl Iterator<Item = &Relation> {
     c.relations
         .iter()
         .filter(|r| matches!(r.kind, Kind::Table | Kind::View))
@@ -69,6 +69,7 @@ fn data_type(a: &Attribute) -> String {
     match types::pg_type(a.type_oid) {
         Some(t) if t.category == 'A' => "ARRAY".into(),
         Some(t) if t.oid == types::CHAR || t.oid == types::NAME => t.name.into(),
+        Some(t) if t.oid == types::BPCHAR => "character".into(),
         _ => format_type(a.type_oid, -1),
     }
 }

@@ -16,7 +16,7 @@ use std::ops::Bound;
 use driftdb_engine::catalog::{self, FkAction, TableDef};
 use driftdb_engine::txn::Transaction;
 
-use super::types::{self, DEFAULT_COLLATION};
+use super::types;
 use crate::error::Result;
 
 /// OID of the `pg_catalog` namespace.
@@ -626,10 +626,4 @@ fn view_columns(
         Ok(crate::plan::Plan::Query(b)) => b.columns,
         _ => Vec::new(),
     }
-}
-
-/// Whether the collation of an attribute differs from its type's (never, in
-/// DriftDB: every text column has the default collation).
-pub fn default_collation() -> u32 {
-    DEFAULT_COLLATION
 }
