@@ -531,6 +531,10 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
     };
     Ok(match f {
         F::FormatType if arg(0).is_null() => Value::Null,
+        // Without a modifier, PostgreSQL names bpchar by its SQL name.
+        F::FormatType if arg(1).is_null() && as_oid(arg(0)) == Some(types::BPCHAR) => {
+            text("character")
+        }
         F::FormatType => {
             let typmod = as_int(arg(1))
                 .and_then(|m| i32::try_from(m).ok())
