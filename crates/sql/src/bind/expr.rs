@@ -499,6 +499,13 @@ impl Binder<'_, '_> {
                 Ok(Expr::Const(seq_value(seq)))
             }
             _ => match Func::by_name(name) {
+                Some(Func::Catalog(CatalogFunc::CurrentUser)) if args.is_empty() => {
+                    Ok(Expr::Const(Value::Text(if self.settings.user.is_empty() {
+                        crate::system::model::SUPERUSER.to_string()
+                    } else {
+                        self.settings.user.clone()
+                    })))
+                }
                 Some(func) if func.accepts(args.len()) => Ok(Expr::Call(
                     func,
                     args.into_iter()

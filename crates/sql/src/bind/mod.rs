@@ -46,6 +46,9 @@ pub struct Settings {
     /// `drift.as_of`: the point every table reference without its own
     /// `FOR SYSTEM_TIME` reads; writes are refused while it is set.
     pub as_of: Option<PointIn>,
+    /// The session's user: `current_user` and `session_user` (empty: the
+    /// superuser `driftdb`).
+    pub user: String,
 }
 
 /// An output column: name and (when known) type.
@@ -550,7 +553,7 @@ fn catalog_type(name: &ObjectName) -> Result<DataType> {
         return Ok(crate::system::value_type(t.oid));
     }
     match n.as_str() {
-        "regprocedure" | "regoper" | "regrole" | "xid" | "cid" if schema_ok => Ok(DataType::Int8),
+        "regoper" | "regrole" | "xid" | "cid" if schema_ok => Ok(DataType::Int8),
         _ => Err(SqlError::new(
             "42704",
             format!("type \"{name}\" does not exist"),

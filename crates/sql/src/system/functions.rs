@@ -66,8 +66,13 @@ pub enum CatalogFunc {
     RegnamespaceIn,
     /// a `regnamespace` as text
     RegnamespaceOut,
-    /// `'name'::regproc`
+    /// `'name'::regproc`: held as the function's name (as `pg_type.typinput`
+    /// and the other `regproc` columns are).
     RegprocIn,
+    /// `to_regclass(text)`: the OID, NULL when there is no such relation.
+    ToRegclass,
+    /// `to_regtype(text)`: the OID, NULL when there is no such type.
+    ToRegtype,
     /// `ARRAY[a, b]`: an array's text form.
     ArrayBuild,
     /// `a || b` over arrays (NULL counts as empty, as `array_cat`).
@@ -166,6 +171,8 @@ pub fn by_name(name: &str) -> Option<CatalogFunc> {
         "array_upper" => F::ArrayUpper,
         "json_build_object" => F::JsonBuildObject,
         "pg_backend_pid" => F::BackendPid,
+        "to_regclass" => F::ToRegclass,
+        "to_regtype" => F::ToRegtype,
         _ => return None,
     })
 }
@@ -198,6 +205,8 @@ impl CatalogFunc {
             F::RegtypeIn | F::RegtypeOut => "regtype",
             F::RegnamespaceIn | F::RegnamespaceOut => "regnamespace",
             F::RegprocIn => "regproc",
+            F::ToRegclass => "to_regclass",
+            F::ToRegtype => "to_regtype",
             F::ArrayBuild => "array",
             F::ArrayCat => "array_cat",
             F::ArrayToString => "array_to_string",
@@ -237,6 +246,7 @@ impl CatalogFunc {
                 | F::ViewDef
                 | F::TableIsVisible
                 | F::RegclassIn
+                | F::ToRegclass
                 | F::RegclassOut
                 | F::RegnamespaceIn
                 | F::RegnamespaceOut
@@ -252,7 +262,8 @@ impl CatalogFunc {
             | F::RegclassIn
             | F::RegtypeIn
             | F::RegnamespaceIn
-            | F::RegprocIn => DataType::Int8,
+            | F::ToRegclass
+            | F::ToRegtype => DataType::Int8,
             F::ArrayUpper | F::BackendPid => DataType::Int4,
             F::ArrayElement => return None,
             _ => DataType::Text,
@@ -264,8 +275,8 @@ impl CatalogFunc {
     pub fn output(self) -> Option<CatalogFunc> {
         use CatalogFunc as F;
         match self {
-            F::RegclassIn | F::PartitionAncestors => Some(F::RegclassOut),
-            F::RegtypeIn => Some(F::RegtypeOut),
+            F::RegclassIn | F::ToRegclass | F::PartitionAncestors => Some(F::RegclassOut),
+            F::RegtypeIn | F::ToRegtype => Some(F::RegtypeOut),
             F::RegnamespaceIn => Some(F::RegnamespaceOut),
             _ => None,
         }
@@ -653,13 +664,18 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
                 .namespace(oid)
                 .map_or_else(|| text(oid.to_string()), |n| text(quote_ident(&n.name)))
         }
-        F::RegprocIn => match arg(0) {
-            Value::Text(s) => {
-                let name = s.trim().to_lowercase();
-                let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
-                oid_value(super::model::hashed_oid("function", name))
-            }
-            other => oid_value(as_oid(other).unwrap_or(0)),
+        F::RegprocIn => {
+            let name = value_text(arg(0)).unwrap_or_default().trim().to_lowercase();
+            text(name.strip_prefix("pg_catalog.").unwrap_or(&name))
+        }
+        F::ToRegclass => match arg(0) {
+            Value::Text(s) => cat()?.resolve(s).map_or(Value::Null, |r| oid_value(r.oid)),
+            _ => Value::Null,
+        },
+        F::ToRegtype => match arg(0) {
+            Value::Text(s) => types::pg_type_named(&s.trim().to_lowercase())
+                .map_or(Value::Null, |t| oid_value(t.oid)),
+            _ => Value::Null,
         },
         F::ArrayBuild => {
             let items: Vec<Option<String>> = args.iter().map(value_text).collect();

@@ -12,9 +12,10 @@
 //! - `functions.rs`: the catalog functions (`format_type`, `pg_get_indexdef`,
 //!   `pg_table_is_visible`, `regclass` casts …).
 //!
-//! Values: `oid` and the `reg*` types are `bigint`s, `name` and `"char"` are
-//! `text`, and arrays (`reloptions`, `conkey` …) are `text` in PostgreSQL's
-//! array literal form (`{1,2}`): DriftDB has no array type yet.
+//! Values: `oid` and the `reg*` types are `bigint`s (`regproc`: the
+//! function's name), `name` and `"char"` are `text`, and arrays
+//! (`reloptions`, `conkey` …) are `text` in PostgreSQL's array literal form
+//! (`{1,2}`): DriftDB has no array type yet.
 
 pub mod functions;
 mod information_schema;
@@ -75,7 +76,7 @@ pub fn value_type(oid: u32) -> DataType {
         BOOL => DataType::Bool,
         INT2 => DataType::Int2,
         INT4 => DataType::Int4,
-        INT8 | OID | REGPROC | REGCLASS | REGTYPE | REGNAMESPACE => DataType::Int8,
+        INT8 | OID | REGCLASS | REGTYPE | REGNAMESPACE => DataType::Int8,
         FLOAT4 => DataType::Float4,
         FLOAT8 => DataType::Float8,
         TIMESTAMPTZ => DataType::Timestamptz,
