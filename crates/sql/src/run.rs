@@ -73,7 +73,7 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
         Rel::Commits => commits(env)?,
         Rel::Diff(d) => Box::new(diff(d, env)?.into_iter().map(Ok)),
-        Rel::System(s) => Box::new(crate::system::rows(s, env.txn)?.into_iter().map(Ok)),
+        Rel::System(s) => Box::new(crate::system::rows(s, env)?.into_iter().map(Ok)),
         Rel::Series(s) => Box::new(series(s, env)?.into_iter().map(Ok)),
     })
 }

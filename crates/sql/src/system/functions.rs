@@ -772,3 +772,51 @@ fn json_value(v: &Value) -> String {
         other => json_string(&format_text(other).unwrap_or_default()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arrays_round_trip_through_their_text_form() -> Result<()> {
+        let items = array_elements("{a,\"b c\",NULL,\"NULL\",\"q\\\"\"}")?;
+        assert_eq!(
+            items,
+            vec![
+                Some("a".into()),
+                Some("b c".into()),
+                None,
+                Some("NULL".into()),
+                Some("q\"".into())
+            ]
+        );
+        let text = array_text(items.iter().map(|i| i.as_deref()));
+        assert_eq!(array_elements(&text)?, items);
+        assert_eq!(array_elements("{}")?, Vec::<Option<String>>::new());
+        assert!(array_elements("a,b").is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn array_functions_follow_postgres_null_rules() -> Result<()> {
+        let arr = Value::Text("{r,p}".into());
+        let any = |v: &str| {
+            call(
+                CatalogFunc::AnyEq,
+                &[Value::Text(v.into()), arr.clone()],
+                None,
+            )
+        };
+        assert_eq!(any("p")?, Value::Bool(true));
+        assert_eq!(any("x")?, Value::Bool(false));
+        let cat = call(CatalogFunc::ArrayCat, &[Value::Null, arr.clone()], None)?;
+        assert_eq!(cat, arr);
+        let joined = call(
+            CatalogFunc::ArrayToString,
+            &[Value::Null, Value::Text(",".into())],
+            None,
+        )?;
+        assert_eq!(joined, Value::Null);
+        Ok(())
+    }
+}

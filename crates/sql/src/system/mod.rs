@@ -108,16 +108,16 @@ pub fn columns(table: usize) -> Vec<Column> {
     })
 }
 
-/// The rows of a system relation read in `txn`.
-pub fn rows(
-    scan: &SystemScan,
-    txn: &driftdb_engine::txn::Transaction<'_>,
-) -> crate::error::Result<Rows> {
+/// The rows of a system relation read in `env`: from the statement's
+/// catalog (read once, whatever it joins), or the one of a past seq.
+pub fn rows(scan: &SystemScan, env: &crate::expr::Env<'_, '_>) -> crate::error::Result<Rows> {
     let Some(t) = TABLES.get(scan.table) else {
         return Ok(Vec::new());
     };
-    let catalog = Catalog::load(txn, scan.as_of)?;
-    Ok((t.rows)(&catalog))
+    Ok(match scan.as_of {
+        None => (t.rows)(env.catalog()?),
+        Some(seq) => (t.rows)(&Catalog::load(env.txn, Some(seq))?),
+    })
 }
 
 fn no_rows(_: &Catalog) -> Rows {

@@ -627,3 +627,38 @@ fn view_columns(
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashed_oids_are_stable_and_above_initdb_oids() {
+        // The value is part of what clients may cache: it must never change.
+        assert_eq!(hashed_oid("namespace", "s2"), 2_034_033_985);
+        for name in ["a", "b", "public", "x_y"] {
+            let oid = hashed_oid("view", name);
+            assert!((0x4000_0000..0x8000_0000).contains(&oid));
+        }
+        assert_ne!(hashed_oid("view", "a"), hashed_oid("constraint", "a"));
+    }
+
+    #[test]
+    fn qualified_names_split_as_postgres_parses_them() {
+        assert_eq!(split_qualified("T"), (None, "t".to_string()));
+        assert_eq!(
+            split_qualified("s2.\"My\"\"T\""),
+            (Some("s2".to_string()), "My\"T".to_string())
+        );
+        assert_eq!(split_qualified("\"a.b\""), (None, "a.b".to_string()));
+    }
+
+    #[test]
+    fn identifiers_are_quoted_when_postgres_would() {
+        assert_eq!(quote_ident("abc_1"), "abc_1");
+        assert_eq!(quote_ident("Abc"), "\"Abc\"");
+        assert_eq!(quote_ident("1a"), "\"1a\"");
+        assert_eq!(quote_ident("table"), "\"table\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+    }
+}
