@@ -1087,25 +1087,30 @@ pub(super) fn column_name(e: &ast::Expr) -> String {
         E::Nested(inner) => column_name(inner),
         E::Cast {
             expr, data_type, ..
-        } => match column_name(expr).as_str() {
-            "?column?" if matches!(data_type, ast::DataType::Custom(..)) => match data_type {
-                ast::DataType::Custom(n, _) => {
-                    n.0.last()
-                        .map(|p| p.to_string().trim_matches('"').to_lowercase())
-                        .unwrap_or_default()
-                }
-                _ => String::new(),
-            },
-            "?column?" if matches!(data_type, ast::DataType::Regclass) => "regclass".into(),
-            "?column?" => driftdb_engine::text::type_name(
+        } => match (column_name(expr).as_str(), catalog_type_name(data_type)) {
+            ("?column?", Some(name)) => name,
+            ("?column?", None) => driftdb_engine::text::type_name(
                 super::data_type(data_type).unwrap_or(DataType::Text),
             )
             .to_string(),
-            name => name.to_string(),
+            (name, _) => name.to_string(),
         },
         E::Case { .. } => "case".into(),
         E::Exists { .. } => "exists".into(),
         _ => "?column?".into(),
+    }
+}
+
+/// The name a cast to a type named by its catalog name (`regclass`,
+/// `pg_catalog.text`, `oid` …) gives its column, as PostgreSQL names it.
+fn catalog_type_name(t: &ast::DataType) -> Option<String> {
+    match t {
+        ast::DataType::Regclass => Some("regclass".into()),
+        ast::DataType::Custom(n, _) => match n.0.last() {
+            Some(ast::ObjectNamePart::Identifier(i)) => Some(i.value.to_lowercase()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -89,6 +89,8 @@ pub enum CatalogFunc {
     JsonBuildObject,
     /// `pg_backend_pid()`
     BackendPid,
+    /// `pg_size_pretty(bigint)`
+    SizePretty,
 }
 
 /// Names of the functions DriftDB has, for `pg_proc`.
@@ -149,7 +151,13 @@ pub fn by_name(name: &str) -> Option<CatalogFunc> {
         | "shobj_description"
         | "pg_get_serial_sequence"
         | "pg_get_triggerdef"
-        | "pg_get_statisticsobjdef_columns" => F::Null,
+        | "pg_get_statisticsobjdef_columns"
+        // Sizes on disk are not tracked per relation.
+        | "pg_table_size"
+        | "pg_relation_size"
+        | "pg_total_relation_size"
+        | "pg_indexes_size" => F::Null,
+        "pg_size_pretty" => F::SizePretty,
         "current_database" => F::CurrentDatabase,
         "current_schema" => F::CurrentSchema,
         "current_schemas" => F::CurrentSchemas,
@@ -215,6 +223,7 @@ impl CatalogFunc {
             F::AnyEq => "any",
             F::JsonBuildObject => "json_build_object",
             F::BackendPid => "pg_backend_pid",
+            F::SizePretty => "pg_size_pretty",
         }
     }
 
@@ -744,7 +753,22 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
             text(format!("{{{}}}", parts.join(", ")))
         }
         F::BackendPid => Value::Int4(i32::try_from(std::process::id()).unwrap_or(0)),
+        F::SizePretty => text(size_pretty(as_int(arg(0)).unwrap_or(0))),
     })
+}
+
+/// PostgreSQL's `pg_size_pretty`: bytes, then kB, MB, GB, TB, PB, each
+/// unit used below 10240 of it, rounded half up.
+fn size_pretty(bytes: i64) -> String {
+    let mut size = bytes;
+    for unit in ["bytes", "kB", "MB", "GB", "TB"] {
+        if size.abs() < 10_240 {
+            return format!("{size} {unit}");
+        }
+        let half = if size < 0 { -1 } else { 1 };
+        size = (size / 512 + half) / 2;
+    }
+    format!("{size} PB")
 }
 
 fn json_string(s: &str) -> String {
@@ -776,6 +800,14 @@ fn json_value(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_print_as_postgres_prints_them() {
+        assert_eq!(size_pretty(8192), "8192 bytes");
+        assert_eq!(size_pretty(10_240), "10 kB");
+        assert_eq!(size_pretty(1_000_000), "977 kB");
+        assert_eq!(size_pretty(10_485_760), "10 MB");
+    }
 
     #[test]
     fn arrays_round_trip_through_their_text_form() -> Result<()> {

@@ -272,7 +272,7 @@ impl Catalog {
                 schema: t.schema.into(),
                 namespace: namespace_oid(t.schema),
                 kind: if t.view { Kind::View } else { Kind::Table },
-                attributes: (1i16..)
+                attributes: attnums()
                     .zip(t.columns)
                     .map(|(num, (name, ty))| Attribute {
                         num,
@@ -305,7 +305,7 @@ impl Catalog {
                 schema: v.schema.clone(),
                 namespace: namespace_oid(&v.schema),
                 kind: Kind::View,
-                attributes: (1i16..)
+                attributes: attnums()
                     .zip(columns)
                     .map(|(num, (name, t))| Attribute {
                         num,
@@ -335,8 +335,8 @@ impl Catalog {
     fn add_table(&mut self, t: &TableDef) {
         let oid = FIRST_USER_OID + t.id;
         let namespace = namespace_oid(&t.schema);
-        let attnum = |id: u32| -> i16 { t.position(id).map_or(0, |p| p as i16 + 1) };
-        let attributes: Vec<Attribute> = (1i16..)
+        let attnum = |id: u32| -> i16 { t.position(id).map_or(0, attnum_of) };
+        let attributes: Vec<Attribute> = attnums()
             .zip(&t.columns)
             .map(|(num, col)| Attribute {
                 num,
@@ -417,7 +417,7 @@ impl Catalog {
         }
         let has_index = !indexes.is_empty();
         for (index_oid, name, unique, primary, keys) in indexes {
-            let attributes = (1i16..)
+            let attributes = attnums()
                 .zip(&keys)
                 .filter_map(|(num, k)| {
                     let a = attributes.get((*k as usize).wrapping_sub(1))?;
@@ -455,7 +455,7 @@ impl Catalog {
             kind: Kind::Table,
             attributes,
             index: None,
-            checks: t.checks.len() as i16,
+            checks: i16::try_from(t.checks.len()).unwrap_or(i16::MAX),
             has_index,
             view_sql: None,
         });
@@ -473,12 +473,12 @@ impl Catalog {
             let keys: Vec<i16> = f
                 .columns
                 .iter()
-                .map(|id| t.position(*id).map_or(0, |p| p as i16 + 1))
+                .map(|id| t.position(*id).map_or(0, attnum_of))
                 .collect();
             let ref_keys: Vec<i16> = f
                 .ref_columns
                 .iter()
-                .map(|n| target.position_of(n).map_or(0, |p| p as i16 + 1))
+                .map(|n| target.position_of(n).map_or(0, attnum_of))
                 .collect();
             let target_oid = FIRST_USER_OID + target.id;
             let index = self
@@ -581,6 +581,18 @@ impl Catalog {
             None => oid.to_string(),
         }
     }
+}
+
+/// The `attnum` of the column at position `p` (from 0), saturating: a
+/// table wider than `smallint` keeps its last numbers at 32767 rather than
+/// overflowing.
+fn attnum_of(p: usize) -> i16 {
+    i16::try_from(p + 1).unwrap_or(i16::MAX)
+}
+
+/// Attribute numbers 1, 2, …, saturating at 32767.
+fn attnums() -> impl Iterator<Item = i16> {
+    (0usize..).map(attnum_of)
 }
 
 /// `schema.name` split as PostgreSQL parses a qualified name: unquoted parts

@@ -78,7 +78,7 @@ pub(super) fn classes(c: &Catalog) -> Rows {
                 b(false),
                 text("p"),
                 text(r.kind.letter()),
-                i2(r.attributes.len() as i16),
+                i2(i16::try_from(r.attributes.len()).unwrap_or(i16::MAX)),
                 i2(r.checks),
                 b(r.kind == Kind::View),
                 b(false),
@@ -204,7 +204,7 @@ pub(super) fn indexes(c: &Catalog) -> Rows {
         .iter()
         .filter_map(|r| Some((r, r.index.as_ref()?)))
         .map(|(r, i)| {
-            let n = i.keys.len() as i16;
+            let n = i16::try_from(i.keys.len()).unwrap_or(i16::MAX);
             let collations: Vec<u32> = r.attributes.iter().map(|a| a.collation()).collect();
             vec![
                 oid(r.oid),
