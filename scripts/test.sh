@@ -44,7 +44,7 @@ cargo test --workspace --release
 
 # The PostgreSQL-checked files DriftDB runs in full today; the rest join this
 # list as the SQL engine grows (scripts/pg-crosscheck.sh runs them all on PG).
-embedded=(aggregates alter_table basics constraints ddl dml expressions indexes_views joins numeric predicates returning set_operations subqueries transactions types with)
+embedded=(aggregates alter_table basics catalog constraints ddl dml expressions indexes_views joins numeric predicates returning set_operations subqueries transactions types with)
 step "sqllogictest, DriftDB embedded: tests/slt/drift and ${embedded[*]}"
 cargo build --release -q -p driftdb-slt
 "$root/target/release/driftdb-slt" --embedded tests/slt/drift/*.slt \

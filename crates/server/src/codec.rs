@@ -7,30 +7,14 @@ use driftdb_engine::numeric::Numeric;
 use driftdb_engine::text::{format_text, parse_text};
 use driftdb_engine::value::{DataType, Interval, Value};
 use driftdb_sql::error::SqlError;
+use driftdb_sql::system::{self, type_oid};
 use pgwire::api::Type;
 
 /// The PostgreSQL type of a result column; a column of no known type (a
 /// bare NULL) is `text`, as PostgreSQL reports it.
 pub fn pg_type(t: Option<DataType>) -> Type {
-    match t {
-        Some(DataType::Bool) => Type::BOOL,
-        Some(DataType::Int2) => Type::INT2,
-        Some(DataType::Int4) => Type::INT4,
-        Some(DataType::Int8) => Type::INT8,
-        Some(DataType::Float4) => Type::FLOAT4,
-        Some(DataType::Float8) => Type::FLOAT8,
-        Some(DataType::Numeric(_)) => Type::NUMERIC,
-        Some(DataType::Text) | None => Type::TEXT,
-        Some(DataType::Varchar(_)) => Type::VARCHAR,
-        Some(DataType::Char(_)) => Type::BPCHAR,
-        Some(DataType::Bytea) => Type::BYTEA,
-        Some(DataType::Date) => Type::DATE,
-        Some(DataType::Time) => Type::TIME,
-        Some(DataType::Timestamp) => Type::TIMESTAMP,
-        Some(DataType::Timestamptz) => Type::TIMESTAMPTZ,
-        Some(DataType::Interval) => Type::INTERVAL,
-        Some(DataType::Uuid) => Type::UUID,
-    }
+    t.and_then(|t| Type::from_oid(type_oid(t)))
+        .unwrap_or(Type::TEXT)
 }
 
 /// The SQL type a parameter declared with `ty` reads as; `None` for types
@@ -55,15 +39,9 @@ fn data_type(ty: &Type) -> Option<DataType> {
     })
 }
 
-/// PostgreSQL's `atttypmod` of a type: the declared length plus 4 for
-/// `varchar(n)`/`char(n)`, `((p << 16) | s) + 4` for `numeric(p,s)`, else -1.
+/// PostgreSQL's `atttypmod` of a result column (-1 for none).
 pub fn type_modifier(t: Option<DataType>) -> i32 {
-    let packed = match t {
-        Some(DataType::Varchar(Some(n)) | DataType::Char(n)) => i64::from(n),
-        Some(DataType::Numeric(Some((p, s)))) => (i64::from(p) << 16) | i64::from(s),
-        _ => return -1,
-    };
-    i32::try_from(packed + 4).unwrap_or(-1)
+    t.map_or(-1, system::type_modifier)
 }
 
 /// The fixed byte width of a type (`pg_type.typlen`), -1 for variable ones.

@@ -1,6 +1,6 @@
 //! Bound expressions and their evaluation, with SQL's three-valued logic.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -171,6 +171,11 @@ pub enum Func {
     Abs,
     /// `rtrim(text)`: trailing spaces removed (also how `char(n)` reads as text).
     Rtrim,
+    /// `text ~ pattern` (`~*` when the flag is set: case-insensitive), a
+    /// POSIX regular expression match.
+    Regex(bool),
+    /// A function of the system catalogs (`format_type`, `pg_get_indexdef` …).
+    Catalog(crate::system::functions::CatalogFunc),
 }
 
 /// How a subquery's rows become a value.
@@ -182,6 +187,9 @@ pub enum SubqueryKind {
     Exists,
     /// `e IN (SELECT …)`
     In(Expr),
+    /// `ARRAY(SELECT …)`: the values of its one column as an array (held as
+    /// its text form).
+    Array,
     /// `e op ANY (SELECT …)` (`all` false) or `e op ALL (SELECT …)`.
     Quantified {
         /// The left operand.
@@ -215,6 +223,9 @@ pub struct Env<'a, 't> {
     pub outer: Vec<Vec<Value>>,
     /// Results of uncorrelated subqueries, by id.
     pub cache: &'a RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>,
+    /// The catalog as the system relations see it, read once per statement
+    /// by the first catalog function that needs it.
+    pub catalog: Rc<OnceCell<crate::system::model::Catalog>>,
 }
 
 impl<'a, 't> Env<'a, 't> {
@@ -227,7 +238,17 @@ impl<'a, 't> Env<'a, 't> {
             txn,
             outer: Vec::new(),
             cache,
+            catalog: Rc::default(),
         }
+    }
+
+    /// The statement's catalog, read on first use.
+    pub fn catalog(&self) -> Result<&crate::system::model::Catalog> {
+        if let Some(c) = self.catalog.get() {
+            return Ok(c);
+        }
+        let loaded = crate::system::model::Catalog::load(self.txn, None)?;
+        Ok(self.catalog.get_or_init(|| loaded))
     }
 }
 
@@ -277,7 +298,7 @@ impl Expr {
             Expr::Call(_, args) => args.iter().collect(),
             Expr::Subquery(s) => match &s.kind {
                 SubqueryKind::In(e) | SubqueryKind::Quantified { expr: e, .. } => vec![e],
-                SubqueryKind::Scalar | SubqueryKind::Exists => vec![],
+                SubqueryKind::Scalar | SubqueryKind::Exists | SubqueryKind::Array => vec![],
             },
             Expr::Agg(a) => a.args.iter().chain(&a.filter).collect(),
         }
@@ -546,6 +567,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
             txn: env.txn,
             outer,
             cache: env.cache,
+            catalog: Rc::clone(&env.catalog),
         };
         let limit = match s.kind {
             SubqueryKind::Exists => 1,
@@ -566,6 +588,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
                     txn: env.txn,
                     outer: Vec::new(),
                     cache: env.cache,
+                    catalog: Rc::clone(&env.catalog),
                 };
                 let rows = Rc::new(crate::run::run(&s.rel, &top)?.collect::<Result<Vec<_>>>()?);
                 env.cache.borrow_mut().insert(s.id, Rc::clone(&rows));
@@ -575,6 +598,15 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     };
     Ok(match &s.kind {
         SubqueryKind::Exists => Value::Bool(!rows.is_empty()),
+        SubqueryKind::Array => {
+            let items: Vec<Option<String>> = rows
+                .iter()
+                .map(|r| r.first().filter(|v| !v.is_null()).and_then(format_text))
+                .collect();
+            Value::Text(crate::system::functions::array_text(
+                items.iter().map(|i| i.as_deref()),
+            ))
+        }
         SubqueryKind::Scalar => match rows.as_slice() {
             [] => Value::Null,
             [one] => one.first().cloned().unwrap_or(Value::Null),

@@ -1,7 +1,11 @@
 //! Scalar functions: their names, and their values with PostgreSQL's NULL
 //! rules.
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::collections::HashMap;
+
+use driftdb_engine::text::format_text;
 
 use driftdb_engine::value::Value;
 
@@ -21,7 +25,7 @@ impl Func {
             "length" | "char_length" | "character_length" => Func::Length,
             "abs" => Func::Abs,
             "rtrim" => Func::Rtrim,
-            _ => return None,
+            other => return crate::system::functions::by_name(other).map(Func::Catalog),
         })
     }
 
@@ -37,6 +41,8 @@ impl Func {
             Func::Length => "length",
             Func::Abs => "abs",
             Func::Rtrim => "rtrim",
+            Func::Regex(_) => "textregexeq",
+            Func::Catalog(c) => c.name(),
         }
     }
 
@@ -46,6 +52,8 @@ impl Func {
             Func::Coalesce | Func::Greatest | Func::Least => n >= 1,
             Func::Nullif => n == 2,
             Func::Lower | Func::Upper | Func::Length | Func::Abs | Func::Rtrim => n == 1,
+            Func::Regex(_) => n == 2,
+            Func::Catalog(c) => c.accepts(n),
         }
     }
 }
@@ -53,6 +61,32 @@ impl Func {
 /// The value of `func(args)` for `row`.
 pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     match func {
+        Func::Regex(case_insensitive) => {
+            let [a, b] = args else {
+                return Err(arity(func));
+            };
+            let (v, p) = (a.eval(row, env)?, b.eval(row, env)?);
+            if v.is_null() || p.is_null() {
+                return Ok(Value::Null);
+            }
+            let (v, p) = (
+                format_text(&v).unwrap_or_default(),
+                format_text(&p).unwrap_or_default(),
+            );
+            Ok(Value::Bool(regex_match(&v, &p, case_insensitive)?))
+        }
+        Func::Catalog(c) => {
+            let values = args
+                .iter()
+                .map(|a| a.eval(row, env))
+                .collect::<Result<Vec<_>>>()?;
+            let catalog = if c.needs_catalog() {
+                Some(env.catalog()?)
+            } else {
+                None
+            };
+            crate::system::functions::call(c, &values, catalog)
+        }
         Func::Coalesce => {
             for a in args {
                 let v = a.eval(row, env)?;
@@ -112,6 +146,30 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
             }
         }
     }
+}
+
+/// Whether `text` matches the POSIX regular expression `pattern`
+/// (compiled patterns are kept per thread, since catalog queries repeat them
+/// row after row).
+fn regex_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
+    thread_local! {
+        static COMPILED: RefCell<HashMap<(String, bool), regex::Regex>> = RefCell::new(HashMap::new());
+    }
+    COMPILED.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let key = (pattern.to_string(), case_insensitive);
+        if !cache.contains_key(&key) {
+            let re = regex::RegexBuilder::new(pattern)
+                .case_insensitive(case_insensitive)
+                .build()
+                .map_err(|e| SqlError::new("2201B", format!("invalid regular expression: {e}")))?;
+            if cache.len() > 256 {
+                cache.clear();
+            }
+            cache.insert(key.clone(), re);
+        }
+        Ok(cache.get(&key).is_some_and(|re| re.is_match(text)))
+    })
 }
 
 fn arity(func: Func) -> SqlError {

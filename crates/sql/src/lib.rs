@@ -6,6 +6,8 @@
 //!    (`plan.rs`).
 //! 3. `exec.rs`: the plan runs in a transaction of the engine.
 //! 4. `session.rs`: autocommit, transaction blocks and their aborted state.
+//! 5. `system/`: `pg_catalog` and `information_schema`, generated from the
+//!    engine's catalog; `system::types` maps types to PostgreSQL's OIDs.
 //!
 //! What runs today: CREATE/DROP TABLE, INSERT … VALUES, UPDATE, DELETE, and
 //! single-table SELECT with WHERE, ORDER BY, LIMIT/OFFSET, every
@@ -28,3 +30,4 @@ pub mod plan;
 pub mod rel;
 pub mod run;
 pub mod session;
+pub mod system;

@@ -102,7 +102,12 @@ pub fn optimize(rel: Rel) -> Rel {
             s.right = optimize(s.right);
             Rel::SetOp(s)
         }
-        leaf @ (Rel::Values(_) | Rel::Scan(_) | Rel::Commits | Rel::Diff(_)) => leaf,
+        leaf @ (Rel::Values(_)
+        | Rel::Scan(_)
+        | Rel::Commits
+        | Rel::Diff(_)
+        | Rel::System(_)
+        | Rel::Series(_)) => leaf,
     }
 }
 

@@ -133,6 +133,12 @@ const KNOWN: &[Known] = &[
     },
 ];
 
+/// Every parameter DriftDB knows, with its default and whether it is
+/// read-only (`pg_settings` lists them).
+pub fn known_parameters() -> impl Iterator<Item = (&'static str, &'static str, bool)> {
+    KNOWN.iter().map(|k| (k.name, k.default, k.read_only))
+}
+
 fn known(name: &str) -> Result<&'static Known> {
     KNOWN.iter().find(|k| k.name == name).ok_or_else(|| {
         SqlError::new(

@@ -45,6 +45,34 @@ pub enum Rel {
     Commits,
     /// `drift_diff(table, a, b)`: what changed in a table between two seqs.
     Diff(Box<Diff>),
+    /// A `pg_catalog` or `information_schema` relation, generated from the
+    /// catalog.
+    System(crate::system::SystemScan),
+    /// A set-returning function in `FROM` (`unnest`, `generate_series`,
+    /// `pg_partition_ancestors`); its arguments may read enclosing rows.
+    Series(Box<Series>),
+}
+
+/// A set-returning function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesFunc {
+    /// `unnest(array)`: one row per element.
+    Unnest,
+    /// `generate_series(start, stop [, step])`
+    GenerateSeries,
+    /// `pg_partition_ancestors(oid)`: the relation itself (no partitions).
+    PartitionAncestors,
+}
+
+/// A set-returning function call in `FROM`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    /// Which function.
+    pub func: SeriesFunc,
+    /// Its arguments (evaluated once, against the enclosing rows).
+    pub args: Vec<Expr>,
+    /// `WITH ORDINALITY`: a second column numbering the rows from 1.
+    pub ordinality: bool,
 }
 
 /// A `drift_diff` call, its points resolved to seqs.
@@ -194,7 +222,7 @@ impl Rel {
     /// Calls `f` on every scan in the tree (not inside subqueries).
     pub fn scans_mut(&mut self, f: &mut dyn FnMut(&mut Scan)) {
         match self {
-            Rel::Values(_) | Rel::Commits | Rel::Diff(_) => {}
+            Rel::Values(_) | Rel::Commits | Rel::Diff(_) | Rel::System(_) | Rel::Series(_) => {}
             Rel::Scan(s) => f(s),
             Rel::Filter(i, _)
             | Rel::Project(i, _)

@@ -79,7 +79,67 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
         Rel::Commits => commits(env)?,
         Rel::Diff(d) => Box::new(diff(d, env)?.into_iter().map(Ok)),
+        Rel::System(s) => Box::new(crate::system::rows(s, env)?.into_iter().map(Ok)),
+        Rel::Series(s) => Box::new(series(s, env)?.into_iter().map(Ok)),
     })
+}
+
+/// The rows of a set-returning function.
+fn series(s: &crate::rel::Series, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+    use crate::rel::SeriesFunc;
+    let args = s
+        .args
+        .iter()
+        .map(|a| a.eval(&[], env))
+        .collect::<Result<Vec<_>>>()?;
+    let values: Vec<Value> = match (s.func, args.as_slice()) {
+        (_, a) if a.iter().any(Value::is_null) => Vec::new(),
+        (SeriesFunc::Unnest, [Value::Text(a)]) => crate::system::functions::array_elements(a)?
+            .into_iter()
+            .map(|i| i.map_or(Value::Null, Value::Text))
+            .collect(),
+        (SeriesFunc::GenerateSeries, [a, b, rest @ ..]) => {
+            let int = |v: &Value| crate::expr::as_i64(v);
+            let step = rest.first().map_or(Some(1), int);
+            let (Some(lo), Some(hi), Some(step)) = (int(a), int(b), step) else {
+                return Err(SqlError::unsupported("generate_series over non-integers"));
+            };
+            if step == 0 {
+                return Err(SqlError::new("22023", "step size cannot equal zero"));
+            }
+            let wide = matches!(a, Value::Int8(_)) || matches!(b, Value::Int8(_));
+            let mut out = Vec::new();
+            let mut i = lo;
+            while (step > 0 && i <= hi) || (step < 0 && i >= hi) {
+                out.push(match i32::try_from(i) {
+                    Ok(n) if !wide => Value::Int4(n),
+                    _ => Value::Int8(i),
+                });
+                match i.checked_add(step) {
+                    Some(n) => i = n,
+                    None => break,
+                }
+            }
+            out
+        }
+        (SeriesFunc::PartitionAncestors, [v]) => vec![v.clone()],
+        (f, _) => {
+            return Err(SqlError::new(
+                "42883",
+                format!("function {f:?}() does not exist for these arguments"),
+            ));
+        }
+    };
+    Ok((1i64..)
+        .zip(values)
+        .map(|(n, v)| {
+            if s.ordinality {
+                vec![v, Value::Int8(n)]
+            } else {
+                vec![v]
+            }
+        })
+        .collect())
 }
 
 fn seq_value(s: u64) -> Value {

@@ -354,6 +354,9 @@ impl<'s> Session<'s> {
                 "current transaction is aborted, commands ignored until end of transaction block",
             ));
         }
+        if self.settings.user != self.user_name {
+            self.settings.user.clone_from(&self.user_name);
+        }
         let result = match &mut self.block {
             Some(block) => match bind_with(&block.txn, stmt, &self.settings, params) {
                 Ok(Plan::Control(c)) => self.control(c),

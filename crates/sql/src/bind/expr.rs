@@ -15,6 +15,7 @@ use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr, Func, Like, Subquery, SubqueryKind};
 use crate::parser::Point;
 use crate::rel::{AggCall, AggFunc};
+use crate::system::functions::CatalogFunc;
 
 impl Binder<'_, '_> {
     /// Binds `e` at `level`.
@@ -70,7 +71,28 @@ impl Binder<'_, '_> {
                 }
             }
             E::BinaryOp { left, op, right } => {
-                let op = bin_op(op)?;
+                let op = match op {
+                    BinaryOperator::PGCustomBinaryOperator(parts) => custom_op(parts)?,
+                    other => other.clone(),
+                };
+                if let Some((case_insensitive, negated)) = regex_op(&op) {
+                    let call = Expr::Call(
+                        Func::Regex(case_insensitive),
+                        vec![self.expr(left, level)?, self.expr(right, level)?],
+                    );
+                    return Ok(if negated {
+                        Expr::Not(Box::new(call))
+                    } else {
+                        call
+                    });
+                }
+                if op == BinaryOperator::StringConcat && (is_array(left) || is_array(right)) {
+                    return Ok(Expr::Call(
+                        Func::Catalog(CatalogFunc::ArrayCat),
+                        vec![self.expr(left, level)?, self.expr(right, level)?],
+                    ));
+                }
+                let op = bin_op(&op)?;
                 let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
                 // char(n) compares without its padding, as PostgreSQL's bpchar.
                 if op.is_comparison() && (self.is_char(&l, level) || self.is_char(&r, level)) {
@@ -81,7 +103,22 @@ impl Binder<'_, '_> {
             }
             E::Cast {
                 expr, data_type: t, ..
-            } => Expr::Cast(b(expr)?, data_type(t)?),
+            } => self.cast(expr, t, level)?,
+            E::Collate { expr, .. } => self.expr(expr, level)?,
+            E::Array(a) => Expr::Call(
+                Func::Catalog(CatalogFunc::ArrayBuild),
+                a.elem
+                    .iter()
+                    .map(|e| self.expr(e, level))
+                    .collect::<Result<_>>()?,
+            ),
+            E::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
+                [ast::AccessExpr::Subscript(ast::Subscript::Index { index })] => Expr::Call(
+                    Func::Catalog(CatalogFunc::ArrayElement),
+                    vec![self.expr(root, level)?, self.expr(index, level)?],
+                ),
+                _ => return Err(SqlError::unsupported(format!("expression {e}"))),
+            },
             E::Between {
                 expr,
                 negated,
@@ -192,7 +229,33 @@ impl Binder<'_, '_> {
                 compare_op,
                 right,
             } => {
-                let E::Subquery(q) = &**right else {
+                let mut right = &**right;
+                while let E::Nested(inner) = right {
+                    right = inner;
+                }
+                let is_any = matches!(e, E::AnyOp { .. });
+                match (right, compare_op) {
+                    (E::Subquery(_), _) => {}
+                    (E::Array(a), BinaryOperator::Eq) if is_any => {
+                        return Ok(Expr::InList {
+                            expr: b(left)?,
+                            list: a
+                                .elem
+                                .iter()
+                                .map(|e| self.expr(e, level))
+                                .collect::<Result<_>>()?,
+                            negated: false,
+                        });
+                    }
+                    (array, BinaryOperator::Eq) if is_any => {
+                        return Ok(Expr::Call(
+                            Func::Catalog(CatalogFunc::AnyEq),
+                            vec![self.expr(left, level)?, self.expr(array, level)?],
+                        ));
+                    }
+                    _ => return Err(SqlError::unsupported("ANY/ALL over a non-subquery")),
+                }
+                let E::Subquery(q) = right else {
                     return Err(SqlError::unsupported("ANY/ALL over a non-subquery"));
                 };
                 let kind = SubqueryKind::Quantified {
@@ -267,6 +330,31 @@ impl Binder<'_, '_> {
                 correlated: &unused,
             },
         )
+    }
+
+    /// `CAST(e AS t)`; a cast to `regclass`, `regtype`, `regnamespace` or
+    /// `regproc` looks the name up (the value is the OID), and such a value
+    /// cast to text shows the name again.
+    fn cast(&self, e: &ast::Expr, t: &ast::DataType, level: &Level<'_>) -> Result<Expr> {
+        let inner = self.expr(e, level)?;
+        if let Some(f) = reg_type(t) {
+            return Ok(match inner {
+                // `x::regclass::regclass`, `'t'::regclass::oid` stay OIDs.
+                Expr::Call(Func::Catalog(g), args) if g == f => Expr::Call(Func::Catalog(g), args),
+                other => Expr::Call(Func::Catalog(f), vec![other]),
+            });
+        }
+        let target = data_type(t)?;
+        if let (DataType::Text | DataType::Varchar(None), Expr::Call(Func::Catalog(f), args)) =
+            (target, &inner)
+            && let Some(out) = f.output()
+        {
+            return Ok(Expr::Call(
+                Func::Catalog(out),
+                vec![Expr::Call(Func::Catalog(*f), args.clone())],
+            ));
+        }
+        Ok(Expr::Cast(Box::new(inner), target))
     }
 
     /// Whether `e` is of type `char(n)`.
@@ -350,6 +438,9 @@ impl Binder<'_, '_> {
                 );
                 (args, distinct, star)
             }
+            ast::FunctionArguments::Subquery(q) if name == "array" => {
+                return self.subquery(q, level, SubqueryKind::Array);
+            }
             ast::FunctionArguments::Subquery(_) => {
                 return Err(SqlError::unsupported("a subquery as function argument"));
             }
@@ -415,6 +506,13 @@ impl Binder<'_, '_> {
                 Ok(Expr::Const(seq_value(seq)))
             }
             _ => match Func::by_name(name) {
+                Some(Func::Catalog(CatalogFunc::CurrentUser)) if args.is_empty() => {
+                    Ok(Expr::Const(Value::Text(if self.settings.user.is_empty() {
+                        crate::system::model::SUPERUSER.to_string()
+                    } else {
+                        self.settings.user.clone()
+                    })))
+                }
                 Some(func) if func.accepts(args.len()) => Ok(Expr::Call(
                     func,
                     args.into_iter()
@@ -464,6 +562,91 @@ pub(crate) fn contains_agg(e: &Expr) -> bool {
 /// `e IS [NOT] TRUE/FALSE`: never NULL.
 fn truth_test(e: Box<Expr>, want: bool, negated: bool) -> Expr {
     Expr::IsDistinct(e, Box::new(Expr::Const(Value::Bool(want))), !negated)
+}
+
+/// The catalog function a cast to a `reg*` type is.
+fn reg_type(t: &ast::DataType) -> Option<CatalogFunc> {
+    let name = match t {
+        ast::DataType::Regclass => return Some(CatalogFunc::RegclassIn),
+        ast::DataType::Custom(n, _) => match n.0.last() {
+            Some(ast::ObjectNamePart::Identifier(i)) => i.value.to_lowercase(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    Some(match name.as_str() {
+        "regclass" => CatalogFunc::RegclassIn,
+        "regtype" => CatalogFunc::RegtypeIn,
+        "regnamespace" => CatalogFunc::RegnamespaceIn,
+        "regproc" | "regprocedure" => CatalogFunc::RegprocIn,
+        _ => return None,
+    })
+}
+
+/// Regular-expression operators: (case-insensitive, negated).
+fn regex_op(op: &BinaryOperator) -> Option<(bool, bool)> {
+    Some(match op {
+        BinaryOperator::PGRegexMatch => (false, false),
+        BinaryOperator::PGRegexIMatch => (true, false),
+        BinaryOperator::PGRegexNotMatch => (false, true),
+        BinaryOperator::PGRegexNotIMatch => (true, true),
+        _ => return None,
+    })
+}
+
+/// `OPERATOR(pg_catalog.op)`: the operator it names.
+fn custom_op(parts: &[String]) -> Result<BinaryOperator> {
+    let (schema, op) = match parts {
+        [op] => (None, op),
+        [schema, op] => (Some(schema), op),
+        _ => return Err(SqlError::new("42601", "invalid OPERATOR() name")),
+    };
+    if schema.is_some_and(|s| !s.eq_ignore_ascii_case("pg_catalog")) {
+        return Err(SqlError::new(
+            "42883",
+            format!(
+                "operator does not exist: {}.{op}",
+                schema.map_or("", String::as_str)
+            ),
+        ));
+    }
+    Ok(match op.as_str() {
+        "~" => BinaryOperator::PGRegexMatch,
+        "~*" => BinaryOperator::PGRegexIMatch,
+        "!~" => BinaryOperator::PGRegexNotMatch,
+        "!~*" => BinaryOperator::PGRegexNotIMatch,
+        "=" => BinaryOperator::Eq,
+        "<>" | "!=" => BinaryOperator::NotEq,
+        "<" => BinaryOperator::Lt,
+        "<=" => BinaryOperator::LtEq,
+        ">" => BinaryOperator::Gt,
+        ">=" => BinaryOperator::GtEq,
+        "+" => BinaryOperator::Plus,
+        "-" => BinaryOperator::Minus,
+        "*" => BinaryOperator::Multiply,
+        "/" => BinaryOperator::Divide,
+        "%" => BinaryOperator::Modulo,
+        "||" => BinaryOperator::StringConcat,
+        other => {
+            return Err(SqlError::new(
+                "42883",
+                format!("operator does not exist: {other}"),
+            ));
+        }
+    })
+}
+
+/// Whether `e` is an array constructor (`ARRAY[…]`, `ARRAY(SELECT …)`).
+fn is_array(e: &ast::Expr) -> bool {
+    match e {
+        ast::Expr::Array(_) => true,
+        ast::Expr::Nested(inner) => is_array(inner),
+        ast::Expr::Function(f) => {
+            f.name.to_string().eq_ignore_ascii_case("array")
+                && matches!(f.args, ast::FunctionArguments::Subquery(_))
+        }
+        _ => false,
+    }
 }
 
 /// A binary operator of ours.

@@ -47,6 +47,9 @@ pub struct Settings {
     /// `drift.as_of`: the point every table reference without its own
     /// `FOR SYSTEM_TIME` reads; writes are refused while it is set.
     pub as_of: Option<PointIn>,
+    /// The session's user: `current_user` and `session_user` (empty: the
+    /// superuser `driftdb`).
+    pub user: String,
 }
 
 /// An output column: name and (when known) type.
@@ -571,8 +574,36 @@ fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Interval { .. } => DataType::Interval,
         T::Uuid => DataType::Uuid,
         T::Numeric(info) | T::Decimal(info) | T::Dec(info) => numeric_type(info)?,
+        T::Regclass => DataType::Int8,
+        // Arrays are held as their text form (see `system`).
+        T::Array(_) => DataType::Text,
+        T::Custom(name, _) => catalog_type(name)?,
         other => return Err(SqlError::unsupported(format!("type {other}"))),
     })
+}
+
+/// A type named by its catalog name (`pg_catalog.text`, `oid`, `name`,
+/// `"char"`, `int4` …): the DriftDB type its values are held in.
+fn catalog_type(name: &ObjectName) -> Result<DataType> {
+    let n = match name.0.last() {
+        Some(ObjectNamePart::Identifier(i)) => i.value.to_lowercase(),
+        _ => String::new(),
+    };
+    let schema_ok = match name.0.as_slice() {
+        [_] => true,
+        [ObjectNamePart::Identifier(s), _] => s.value.eq_ignore_ascii_case("pg_catalog"),
+        _ => false,
+    };
+    if schema_ok && let Some(t) = crate::system::types::pg_type_named(&n) {
+        return Ok(crate::system::value_type(t.oid));
+    }
+    match n.as_str() {
+        "regoper" | "regrole" | "xid" | "cid" if schema_ok => Ok(DataType::Int8),
+        _ => Err(SqlError::new(
+            "42704",
+            format!("type \"{name}\" does not exist"),
+        )),
+    }
 }
 
 /// `NUMERIC`, `NUMERIC(p)` (scale 0) or `NUMERIC(p, s)`, checked as

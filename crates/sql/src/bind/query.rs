@@ -17,7 +17,9 @@ use super::types::type_of;
 use super::{Binder, Bound, Column, ident};
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr};
-use crate::rel::{AggCall, Aggregate, Join, JoinKind, Rel, SetOp, SetOpKind, SortKey};
+use crate::rel::{
+    AggCall, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
+};
 
 /// Where an `ORDER BY` key comes from.
 enum OrderTarget {
@@ -384,9 +386,11 @@ impl Binder<'_, '_> {
                             .map(|(i, c)| (c.name.clone(), Expr::Column(i))),
                     );
                 }
-                SelectItem::UnnamedExpr(e) => outputs.push((column_name(e), self.expr(e, &level)?)),
+                SelectItem::UnnamedExpr(e) => {
+                    outputs.push((column_name(e), shown(self.expr(e, &level)?, parent)));
+                }
                 SelectItem::ExprWithAlias { expr, alias } => {
-                    outputs.push((ident(alias), self.expr(expr, &level)?));
+                    outputs.push((ident(alias), shown(self.expr(expr, &level)?, parent)));
                 }
                 other => return Err(SqlError::unsupported(format!("select item {other}"))),
             }
@@ -669,6 +673,15 @@ impl Binder<'_, '_> {
                         return Ok((b.rel, Scope::table(&table, &columns, &[], None)));
                     }
                 }
+                if let Some(bound) = self.catalog_relation(name, version.as_ref())? {
+                    let (_, tname) = super::split_name(name)?;
+                    let table = alias.as_ref().map_or(tname, |a| ident(&a.name));
+                    let mut columns = bound.columns;
+                    if let Some(a) = alias {
+                        rename_columns(&mut columns, &a.columns, &table)?;
+                    }
+                    return Ok((bound.rel, Scope::table(&table, &columns, &[], None)));
+                }
                 if version.is_none()
                     && let Some(bound) = self.system_table(name)?
                 {
@@ -698,8 +711,52 @@ impl Binder<'_, '_> {
                 name,
                 alias,
                 args: Some(args),
+                with_ordinality,
                 ..
             } => {
+                if let Some(func) = series_func(name) {
+                    let empty = Scope::default();
+                    let level = Level {
+                        scope: &empty,
+                        parent,
+                        correlated,
+                    };
+                    let exprs = args
+                        .args
+                        .iter()
+                        .map(|a| match a {
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
+                                self.expr(e, &level)
+                            }
+                            other => Err(SqlError::unsupported(format!("argument {other}"))),
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let fname = super::last_part(name)?;
+                    let table = alias.as_ref().map_or(fname.clone(), |a| ident(&a.name));
+                    let first_type = match func {
+                        SeriesFunc::Unnest => Some(DataType::Text),
+                        SeriesFunc::PartitionAncestors => Some(DataType::Int8),
+                        SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &[])),
+                    };
+                    // A single-column function is named by its alias.
+                    let first = match alias {
+                        Some(a) if a.columns.is_empty() => table.clone(),
+                        _ => fname,
+                    };
+                    let mut columns = vec![(first, first_type)];
+                    if *with_ordinality {
+                        columns.push(("ordinality".into(), Some(DataType::Int8)));
+                    }
+                    if let Some(a) = alias {
+                        rename_columns(&mut columns, &a.columns, &table)?;
+                    }
+                    let rel = Rel::Series(Box::new(Series {
+                        func,
+                        args: exprs,
+                        ordinality: *with_ordinality,
+                    }));
+                    return Ok((rel, Scope::table(&table, &columns, &[], None)));
+                }
                 let bound = self.table_function(name, &args.args)?;
                 let (_, fname) = super::split_name(name)?;
                 let table = alias.as_ref().map_or(fname, |a| ident(&a.name));
@@ -731,6 +788,22 @@ impl Binder<'_, '_> {
     }
 }
 
+/// A select item of a query that is no subquery: a `regclass` (or other
+/// `reg*`) value, an OID inside DriftDB, is shown by name as PostgreSQL
+/// prints it.
+fn shown(e: Expr, parent: Option<&Level<'_>>) -> Expr {
+    use crate::expr::Func;
+    match e {
+        Expr::Call(Func::Catalog(f), args) if parent.is_none() => match f.output() {
+            Some(out) if f != crate::system::functions::CatalogFunc::PartitionAncestors => {
+                Expr::Call(Func::Catalog(out), vec![Expr::Call(Func::Catalog(f), args)])
+            }
+            _ => Expr::Call(Func::Catalog(f), args),
+        },
+        other => other,
+    }
+}
+
 /// `l1 = r1 AND l2 = r2 …` for the column pairs of a USING join.
 fn using_condition(pairs: Vec<(usize, usize)>) -> Expr {
     pairs
@@ -746,7 +819,68 @@ fn using_condition(pairs: Vec<(usize, usize)>) -> Expr {
         .unwrap_or(Expr::Const(Value::Bool(true)))
 }
 
+/// The set-returning function `name` calls, if it is one.
+fn series_func(name: &ast::ObjectName) -> Option<SeriesFunc> {
+    let n = name.to_string().to_lowercase();
+    Some(match n.strip_prefix("pg_catalog.").unwrap_or(&n) {
+        "unnest" => SeriesFunc::Unnest,
+        "generate_series" => SeriesFunc::GenerateSeries,
+        "pg_partition_ancestors" => SeriesFunc::PartitionAncestors,
+        _ => return None,
+    })
+}
+
 impl Binder<'_, '_> {
+    /// A `pg_catalog` or `information_schema` relation: `schema.name` with
+    /// a system schema, or a bare name found in `pg_catalog` (which comes
+    /// first on PostgreSQL's search path). Read now, or as of the point a
+    /// `FOR SYSTEM_TIME AS OF` (or `drift.as_of`) names.
+    fn catalog_relation(
+        &self,
+        name: &ast::ObjectName,
+        version: Option<&ast::TableVersion>,
+    ) -> Result<Option<Bound>> {
+        let parts: Vec<String> = name
+            .0
+            .iter()
+            .map(|p| match p {
+                ast::ObjectNamePart::Identifier(i) => ident(i),
+                ast::ObjectNamePart::Function(_) => String::new(),
+            })
+            .collect();
+        let table = match parts.as_slice() {
+            [n] => crate::system::lookup(None, n),
+            [s, n] if crate::system::is_system_schema(s) => {
+                Some(crate::system::lookup(Some(s), n).ok_or_else(|| {
+                    SqlError::new("42P01", format!("relation \"{s}.{n}\" does not exist"))
+                })?)
+            }
+            _ => None,
+        };
+        let Some(table) = table else {
+            return Ok(None);
+        };
+        let point = match version.map(crate::parser::system_time).transpose()? {
+            None => self
+                .settings
+                .as_of
+                .map(|p| driftdb_engine::history::resolve(self.txn.snapshot(), p))
+                .transpose()?
+                .map(|r| r.le),
+            Some(crate::parser::SystemTime::AsOf(p)) => Some(self.point(&p)?.le),
+            Some(_) => {
+                return Err(SqlError::unsupported(
+                    "FOR SYSTEM_TIME forms other than AS OF on a system catalog",
+                ));
+            }
+        };
+        let as_of = point.filter(|seq| *seq < self.txn.snapshot_seq());
+        Ok(Some(Bound {
+            rel: Rel::System(crate::system::SystemScan { table, as_of }),
+            columns: crate::system::columns(table),
+        }))
+    }
+
     /// `drift_commits`, when `name` is it and no table of that name exists.
     fn system_table(&self, name: &ast::ObjectName) -> Result<Option<Bound>> {
         let (schema, tname) = super::split_name(name)?;
@@ -953,16 +1087,30 @@ pub(super) fn column_name(e: &ast::Expr) -> String {
         E::Nested(inner) => column_name(inner),
         E::Cast {
             expr, data_type, ..
-        } => match column_name(expr).as_str() {
-            "?column?" => driftdb_engine::text::type_name(
+        } => match (column_name(expr).as_str(), catalog_type_name(data_type)) {
+            ("?column?", Some(name)) => name,
+            ("?column?", None) => driftdb_engine::text::type_name(
                 super::data_type(data_type).unwrap_or(DataType::Text),
             )
             .to_string(),
-            name => name.to_string(),
+            (name, _) => name.to_string(),
         },
         E::Case { .. } => "case".into(),
         E::Exists { .. } => "exists".into(),
         _ => "?column?".into(),
+    }
+}
+
+/// The name a cast to a type named by its catalog name (`regclass`,
+/// `pg_catalog.text`, `oid` …) gives its column, as PostgreSQL names it.
+fn catalog_type_name(t: &ast::DataType) -> Option<String> {
+    match t {
+        ast::DataType::Regclass => Some("regclass".into()),
+        ast::DataType::Custom(n, _) => match n.0.last() {
+            Some(ast::ObjectNamePart::Identifier(i)) => Some(i.value.to_lowercase()),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -68,6 +68,8 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Lower | Func::Upper | Func::Rtrim => Some(DataType::Text),
             Func::Length => Some(DataType::Int4),
             Func::Abs | Func::Nullif => args.first().and_then(t),
+            Func::Regex(_) => Some(DataType::Bool),
+            Func::Catalog(c) => c.result_type(),
             Func::Coalesce | Func::Greatest | Func::Least => args.iter().find_map(|a| match a {
                 Expr::Unknown(_) | Expr::Const(driftdb_engine::value::Value::Null) => None,
                 a => t(a),
@@ -75,6 +77,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
         },
         Expr::Subquery(s) => match s.kind {
             SubqueryKind::Scalar => None,
+            SubqueryKind::Array => Some(DataType::Text),
             _ => Some(DataType::Bool),
         },
         Expr::Agg(a) => match a.func {
