@@ -99,6 +99,13 @@ const KNOWN: &[Known] = &[
         accepts: Some(&["repeatable read", "serializable", "read committed"]),
         read_only: false,
     },
+    // Snapshot isolation, which PostgreSQL calls repeatable read.
+    Known {
+        name: "transaction_isolation",
+        default: "repeatable read",
+        accepts: Some(&["repeatable read", "serializable", "read committed"]),
+        read_only: false,
+    },
     Known {
         name: "default_transaction_read_only",
         default: "off",
@@ -140,6 +147,11 @@ pub fn known_parameters() -> impl Iterator<Item = (&'static str, &'static str, b
 }
 
 fn known(name: &str) -> Result<&'static Known> {
+    // `SHOW TRANSACTION ISOLATION LEVEL` names a parameter in words.
+    let name = match name {
+        "transaction isolation level" => "transaction_isolation",
+        other => other,
+    };
     KNOWN.iter().find(|k| k.name == name).ok_or_else(|| {
         SqlError::new(
             "42704",
