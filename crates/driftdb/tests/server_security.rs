@@ -614,3 +614,29 @@ fn error_fields(body: &[u8]) -> Vec<(u8, String)> {
         .map(|f| (f[0], String::from_utf8_lossy(&f[1..]).into_owned()))
         .collect()
 }
+
+#[test]
+fn a_cancel_request_stops_the_running_statement() -> Result {
+    let server = Served::start(&[], None)?;
+    let mut client = server.connect(None)?;
+    client.batch_execute(
+        "CREATE TABLE n (i INTEGER); \
+         INSERT INTO n VALUES (1), (2), (3), (4), (5), (6), (7), (8), (9), (10); \
+         INSERT INTO n SELECT a.i FROM n a, n b; INSERT INTO n SELECT a.i FROM n a, n b",
+    )?;
+    let token = client.cancel_token();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(500));
+        token.cancel_query(NoTls)
+    });
+    let started = Instant::now();
+    let result = client.batch_execute("SELECT count(*) FROM n a, n b");
+    canceller.join().map_err(|_| "the canceller panicked")??;
+    let Err(e) = result else {
+        return Err("the statement was not canceled".into());
+    };
+    assert_eq!(code(&e), Some(&SqlState::QUERY_CANCELED), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(first_value(&mut client, "SELECT 1")?, "1");
+    Ok(())
+}

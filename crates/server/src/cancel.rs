@@ -41,8 +41,10 @@ impl CancelHandler for CancelKeys {
         let Ok(sessions) = self.sessions.lock() else {
             return;
         };
+        // By value: a 3.0 key registered as an i32 arrives as 4 bytes on
+        // the cancel connection.
         if let Some((key, interrupt)) = sessions.get(&request.pid)
-            && *key == request.secret_key
+            && key.eq_value(&request.secret_key)
         {
             interrupt.raise(InterruptReason::Cancel);
         }
