@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use driftdb_server::http::HttpEndpoint;
-use driftdb_server::{DATABASE, SUPERUSER, Server, ServerOptions};
+use driftdb_server::{
+    AuthMethod, DATABASE, DEFAULT_MAX_MESSAGE_BYTES, SUPERUSER, Server, ServerOptions, TlsFiles,
+};
 use driftdb_storage::{Options, Storage};
 
 /// Settings of `driftdb serve` given as flags or environment variables.
@@ -26,12 +28,27 @@ pub struct ServeArgs {
     #[arg(long, env = "DRIFTDB_HTTP_LISTEN")]
     http_listen: Option<SocketAddr>,
     /// A TOML file of settings (keys: data_dir, listen, http_listen,
-    /// password, max_connections, shutdown_grace_seconds).
+    /// password, auth_method, tls_cert, tls_key, max_connections,
+    /// max_message_bytes, shutdown_grace_seconds).
     #[arg(long, env = "DRIFTDB_CONFIG")]
     config: Option<PathBuf>,
+    /// How clients prove the password: scram-sha-256 (default) or md5 (for
+    /// old drivers).
+    #[arg(long, env = "DRIFTDB_AUTH_METHOD")]
+    auth_method: Option<AuthMethod>,
+    /// The TLS certificate chain, PEM (with --tls-key: clients may use TLS).
+    #[arg(long, env = "DRIFTDB_TLS_CERT")]
+    tls_cert: Option<PathBuf>,
+    /// The TLS private key, PEM.
+    #[arg(long, env = "DRIFTDB_TLS_KEY")]
+    tls_key: Option<PathBuf>,
     /// Connections beyond this many are refused (SQLSTATE 53300). Default 1100.
     #[arg(long, env = "DRIFTDB_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
+    /// The longest message a client may send, in bytes; a longer one ends
+    /// the connection (SQLSTATE 54000). Default 67108864 (64 MiB).
+    #[arg(long, env = "DRIFTDB_MAX_MESSAGE_BYTES")]
+    max_message_bytes: Option<usize>,
     /// Seconds running statements get to finish after SIGTERM. Default 10.
     #[arg(long, env = "DRIFTDB_SHUTDOWN_GRACE_SECONDS")]
     shutdown_grace_seconds: Option<u64>,
@@ -45,7 +62,11 @@ struct ConfigFile {
     listen: Option<SocketAddr>,
     http_listen: Option<SocketAddr>,
     password: Option<String>,
+    auth_method: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
     max_connections: Option<usize>,
+    max_message_bytes: Option<usize>,
     shutdown_grace_seconds: Option<u64>,
 }
 
@@ -66,6 +87,29 @@ impl ServeArgs {
             .ok()
             .or(file.password)
             .filter(|p| !p.is_empty());
+        let auth_method = match (self.auth_method, file.auth_method) {
+            (Some(m), _) => m,
+            (None, Some(m)) => m.parse().map_err(|e| format!("config file: {e}"))?,
+            (None, None) => AuthMethod::default(),
+        };
+        let tls = match (
+            self.tls_cert.or(file.tls_cert),
+            self.tls_key.or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => return Err("--tls-cert needs --tls-key".into()),
+            (None, Some(_)) => return Err("--tls-key needs --tls-cert".into()),
+        };
+        let max_message_bytes = self
+            .max_message_bytes
+            .or(file.max_message_bytes)
+            .unwrap_or(DEFAULT_MAX_MESSAGE_BYTES);
+        if max_message_bytes < 1024 {
+            return Err(format!(
+                "max_message_bytes is {max_message_bytes}; it must be at least 1024"
+            ));
+        }
         Ok(Settings {
             http_listen: self
                 .http_listen
@@ -81,10 +125,13 @@ impl ServeArgs {
                     .or(file.listen)
                     .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 5433))),
                 password,
+                auth_method,
+                tls,
                 max_connections: self
                     .max_connections
                     .or(file.max_connections)
                     .unwrap_or(1100),
+                max_message_bytes,
                 shutdown_grace: Duration::from_secs(
                     self.shutdown_grace_seconds
                         .or(file.shutdown_grace_seconds)
@@ -155,6 +202,13 @@ pub fn run(args: ServeArgs) -> ExitCode {
         if settings.options.password.is_none() {
             tracing::warn!(
                 "no password set (DRIFTDB_PASSWORD): loopback clients connect without one"
+            );
+        }
+        if settings.options.password.is_some()
+            && settings.options.auth_method == AuthMethod::Md5
+        {
+            tracing::warn!(
+                "auth_method md5: for old drivers only; scram-sha-256 is stronger"
             );
         }
         tracing::info!(

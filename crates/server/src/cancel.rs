@@ -41,6 +41,8 @@ impl CancelHandler for CancelKeys {
         let Ok(sessions) = self.sessions.lock() else {
             return;
         };
+        // By value: a 3.0 key registered as an i32 arrives as 4 bytes on
+        // the cancel connection.
         if let Some((key, interrupt)) = sessions.get(&request.pid)
             && key.eq_value(&request.secret_key)
         {

@@ -4,15 +4,19 @@
 //! Each connection runs on tokio (`wire.rs`: the protocol, on `pgwire`;
 //! `startup.rs`: database, role, authentication and parameters) and owns a
 //! session thread (`worker.rs`) that runs its statements, so a slow
-//! statement stalls no other connection. `codec.rs` turns values into the
-//! wire's text and binary formats and back; `cancel.rs` routes
-//! CancelRequests to the session they name.
+//! statement stalls no other connection. `socket.rs` runs a socket from
+//! accept to close (TLS from `tls.rs`, the message size limit, the
+//! idle-in-transaction timeout). `codec.rs` turns values into the wire's
+//! text and binary formats and back; `cancel.rs` routes CancelRequests to
+//! the session they name.
 
 mod cancel;
 pub mod codec;
 pub mod http;
 pub mod metrics;
+mod socket;
 mod startup;
+mod tls;
 mod wire;
 mod worker;
 
@@ -21,17 +25,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use pgwire::api::PgWireServerHandlers;
-use pgwire::api::auth::StartupHandler;
-use pgwire::api::cancel::CancelHandler;
-use pgwire::api::copy::CopyHandler;
-use pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
-use pgwire::tokio::process_socket;
+use pgwire::tokio::TlsAcceptor;
 use tokio::net::TcpListener;
 
 use driftdb_storage::Storage;
 
-pub use startup::{DATABASE, SUPERUSER};
+pub use startup::{AuthMethod, DATABASE, SUPERUSER};
+pub use tls::TlsFiles;
 
 use crate::cancel::CancelKeys;
 use crate::wire::{Connection, Handler};
@@ -43,11 +43,22 @@ pub struct ServerOptions {
     pub listen: SocketAddr,
     /// The superuser's password; `None` runs without one (loopback only).
     pub password: Option<String>,
+    /// How clients prove the password (when one is set).
+    pub auth_method: AuthMethod,
+    /// The certificate and key of TLS; `None` refuses clients' SSLRequest.
+    pub tls: Option<TlsFiles>,
     /// Connections beyond this many are refused with 53300.
     pub max_connections: usize,
+    /// The longest frontend message accepted, in bytes (its length field);
+    /// a longer one gets FATAL 54000 and the connection closes.
+    pub max_message_bytes: usize,
     /// How long running statements may go on after a shutdown signal.
     pub shutdown_grace: Duration,
 }
+
+/// The default of [`ServerOptions::max_message_bytes`]: 64 MiB
+/// (PostgreSQL's own limit is 1 GiB).
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 64 << 20;
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +68,9 @@ pub enum ServerError {
         "refusing to listen on {0} without a password: set DRIFTDB_PASSWORD (or `password` in the config file), or listen on 127.0.0.1"
     )]
     NoPassword(SocketAddr),
+    /// The TLS certificate or key could not be used.
+    #[error("{0}")]
+    Tls(String),
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -72,6 +86,10 @@ pub(crate) struct Shared {
     pub(crate) storage: Arc<Storage>,
     pub(crate) options: ServerOptions,
     pub(crate) cancel_keys: Arc<CancelKeys>,
+    /// How connections authenticate.
+    pub(crate) auth: startup::Auth,
+    /// TLS, when configured.
+    tls: Option<TlsAcceptor>,
     /// Connections admitted and not yet closed.
     connections: AtomicUsize,
 }
@@ -129,8 +147,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `options.listen` over `storage`. Refuses a non-loopback address
-    /// without a password.
+    /// Binds `options.listen` over `storage`, with TLS when configured.
+    /// Refuses a non-loopback address without a password.
     pub async fn bind(
         storage: Arc<Storage>,
         options: ServerOptions,
@@ -138,6 +156,17 @@ impl Server {
         if options.password.is_none() && !options.listen.ip().is_loopback() {
             return Err(ServerError::NoPassword(options.listen));
         }
+        let tls = options
+            .tls
+            .as_ref()
+            .map(tls::load)
+            .transpose()
+            .map_err(ServerError::Tls)?;
+        let auth = startup::Auth::new(
+            options.password.as_deref(),
+            options.auth_method,
+            tls.as_ref().map(|t| t.cert_pem.as_slice()),
+        );
         let listener =
             TcpListener::bind(options.listen)
                 .await
@@ -152,6 +181,8 @@ impl Server {
                 storage,
                 options,
                 cancel_keys: Arc::new(CancelKeys::default()),
+                auth,
+                tls: tls.map(|t| t.acceptor),
                 connections: AtomicUsize::new(0),
             }),
         })
@@ -184,9 +215,11 @@ impl Server {
                 accepted = listener.accept() => match accepted {
                     Ok((socket, _)) => {
                         let _ = socket.set_nodelay(true);
-                        let factory = ConnectionHandlers::new(shared.clone());
+                        let handlers = ConnectionHandlers::new(shared.clone());
+                        let tls = shared.tls.clone();
+                        let max_message = shared.options.max_message_bytes;
                         tasks.spawn(async move {
-                            if let Err(e) = process_socket(socket, None, factory).await {
+                            if let Err(e) = socket::serve(socket, tls, handlers, max_message).await {
                                 tracing::debug!("connection ended: {e}");
                             }
                         });
@@ -212,9 +245,10 @@ impl Server {
     }
 }
 
-/// The handlers of one connection; they share its state.
+/// The protocol handlers of one connection; they share its state.
 struct ConnectionHandlers {
     shared: Arc<Shared>,
+    conn: Arc<Connection>,
     handler: Arc<Handler>,
     startup: Arc<startup::Startup>,
 }
@@ -224,30 +258,9 @@ impl ConnectionHandlers {
         let conn = Arc::new(Connection::default());
         ConnectionHandlers {
             handler: Arc::new(Handler::new(conn.clone())),
-            startup: Arc::new(startup::Startup::new(shared.clone(), conn)),
+            startup: Arc::new(startup::Startup::new(shared.clone(), conn.clone())),
+            conn,
             shared,
         }
-    }
-}
-
-impl PgWireServerHandlers for ConnectionHandlers {
-    fn simple_query_handler(&self) -> Arc<impl SimpleQueryHandler> {
-        self.handler.clone()
-    }
-
-    fn extended_query_handler(&self) -> Arc<impl ExtendedQueryHandler> {
-        self.handler.clone()
-    }
-
-    fn startup_handler(&self) -> Arc<impl StartupHandler> {
-        self.startup.clone()
-    }
-
-    fn copy_handler(&self) -> Arc<impl CopyHandler> {
-        self.handler.clone()
-    }
-
-    fn cancel_handler(&self) -> Arc<impl CancelHandler> {
-        self.shared.cancel_keys.clone()
     }
 }

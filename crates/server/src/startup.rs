@@ -1,6 +1,7 @@
 //! Connection startup: the database and role a client names, its
-//! authentication (trust on loopback without a password, SCRAM-SHA-256 with
-//! one), its startup parameters applied to a new session, and the
+//! authentication (trust on loopback without a password; with one,
+//! SCRAM-SHA-256, plus channel binding over TLS, or MD5 when configured),
+//! its startup parameters applied to a new session, and the
 //! ParameterStatus values a PostgreSQL client expects.
 
 use std::fmt::Debug;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures::Sink;
+use pgwire::api::auth::md5pass::{Md5PasswordAuth, hash_md5_password};
 use pgwire::api::auth::mechanism::{AuthMechanism, AuthMechanismFactory, AuthState};
 use pgwire::api::auth::sasl::SaslMechanisms;
 use pgwire::api::auth::sasl::scram::{ScramAuth, gen_salted_password};
@@ -23,6 +25,7 @@ use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use driftdb_sql::params::SERVER_VERSION;
 
 use crate::Shared;
+use crate::tls::random_bytes;
 use crate::wire::Connection;
 use crate::worker::Worker;
 
@@ -37,12 +40,111 @@ const SCRAM_ITERATIONS: usize = 4096;
 /// Startup parameters that are not session settings.
 const NOT_SETTINGS: &[&str] = &["user", "database", "options", "replication"];
 
+/// How clients prove they know the superuser's password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthMethod {
+    /// SCRAM-SHA-256, PostgreSQL's default; over TLS channel binding
+    /// (SCRAM-SHA-256-PLUS) is offered too.
+    #[default]
+    ScramSha256,
+    /// MD5, for old drivers only: what travels is a salted hash of a hash
+    /// that is as good as the password to whoever holds it.
+    Md5,
+}
+
+impl std::str::FromStr for AuthMethod {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "scram-sha-256" => Ok(AuthMethod::ScramSha256),
+            "md5" => Ok(AuthMethod::Md5),
+            _ => Err(format!(
+                "unknown auth method \"{s}\" (expected scram-sha-256 or md5)"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for AuthMethod {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuthMethod::ScramSha256 => "scram-sha-256",
+            AuthMethod::Md5 => "md5",
+        })
+    }
+}
+
+/// How a server authenticates its connections; built once at start.
+pub(crate) enum Auth {
+    /// No password is set (the server listens on loopback only).
+    Trust,
+    /// SCRAM-SHA-256: `plain` for connections without TLS, `tls` (which
+    /// also offers SCRAM-SHA-256-PLUS) for those with it.
+    Scram {
+        plain: SaslMechanisms,
+        tls: Option<SaslMechanisms>,
+    },
+    /// MD5 with a fresh salt per connection.
+    Md5(Md5PasswordAuth<Md5Source>),
+}
+
+impl Auth {
+    /// The authentication of a server with `password`, by `method`;
+    /// `cert_pem` is the TLS certificate SCRAM's channel binding hashes.
+    pub(crate) fn new(password: Option<&str>, method: AuthMethod, cert_pem: Option<&[u8]>) -> Auth {
+        let Some(password) = password else {
+            return Auth::Trust;
+        };
+        match method {
+            AuthMethod::Md5 => Auth::Md5(Md5PasswordAuth::new(Arc::new(Md5Source {
+                password: password.to_string(),
+            }))),
+            AuthMethod::ScramSha256 => {
+                let scram = || {
+                    let mut scram = ScramAuth::new(Arc::new(ScramSource {
+                        password: password.to_string(),
+                    }));
+                    scram.set_iterations(SCRAM_ITERATIONS);
+                    scram
+                };
+                let tls = cert_pem.and_then(|pem| {
+                    let mut plus = scram();
+                    match plus.configure_certificate(pem) {
+                        Ok(()) => Some(SaslMechanisms::new(vec![]).with_mechanism(Arc::new(plus))),
+                        Err(e) => {
+                            tracing::warn!("SCRAM channel binding is off: {e}");
+                            None
+                        }
+                    }
+                });
+                Auth::Scram {
+                    plain: SaslMechanisms::new(vec![]).with_mechanism(Arc::new(scram())),
+                    tls,
+                }
+            }
+        }
+    }
+
+    /// A fresh exchange for one connection (`secure`: over TLS).
+    fn mechanism(&self, secure: bool) -> Box<dyn AuthMechanism> {
+        match self {
+            Auth::Trust => Box::new(Trust),
+            Auth::Scram {
+                tls: Some(tls),
+                plain: _,
+            } if secure => tls.create(),
+            Auth::Scram { plain, .. } => plain.create(),
+            Auth::Md5(md5) => md5.create(),
+        }
+    }
+}
+
 /// The startup of one connection.
 pub struct Startup {
     shared: Arc<Shared>,
     conn: Arc<Connection>,
     driver: AuthDriver<Arc<DefaultServerParameterProvider>>,
-    sasl: Option<SaslMechanisms>,
 }
 
 impl Startup {
@@ -52,16 +154,8 @@ impl Startup {
         parameters.server_version = SERVER_VERSION.into();
         parameters.date_style = "ISO, MDY".into();
         parameters.time_zone = "UTC".into();
-        let sasl = shared.options.password.as_ref().map(|password| {
-            let mut scram = ScramAuth::new(Arc::new(PasswordSource {
-                password: password.clone(),
-            }));
-            scram.set_iterations(SCRAM_ITERATIONS);
-            SaslMechanisms::new(vec![]).with_mechanism(Arc::new(scram))
-        });
         Startup {
             driver: AuthDriver::new(Arc::new(parameters)),
-            sasl,
             shared,
             conn,
         }
@@ -157,22 +251,25 @@ impl StartupHandler for Startup {
                 protocol_negotiation(client, startup).await?;
                 save_startup_parameters_to_metadata(client, startup);
                 self.admit(client)?;
-                let mechanism: Box<dyn AuthMechanism> = match &self.sasl {
-                    Some(sasl) => sasl.create(),
-                    None => Box::new(Trust),
-                };
+                let mechanism = self.shared.auth.mechanism(client.is_secure());
                 let outcome = self.driver.begin_authentication(client, mechanism).await?;
                 self.finish(client, outcome).await
             }
             PgWireFrontendMessage::PasswordMessageFamily(message) => {
+                // The role named at startup: SCRAM's own user name is empty
+                // in libpq's exchange.
+                let user = client.metadata().get(METADATA_USER).cloned();
                 let outcome = self
                     .driver
                     .advance_authentication(client, message)
                     .await
                     .map_err(|e| match e {
-                        PgWireError::InvalidPassword(user) => fatal(
+                        PgWireError::InvalidPassword(scram_user) => fatal(
                             "28P01",
-                            format!("password authentication failed for user \"{user}\""),
+                            format!(
+                                "password authentication failed for user \"{}\"",
+                                user.unwrap_or(scram_user)
+                            ),
                         ),
                         other => other,
                     })?;
@@ -207,26 +304,32 @@ impl AuthMechanism for Trust {
 
 /// The superuser's password, as SCRAM's salted verifier.
 #[derive(Debug)]
-struct PasswordSource {
+struct ScramSource {
     password: String,
 }
 
 #[async_trait]
-impl AuthSource for PasswordSource {
+impl AuthSource for ScramSource {
     async fn get_password(&self, _login: &LoginInfo) -> PgWireResult<Password> {
-        let salt: [u8; 16] = rand_salt();
+        let salt: [u8; 16] = random_bytes();
         let salted = gen_salted_password(&self.password, &salt, SCRAM_ITERATIONS);
         Ok(Password::new(Some(salt.to_vec()), salted))
     }
 }
 
-/// A fresh salt for each SCRAM exchange.
-fn rand_salt() -> [u8; 16] {
-    use std::hash::{BuildHasher, RandomState};
-    let a = RandomState::new().hash_one(std::time::SystemTime::now());
-    let b = RandomState::new().hash_one(a);
-    let mut salt = [0u8; 16];
-    salt[..8].copy_from_slice(&a.to_le_bytes());
-    salt[8..].copy_from_slice(&b.to_le_bytes());
-    salt
+/// The superuser's password, as the MD5 hash a client must send for a
+/// fresh salt.
+#[derive(Debug)]
+pub(crate) struct Md5Source {
+    password: String,
+}
+
+#[async_trait]
+impl AuthSource for Md5Source {
+    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
+        let salt: [u8; 4] = random_bytes();
+        let user = login.user().unwrap_or_default();
+        let hashed = hash_md5_password(user, &self.password, &salt);
+        Ok(Password::new(Some(salt.to_vec()), hashed.into_bytes()))
+    }
 }

@@ -54,8 +54,18 @@ enum Answer {
 struct Reply {
     answer: Answer,
     status: BlockStatus,
-    /// `statement_timeout` in milliseconds (0: none) for the next statement.
-    timeout_ms: u64,
+    /// The session's timeouts after the job.
+    timeouts: Timeouts,
+}
+
+/// A session's timeouts, in milliseconds (0: none), as its settings stand.
+#[derive(Debug, Clone, Copy, Default)]
+struct Timeouts {
+    /// `statement_timeout`: how long the next statement may run.
+    statement_ms: u64,
+    /// `idle_in_transaction_session_timeout`: how long the connection may
+    /// wait for the client inside a transaction block.
+    idle_in_transaction_ms: u64,
 }
 
 /// Why a job could not be answered.
@@ -73,7 +83,7 @@ pub enum WorkerError {
 pub struct Worker {
     jobs: mpsc::Sender<(Job, oneshot::Sender<Reply>)>,
     interrupt: Interrupt,
-    state: std::sync::Mutex<(BlockStatus, u64)>,
+    state: std::sync::Mutex<(BlockStatus, Timeouts)>,
 }
 
 impl Worker {
@@ -109,7 +119,7 @@ impl Worker {
         Ok(Ok(Worker {
             jobs,
             interrupt,
-            state: std::sync::Mutex::new((BlockStatus::Idle, 0)),
+            state: std::sync::Mutex::new((BlockStatus::Idle, Timeouts::default())),
         }))
     }
 
@@ -121,6 +131,20 @@ impl Worker {
     /// Where the session stood after its last job.
     pub fn status(&self) -> BlockStatus {
         self.state.lock().map_or(BlockStatus::Idle, |s| s.0)
+    }
+
+    /// How long the client may leave the session idle now: the
+    /// `idle_in_transaction_session_timeout` when the session is inside a
+    /// transaction block (failed or not), else no limit.
+    pub fn idle_timeout(&self) -> Option<std::time::Duration> {
+        let (status, timeouts) = self
+            .state
+            .lock()
+            .map_or((BlockStatus::Idle, Timeouts::default()), |s| *s);
+        match (status, timeouts.idle_in_transaction_ms) {
+            (BlockStatus::Idle, _) | (_, 0) => None,
+            (_, ms) => Some(std::time::Duration::from_millis(ms)),
+        }
     }
 
     /// Runs every statement of a simple-protocol query.
@@ -195,7 +219,7 @@ impl Worker {
         let (tx, mut rx) = oneshot::channel();
         self.interrupt.clear();
         self.jobs.send((job, tx)).map_err(|_| WorkerError::Gone)?;
-        let timeout_ms = self.state.lock().map_or(0, |s| s.1);
+        let timeout_ms = self.state.lock().map_or(0, |s| s.1.statement_ms);
         let reply = if timeout_ms == 0 {
             rx.await
         } else {
@@ -210,7 +234,7 @@ impl Worker {
         };
         let reply = reply.map_err(|_| WorkerError::Gone)?;
         if let Ok(mut state) = self.state.lock() {
-            *state = (reply.status, reply.timeout_ms);
+            *state = (reply.status, reply.timeouts);
         }
         Ok(reply.answer)
     }
@@ -259,16 +283,22 @@ fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<
             }
             Job::CopyFail(message) => Answer::CopyFail(session.copy_fail(&message)),
         };
-        let timeout_ms = session
-            .parameter("statement_timeout")
-            .ok()
-            .and_then(|t| parse_timeout_ms(&t))
-            .unwrap_or(0);
+        let timeout = |name: &str| {
+            session
+                .parameter(name)
+                .ok()
+                .and_then(|t| parse_timeout_ms(&t))
+                .unwrap_or(0)
+        };
+        let timeouts = Timeouts {
+            statement_ms: timeout("statement_timeout"),
+            idle_in_transaction_ms: timeout("idle_in_transaction_session_timeout"),
+        };
         // A connection that went away no longer wants the answer.
         let _ = reply.send(Reply {
             answer,
             status: session.status(),
-            timeout_ms,
+            timeouts,
         });
     }
 }
@@ -301,7 +331,7 @@ fn run_simple(session: &mut Session<'_>, sql: &str) -> Vec<Result<Output, SqlErr
     outcomes
 }
 
-/// `statement_timeout` as `SHOW` prints it (`0`, `250ms`, `5s`, `1min`) in
+/// A timeout setting as `SHOW` prints it (`0`, `250ms`, `5s`, `1min`) in
 /// milliseconds.
 fn parse_timeout_ms(text: &str) -> Option<u64> {
     let text = text.trim();
