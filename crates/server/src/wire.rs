@@ -107,6 +107,12 @@ fn error_info(e: &SqlError) -> ErrorInfo {
     ErrorInfo::new("ERROR".into(), e.sqlstate.into(), e.message.clone())
 }
 
+/// A session thread's answer as pgwire's result: the statement's error, or
+/// the thread's own.
+fn answered<T>(answer: Result<Result<T, SqlError>, WorkerError>) -> PgWireResult<T> {
+    answer.map_err(|e| gone(&e))?.map_err(|e| user_error(&e))
+}
+
 /// A session thread that is gone, as a protocol error.
 fn gone(e: &WorkerError) -> PgWireError {
     user_error(&SqlError::new("57P01", e.to_string()))
@@ -384,9 +390,9 @@ impl CopyHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let done = worker.copy_done().await.map_err(|e| gone(&e))?;
+        let done = worker.copy_done().await;
         client.set_transaction_status(transaction_status(worker.status()));
-        match done.map_err(|e| user_error(&e))? {
+        match answered(done)? {
             Output::Command(tag) => {
                 client
                     .send(PgWireBackendMessage::CommandComplete(Tag::new(&tag).into()))
@@ -457,11 +463,7 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let description = worker
-            .describe(target.statement.clone(), None)
-            .await
-            .map_err(|e| gone(&e))?
-            .map_err(|e| user_error(&e))?;
+        let description = answered(worker.describe(target.statement.clone(), None).await)?;
         let count = description.params.max(target.parameter_types.len());
         let params = (0..count)
             .map(|i| {
@@ -492,11 +494,11 @@ impl ExtendedQueryHandler for Handler {
     {
         let worker = self.conn.worker()?;
         let params = portal_params(worker, portal).await?;
-        let description = worker
-            .describe(portal.statement.statement.clone(), Some(params))
-            .await
-            .map_err(|e| gone(&e))?
-            .map_err(|e| user_error(&e))?;
+        let description = answered(
+            worker
+                .describe(portal.statement.statement.clone(), Some(params))
+                .await,
+        )?;
         let columns = description.columns.unwrap_or_default();
         let binary = binary_columns(&portal.result_column_format, columns.len())?;
         Ok(DescribePortalResponse::new(fields(&columns, &binary)))
@@ -516,11 +518,11 @@ impl ExtendedQueryHandler for Handler {
     {
         let worker = self.conn.worker()?;
         let params = portal_params(worker, portal).await?;
-        let output = worker
-            .execute(portal.statement.statement.clone(), params)
-            .await
-            .map_err(|e| gone(&e))?
-            .map_err(|e| user_error(&e))?;
+        let output = answered(
+            worker
+                .execute(portal.statement.statement.clone(), params)
+                .await,
+        )?;
         response(output, &portal.result_column_format)
     }
 }
