@@ -2,7 +2,8 @@
 # The client test suites: real PostgreSQL drivers against a real DriftDB
 # server over a socket. Installs what they need (idempotently), starts
 # `driftdb serve` on a scratch data directory and a free loopback port, runs
-# psql, psycopg 3 (pytest), node-postgres (node --test) and pgJDBC against
+# psql, psycopg 3 and SQLAlchemy (pytest), node-postgres (node --test) and
+# pgJDBC against
 # it, and stops it (SIGTERM: it must exit 0).
 #
 # Usage: scripts/client-tests.sh   (after `cargo build --release -p driftdb`)
@@ -14,7 +15,7 @@ bin="$root/target/release/driftdb"
 [ -x "$bin" ] || cargo build --release -q -p driftdb
 
 # --- installs, each skipped when already there ---
-if ! python3 -c 'import psycopg, pytest' >/dev/null 2>&1; then
+if ! python3 -c 'import psycopg, pytest, sqlalchemy' >/dev/null 2>&1; then
     python3 -m pip install -q --root-user-action=ignore -r tests/clients/python/requirements.txt
 fi
 if [ ! -d tests/clients/node/node_modules/pg ]; then

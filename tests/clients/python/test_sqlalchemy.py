@@ -4,10 +4,8 @@ reflection through pg_catalog, and an ORM insert-query-update round trip."""
 import uuid
 
 import pytest
-
-sqlalchemy = pytest.importorskip("sqlalchemy")
-from sqlalchemy import ForeignKey, Integer, String, create_engine, inspect, select  # noqa: E402
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column  # noqa: E402
+from sqlalchemy import ForeignKey, Integer, String, create_engine, inspect, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
 @pytest.fixture
