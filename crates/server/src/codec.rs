@@ -20,23 +20,8 @@ pub fn pg_type(t: Option<DataType>) -> Type {
 /// The SQL type a parameter declared with `ty` reads as; `None` for types
 /// whose text is taken as an untyped literal (unknown, text, varchar).
 fn data_type(ty: &Type) -> Option<DataType> {
-    Some(match *ty {
-        Type::BOOL => DataType::Bool,
-        Type::INT2 => DataType::Int2,
-        Type::INT4 => DataType::Int4,
-        Type::INT8 => DataType::Int8,
-        Type::FLOAT4 => DataType::Float4,
-        Type::FLOAT8 => DataType::Float8,
-        Type::NUMERIC => DataType::Numeric(None),
-        Type::BYTEA => DataType::Bytea,
-        Type::DATE => DataType::Date,
-        Type::TIME => DataType::Time,
-        Type::TIMESTAMP => DataType::Timestamp,
-        Type::TIMESTAMPTZ => DataType::Timestamptz,
-        Type::INTERVAL => DataType::Interval,
-        Type::UUID => DataType::Uuid,
-        _ => return None,
-    })
+    system::data_type_of(ty.oid())
+        .filter(|t| !matches!(t, DataType::Text | DataType::Varchar(_) | DataType::Char(_)))
 }
 
 /// PostgreSQL's `atttypmod` of a result column (-1 for none).
@@ -46,20 +31,8 @@ pub fn type_modifier(t: Option<DataType>) -> i32 {
 
 /// The fixed byte width of a type (`pg_type.typlen`), -1 for variable ones.
 pub fn type_size(t: Option<DataType>) -> i16 {
-    match t {
-        Some(DataType::Bool) => 1,
-        Some(DataType::Int2) => 2,
-        Some(DataType::Int4 | DataType::Float4 | DataType::Date) => 4,
-        Some(
-            DataType::Int8
-            | DataType::Float8
-            | DataType::Time
-            | DataType::Timestamp
-            | DataType::Timestamptz,
-        ) => 8,
-        Some(DataType::Interval | DataType::Uuid) => 16,
-        _ => -1,
-    }
+    t.and_then(|t| system::pg_type(type_oid(t)))
+        .map_or(-1, |p| p.len)
 }
 
 /// Appends one field of a DataRow: its length (-1 for NULL) and its bytes in

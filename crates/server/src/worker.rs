@@ -243,29 +243,24 @@ impl Worker {
 /// The session thread's loop: one job at a time until the connection drops
 /// its handle.
 fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<Reply>)>) {
-    // When the COPY FROM STDIN in progress started (its latency runs to
-    // its end).
-    let mut copy_started = Instant::now();
+    // When the last statement started: a COPY FROM STDIN's latency runs
+    // from there to the end of its data.
+    let mut statement_started = Instant::now();
     while let Ok((job, reply)) = inbox.recv() {
         let answer = match job {
             Job::Simple(sql) => {
-                copy_started = Instant::now();
+                statement_started = Instant::now();
                 Answer::Simple(run_simple(session, &sql))
             }
             Job::Parse(sql) => Answer::Parse(failing(session, Prepared::parse(&sql))),
-            Job::Describe(prepared, None) => {
-                let described = session.describe(&prepared);
-                Answer::Describe(failing(session, described))
-            }
-            Job::Describe(prepared, Some(params)) => {
-                let described = session.describe_with(&prepared, &params);
+            Job::Describe(prepared, params) => {
+                let described = session.describe(&prepared, params.as_deref());
                 Answer::Describe(failing(session, described))
             }
             Job::Execute(prepared, params) => {
-                copy_started = Instant::now();
-                let started = copy_started;
+                statement_started = Instant::now();
                 let outcome = session.execute_prepared(&prepared, &params);
-                crate::metrics::statement(&outcome, started.elapsed());
+                crate::metrics::statement(&outcome, statement_started.elapsed());
                 Answer::Execute(outcome)
             }
             Job::Fail => {
@@ -278,7 +273,7 @@ fn serve(session: &mut Session<'_>, inbox: mpsc::Receiver<(Job, oneshot::Sender<
             }
             Job::CopyDone => {
                 let outcome = session.copy_done();
-                crate::metrics::statement(&outcome, copy_started.elapsed());
+                crate::metrics::statement(&outcome, statement_started.elapsed());
                 Answer::Execute(outcome)
             }
             Job::CopyFail(message) => Answer::CopyFail(session.copy_fail(&message)),

@@ -394,7 +394,7 @@ fn restore(txn: &mut Transaction<'_>, table: &TableDef, seq: u64) -> Result<usiz
     Ok(changed)
 }
 
-fn qualified(t: &TableDef) -> String {
+pub(crate) fn qualified(t: &TableDef) -> String {
     format!("{}.{}", t.schema, t.name)
 }
 

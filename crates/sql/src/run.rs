@@ -375,6 +375,7 @@ fn join<'a>(j: &'a Join, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         env,
         left: run(&j.left, env)?,
         right_matched: vec![false; right.len()],
+        all: (0..right.len()).collect(),
         right,
         left_keys: equi.map(|(lk, _)| lk),
         buckets,
@@ -392,6 +393,8 @@ struct JoinRows<'a, 'e> {
     right_matched: Vec<bool>,
     left_keys: Option<Vec<Expr>>,
     buckets: Option<HashMap<Vec<u8>, Vec<usize>>>,
+    /// Every right row's position: the candidates without equality keys.
+    all: Vec<usize>,
     /// Output rows of the current left row not yet returned.
     pending: std::collections::VecDeque<Vec<Value>>,
     /// Past the left side: the next right row to consider for NULL padding.
@@ -402,39 +405,47 @@ impl JoinRows<'_, '_> {
     /// Queues the output rows of one left row.
     fn match_left(&mut self, left: Vec<Value>) -> Result<()> {
         let (j, env) = (self.j, self.env);
-        let candidates: Vec<usize> = match (&self.left_keys, &self.buckets) {
+        let JoinRows {
+            right,
+            right_matched,
+            left_keys,
+            buckets,
+            all,
+            pending,
+            ..
+        } = self;
+        let candidates: &[usize] = match (left_keys.as_ref(), buckets.as_ref()) {
             (Some(lk), Some(m)) => {
                 let vals = lk
                     .iter()
                     .map(|e| e.eval(&left, env))
                     .collect::<Result<Vec<_>>>()?;
                 if vals.iter().any(Value::is_null) {
-                    Vec::new()
+                    &[]
                 } else {
                     m.get(&row_key(&normalize(vals)))
-                        .cloned()
-                        .unwrap_or_default()
+                        .map_or(&[][..], Vec::as_slice)
                 }
             }
-            _ => (0..self.right.len()).collect(),
+            _ => all,
         };
         let mut matched = false;
-        for (n, i) in candidates.into_iter().enumerate() {
+        for (n, &i) in candidates.iter().enumerate() {
             if n % 1024 == 1023 {
                 env.txn.check_interrupt()?;
             }
             let mut row = left.clone();
-            row.extend(self.right[i].iter().cloned());
+            row.extend(right[i].iter().cloned());
             if j.on.is_true(&row, env)? {
                 matched = true;
-                self.right_matched[i] = true;
-                self.pending.push_back(row);
+                right_matched[i] = true;
+                pending.push_back(row);
             }
         }
         if !matched && matches!(j.kind, JoinKind::Left | JoinKind::Full) {
             let mut row = left;
             row.extend(std::iter::repeat_n(Value::Null, j.right_width));
-            self.pending.push_back(row);
+            pending.push_back(row);
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use driftdb_storage::Storage;
 use crate::bind::{Column, Settings, bind_describe, bind_with};
 use crate::copy::CopyReader;
 use crate::error::{Result, SqlError};
-use crate::exec::{Output, execute};
+use crate::exec::{Output, execute, qualified};
 use crate::expr::Expr;
 use crate::params::Parameters;
 use crate::parser::{Stmt, parse};
@@ -168,26 +168,26 @@ impl<'s> Session<'s> {
     }
 
     /// What `prepared` takes and returns, bound against the catalog this
-    /// session sees now.
-    pub fn describe(&self, prepared: &Prepared) -> Result<Description> {
-        let (plan, params) = match &self.block {
-            Some(block) => bind_describe(&block.txn, &prepared.stmt, &self.settings)?,
-            None => bind_describe(&self.begin()?, &prepared.stmt, &self.settings)?,
+    /// session sees now: with `params` when they are known (a bound
+    /// portal), else with each parameter unknown (a statement).
+    pub fn describe(&self, prepared: &Prepared, params: Option<&[Value]>) -> Result<Description> {
+        let fresh;
+        let txn = match &self.block {
+            Some(block) => &block.txn,
+            None => {
+                fresh = self.begin()?;
+                &fresh
+            }
+        };
+        let (plan, params) = match params {
+            Some(values) => (
+                bind_with(txn, &prepared.stmt, &self.settings, values)?,
+                values.len(),
+            ),
+            None => bind_describe(txn, &prepared.stmt, &self.settings)?,
         };
         Ok(Description {
             params,
-            columns: plan.result_columns(),
-        })
-    }
-
-    /// What `prepared` returns when run with `params`.
-    pub fn describe_with(&self, prepared: &Prepared, params: &[Value]) -> Result<Description> {
-        let plan = match &self.block {
-            Some(block) => bind_with(&block.txn, &prepared.stmt, &self.settings, params)?,
-            None => bind_with(&self.begin()?, &prepared.stmt, &self.settings, params)?,
-        };
-        Ok(Description {
-            params: params.len(),
             columns: plan.result_columns(),
         })
     }
@@ -250,10 +250,7 @@ impl<'s> Session<'s> {
                 .and_then(|records| self.copy_rows(&mut copy, records)),
         };
         let result = result.and_then(|()| match copy.txn.take() {
-            Some(txn) => {
-                let table = format!("{}.{}", copy.plan.table.schema, copy.plan.table.name);
-                self.commit(txn, BTreeSet::from([table]))
-            }
+            Some(txn) => self.commit(txn, BTreeSet::from([qualified(&copy.plan.table)])),
             None => Ok(()),
         });
         match result {

@@ -25,7 +25,7 @@ pub mod types;
 
 use driftdb_engine::value::{DataType, Value};
 
-pub use types::{format_type, type_modifier, type_oid};
+pub use types::{data_type_of, format_type, pg_type, type_modifier, type_oid};
 
 use crate::bind::Column;
 use model::Catalog;
