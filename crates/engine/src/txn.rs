@@ -78,6 +78,15 @@ impl<'s> Transaction<'s> {
         &self.snapshot
     }
 
+    /// Whether the transaction has changed the catalog (a table, view or
+    /// index definition).
+    pub fn changes_catalog(&self) -> bool {
+        self.writes
+            .range((crate::catalog::TABLES, Vec::new())..(crate::catalog::TABLES + 1, Vec::new()))
+            .next()
+            .is_some()
+    }
+
     /// Whether the transaction has written anything.
     pub fn has_writes(&self) -> bool {
         !self.writes.is_empty()
@@ -202,6 +211,7 @@ impl<'s> Transaction<'s> {
         if self.writes.is_empty() {
             return Ok(None);
         }
+        let catalog_changed = self.changes_catalog();
         let writes = self
             .writes
             .into_iter()
@@ -220,7 +230,11 @@ impl<'s> Transaction<'s> {
             synchronous,
             snapshot_seq: Some(self.snapshot.seq()),
         };
-        Ok(Some(self.storage.commit(commit)?))
+        let committed = self.storage.commit(commit)?;
+        if catalog_changed {
+            self.storage.advance_cache_epoch();
+        }
+        Ok(Some(committed))
     }
 }
 

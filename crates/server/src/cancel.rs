@@ -25,6 +25,16 @@ impl CancelKeys {
         }
     }
 
+    /// Stops the running statement of every session (a shutdown whose
+    /// grace period is over).
+    pub fn cancel_all(&self) {
+        if let Ok(sessions) = self.sessions.lock() {
+            for (_, interrupt) in sessions.values() {
+                interrupt.raise(InterruptReason::Cancel);
+            }
+        }
+    }
+
     /// Forgets session `pid`, once its connection closed.
     pub fn remove(&self, pid: i32) {
         if let Ok(mut sessions) = self.sessions.lock() {

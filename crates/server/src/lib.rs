@@ -1,10 +1,12 @@
 //! DriftDB's server: PostgreSQL's wire protocol over an open storage, so
 //! psql, psycopg, node-postgres, JDBC and ORMs connect unchanged.
 //!
-//! Each connection runs on tokio (`wire.rs`: the protocol, on `pgwire`;
-//! `startup.rs`: database, role, authentication and parameters) and owns a
-//! session thread (`worker.rs`) that runs its statements, so a slow
-//! statement stalls no other connection. `socket.rs` runs a socket from
+//! Each connection has a thread of its own, as each PostgreSQL connection
+//! has a backend process: it reads the socket on a single-threaded tokio
+//! runtime (`wire.rs`: the protocol, on `pgwire`; `startup.rs`: database,
+//! role, authentication and parameters) and runs the statements in its
+//! session (`worker.rs`) itself, so a slow statement stalls no other
+//! connection and a fast one costs no hand-off. `socket.rs` runs a socket from
 //! accept to close (TLS from `tls.rs`, the message size limit, the
 //! idle-in-transaction timeout). `codec.rs` turns values into the wire's
 //! text and binary formats and back; `cancel.rs` routes CancelRequests to
@@ -34,7 +36,7 @@ pub use startup::{AuthMethod, DATABASE, SUPERUSER};
 pub use tls::TlsFiles;
 
 use crate::cancel::CancelKeys;
-use crate::wire::{Connection, Handler};
+use crate::wire::Handler;
 
 /// How a server runs.
 #[derive(Debug, Clone)]
@@ -207,7 +209,9 @@ impl Server {
             ready,
         } = self;
         ready.store(true, Ordering::Release);
-        let mut tasks = tokio::task::JoinSet::new();
+        let (closing, closed) = tokio::sync::watch::channel(false);
+        // Every connection thread holds a sender; `recv` ends once all are gone.
+        let (alive, mut all_gone) = tokio::sync::mpsc::channel::<()>(1);
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -215,50 +219,112 @@ impl Server {
                 accepted = listener.accept() => match accepted {
                     Ok((socket, _)) => {
                         let _ = socket.set_nodelay(true);
-                        let handlers = ConnectionHandlers::new(shared.clone());
-                        let tls = shared.tls.clone();
-                        let max_message = shared.options.max_message_bytes;
-                        tasks.spawn(async move {
-                            if let Err(e) = socket::serve(socket, tls, handlers, max_message).await {
-                                tracing::debug!("connection ended: {e}");
-                            }
-                        });
+                        let connection = Connection::new(shared.clone(), closed.clone(), alive.clone());
+                        if let Err(e) = connection.spawn(socket) {
+                            tracing::warn!("could not start a connection thread: {e}");
+                        }
                     }
                     Err(e) => tracing::warn!("accept failed: {e}"),
                 },
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
             }
         }
         ready.store(false, Ordering::Release);
         drop(listener);
+        drop(alive);
         let grace = shared.options.shutdown_grace;
-        if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
-            .await
-            .is_err()
-        {
-            tracing::info!(
-                "closing {} connections still open after {grace:?}",
-                tasks.len()
-            );
-            tasks.shutdown().await;
+        if tokio::time::timeout(grace, all_gone.recv()).await.is_err() {
+            tracing::info!("closing the connections still open after {grace:?}",);
+            let _ = closing.send(true);
+            shared.cancel_keys.cancel_all();
+            let _ = tokio::time::timeout(CLOSE_WAIT, all_gone.recv()).await;
         }
     }
 }
 
-/// The protocol handlers of one connection; they share its state.
-struct ConnectionHandlers {
+/// How long connections have to close once told to (the grace period
+/// over): long enough for a canceled statement to stop.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// The stack of a connection thread: deep enough for the parser's and
+/// binder's recursion at their nesting limits.
+const STACK_BYTES: usize = 8 << 20;
+
+/// An accepted connection, before its thread starts.
+struct Connection {
     shared: Arc<Shared>,
-    conn: Arc<Connection>,
-    handler: Arc<Handler>,
-    startup: Arc<startup::Startup>,
+    /// Becomes true when the server closes its connections.
+    closed: tokio::sync::watch::Receiver<bool>,
+    /// Held while the connection lives.
+    alive: tokio::sync::mpsc::Sender<()>,
 }
 
-impl ConnectionHandlers {
-    fn new(shared: Arc<Shared>) -> Self {
-        let conn = Arc::new(Connection::default());
+impl Connection {
+    fn new(
+        shared: Arc<Shared>,
+        closed: tokio::sync::watch::Receiver<bool>,
+        alive: tokio::sync::mpsc::Sender<()>,
+    ) -> Self {
+        Connection {
+            shared,
+            closed,
+            alive,
+        }
+    }
+
+    /// Serves `socket` on a thread of its own until it closes.
+    fn spawn(self, socket: tokio::net::TcpStream) -> std::io::Result<()> {
+        let socket = socket.into_std()?;
+        std::thread::Builder::new()
+            .name("driftdb-conn".into())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                let Connection {
+                    shared,
+                    closed,
+                    alive,
+                } = self;
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::warn!("could not start a connection's runtime: {e}");
+                        return;
+                    }
+                };
+                let storage = shared.storage.clone();
+                let ended = runtime.block_on(async {
+                    let socket = tokio::net::TcpStream::from_std(socket)?;
+                    let tls = shared.tls.clone();
+                    let max_message = shared.options.max_message_bytes;
+                    let handlers = ConnectionHandlers::new(shared, &storage);
+                    socket::serve(socket, tls, handlers, max_message, closed).await
+                });
+                if let Err(e) = ended {
+                    tracing::debug!("connection ended: {e}");
+                }
+                drop(alive);
+            })?;
+        Ok(())
+    }
+}
+
+/// The protocol handlers of one connection; they share its state.
+struct ConnectionHandlers<'s> {
+    shared: Arc<Shared>,
+    conn: Arc<wire::Connection<'s>>,
+    handler: Arc<Handler<'s>>,
+    startup: Arc<startup::Startup<'s>>,
+}
+
+impl<'s> ConnectionHandlers<'s> {
+    /// The handlers of a connection whose session runs on `storage`.
+    fn new(shared: Arc<Shared>, storage: &'s Storage) -> Self {
+        let conn = Arc::new(wire::Connection::default());
         ConnectionHandlers {
             handler: Arc::new(Handler::new(conn.clone())),
-            startup: Arc::new(startup::Startup::new(shared.clone(), conn.clone())),
+            startup: Arc::new(startup::Startup::new(shared.clone(), storage, conn.clone())),
             conn,
             shared,
         }

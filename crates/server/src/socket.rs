@@ -11,6 +11,12 @@
 //!   transaction block for longer than the session's
 //!   `idle_in_transaction_session_timeout`, the connection ends with FATAL
 //!   25P03, as in PostgreSQL; the session thread rolls the block back.
+//! - **Batched replies.** pgwire flushes the socket after nearly every
+//!   message it sends; [`Limited`] holds the replies instead and the loop
+//!   sends them in one write when it is about to wait for the client (no
+//!   complete message left in the read buffer), as PostgreSQL does. A
+//!   pipelined Bind/Describe/Execute/Sync is then answered in one packet
+//!   rather than four.
 
 use std::io;
 use std::pin::Pin;
@@ -42,12 +48,14 @@ const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 type Socket = Framed<Limited<MaybeTls>, PgWireMessageServerCodec<Arc<Prepared>>>;
 
 /// Serves one accepted socket until the client leaves, a FATAL error, or
-/// the server's shutdown drops the task.
+/// `closed` turns true (the server shuts down: the connection ends with
+/// FATAL 57P01 when it next waits for its client).
 pub(crate) async fn serve(
     tcp: TcpStream,
     tls: Option<TlsAcceptor>,
-    handlers: ConnectionHandlers,
+    handlers: ConnectionHandlers<'_>,
     max_message_bytes: usize,
+    mut closed: tokio::sync::watch::Receiver<bool>,
 ) -> io::Result<()> {
     let startup_deadline = tokio::time::sleep(STARTUP_TIMEOUT);
     tokio::pin!(startup_deadline);
@@ -72,33 +80,50 @@ pub(crate) async fn serve(
     // at the same point).
     let mut ready = false;
     loop {
-        let next = match socket.state() {
+        if !holds_message(socket.read_buffer(), socket.state()) {
+            socket.get_mut().hold = false;
+            socket.flush().await?;
+        }
+        let starting = matches!(
+            socket.state(),
             PgWireConnectionState::AwaitingStartup
-            | PgWireConnectionState::AuthenticationInProgress => tokio::select! {
-                () = &mut startup_deadline => break,
-                next = socket.next() => next,
-            },
+                | PgWireConnectionState::AuthenticationInProgress
+        );
+        let idle_limit = match socket.state() {
             PgWireConnectionState::ReadyForQuery if ready => {
-                match conn.worker().ok().and_then(|w| w.idle_timeout()) {
-                    Some(limit) => match tokio::time::timeout(limit, socket.next()).await {
-                        Ok(next) => next,
-                        Err(_) => {
-                            tracing::info!(
-                                "terminating a connection idle in a transaction for {limit:?}"
-                            );
-                            let _ = send_fatal(
-                                &mut socket,
-                                "25P03",
-                                "terminating connection due to idle-in-transaction timeout".into(),
-                            )
-                            .await;
-                            break;
-                        }
-                    },
-                    None => socket.next().await,
-                }
+                conn.worker().ok().and_then(|w| w.idle_timeout())
             }
-            _ => socket.next().await,
+            _ => None,
+        };
+        let idle = async {
+            match idle_limit {
+                Some(limit) => tokio::time::sleep(limit).await,
+                None => std::future::pending().await,
+            }
+        };
+        let next = tokio::select! {
+            biased;
+            _ = closed.wait_for(|c| *c) => {
+                let _ = send_fatal(
+                    &mut socket,
+                    "57P01",
+                    "terminating connection due to administrator command".into(),
+                )
+                .await;
+                break;
+            }
+            () = &mut startup_deadline, if starting => break,
+            () = idle => {
+                tracing::info!("terminating a connection idle in a transaction for {idle_limit:?}");
+                let _ = send_fatal(
+                    &mut socket,
+                    "25P03",
+                    "terminating connection due to idle-in-transaction timeout".into(),
+                )
+                .await;
+                break;
+            }
+            next = socket.next() => next,
         };
         let message = match next {
             None => break,
@@ -119,6 +144,8 @@ pub(crate) async fn serve(
         if matches!(message, PgWireFrontendMessage::Terminate(_)) {
             break;
         }
+        // Replies wait until the client's next message is not already here.
+        socket.get_mut().hold = true;
         let extended_query = match socket.state() {
             PgWireConnectionState::CopyInProgress(extended) => extended,
             _ => message.is_extended_query(),
@@ -150,11 +177,33 @@ pub(crate) async fn serve(
             break;
         }
     }
-    Ok(())
+    // Whatever the last messages were answered with goes out before close.
+    socket.get_mut().hold = false;
+    socket.flush().await
+}
+
+/// Whether `buffered` (what the connection has read and not yet decoded)
+/// holds a whole typed message. During startup every message is answered
+/// at once, so this is false there.
+fn holds_message(buffered: &[u8], state: PgWireConnectionState) -> bool {
+    if matches!(
+        state,
+        PgWireConnectionState::AwaitingStartup | PgWireConnectionState::AuthenticationInProgress
+    ) {
+        return false;
+    }
+    match buffered {
+        [_, a, b, c, d, ..] => {
+            let len = u64::from(u32::from_be_bytes([*a, *b, *c, *d]));
+            buffered.len() as u64 > len
+        }
+        _ => false,
+    }
 }
 
 /// Sends a FATAL ErrorResponse; the caller then drops the socket.
 async fn send_fatal(socket: &mut Socket, code: &str, message: String) -> io::Result<()> {
+    socket.get_mut().hold = false;
     let info = ErrorInfo::new("FATAL".into(), code.into(), message);
     socket
         .send(PgWireBackendMessage::ErrorResponse(info.into()))
@@ -307,14 +356,23 @@ impl Frames {
     }
 }
 
+/// How many reply bytes [`Limited`] holds before it writes them even
+/// while the connection has more messages to answer.
+const HOLD_BYTES: usize = 64 << 10;
+
 /// A connection's byte stream that follows the message framing and cuts
-/// the stream at the header of a message longer than the limit.
+/// the stream at the header of a message longer than the limit, and holds
+/// replies while `hold` is set (flushes are deferred until it is cleared).
 pub(crate) struct Limited<S> {
     io: S,
     max: usize,
     frames: Frames,
     /// Set once a header broke the limit: the reads from then on fail.
     pub(crate) violation: Option<Violation>,
+    /// Replies written and not yet sent.
+    out: Vec<u8>,
+    /// Whether a flush may wait: more client messages are already here.
+    hold: bool,
 }
 
 impl<S> Limited<S> {
@@ -328,7 +386,23 @@ impl<S> Limited<S> {
                 got: 0,
             },
             violation: None,
+            out: Vec::new(),
+            hold: false,
         }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> Limited<S> {
+    /// Writes out every held reply byte.
+    fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while !self.out.is_empty() {
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.out))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.out.drain(..n);
+        }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -363,15 +437,27 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Limited<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+        let this = self.get_mut();
+        if this.out.len() >= HOLD_BYTES {
+            ready!(this.poll_drain(cx))?;
+        }
+        this.out.extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_flush(cx)
+        let this = self.get_mut();
+        if this.hold {
+            return Poll::Ready(Ok(()));
+        }
+        ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.io).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
+        let this = self.get_mut();
+        ready!(this.poll_drain(cx))?;
+        Pin::new(&mut this.io).poll_shutdown(cx)
     }
 }
 

@@ -23,6 +23,7 @@ use pgwire::messages::startup::PasswordMessageFamily;
 use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 
 use driftdb_sql::params::SERVER_VERSION;
+use driftdb_storage::Storage;
 
 use crate::Shared;
 use crate::tls::random_bytes;
@@ -141,15 +142,17 @@ impl Auth {
 }
 
 /// The startup of one connection.
-pub struct Startup {
+pub struct Startup<'s> {
     shared: Arc<Shared>,
-    conn: Arc<Connection>,
+    storage: &'s Storage,
+    conn: Arc<Connection<'s>>,
     driver: AuthDriver<Arc<DefaultServerParameterProvider>>,
 }
 
-impl Startup {
-    /// The startup handler of connection `conn`.
-    pub fn new(shared: Arc<Shared>, conn: Arc<Connection>) -> Self {
+impl<'s> Startup<'s> {
+    /// The startup handler of connection `conn`, whose session will run on
+    /// `storage` (the server's).
+    pub fn new(shared: Arc<Shared>, storage: &'s Storage, conn: Arc<Connection<'s>>) -> Self {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.server_version = SERVER_VERSION.into();
         parameters.date_style = "ISO, MDY".into();
@@ -157,6 +160,7 @@ impl Startup {
         Startup {
             driver: AuthDriver::new(Arc::new(parameters)),
             shared,
+            storage,
             conn,
         }
     }
@@ -180,18 +184,17 @@ impl Startup {
             .shared
             .admit()
             .ok_or_else(|| fatal("53300", "sorry, too many clients already".into()))?;
-        let settings = meta
+        let settings: Vec<(String, String)> = meta
             .iter()
             .filter(|(k, _)| !NOT_SETTINGS.contains(&k.as_str()))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        match Worker::start(self.shared.storage.clone(), user, settings) {
-            Ok(Ok(worker)) => {
+        match Worker::start(self.storage, &user, &settings) {
+            Ok(worker) => {
                 self.conn.attach(admission, worker);
                 Ok(())
             }
-            Ok(Err(e)) => Err(fatal(e.sqlstate, e.message)),
-            Err(e) => Err(fatal("53000", e.to_string())),
+            Err(e) => Err(fatal(e.sqlstate, e.message)),
         }
     }
 
@@ -235,7 +238,7 @@ fn fatal(code: &str, message: String) -> PgWireError {
 }
 
 #[async_trait]
-impl StartupHandler for Startup {
+impl StartupHandler for Startup<'_> {
     async fn on_startup<C>(
         &self,
         client: &mut C,

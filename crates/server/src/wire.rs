@@ -1,7 +1,7 @@
 //! The PostgreSQL protocol of one connection, on `pgwire`: simple and
-//! extended queries handed to the connection's session thread, their
-//! results encoded as RowDescription and DataRows, errors as ErrorResponse
-//! with their SQLSTATE.
+//! extended queries run by the connection's session, their results
+//! encoded as RowDescription and DataRows, errors as ErrorResponse with
+//! their SQLSTATE.
 
 use std::fmt::Debug;
 use std::sync::{Arc, OnceLock};
@@ -41,17 +41,17 @@ use crate::codec::{decode_param, pg_type, put_field, type_modifier, type_size};
 use crate::worker::{Worker, WorkerError};
 
 /// The state of one connection: its place among the admitted ones and its
-/// session thread, once startup made them.
+/// session, once startup made them.
 #[derive(Default)]
-pub struct Connection {
-    worker: OnceLock<Worker>,
+pub struct Connection<'s> {
+    worker: OnceLock<Worker<'s>>,
     admission: OnceLock<Admission>,
 }
 
-impl Connection {
-    /// Gives the connection its admission and the session thread startup
-    /// made for it.
-    pub fn attach(&self, admission: Admission, worker: Worker) {
+impl<'s> Connection<'s> {
+    /// Gives the connection its admission and the session startup made
+    /// for it.
+    pub fn attach(&self, admission: Admission, worker: Worker<'s>) {
         // Startup runs once per connection; a second one is dropped.
         let _ = self.admission.set(admission);
         let _ = self.worker.set(worker);
@@ -64,8 +64,8 @@ impl Connection {
         }
     }
 
-    /// The session thread, once authentication made it.
-    pub fn worker(&self) -> PgWireResult<&Worker> {
+    /// The session, once authentication made it.
+    pub fn worker(&self) -> PgWireResult<&Worker<'s>> {
         self.worker.get().ok_or_else(|| {
             user_error(&SqlError::new(
                 "08P01",
@@ -76,14 +76,14 @@ impl Connection {
 }
 
 /// The protocol handlers of one connection.
-pub struct Handler {
-    conn: Arc<Connection>,
-    parser: Arc<StatementParser>,
+pub struct Handler<'s> {
+    conn: Arc<Connection<'s>>,
+    parser: Arc<StatementParser<'s>>,
 }
 
-impl Handler {
+impl<'s> Handler<'s> {
     /// Handlers over `conn`.
-    pub fn new(conn: Arc<Connection>) -> Self {
+    pub fn new(conn: Arc<Connection<'s>>) -> Self {
         Handler {
             parser: Arc::new(StatementParser { conn: conn.clone() }),
             conn,
@@ -91,10 +91,9 @@ impl Handler {
     }
 }
 
-/// Parses the statements of Parse messages in the connection's session
-/// thread (a large statement never holds up an I/O thread).
-pub struct StatementParser {
-    conn: Arc<Connection>,
+/// Parses the statements of Parse messages in the connection's session.
+pub struct StatementParser<'s> {
+    conn: Arc<Connection<'s>>,
 }
 
 /// `SqlError` as the error pgwire sends: an ErrorResponse with the SQLSTATE.
@@ -107,13 +106,13 @@ fn error_info(e: &SqlError) -> ErrorInfo {
     ErrorInfo::new("ERROR".into(), e.sqlstate.into(), e.message.clone())
 }
 
-/// A session thread's answer as pgwire's result: the statement's error, or
-/// the thread's own.
+/// A session's answer as pgwire's result: the statement's error, or the
+/// session's own.
 fn answered<T>(answer: Result<Result<T, SqlError>, WorkerError>) -> PgWireResult<T> {
     answer.map_err(|e| gone(&e))?.map_err(|e| user_error(&e))
 }
 
-/// A session thread that is gone, as a protocol error.
+/// A session that is gone, as a protocol error.
 fn gone(e: &WorkerError) -> PgWireError {
     user_error(&SqlError::new("57P01", e.to_string()))
 }
@@ -230,14 +229,11 @@ fn response(output: Output, format: &Format) -> PgWireResult<Response> {
 
 /// The Bind parameters of `portal` as values, read as the types the Parse
 /// message gave; one that cannot be read fails the session's open block.
-async fn portal_params(
-    worker: &Worker,
-    portal: &Portal<Arc<Prepared>>,
-) -> PgWireResult<Vec<Value>> {
+fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
     match decode_params(portal) {
         Ok(values) => Ok(values),
         Err(e) => {
-            worker.fail().await.map_err(|e| gone(&e))?;
+            worker.fail().map_err(|e| gone(&e))?;
             Err(e)
         }
     }
@@ -262,7 +258,7 @@ fn decode_params(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
 }
 
 #[async_trait]
-impl QueryParser for StatementParser {
+impl QueryParser for StatementParser<'_> {
     type Statement = Arc<Prepared>;
 
     async fn parse_sql<C>(
@@ -275,7 +271,7 @@ impl QueryParser for StatementParser {
         C: ClientInfo + Unpin + Send + Sync,
     {
         let worker = self.conn.worker()?;
-        match worker.parse(sql.to_string()).await {
+        match worker.parse(sql) {
             Ok(Ok(prepared)) => Ok(Some(Arc::new(prepared))),
             Ok(Err(e)) => Err(user_error(&e)),
             Err(e) => Err(gone(&e)),
@@ -300,7 +296,7 @@ impl QueryParser for StatementParser {
 }
 
 #[async_trait]
-impl SimpleQueryHandler for Handler {
+impl SimpleQueryHandler for Handler<'_> {
     /// Runs a simple query's statements in order and answers each; the
     /// ReadyForQuery that ends it carries the session's own block status.
     async fn on_query<C>(&self, client: &mut C, query: Query) -> PgWireResult<()>
@@ -322,7 +318,7 @@ impl SimpleQueryHandler for Handler {
                 ))
                 .await?;
         } else {
-            let outcomes = worker.simple(query.query).await.map_err(|e| gone(&e))?;
+            let outcomes = worker.simple(&query.query).map_err(|e| gone(&e))?;
             for outcome in outcomes {
                 match outcome
                     .map_err(|e| user_error(&e))
@@ -367,7 +363,7 @@ impl SimpleQueryHandler for Handler {
 }
 
 #[async_trait]
-impl CopyHandler for Handler {
+impl CopyHandler for Handler<'_> {
     async fn on_copy_data<C>(&self, _client: &mut C, data: CopyData) -> PgWireResult<()>
     where
         C: ClientInfo + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
@@ -375,10 +371,7 @@ impl CopyHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        worker
-            .copy_data(data.data.to_vec())
-            .await
-            .map_err(|e| gone(&e))
+        worker.copy_data(&data.data).map_err(|e| gone(&e))
     }
 
     /// Ends the COPY with `COPY n` (pgwire sends the ReadyForQuery, with
@@ -390,7 +383,7 @@ impl CopyHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let done = worker.copy_done().await;
+        let done = worker.copy_done();
         client.set_transaction_status(transaction_status(worker.status()));
         match answered(done)? {
             Output::Command(tag) => {
@@ -416,7 +409,7 @@ impl CopyHandler for Handler {
             Ok(w) => w,
             Err(e) => return e,
         };
-        let error = match worker.copy_fail(fail.message).await {
+        let error = match worker.copy_fail(&fail.message) {
             Ok(e) => user_error(&e),
             Err(e) => gone(&e),
         };
@@ -426,9 +419,9 @@ impl CopyHandler for Handler {
 }
 
 #[async_trait]
-impl ExtendedQueryHandler for Handler {
+impl<'s> ExtendedQueryHandler for Handler<'s> {
     type Statement = Arc<Prepared>;
-    type QueryParser = StatementParser;
+    type QueryParser = StatementParser<'s>;
 
     fn query_parser(&self) -> Arc<Self::QueryParser> {
         self.parser.clone()
@@ -463,7 +456,7 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let description = answered(worker.describe(target.statement.clone(), None).await)?;
+        let description = answered(worker.describe(&target.statement, None))?;
         let count = description.params.max(target.parameter_types.len());
         let params = (0..count)
             .map(|i| {
@@ -493,12 +486,8 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let params = portal_params(worker, portal).await?;
-        let description = answered(
-            worker
-                .describe(portal.statement.statement.clone(), Some(params))
-                .await,
-        )?;
+        let params = portal_params(worker, portal)?;
+        let description = answered(worker.describe(&portal.statement.statement, Some(&params)))?;
         let columns = description.columns.unwrap_or_default();
         let binary = binary_columns(&portal.result_column_format, columns.len())?;
         Ok(DescribePortalResponse::new(fields(&columns, &binary)))
@@ -517,12 +506,8 @@ impl ExtendedQueryHandler for Handler {
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
         let worker = self.conn.worker()?;
-        let params = portal_params(worker, portal).await?;
-        let output = answered(
-            worker
-                .execute(portal.statement.statement.clone(), params)
-                .await,
-        )?;
+        let params = portal_params(worker, portal)?;
+        let output = answered(worker.execute(&portal.statement.statement, &params))?;
         response(output, &portal.result_column_format)
     }
 }

@@ -19,6 +19,7 @@ pub mod bind;
 pub mod copy;
 mod datetime_ops;
 pub mod ddl;
+pub mod describe;
 pub mod error;
 pub mod exec;
 pub mod expr;

@@ -10,8 +10,9 @@ use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::Storage;
 
-use crate::bind::{Column, Settings, bind_describe, bind_with};
+use crate::bind::{Settings, bind_describe, bind_with};
 use crate::copy::CopyReader;
+pub use crate::describe::{DescribeCache, DescribeKey, Description};
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute, qualified};
 use crate::expr::Expr;
@@ -28,6 +29,9 @@ pub struct Session<'s> {
     params: Parameters,
     /// Raised by another thread to stop the running statement.
     interrupt: Interrupt,
+    /// How many times `drift.as_of` was set or reset (a describe depends
+    /// on it).
+    as_of_changes: u64,
     /// A `COPY … FROM STDIN` reading the client's data.
     copy: Option<CopyState<'s>>,
     /// Recorded in `drift_commits.user_name`.
@@ -38,6 +42,8 @@ pub struct Session<'s> {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     stmt: Stmt,
+    /// The last Describe's answer.
+    pub described: DescribeCache,
 }
 
 impl Prepared {
@@ -52,6 +58,7 @@ impl Prepared {
         }
         Ok(Prepared {
             stmt: statements.remove(0),
+            described: DescribeCache::default(),
         })
     }
 
@@ -60,19 +67,12 @@ impl Prepared {
     pub fn parse_all(sql: &str) -> Result<Vec<Prepared>> {
         Ok(parse(sql)?
             .into_iter()
-            .map(|stmt| Prepared { stmt })
+            .map(|stmt| Prepared {
+                stmt,
+                described: DescribeCache::default(),
+            })
             .collect())
     }
-}
-
-/// What a statement takes and returns, known before it runs (the wire
-/// protocol's Describe).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Description {
-    /// How many parameters (`$1` … `$n`) it takes.
-    pub params: usize,
-    /// The columns of the rows it returns; `None` when it returns no rows.
-    pub columns: Option<Vec<Column>>,
 }
 
 /// Where a session stands with respect to transaction blocks (the status a
@@ -116,6 +116,7 @@ impl<'s> Session<'s> {
             settings: Settings::default(),
             params: Parameters::default(),
             interrupt: Interrupt::default(),
+            as_of_changes: 0,
             copy: None,
             user_name: user_name.into(),
         }
@@ -170,7 +171,15 @@ impl<'s> Session<'s> {
     /// What `prepared` takes and returns, bound against the catalog this
     /// session sees now: with `params` when they are known (a bound
     /// portal), else with each parameter unknown (a statement).
+    /// The answer is kept with `prepared` under the key it was made under.
     pub fn describe(&self, prepared: &Prepared, params: Option<&[Value]>) -> Result<Description> {
+        let key = self.describe_scope().map(|scope| DescribeKey {
+            catalog_epoch: self.storage.cache_epoch(),
+            scope,
+        });
+        if let Some(known) = key.and_then(|k| prepared.described.get(k, params)) {
+            return Ok(known);
+        }
         let fresh;
         let txn = match &self.block {
             Some(block) => &block.txn,
@@ -179,6 +188,7 @@ impl<'s> Session<'s> {
                 &fresh
             }
         };
+        let params_given = params;
         let (plan, params) = match params {
             Some(values) => (
                 bind_with(txn, &prepared.stmt, &self.settings, values)?,
@@ -186,10 +196,24 @@ impl<'s> Session<'s> {
             ),
             None => bind_describe(txn, &prepared.stmt, &self.settings)?,
         };
-        Ok(Description {
+        let description = Description {
             params,
             columns: plan.result_columns(),
-        })
+        };
+        if let Some(key) = key {
+            prepared.described.put(key, params_given, &description);
+        }
+        Ok(description)
+    }
+
+    /// The session's part of a [`DescribeKey`]: what describes depend on
+    /// in this session, or `None` while its open block has changed the
+    /// catalog (uncommitted definitions are not cached).
+    pub fn describe_scope(&self) -> Option<u64> {
+        match &self.block {
+            Some(block) if block.txn.changes_catalog() => None,
+            _ => Some(self.as_of_changes),
+        }
     }
 
     /// A transaction over the latest commit that this session's interrupt
@@ -447,6 +471,7 @@ impl<'s> Session<'s> {
             },
             Control::SetAsOf(p) => {
                 self.settings.as_of = p;
+                self.as_of_changes += 1;
                 tag(if p.is_some() { "SET" } else { "RESET" })
             }
             Control::Set { name, value } => {
@@ -457,6 +482,7 @@ impl<'s> Session<'s> {
             Control::ResetAll => {
                 self.params.reset_all();
                 self.settings.as_of = None;
+                self.as_of_changes += 1;
                 tag("RESET")
             }
             Control::Deallocate { all } => tag(if all { "DEALLOCATE ALL" } else { "DEALLOCATE" }),

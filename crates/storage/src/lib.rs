@@ -162,6 +162,8 @@ pub struct Storage {
     requests: Option<SyncSender<Request>>,
     committer: Option<JoinHandle<()>>,
     marks: Arc<Watermarks>,
+    /// See [`Storage::cache_epoch`].
+    cache_epoch: std::sync::atomic::AtomicU64,
     dir: PathBuf,
     _lock: DirLock,
 }
@@ -281,6 +283,7 @@ impl Storage {
             requests: Some(tx),
             committer: Some(handle),
             marks,
+            cache_epoch: std::sync::atomic::AtomicU64::new(0),
             dir: dir.to_path_buf(),
             _lock: lock,
         })
@@ -324,6 +327,21 @@ impl Storage {
     pub fn snapshot(&self) -> Result<StoreSnapshot> {
         self.marks.wait_visible()?;
         self.store.read()
+    }
+
+    /// A counter the layers above advance after committing a change that
+    /// makes what they derived from the store and cached stale (the engine:
+    /// any catalog change). A cache entry made under one value is good
+    /// while the counter still has it. It starts at 0 with every open.
+    pub fn cache_epoch(&self) -> u64 {
+        self.cache_epoch.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Advances [`Storage::cache_epoch`]; called after the commit that made
+    /// cached derivations stale is visible.
+    pub fn advance_cache_epoch(&self) {
+        self.cache_epoch
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     /// Space use inside the versioned store.

@@ -27,6 +27,7 @@
 
 use std::ops::Bound;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -174,8 +175,9 @@ impl VersionedStore {
             applied_seq,
             log_end,
             current: txn.open_table(CURRENT).map_err(store_err)?,
-            history: txn.open_table(HISTORY).map_err(store_err)?,
-            commits: txn.open_table(COMMITS).map_err(store_err)?,
+            history: OnceLock::new(),
+            commits: OnceLock::new(),
+            txn,
         })
     }
 }
@@ -299,8 +301,11 @@ pub struct StoreSnapshot {
     applied_seq: u64,
     log_end: Option<LogEnd>,
     current: redb::ReadOnlyTable<Bytes, Bytes>,
-    history: redb::ReadOnlyTable<Bytes, Bytes>,
-    commits: redb::ReadOnlyTable<u64, Bytes>,
+    /// Opened on first use: most snapshots (a point read of the present)
+    /// never touch history or the commit table.
+    history: OnceLock<redb::ReadOnlyTable<Bytes, Bytes>>,
+    commits: OnceLock<redb::ReadOnlyTable<u64, Bytes>>,
+    txn: redb::ReadTransaction,
 }
 
 impl std::fmt::Debug for StoreSnapshot {
@@ -317,7 +322,30 @@ pub type KeyRange<'a> = (Bound<&'a [u8]>, Bound<&'a [u8]>);
 /// Scan of current rows: `(key, version)` in key order.
 pub type ScanIter = Box<dyn Iterator<Item = Result<(Vec<u8>, Version)>>>;
 
+/// The table `cell` holds, opened from `txn` on first use.
+fn opened<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
+    cell: &'c OnceLock<redb::ReadOnlyTable<K, V>>,
+    txn: &redb::ReadTransaction,
+    table: TableDefinition<K, V>,
+) -> Result<&'c redb::ReadOnlyTable<K, V>> {
+    if let Some(t) = cell.get() {
+        return Ok(t);
+    }
+    let t = txn.open_table(table).map_err(store_err)?;
+    Ok(cell.get_or_init(|| t))
+}
+
 impl StoreSnapshot {
+    /// The history table.
+    fn history_table(&self) -> Result<&redb::ReadOnlyTable<Bytes, Bytes>> {
+        opened(&self.history, &self.txn, HISTORY)
+    }
+
+    /// The commit table.
+    fn commit_table(&self) -> Result<&redb::ReadOnlyTable<u64, Bytes>> {
+        opened(&self.commits, &self.txn, COMMITS)
+    }
+
     /// The last seq this view includes.
     pub fn seq(&self) -> u64 {
         self.applied_seq
@@ -350,7 +378,7 @@ impl StoreSnapshot {
         let start = history_key(keyspace, key, seq);
         let prefix = &start[..start.len() - 8];
         let mut range = self
-            .history
+            .history_table()?
             .range::<&[u8]>(start.as_slice()..)
             .map_err(store_err)?;
         let Some(entry) = range.next() else {
@@ -382,7 +410,7 @@ impl StoreSnapshot {
         let end = history_key(keyspace, key, 0);
         let mut out = Vec::new();
         for entry in self
-            .history
+            .history_table()?
             .range::<&[u8]>(prefix.as_slice()..=end.as_slice())
             .map_err(store_err)?
         {
@@ -454,7 +482,7 @@ impl StoreSnapshot {
             Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
         };
         let iter = self
-            .history
+            .history_table()?
             .range::<&[u8]>((as_slice(&lo), as_slice(&hi)))
             .map_err(store_err)?;
         Ok(Box::new(iter.map(|entry| {
@@ -465,12 +493,12 @@ impl StoreSnapshot {
 
     /// The last seq that put or deleted `key` (0 if none).
     pub fn last_change_seq(&self, keyspace: u32, key: &[u8]) -> Result<u64> {
-        last_change_seq(&self.history, keyspace, key)
+        last_change_seq(self.history_table()?, keyspace, key)
     }
 
     /// The commit numbered `seq`, if it has been applied.
     pub fn commit(&self, seq: u64) -> Result<Option<CommitInfo>> {
-        let Some(g) = self.commits.get(seq).map_err(store_err)? else {
+        let Some(g) = self.commit_table()?.get(seq).map_err(store_err)? else {
             return Ok(None);
         };
         Ok(Some(decode_commit(seq, g.value())?))
@@ -481,7 +509,7 @@ impl StoreSnapshot {
         &self,
         range: impl std::ops::RangeBounds<u64>,
     ) -> Result<impl Iterator<Item = Result<CommitInfo>>> {
-        let iter = self.commits.range(range).map_err(store_err)?;
+        let iter = self.commit_table()?.range(range).map_err(store_err)?;
         Ok(iter.map(|entry| {
             let (k, v) = entry.map_err(store_err)?;
             decode_commit(k.value(), v.value())

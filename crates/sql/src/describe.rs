@@ -1,0 +1,84 @@
+//! What a statement takes and returns (the wire protocol's Describe), and
+//! the last answer kept with each prepared statement. Binding a statement
+//! to describe it reads the catalog; a client that runs one prepared
+//! statement many times (pgbench, JDBC) describes it before every run, so
+//! a server answers those from the kept description while nothing it
+//! depends on has changed.
+
+use std::sync::Mutex;
+
+use driftdb_engine::value::{DataType, Value};
+
+use crate::bind::Column;
+
+/// What a statement takes and returns, known before it runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Description {
+    /// How many parameters (`$1` … `$n`) it takes.
+    pub params: usize,
+    /// The columns of the rows it returns; `None` when it returns no rows.
+    pub columns: Option<Vec<Column>>,
+}
+
+/// Everything a description depends on besides the statement text and its
+/// parameters: the catalog, through the storage's cache epoch (advanced by
+/// every catalog change), and the session's `drift.as_of`, through a count
+/// of its changes. Equal keys give equal descriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DescribeKey {
+    /// `Storage::cache_epoch` read before binding.
+    pub catalog_epoch: u64,
+    /// `Session::describe_scope` when the session described.
+    pub scope: u64,
+}
+
+/// The types a description was made for: none for a statement (its
+/// parameters unknown), else each bound value's type.
+#[derive(Debug, Clone, PartialEq)]
+enum ParamTypes {
+    Statement,
+    Portal(Vec<Option<DataType>>),
+}
+
+impl ParamTypes {
+    fn of(params: Option<&[Value]>) -> ParamTypes {
+        match params {
+            None => ParamTypes::Statement,
+            Some(values) => ParamTypes::Portal(values.iter().map(Value::data_type).collect()),
+        }
+    }
+}
+
+/// The last description of one prepared statement and what it was made
+/// under. Clones start empty.
+#[derive(Debug, Default)]
+pub struct DescribeCache {
+    last: Mutex<Option<(DescribeKey, ParamTypes, Description)>>,
+}
+
+impl Clone for DescribeCache {
+    fn clone(&self) -> Self {
+        DescribeCache::default()
+    }
+}
+
+impl DescribeCache {
+    /// The kept description made under `key` for `params`, if any.
+    pub fn get(&self, key: DescribeKey, params: Option<&[Value]>) -> Option<Description> {
+        let last = self.last.lock().ok()?;
+        let (k, types, description) = last.as_ref()?;
+        (*k == key && *types == ParamTypes::of(params)).then(|| description.clone())
+    }
+
+    /// Keeps `description`, made under `key` for `params`.
+    pub(crate) fn put(
+        &self,
+        key: DescribeKey,
+        params: Option<&[Value]>,
+        description: &Description,
+    ) {
+        if let Ok(mut last) = self.last.lock() {
+            *last = Some((key, ParamTypes::of(params), description.clone()));
+        }
+    }
+}
