@@ -6,6 +6,8 @@
 //! Reading a row maps its stored columns by id onto the definition given, so
 //! a definition read as of a past seq reads the rows of that time.
 
+use std::ops::Bound;
+
 use driftdb_storage::KeyRange;
 
 use crate::catalog::TableDef;
@@ -138,6 +140,16 @@ pub fn get(
 ) -> Result<Option<Row>> {
     let mut key = Vec::new();
     encode_key(pk, &mut key);
+    get_key(txn, table, key, as_of)
+}
+
+/// The row stored under `key`: now or right after commit `as_of`.
+fn get_key(
+    txn: &Transaction<'_>,
+    table: &TableDef,
+    key: Vec<u8>,
+    as_of: Option<u64>,
+) -> Result<Option<Row>> {
     let bytes = match as_of {
         None => txn.get(table.id, &key)?,
         Some(seq) => txn.get_as_of(table.id, &key, seq)?.map(|v| v.value),
@@ -172,6 +184,16 @@ pub fn scan<'t>(
     range: KeyRange<'_>,
     as_of: Option<u64>,
 ) -> Result<Box<dyn Iterator<Item = Result<Row>> + 't>> {
+    // One key (a primary-key lookup): a seek, not a range.
+    if let (Bound::Included(lo), Bound::Included(hi)) = range
+        && lo == hi
+    {
+        return Ok(Box::new(
+            get_key(txn, table, lo.to_vec(), as_of)
+                .transpose()
+                .into_iter(),
+        ));
+    }
     let decoded = move |(k, v): (Vec<u8>, Vec<u8>)| Ok((k, decode(table, &v)?));
     Ok(match as_of {
         None => Box::new(txn.scan(table.id, range)?.map(move |r| r.and_then(decoded))),
