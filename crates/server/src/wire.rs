@@ -228,33 +228,44 @@ fn response(output: Output, format: &Format) -> PgWireResult<Response> {
 }
 
 /// The Bind parameters of `portal` as values, read as the types the Parse
-/// message gave; one that cannot be read fails the session's open block.
+/// message gave (a binary one it left untyped as the type the statement
+/// implies); one that cannot be read fails the session's open block.
 fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
-    match decode_params(portal) {
-        Ok(values) => Ok(values),
-        Err(e) => {
-            worker.fail().map_err(|e| gone(&e))?;
-            Err(e)
+    let declared = &portal.statement.parameter_types;
+    let binary = |i: usize| match &portal.parameter_format {
+        Format::UnifiedText => false,
+        Format::UnifiedBinary => true,
+        Format::Individual(codes) => codes.get(i).is_some_and(|c| *c == 1),
+    };
+    let untyped = |i: usize| {
+        declared
+            .get(i)
+            .and_then(Option::as_ref)
+            .is_none_or(|t| *t == Type::UNKNOWN)
+    };
+    let mut types: Vec<Option<Type>> = declared.clone();
+    if (0..portal.parameters.len()).any(|i| binary(i) && untyped(i)) {
+        let implied = answered(worker.describe(&portal.statement.statement, None))?.params;
+        types.resize(portal.parameters.len().max(types.len()), None);
+        for (i, t) in types.iter_mut().enumerate() {
+            if untyped(i) {
+                *t = implied.get(i).copied().flatten().map(|t| pg_type(Some(t)));
+            }
         }
     }
-}
-
-fn decode_params(portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
-    let declared = &portal.statement.parameter_types;
-    portal
+    let decoded: PgWireResult<Vec<Value>> = portal
         .parameters
         .iter()
         .enumerate()
         .map(|(i, bytes)| {
-            let binary = match &portal.parameter_format {
-                Format::UnifiedText => false,
-                Format::UnifiedBinary => true,
-                Format::Individual(codes) => codes.get(i).is_some_and(|c| *c == 1),
-            };
-            let ty = declared.get(i).and_then(Option::as_ref);
-            decode_param(bytes.as_deref(), ty, binary).map_err(|e| user_error(&e))
+            let ty = types.get(i).and_then(Option::as_ref);
+            decode_param(bytes.as_deref(), ty, binary(i)).map_err(|e| user_error(&e))
         })
-        .collect()
+        .collect();
+    if decoded.is_err() {
+        worker.fail().map_err(|e| gone(&e))?;
+    }
+    decoded
 }
 
 #[async_trait]
@@ -457,7 +468,9 @@ impl<'s> ExtendedQueryHandler for Handler<'s> {
     {
         let worker = self.conn.worker()?;
         let description = answered(worker.describe(&target.statement, None))?;
-        let count = description.params.max(target.parameter_types.len());
+        let count = description.params.len().max(target.parameter_types.len());
+        // The type the Parse message declared, else the one the statement
+        // implies, else text.
         let params = (0..count)
             .map(|i| {
                 target
@@ -466,6 +479,14 @@ impl<'s> ExtendedQueryHandler for Handler<'s> {
                     .cloned()
                     .flatten()
                     .filter(|t| *t != Type::UNKNOWN)
+                    .or_else(|| {
+                        description
+                            .params
+                            .get(i)
+                            .copied()
+                            .flatten()
+                            .map(|t| pg_type(Some(t)))
+                    })
                     .unwrap_or(Type::TEXT)
             })
             .collect();

@@ -14,8 +14,9 @@ use crate::bind::Column;
 /// What a statement takes and returns, known before it runs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Description {
-    /// How many parameters (`$1` … `$n`) it takes.
-    pub params: usize,
+    /// The type of each parameter `$1` … `$n` it takes: the one its place
+    /// implies (or its bound value's), `None` where nothing says.
+    pub params: Vec<Option<DataType>>,
     /// The columns of the rows it returns; `None` when it returns no rows.
     pub columns: Option<Vec<Column>>,
 }

@@ -192,7 +192,7 @@ impl<'s> Session<'s> {
         let (plan, params) = match params {
             Some(values) => (
                 bind_with(txn, &prepared.stmt, &self.settings, values)?,
-                values.len(),
+                values.iter().map(Value::data_type).collect(),
             ),
             None => bind_describe(txn, &prepared.stmt, &self.settings)?,
         };

@@ -4,6 +4,7 @@ statements, time travel, cancel and statement_timeout."""
 
 import datetime
 import decimal
+import struct
 import threading
 import time
 import uuid
@@ -135,6 +136,35 @@ def test_prepared_statements_survive_many_executions(conn, table):
             cur.execute(f"SELECT v FROM {table} WHERE id = %s", (i,), prepare=True)
             assert cur.fetchone() == (f"v{i}",)
     conn.commit()
+
+
+def test_untyped_parameters_take_the_type_of_their_place(conn, table):
+    """A Parse without parameter types: Describe reports the type each
+    parameter's place implies (PostgreSQL's inference), and a binary value
+    sent for one is read as that type."""
+    conn.execute(f"CREATE TABLE {table} (id int primary key, name text, at date)")
+    conn.commit()
+    pg = conn.pgconn
+    statements = {
+        b"q": (f"SELECT name FROM {table} WHERE id = $1 AND name <> $2 LIMIT $3", [23, 25, 20]),
+        b"i": (f"INSERT INTO {table} (id, name, at) VALUES ($1, $2, $3)", [23, 25, 1082]),
+        b"u": (f"UPDATE {table} SET at = $2 WHERE id BETWEEN $1 AND $1 + 0", [23, 1082]),
+        b"c": ("SELECT $1::bigint + 1, $2", [20, 25]),
+    }
+    for name, (sql, oids) in statements.items():
+        assert pg.prepare(name, sql.encode()).status == psycopg.pq.ExecStatus.COMMAND_OK
+        described = pg.describe_prepared(name)
+        assert [described.param_type(i) for i in range(described.nparams)] == oids, sql
+    inserted = pg.exec_prepared(
+        b"i",
+        [struct.pack("!i", 7), b"seven", struct.pack("!i", 9000)],
+        param_formats=[1, 0, 1],
+    )
+    assert inserted.status == psycopg.pq.ExecStatus.COMMAND_OK, inserted.error_message
+    found = pg.exec_prepared(b"q", [struct.pack("!i", 7), b"x", struct.pack("!q", 5)], param_formats=[1, 0, 1])
+    assert found.status == psycopg.pq.ExecStatus.TUPLES_OK, found.error_message
+    assert found.get_value(0, 0) == b"seven"
+    assert conn.execute(f"SELECT at FROM {table}").fetchone() == (datetime.date(2024, 8, 22),)
 
 
 def test_time_travel_over_the_wire(conn, table):

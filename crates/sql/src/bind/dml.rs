@@ -53,6 +53,7 @@ impl Binder<'_, '_> {
                     let mut full = defaults.clone();
                     for (&i, e) in targets.iter().zip(row.iter()) {
                         if !is_default(e) {
+                            self.infer_param(e, || table.columns.get(i).map(|c| c.data_type));
                             full[i] = self.expr_in(e, &empty)?;
                         }
                     }
@@ -107,6 +108,7 @@ impl Binder<'_, '_> {
                         ),
                     )
                 })?;
+            self.infer_param(&a.value, || table.columns.get(i).map(|c| c.data_type));
             let value = if is_default(&a.value) {
                 self.defaults(&table)?.swap_remove(i)
             } else {

@@ -94,6 +94,8 @@ impl Binder<'_, '_> {
                 }
                 let op = bin_op(&op)?;
                 let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
+                self.infer_param(left, || super::types::type_of(&r, &level.scope.types()));
+                self.infer_param(right, || super::types::type_of(&l, &level.scope.types()));
                 // char(n) compares without its padding, as PostgreSQL's bpchar.
                 if op.is_comparison() && (self.is_char(&l, level) || self.is_char(&r, level)) {
                     l = Expr::Call(Func::Rtrim, vec![l]);
@@ -103,7 +105,10 @@ impl Binder<'_, '_> {
             }
             E::Cast {
                 expr, data_type: t, ..
-            } => self.cast(expr, t, level)?,
+            } => {
+                self.infer_param(expr, || data_type(t).ok());
+                self.cast(expr, t, level)?
+            }
             E::Collate { expr, .. } => self.expr(expr, level)?,
             E::Array(a) => Expr::Call(
                 Func::Catalog(CatalogFunc::ArrayBuild),
@@ -126,6 +131,9 @@ impl Binder<'_, '_> {
                 high,
             } => {
                 let v = self.expr(expr, level)?;
+                for bound in [&**low, &**high] {
+                    self.infer_param(bound, || super::types::type_of(&v, &level.scope.types()));
+                }
                 let between = |lo: Expr, hi: Expr| {
                     Expr::Binary(
                         BinOp::And,
@@ -199,14 +207,22 @@ impl Binder<'_, '_> {
                 negated,
                 ..
             } => match target {
-                ast::InTarget::List(list) => Expr::InList {
-                    expr: b(expr)?,
-                    list: list
-                        .iter()
-                        .map(|e| self.expr(e, level))
-                        .collect::<Result<_>>()?,
-                    negated: *negated,
-                },
+                ast::InTarget::List(list) => {
+                    let tested = self.expr(expr, level)?;
+                    for item in list {
+                        self.infer_param(item, || {
+                            super::types::type_of(&tested, &level.scope.types())
+                        });
+                    }
+                    Expr::InList {
+                        expr: Box::new(tested),
+                        list: list
+                            .iter()
+                            .map(|e| self.expr(e, level))
+                            .collect::<Result<_>>()?,
+                        negated: *negated,
+                    }
+                }
                 ast::InTarget::Subquery(q) => {
                     let test = self.expr(expr, level)?;
                     let sub = self.subquery(q, level, SubqueryKind::In(test))?;
@@ -375,14 +391,12 @@ impl Binder<'_, '_> {
 
     /// The value of parameter `$n`.
     fn param(&self, p: &str) -> Result<Expr> {
-        let n: usize = p
-            .strip_prefix('$')
-            .and_then(|n| n.parse().ok())
+        let n = param_number(p)
             .ok_or_else(|| SqlError::new("42601", format!("invalid parameter {p}")))?;
         let values = match &self.params {
             Params::Values(values) => values,
-            Params::Describe(seen) => {
-                seen.set(seen.get().max(n));
+            Params::Describe(described) => {
+                described.saw(n);
                 return Ok(Expr::Const(Value::Null));
             }
         };
@@ -393,6 +407,25 @@ impl Binder<'_, '_> {
                 "42P02",
                 format!("there is no parameter ${n}"),
             )),
+        }
+    }
+
+    /// When binding without values and `e` is a parameter `$n`, gives `$n`
+    /// the type its place implies (`place`, asked only then).
+    pub(crate) fn infer_param(&self, e: &ast::Expr, place: impl FnOnce() -> Option<DataType>) {
+        let Params::Describe(described) = &self.params else {
+            return;
+        };
+        let mut e = e;
+        while let ast::Expr::Nested(inner) = e {
+            e = inner;
+        }
+        if let ast::Expr::Value(v) = e
+            && let ast::Value::Placeholder(p) = &v.value
+            && let Some(n) = param_number(p)
+            && let Some(t) = place()
+        {
+            described.infer(n, t);
         }
     }
 
@@ -584,6 +617,11 @@ fn reg_type(t: &ast::DataType) -> Option<CatalogFunc> {
 }
 
 /// Regular-expression operators: (case-insensitive, negated).
+/// The number of a parameter written `$n`.
+fn param_number(p: &str) -> Option<usize> {
+    p.strip_prefix('$').and_then(|n| n.parse().ok())
+}
+
 fn regex_op(op: &BinaryOperator) -> Option<(bool, bool)> {
     Some(match op {
         BinaryOperator::PGRegexMatch => (false, false),

@@ -86,8 +86,43 @@ pub(crate) enum Params<'b> {
     /// Their values, to run the statement.
     Values(&'b [Value]),
     /// No values yet: each binds as NULL, to learn the statement's result
-    /// columns before it runs; counts the highest parameter number seen.
-    Describe(Cell<usize>),
+    /// columns and parameter types before it runs.
+    Describe(Described),
+}
+
+/// What binding without values learns of the parameters.
+#[derive(Default)]
+pub(crate) struct Described {
+    /// The highest parameter number seen.
+    seen: Cell<usize>,
+    /// The type each parameter's place gives it (`$n` at `n - 1`), where one
+    /// does: a column it is compared with or assigned to, a cast.
+    types: RefCell<Vec<Option<DataType>>>,
+}
+
+impl Described {
+    /// Notes that `$n` appears.
+    pub(crate) fn saw(&self, n: usize) {
+        self.seen.set(self.seen.get().max(n));
+    }
+
+    /// Gives `$n` type `t`, unless an earlier place gave it one.
+    pub(crate) fn infer(&self, n: usize, t: DataType) {
+        let mut types = self.types.borrow_mut();
+        if types.len() < n {
+            types.resize(n, None);
+        }
+        if let Some(slot @ None) = n.checked_sub(1).and_then(|i| types.get_mut(i)) {
+            *slot = Some(t);
+        }
+    }
+
+    /// The type of each parameter `$1` … `$n`, `None` where unknown.
+    fn finish(self) -> Vec<Option<DataType>> {
+        let mut types = self.types.into_inner();
+        types.resize(self.seen.get().max(types.len()), None);
+        types
+    }
 }
 
 /// Binds one statement read in `txn` under the session's `settings`.
@@ -107,14 +142,15 @@ pub fn bind_with(
 }
 
 /// Binds one statement without values for its parameters: the plan tells
-/// what the statement returns, the number how many parameters it takes.
+/// what the statement returns, the list what type each parameter takes
+/// (`None` where its place does not say).
 pub fn bind_describe(
     txn: &Transaction<'_>,
     stmt: &Stmt,
     settings: &Settings,
-) -> Result<(Plan, usize)> {
-    let (plan, seen) = bind_params(txn, stmt, settings, Params::Describe(Cell::new(0)))?;
-    Ok((plan, seen.unwrap_or(0)))
+) -> Result<(Plan, Vec<Option<DataType>>)> {
+    let (plan, types) = bind_params(txn, stmt, settings, Params::Describe(Described::default()))?;
+    Ok((plan, types.unwrap_or_default()))
 }
 
 fn bind_params(
@@ -122,7 +158,7 @@ fn bind_params(
     stmt: &Stmt,
     settings: &Settings,
     params: Params<'_>,
-) -> Result<(Plan, Option<usize>)> {
+) -> Result<(Plan, Option<Vec<Option<DataType>>>)> {
     let binder = Binder {
         params,
         txn,
@@ -155,11 +191,11 @@ fn bind_params(
             "cannot write while drift.as_of is set: reading the past is read-only (RESET drift.as_of)",
         ));
     }
-    let seen = match &binder.params {
-        Params::Describe(n) => Some(n.get()),
+    let types = match binder.params {
+        Params::Describe(d) => Some(d.finish()),
         Params::Values(_) => None,
     };
-    Ok((crate::optimize::optimize_plan(plan), seen))
+    Ok((crate::optimize::optimize_plan(plan), types))
 }
 
 impl Binder<'_, '_> {

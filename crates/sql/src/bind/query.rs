@@ -9,6 +9,7 @@ use sqlparser::ast::{
     TableWithJoins,
 };
 
+use driftdb_engine::text::parse_text;
 use driftdb_engine::value::{DataType, Value};
 
 use super::expr::{contains_agg, literal};
@@ -117,7 +118,13 @@ impl Binder<'_, '_> {
 
     fn limit(&self, clause: Option<&LimitClause>) -> Result<(Option<u64>, u64)> {
         let count = |e: &ast::Expr, what: &str, code: &'static str| -> Result<Option<u64>> {
-            match self.constant(e, what)? {
+            self.infer_param(e, || Some(DataType::Int8));
+            let value = match self.constant(e, what)? {
+                // An untyped parameter's text reads as the bigint it must be.
+                Value::Text(t) => parse_text(&t, DataType::Int8)?,
+                v => v,
+            };
+            match value {
                 Value::Null => Ok(None),
                 Value::Int2(n) if n >= 0 => Ok(Some(n as u64)),
                 Value::Int4(n) if n >= 0 => Ok(Some(n as u64)),
