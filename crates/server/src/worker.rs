@@ -74,11 +74,16 @@ impl<'s> Worker<'s> {
     }
 
     /// Runs every statement of a simple-protocol query, stopping at the
-    /// first error.
+    /// first error; several statements without transaction control run in
+    /// one implicit transaction, as in PostgreSQL.
     pub fn simple(&self, sql: &str) -> Result<Vec<Result<Output, SqlError>>, WorkerError> {
         self.statement(|session| {
             let statements = match Prepared::parse_all(sql) {
                 Ok(s) => s,
+                Err(e) => return vec![Err(e)],
+            };
+            let implicit = match session.open_implicit_block(&statements) {
+                Ok(implicit) => implicit,
                 Err(e) => return vec![Err(e)],
             };
             let mut outcomes = Vec::with_capacity(statements.len());
@@ -91,6 +96,9 @@ impl<'s> Worker<'s> {
                 if failed {
                     break;
                 }
+            }
+            if implicit && let Err(e) = session.close_implicit_block() {
+                outcomes.push(Err(e));
             }
             outcomes
         })

@@ -245,6 +245,43 @@ impl<'s> Session<'s> {
         Ok(parse(sql)?.iter().map(|stmt| self.run(stmt, &[])).collect())
     }
 
+    /// Opens the implicit transaction PostgreSQL runs a multi-statement
+    /// simple query in: when `statements` are several, no block is open,
+    /// and none of them controls transactions or starts a COPY, they
+    /// commit together or not at all. True when one was opened; close it
+    /// with [`Session::close_implicit_block`].
+    pub fn open_implicit_block(&mut self, statements: &[Prepared]) -> Result<bool> {
+        use sqlparser::ast::Statement as S;
+        let alone = |p: &Prepared| match &p.stmt {
+            Stmt::Sql(s) => !matches!(
+                **s,
+                S::StartTransaction { .. }
+                    | S::Commit { .. }
+                    | S::Rollback { .. }
+                    | S::Savepoint { .. }
+                    | S::ReleaseSavepoint { .. }
+                    | S::Copy { .. }
+            ),
+            Stmt::Restore { .. } | Stmt::Undrop { .. } => true,
+        };
+        if statements.len() < 2 || self.block.is_some() || !statements.iter().all(alone) {
+            return Ok(false);
+        }
+        self.block = Some(Block {
+            txn: self.begin()?,
+            tables: BTreeSet::new(),
+            failed: false,
+            read_only: false,
+        });
+        Ok(true)
+    }
+
+    /// Ends the implicit transaction: committed when no statement failed,
+    /// else rolled back; the commit's own failure (40001) is the error.
+    pub fn close_implicit_block(&mut self) -> Result<()> {
+        self.end_block(true).map(|_| ())
+    }
+
     /// Takes the next chunk of a `COPY … FROM STDIN`'s data (any size, not
     /// aligned to rows); an error is kept for [`Session::copy_done`].
     pub fn copy_data(&mut self, data: &[u8]) {

@@ -167,6 +167,21 @@ def test_untyped_parameters_take_the_type_of_their_place(conn, table):
     assert conn.execute(f"SELECT at FROM {table}").fetchone() == (datetime.date(2024, 8, 22),)
 
 
+def test_a_multi_statement_query_is_one_transaction(dsn, table):
+    """Several statements in one simple query commit together or not at
+    all (PostgreSQL's implicit transaction); with BEGIN/COMMIT inside they
+    follow those."""
+    with psycopg.connect(dsn, autocommit=True) as c:
+        c.execute(f"CREATE TABLE {table} (id int primary key)")
+        with pytest.raises(errors.DivisionByZero):
+            c.execute(f"INSERT INTO {table} VALUES (1); INSERT INTO {table} VALUES (2); SELECT 1/0")
+        assert c.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+        c.execute(f"INSERT INTO {table} VALUES (1); INSERT INTO {table} VALUES (2)")
+        assert c.execute(f"SELECT count(*) FROM {table}").fetchone() == (2,)
+        c.execute(f"BEGIN; INSERT INTO {table} VALUES (3); COMMIT; INSERT INTO {table} VALUES (4)")
+        assert c.execute(f"SELECT count(*) FROM {table}").fetchone() == (4,)
+
+
 def test_time_travel_over_the_wire(conn, table):
     conn.autocommit = True
     conn.execute(f"CREATE TABLE {table} (id int primary key, v text)")
