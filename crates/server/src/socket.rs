@@ -10,7 +10,7 @@
 //! - **Idle in transaction.** While the client is silent inside a
 //!   transaction block for longer than the session's
 //!   `idle_in_transaction_session_timeout`, the connection ends with FATAL
-//!   25P03, as in PostgreSQL; the session thread rolls the block back.
+//!   25P03, as in PostgreSQL; the session it drops rolls the block back.
 //! - **Batched replies.** pgwire flushes the socket after nearly every
 //!   message it sends; [`Limited`] holds the replies instead and the loop
 //!   sends them in one write when it is about to wait for the client (no
