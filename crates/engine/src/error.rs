@@ -118,7 +118,9 @@ impl EngineError {
     /// The PostgreSQL SQLSTATE of this error.
     pub fn sqlstate(&self) -> &'static str {
         match self {
-            EngineError::Storage(StorageError::WriteConflict { .. }) => "40001",
+            EngineError::Storage(
+                StorageError::WriteConflict { .. } | StorageError::ReadConflict { .. },
+            ) => "40001",
             EngineError::Storage(StorageError::Locked { .. }) => "55006",
             EngineError::Storage(StorageError::Io { .. }) => "58030",
             EngineError::Storage(StorageError::TooLarge { .. }) => "54000",

@@ -20,6 +20,7 @@ pub mod index;
 pub mod interrupt;
 pub mod keycode;
 pub mod numeric;
+pub mod reads;
 pub mod row;
 pub mod table;
 pub mod text;

@@ -18,6 +18,7 @@ use driftdb_storage::{
 
 use crate::error::{EngineError, Result};
 use crate::interrupt::Interrupt;
+use crate::reads::ReadSet;
 
 /// A key in the store: keyspace and key bytes.
 type StoreKey = (u32, Vec<u8>);
@@ -40,6 +41,8 @@ pub struct Transaction<'s> {
     tables: std::cell::RefCell<Option<std::sync::Arc<Vec<crate::catalog::TableDef>>>>,
     /// Raised by another thread to stop the statement running in it.
     interrupt: Interrupt,
+    /// What it read of the present, when it is serializable.
+    reads: Option<ReadSet>,
 }
 
 impl<'s> Transaction<'s> {
@@ -54,7 +57,24 @@ impl<'s> Transaction<'s> {
             row_ids: 0,
             tables: std::cell::RefCell::new(None),
             interrupt: Interrupt::default(),
+            reads: None,
         })
+    }
+
+    /// Makes the transaction SERIALIZABLE (`on`) or snapshot isolation:
+    /// serializable, what it reads of the present is noted, and its commit
+    /// fails with 40001 if any of it changed after its snapshot.
+    pub fn set_serializable(&mut self, on: bool) {
+        match (on, &self.reads) {
+            (true, None) => self.reads = Some(ReadSet::default()),
+            (false, Some(_)) => self.reads = None,
+            _ => {}
+        }
+    }
+
+    /// Whether the transaction is SERIALIZABLE.
+    pub fn is_serializable(&self) -> bool {
+        self.reads.is_some()
     }
 
     /// Lets `interrupt` stop statements running in this transaction.
@@ -97,12 +117,20 @@ impl<'s> Transaction<'s> {
         if let Some(pending) = self.writes.get(&(keyspace, key.to_vec())) {
             return Ok(pending.clone());
         }
+        if let Some(reads) = &self.reads {
+            reads.key(keyspace, key);
+        }
         Ok(self.snapshot.get(keyspace, key)?.map(|v| v.value))
     }
 
     /// The version of `key` right after commit `seq` (the past is read-only, so
     /// this transaction's own writes play no part).
     pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
+        if let Some(reads) = &self.reads
+            && seq >= self.snapshot.seq()
+        {
+            reads.key(keyspace, key);
+        }
         Ok(self.snapshot.get_as_of(keyspace, key, seq)?)
     }
 
@@ -113,6 +141,9 @@ impl<'s> Transaction<'s> {
         keyspace: u32,
         range: KeyRange<'_>,
     ) -> Result<impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + use<>> {
+        if let Some(reads) = &self.reads {
+            reads.range(keyspace);
+        }
         let stored = self.snapshot.scan(keyspace, range)?;
         let own: Vec<(Vec<u8>, Pending)> = if is_empty(range) {
             Vec::new()
@@ -128,6 +159,11 @@ impl<'s> Transaction<'s> {
     /// The rows of `keyspace` within `range` right after commit `seq`, in key
     /// order.
     pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
+        if let Some(reads) = &self.reads
+            && seq >= self.snapshot.seq()
+        {
+            reads.range(keyspace);
+        }
         Ok(self.snapshot.scan_as_of(keyspace, range, seq)?)
     }
 
@@ -229,6 +265,7 @@ impl<'s> Transaction<'s> {
             meta,
             synchronous,
             snapshot_seq: Some(self.snapshot.seq()),
+            reads: self.reads.map(ReadSet::into_reads),
         };
         let committed = self.storage.commit(commit)?;
         if catalog_changed {

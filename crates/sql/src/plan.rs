@@ -173,6 +173,16 @@ pub enum Control {
     Begin {
         /// `READ ONLY`: writes are refused (25006).
         read_only: bool,
+        /// `ISOLATION LEVEL`: `Some(true)` for SERIALIZABLE, `Some(false)`
+        /// for the others (all snapshot isolation); `None` takes
+        /// `default_transaction_isolation`.
+        serializable: Option<bool>,
+    },
+    /// `SET TRANSACTION ISOLATION LEVEL …` inside a block, before its first
+    /// query: whether it asks for SERIALIZABLE.
+    SetTransaction {
+        /// SERIALIZABLE (else snapshot isolation).
+        serializable: bool,
     },
     /// `COMMIT`
     Commit,

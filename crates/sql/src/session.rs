@@ -218,9 +218,11 @@ impl<'s> Session<'s> {
 
     /// A transaction over the latest commit that this session's interrupt
     /// can stop.
+    /// It is SERIALIZABLE when `default_transaction_isolation` says so.
     fn begin(&self) -> Result<Transaction<'s>> {
         let mut txn = Transaction::begin(self.storage)?;
         txn.set_interrupt(self.interrupt.clone());
+        txn.set_serializable(self.params.get("default_transaction_isolation")? == "serializable");
         Ok(txn)
     }
 
@@ -432,7 +434,13 @@ impl<'s> Session<'s> {
             None => {
                 let mut txn = self.begin()?;
                 match bind_with(&txn, stmt, &self.settings, params)? {
-                    Plan::Control(Control::Begin { read_only }) => {
+                    Plan::Control(Control::Begin {
+                        read_only,
+                        serializable,
+                    }) => {
+                        if let Some(on) = serializable {
+                            txn.set_serializable(on);
+                        }
                         self.block = Some(Block {
                             txn,
                             tables: BTreeSet::new(),
@@ -482,6 +490,13 @@ impl<'s> Session<'s> {
         match c {
             // Inside a block PostgreSQL only warns.
             Control::Begin { .. } => tag("BEGIN"),
+            // Outside a block PostgreSQL only warns.
+            Control::SetTransaction { serializable } => {
+                if let Some(b) = &mut self.block {
+                    b.txn.set_serializable(serializable);
+                }
+                tag("SET")
+            }
             Control::Commit => self.end_block(true),
             Control::Rollback => self.end_block(false),
             Control::Savepoint(name) => match &mut self.block {
@@ -524,7 +539,16 @@ impl<'s> Session<'s> {
             }
             Control::Deallocate { all } => tag(if all { "DEALLOCATE ALL" } else { "DEALLOCATE" }),
             Control::Show(name) => {
-                let value = self.params.get(&name)?;
+                let value = match (&self.block, name.as_str()) {
+                    (Some(b), "transaction_isolation" | "transaction isolation level") => {
+                        if b.txn.is_serializable() {
+                            "serializable".to_string()
+                        } else {
+                            "repeatable read".to_string()
+                        }
+                    }
+                    _ => self.params.get(&name)?,
+                };
                 Ok(Output::Rows {
                     columns: vec![(name, Some(DataType::Text))],
                     rows: vec![vec![Value::Text(value)]],

@@ -160,6 +160,7 @@ pub fn run(
         marks,
         pending: KeyMap::default(),
         pending_order: VecDeque::new(),
+        keyspace_seq: HashMap::new(),
         bytes_since_checkpoint: 0,
     };
     sequencer.serve(&requests, &to_applier);
@@ -225,6 +226,9 @@ struct Sequencer {
     pending: KeyMap,
     /// The commits behind `pending`, oldest first, to forget them once applied.
     pending_order: VecDeque<(u64, Vec<KeyId>)>,
+    /// The last seq numbered since open that wrote each keyspace (commits
+    /// before the open are older than any snapshot taken since).
+    keyspace_seq: HashMap<u32, u64>,
     bytes_since_checkpoint: u64,
 }
 
@@ -366,6 +370,20 @@ impl Sequencer {
             .ok_or_else(|| StorageError::Poisoned("no store snapshot".into()))
     }
 
+    /// The last seq that changed `key`: a commit numbered and not yet in the
+    /// store, else the store's.
+    fn last_change(
+        &mut self,
+        snapshot: &mut Option<StoreSnapshot>,
+        keyspace: u32,
+        key: &[u8],
+    ) -> Result<u64> {
+        match self.pending.get(&key_id(keyspace, key)) {
+            Some(&seq) => Ok(seq),
+            None => self.snapshot(snapshot)?.last_change_seq(keyspace, key),
+        }
+    }
+
     /// Checks one commit for conflicts, numbers it and encodes its frame. The
     /// inner result is the commit's own outcome (a rejected commit takes no
     /// number and adds no frame); the outer one is a store failure.
@@ -376,15 +394,34 @@ impl Sequencer {
         frames: &mut Vec<u8>,
     ) -> Result<Result<CommitRecord>> {
         if let Some(snapshot_seq) = commit.snapshot_seq {
-            let snap = self.snapshot(snapshot)?;
             for w in &commit.writes {
                 let (keyspace, key) = w.target();
-                let committed_seq = match self.pending.get(&key_id(keyspace, key)) {
-                    Some(&seq) => seq,
-                    None => snap.last_change_seq(keyspace, key)?,
-                };
+                let committed_seq = self.last_change(snapshot, keyspace, key)?;
                 if committed_seq > snapshot_seq {
                     return Ok(Err(StorageError::WriteConflict {
+                        keyspace,
+                        committed_seq,
+                        snapshot_seq,
+                    }));
+                }
+            }
+            if let Some(reads) = &commit.reads {
+                let scanned: Vec<(u32, u64)> = reads
+                    .keyspaces
+                    .iter()
+                    .map(|ks| (*ks, self.keyspace_seq.get(ks).copied().unwrap_or(0)))
+                    .collect();
+                let keyed = reads
+                    .keys
+                    .iter()
+                    .map(|(ks, key)| Ok((*ks, self.last_change(snapshot, *ks, key)?)))
+                    .collect::<Result<Vec<_>>>()?;
+                if let Some((keyspace, committed_seq)) = scanned
+                    .into_iter()
+                    .chain(keyed)
+                    .find(|(_, seq)| *seq > snapshot_seq)
+                {
+                    return Ok(Err(StorageError::ReadConflict {
                         keyspace,
                         committed_seq,
                         snapshot_seq,
@@ -413,6 +450,9 @@ impl Sequencer {
             .collect();
         for &k in &keys {
             self.pending.insert(k, record.seq);
+        }
+        for w in &record.writes {
+            self.keyspace_seq.insert(w.target().0, record.seq);
         }
         self.pending_order.push_back((record.seq, keys));
         Ok(Ok(record))

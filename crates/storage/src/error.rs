@@ -63,6 +63,19 @@ pub enum StorageError {
         /// The snapshot the losing transaction read from.
         snapshot_seq: u64,
     },
+    /// A serializable transaction read something that another transaction
+    /// changed after its snapshot.
+    #[error(
+        "could not serialize access due to read/write dependencies among transactions (keyspace {keyspace}, changed at seq {committed_seq} after snapshot seq {snapshot_seq})"
+    )]
+    ReadConflict {
+        /// The keyspace of what was read.
+        keyspace: u32,
+        /// The seq that changed it after the snapshot.
+        committed_seq: u64,
+        /// The snapshot the losing transaction read from.
+        snapshot_seq: u64,
+    },
     /// A key or value is larger than the log format allows.
     #[error("{what} of {len} bytes exceeds the limit of {limit} bytes")]
     TooLarge {

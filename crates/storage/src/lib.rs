@@ -89,6 +89,22 @@ pub struct Commit {
     /// When set, the commit fails with [`StorageError::WriteConflict`] if any key it
     /// writes was changed by a commit after this seq (first committer wins).
     pub snapshot_seq: Option<u64>,
+    /// What a serializable transaction read of the present; with
+    /// `snapshot_seq` set, the commit fails with
+    /// [`StorageError::ReadConflict`] if any of it was changed by a commit
+    /// after that seq, so the commit is as if it ran alone at its seq.
+    pub reads: Option<Reads>,
+}
+
+/// What a serializable transaction read of the present.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// Keys read one at a time: `(keyspace, key)`.
+    pub keys: Vec<(u32, Vec<u8>)>,
+    /// Keyspaces read by range: a change anywhere in one counts (the check
+    /// is per keyspace, so it may fail a commit whose range missed the
+    /// change; a conflict is always safe to report).
+    pub keyspaces: Vec<u32>,
 }
 
 /// The number and time a commit was given.

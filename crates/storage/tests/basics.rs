@@ -65,10 +65,12 @@ fn first_committer_wins() -> Result<()> {
     let snapshot = s.snapshot()?.seq();
     let first = Commit {
         snapshot_seq: Some(snapshot),
+        reads: None,
         ..commit_of(vec![put(1, b"k", b"first")])
     };
     let second = Commit {
         snapshot_seq: Some(snapshot),
+        reads: None,
         ..commit_of(vec![put(1, b"k", b"second")])
     };
     s.commit(first)?;
@@ -83,6 +85,7 @@ fn first_committer_wins() -> Result<()> {
     s.commit(commit_of(vec![del(1, b"x")]))?;
     let late = Commit {
         snapshot_seq: Some(snap),
+        reads: None,
         ..commit_of(vec![put(1, b"x", b"z")])
     };
     assert!(matches!(

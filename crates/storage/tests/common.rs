@@ -116,6 +116,7 @@ pub fn commit_of(writes: Vec<Write>) -> Commit {
         meta: Vec::new(),
         synchronous: true,
         snapshot_seq: None,
+        reads: None,
     }
 }
 

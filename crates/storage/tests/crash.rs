@@ -82,6 +82,7 @@ fn crash_child() -> Result<()> {
                         // commits, but it never acknowledges them as durable.
                         synchronous: thread != 0,
                         snapshot_seq: None,
+                        reads: None,
                     };
                     match storage.commit(c) {
                         Ok(c) if thread != 0 => {

@@ -125,6 +125,18 @@ impl Described {
     }
 }
 
+/// The isolation level `modes` name: `Some(true)` for SERIALIZABLE,
+/// `Some(false)` for another (DriftDB runs them all as snapshot
+/// isolation), `None` when they name none.
+fn serializable_mode(modes: &[ast::TransactionMode]) -> Option<bool> {
+    modes.iter().find_map(|m| match m {
+        ast::TransactionMode::IsolationLevel(level) => {
+            Some(*level == ast::TransactionIsolationLevel::Serializable)
+        }
+        ast::TransactionMode::AccessMode(_) => None,
+    })
+}
+
 /// Binds one statement read in `txn` under the session's `settings`.
 pub fn bind(txn: &Transaction<'_>, stmt: &Stmt, settings: &Settings) -> Result<Plan> {
     bind_with(txn, stmt, settings, &[])
@@ -260,6 +272,14 @@ impl Binder<'_, '_> {
                         ast::TransactionMode::AccessMode(ast::TransactionAccessMode::ReadOnly)
                     )
                 }),
+                serializable: serializable_mode(modes),
+            })),
+            Statement::Set(ast::Set::SetTransaction {
+                modes,
+                session: false,
+                snapshot: None,
+            }) => Ok(Plan::Control(Control::SetTransaction {
+                serializable: serializable_mode(modes).unwrap_or(false),
             })),
             Statement::Commit { .. } => Ok(Plan::Control(Control::Commit)),
             Statement::Rollback {
