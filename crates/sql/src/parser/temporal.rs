@@ -125,14 +125,19 @@ fn marker_call(expr: &Expr) -> Option<(String, Vec<Expr>)> {
 /// Rewrites the time-travel forms into `FOR SYSTEM_TIME AS OF <marker>`.
 pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseError> {
     let tokens = rewrite_seq_points(tokens)?;
+    // Only FOR, AS and BETWEEN start a form this rewrite changes.
+    let starts_form = |t: &TokenWithSpan| {
+        matches!(&t.token, Token::Word(w)
+            if w.quote_style.is_none()
+                && ["FOR", "AS", "BETWEEN"].iter().any(|k| w.value.eq_ignore_ascii_case(k)))
+    };
+    if !tokens.iter().any(starts_form) {
+        return Ok(tokens);
+    }
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
     while i < tokens.len() {
-        // Only FOR, AS and BETWEEN start a form this rewrite changes.
-        let starts_form = matches!(&tokens[i].token, Token::Word(w)
-            if w.quote_style.is_none()
-                && ["FOR", "AS", "BETWEEN"].iter().any(|k| w.value.eq_ignore_ascii_case(k)));
-        if !starts_form {
+        if !starts_form(&tokens[i]) {
             out.push(tokens[i].clone());
             i += 1;
             continue;
@@ -276,10 +281,9 @@ fn operand_end(
 /// Turns `@SEQ:N` into `__drift_seq(N)` and refuses user identifiers that
 /// could pass for markers.
 fn rewrite_seq_points(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseError> {
-    let mut out = Vec::with_capacity(tokens.len());
-    let mut i = 0;
-    while i < tokens.len() {
-        if let Token::Word(w) = &tokens[i].token
+    let mut has_point = false;
+    for (i, t) in tokens.iter().enumerate() {
+        if let Token::Word(w) = &t.token
             && w.value
                 .as_bytes()
                 .get(..RESERVED_PREFIX.len())
@@ -287,9 +291,18 @@ fn rewrite_seq_points(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, 
         {
             return Err(ParseError::Syntax(format!(
                 "identifiers starting with {RESERVED_PREFIX} are reserved, found {} at {}",
-                w.value, tokens[i].span.start
+                w.value, t.span.start
             )));
         }
+        has_point = has_point || seq_point(&tokens[i..]).is_some();
+    }
+    // Most statements name no point: their tokens go on as they are.
+    if !has_point {
+        return Ok(tokens);
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
         if let Some((n, len)) = seq_point(&tokens[i..]) {
             push(&mut out, &tokens[i], word(MARK_SEQ));
             push(&mut out, &tokens[i], Token::LParen);
