@@ -121,23 +121,27 @@ pub fn parse_query(sql: &str) -> Result<sqlparser::ast::Query, ParseError> {
 }
 
 /// Splits tokens at every `;` outside parentheses (each group keeps its `;`).
-fn split_statements(tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {
-    let mut groups = vec![Vec::new()];
+fn split_statements(mut tokens: Vec<TokenWithSpan>) -> Vec<Vec<TokenWithSpan>> {
+    // Where each statement after the first starts: after a `;` outside
+    // parentheses.
+    let mut starts = Vec::new();
     let mut depth = 0i32;
-    for t in tokens {
+    for (i, t) in tokens.iter().enumerate() {
         match t.token {
             Token::LParen => depth += 1,
             Token::RParen => depth -= 1,
+            Token::SemiColon if depth <= 0 => starts.push(i + 1),
             _ => {}
         }
-        let end = depth <= 0 && t.token == Token::SemiColon;
-        if let Some(g) = groups.last_mut() {
-            g.push(t);
-        }
-        if end {
-            groups.push(Vec::new());
-        }
     }
+    // Split from the end, so no token is moved more than once.
+    let mut groups: Vec<Vec<TokenWithSpan>> = starts
+        .iter()
+        .rev()
+        .map(|&at| tokens.split_off(at))
+        .collect();
+    groups.push(tokens);
+    groups.reverse();
     groups
 }
 
