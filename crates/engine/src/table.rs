@@ -164,6 +164,78 @@ pub fn scan_by_index<'t>(
     })))
 }
 
+/// The present row at `key` (with this transaction's own changes).
+pub fn get_by_key(
+    txn: &Transaction<'_>,
+    table: &TableDef,
+    key: &[u8],
+) -> Result<Option<Vec<Value>>> {
+    txn.get(table.id, key)?
+        .map(|b| decode(table, &b))
+        .transpose()
+}
+
+/// A key whose values no two rows of a table share: what `ON CONFLICT`
+/// checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UniqueKey {
+    /// The primary key.
+    PrimaryKey,
+    /// The unique index with this keyspace id.
+    Index(u32),
+}
+
+/// Every unique key of `table`: its primary key, then its unique indexes.
+pub fn unique_keys(table: &TableDef) -> Vec<UniqueKey> {
+    let pk = (!table.primary_key.is_empty()).then_some(UniqueKey::PrimaryKey);
+    pk.into_iter()
+        .chain(
+            table
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(|i| UniqueKey::Index(i.id)),
+        )
+        .collect()
+}
+
+/// The key of the present row that has `values`' values in `unique`, if
+/// any (values with a NULL in the key conflict with nothing).
+pub fn conflicting_row(
+    txn: &Transaction<'_>,
+    table: &TableDef,
+    unique: &UniqueKey,
+    values: &[Value],
+) -> Result<Option<Vec<u8>>> {
+    match unique {
+        UniqueKey::PrimaryKey => {
+            let Some(key) = primary_key(table, values) else {
+                return Ok(None);
+            };
+            Ok(txn.get(table.id, &key)?.map(|_| key))
+        }
+        UniqueKey::Index(id) => {
+            let Some(index) = table.indexes.iter().find(|i| i.id == *id) else {
+                return Ok(None);
+            };
+            let indexed = index::values_of(table, index, values);
+            if indexed.iter().any(Value::is_null) {
+                return Ok(None);
+            }
+            let p = index::prefix(&indexed);
+            let (lo, hi) = index::prefix_range(&p);
+            let range = (
+                lo.as_ref().map(Vec::as_slice),
+                hi.as_ref().map(Vec::as_slice),
+            );
+            txn.scan(index.id, range)?
+                .next()
+                .transpose()
+                .map(|entry| entry.map(|(_, row_key)| row_key))
+        }
+    }
+}
+
 /// The rows with keys in `range`, in key order: now (with this transaction's
 /// own changes) or right after commit `as_of`.
 pub fn scan<'t>(

@@ -18,6 +18,7 @@ use driftdb_storage::{
 
 use crate::error::{EngineError, Result};
 use crate::interrupt::Interrupt;
+use crate::sequence::SessionValues;
 
 /// A key in the store: keyspace and key bytes.
 type StoreKey = (u32, Vec<u8>);
@@ -40,6 +41,8 @@ pub struct Transaction<'s> {
     tables: std::cell::RefCell<Option<std::sync::Arc<Vec<crate::catalog::TableDef>>>>,
     /// Raised by another thread to stop the statement running in it.
     interrupt: Interrupt,
+    /// The session's `currval`/`lastval` record, which `nextval` updates.
+    sequences: SessionValues,
 }
 
 impl<'s> Transaction<'s> {
@@ -54,7 +57,23 @@ impl<'s> Transaction<'s> {
             row_ids: 0,
             tables: std::cell::RefCell::new(None),
             interrupt: Interrupt::default(),
+            sequences: SessionValues::default(),
         })
+    }
+
+    /// Lets this transaction's `nextval` calls update the session's record.
+    pub fn set_sequence_values(&mut self, values: SessionValues) {
+        self.sequences = values;
+    }
+
+    /// The session's `currval`/`lastval` record.
+    pub fn sequence_values(&self) -> &SessionValues {
+        &self.sequences
+    }
+
+    /// The storage, for the commits sequences make outside the transaction.
+    pub(crate) fn storage(&self) -> &'s Storage {
+        self.storage
     }
 
     /// Lets `interrupt` stop statements running in this transaction.

@@ -4,7 +4,9 @@
 //! 2. `bind.rs`: names resolved against the catalog as of the point each table
 //!    reference names, expressions bound (`expr.rs`), a logical plan built
 //!    (`plan.rs`).
-//! 3. `exec.rs`: the plan runs in a transaction of the engine.
+//! 3. `exec.rs`: the plan runs in a transaction of the engine
+//!    (`upsert.rs`: `INSERT … ON CONFLICT`; `sequence.rs`: `nextval` and
+//!    the other sequence functions).
 //! 4. `session.rs`: autocommit, transaction blocks and their aborted state.
 //! 5. `system/`: `pg_catalog` and `information_schema`, generated from the
 //!    engine's catalog; `system::types` maps types to PostgreSQL's OIDs.
@@ -29,5 +31,7 @@ pub mod parser;
 pub mod plan;
 pub mod rel;
 pub mod run;
+pub mod sequence;
 pub mod session;
 pub mod system;
+mod upsert;

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use driftdb_engine::commit_meta::CommitMeta;
 use driftdb_engine::interrupt::Interrupt;
+use driftdb_engine::sequence::SessionValues;
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::Storage;
@@ -32,6 +33,9 @@ pub struct Session<'s> {
     copy: Option<CopyState<'s>>,
     /// Recorded in `drift_commits.user_name`.
     pub user_name: String,
+    /// What `currval` and `lastval` read: the values `nextval` gave this
+    /// session, across its transactions.
+    sequences: SessionValues,
 }
 
 /// A statement parsed once (`Session::prepare`), run with parameters.
@@ -118,6 +122,7 @@ impl<'s> Session<'s> {
             interrupt: Interrupt::default(),
             copy: None,
             user_name: user_name.into(),
+            sequences: SessionValues::new(user_name),
         }
     }
 
@@ -197,6 +202,7 @@ impl<'s> Session<'s> {
     fn begin(&self) -> Result<Transaction<'s>> {
         let mut txn = Transaction::begin(self.storage)?;
         txn.set_interrupt(self.interrupt.clone());
+        txn.set_sequence_values(self.sequences.clone());
         Ok(txn)
     }
 
@@ -304,6 +310,7 @@ impl<'s> Session<'s> {
             table: plan.table.clone(),
             source: InsertSource::Values(rows),
             checks: plan.checks.clone(),
+            on_conflict: None,
             returning: None,
         };
         match (&mut copy.txn, &mut self.block) {

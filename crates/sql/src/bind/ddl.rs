@@ -5,21 +5,24 @@ use std::cell::Cell;
 
 use sqlparser::ast::{self, AlterTableOperation, ColumnOption, ReferentialAction, TableConstraint};
 
-use driftdb_engine::catalog::{self, FkAction, NewColumn, TableDef, ViewDef};
+use driftdb_engine::catalog::{self, FkAction, Identity, NewColumn, TableDef, ViewDef};
+use driftdb_engine::sequence::SequenceOptions;
+use driftdb_engine::value::DataType;
 
 use super::scope::Scope;
 use super::{Binder, Column, data_type, ident, last_part, split_name, undefined_table};
 use crate::error::{Result, SqlError};
 use crate::expr::Expr;
-use crate::plan::{AlterOp, NewCheck, NewForeignKey, Plan};
+use crate::plan::{AlterOp, GeneratedColumn, NewCheck, NewForeignKey, NewTable, Plan};
 
 impl Binder<'_, '_> {
     /// `CREATE TABLE`.
     pub(super) fn create_table(&self, ct: &ast::CreateTable) -> Result<Plan> {
-        if ct.query.is_some() {
-            return Err(SqlError::unsupported("CREATE TABLE … AS"));
+        if let Some(query) = &ct.query {
+            return self.create_table_as(ct, query);
         }
         let (schema, name) = split_name(&ct.name)?;
+        let mut generated = Vec::new();
         let mut primary_key = Vec::new();
         let mut columns = Vec::with_capacity(ct.columns.len());
         let mut checks = Vec::new();
@@ -27,15 +30,67 @@ impl Binder<'_, '_> {
         let mut foreign_keys = Vec::new();
         for c in &ct.columns {
             let col = ident(&c.name);
-            let t = data_type(&c.data_type)?;
-            let mut nullable = true;
+            let serial = super::sequence::serial_type(&c.data_type);
+            let t = match serial {
+                Some(t) => t,
+                None => data_type(&c.data_type)?,
+            };
+            let mut nullable = serial.is_none();
             let mut default = None;
+            let mut identity = None;
+            if let Some(t) = serial {
+                generated.push(GeneratedColumn {
+                    column: columns.len(),
+                    options: SequenceOptions {
+                        data_type: Some(t),
+                        ..SequenceOptions::default()
+                    },
+                });
+            }
             for opt in &c.options {
                 let cname = opt.name.as_ref().map(ident);
                 match &opt.option {
                     ColumnOption::Null => {}
                     ColumnOption::NotNull => nullable = false,
+                    ColumnOption::Default(_) | ColumnOption::Generated { .. }
+                        if serial.is_some() || identity.is_some() || default.is_some() =>
+                    {
+                        return Err(SqlError::new(
+                            "42601",
+                            format!(
+                                "multiple default values specified for column \"{col}\" of table \"{name}\""
+                            ),
+                        ));
+                    }
                     ColumnOption::Default(e) => default = Some(self.default_text(e)?),
+                    ColumnOption::Generated {
+                        generated_as,
+                        sequence_options,
+                        generation_expr: None,
+                        ..
+                    } => {
+                        identity = Some(match generated_as {
+                            ast::GeneratedAs::Always => Identity::Always,
+                            ast::GeneratedAs::ByDefault => Identity::ByDefault,
+                            ast::GeneratedAs::ExpStored => {
+                                return Err(SqlError::unsupported("generated columns"));
+                            }
+                        });
+                        if !matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8) {
+                            return Err(SqlError::new(
+                                "22023",
+                                "identity column type must be smallint, integer, or bigint",
+                            ));
+                        }
+                        let mut options =
+                            self.sequence_options(sequence_options.as_deref().unwrap_or_default())?;
+                        options.data_type = Some(t);
+                        nullable = false;
+                        generated.push(GeneratedColumn {
+                            column: columns.len(),
+                            options,
+                        });
+                    }
                     ColumnOption::PrimaryKey(_) => primary_key.push(col.clone()),
                     ColumnOption::Unique(_) => uniques.push((cname, vec![col.clone()])),
                     ColumnOption::Check(ch) => checks.push(NewCheck {
@@ -57,6 +112,7 @@ impl Binder<'_, '_> {
                 data_type: t,
                 nullable,
                 default,
+                identity,
             });
         }
         for constraint in &ct.constraints {
@@ -95,7 +151,7 @@ impl Binder<'_, '_> {
         for ch in &checks {
             self.check_expr(&ch.expr, &scope)?;
         }
-        Ok(Plan::CreateTable {
+        Ok(Plan::CreateTable(NewTable {
             schema,
             name,
             columns,
@@ -104,6 +160,56 @@ impl Binder<'_, '_> {
             checks,
             uniques,
             foreign_keys,
+            generated,
+        }))
+    }
+
+    /// `CREATE TABLE name [(columns)] AS query [WITH [NO] DATA]`: the
+    /// table's columns are the query's (a column of unknown type is text).
+    fn create_table_as(&self, ct: &ast::CreateTable, query: &ast::Query) -> Result<Plan> {
+        if !ct.constraints.is_empty() || ct.columns.iter().any(|c| !c.options.is_empty()) {
+            return Err(SqlError::unsupported("constraints in CREATE TABLE … AS"));
+        }
+        let (schema, name) = split_name(&ct.name)?;
+        let bound = self.query(query, None, &Cell::new(false))?;
+        if ct.columns.len() > bound.columns.len() {
+            return Err(SqlError::new(
+                "42601",
+                "too many column names were specified",
+            ));
+        }
+        let columns = bound
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (n, t))| NewColumn {
+                name: ct
+                    .columns
+                    .get(i)
+                    .map_or_else(|| n.clone(), |c| ident(&c.name)),
+                data_type: t.unwrap_or(DataType::Text),
+                nullable: true,
+                default: None,
+                identity: None,
+            })
+            .collect();
+        Ok(Plan::CreateTableAs {
+            table: NewTable {
+                schema,
+                name,
+                columns,
+                primary_key: Vec::new(),
+                if_not_exists: ct.if_not_exists,
+                checks: Vec::new(),
+                uniques: Vec::new(),
+                foreign_keys: Vec::new(),
+                generated: Vec::new(),
+            },
+            query: ct
+                .with_data
+                .as_ref()
+                .is_none_or(|w| w.data)
+                .then_some(bound.rel),
         })
     }
 
@@ -182,6 +288,7 @@ impl Binder<'_, '_> {
                         data_type: data_type(&column_def.data_type)?,
                         nullable,
                         default,
+                        identity: None,
                     },
                     if_not_exists: *if_not_exists,
                     fill,
@@ -330,6 +437,11 @@ impl Binder<'_, '_> {
                     if_exists,
                 },
                 ast::ObjectType::View => Plan::DropView {
+                    schema,
+                    name,
+                    if_exists,
+                },
+                ast::ObjectType::Sequence if !cascade => Plan::DropSequence {
                     schema,
                     name,
                     if_exists,

@@ -5,12 +5,14 @@
 //! `query.rs` binds queries to relational plans, `expr.rs` expressions,
 //! `scope.rs` resolves names, `dml.rs` and `ddl.rs` the statements that write.
 
+mod conflict;
 mod copy;
 mod ddl;
 mod dml;
 mod expr;
 mod query;
 mod scope;
+mod sequence;
 mod types;
 
 use std::cell::{Cell, RefCell};
@@ -241,6 +243,12 @@ impl Binder<'_, '_> {
             Statement::AlterTable(at) => self.alter_table(at),
             Statement::CreateIndex(ci) => self.create_index(ci),
             Statement::CreateView(cv) => self.create_view(cv),
+            Statement::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                sequence_options,
+            } => self.create_sequence(*temporary, *if_not_exists, name, sequence_options),
             Statement::CreateSchema {
                 schema_name,
                 if_not_exists,

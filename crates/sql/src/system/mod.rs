@@ -771,7 +771,7 @@ pub static TABLES: &[SystemTable] = &[
         "pg_catalog",
         "pg_sequence",
         false,
-        no_rows,
+        pg_catalog::sequences,
         [
             ("seqrelid", O),
             ("seqtypid", O),

@@ -1,5 +1,6 @@
 //! Rows of the `pg_catalog` relations, from the catalog model.
 
+use driftdb_engine::catalog::Identity;
 use driftdb_engine::value::Value;
 
 use super::model::{
@@ -57,7 +58,7 @@ pub(super) fn classes(c: &Catalog) -> Rows {
             let am = match r.kind {
                 Kind::Table => HEAP_AM,
                 Kind::Index => BTREE_AM,
-                Kind::View => 0,
+                Kind::View | Kind::Sequence => 0,
             };
             let storage = if r.kind == Kind::View { 0 } else { r.oid };
             vec![
@@ -97,6 +98,25 @@ pub(super) fn classes(c: &Catalog) -> Rows {
         .collect()
 }
 
+/// `pg_sequence`: each sequence's options.
+pub(super) fn sequences(c: &Catalog) -> Rows {
+    c.sequences
+        .iter()
+        .map(|(rel, s)| {
+            vec![
+                oid(*rel),
+                oid(types::type_oid(s.data_type)),
+                Value::Int8(s.start),
+                Value::Int8(s.increment),
+                Value::Int8(s.max),
+                Value::Int8(s.min),
+                Value::Int8(1),
+                b(s.cycle),
+            ]
+        })
+        .collect()
+}
+
 pub(super) fn attributes(c: &Catalog) -> Rows {
     let mut rows = Vec::new();
     for r in &c.relations {
@@ -118,9 +138,13 @@ pub(super) fn attributes(c: &Catalog) -> Rows {
                 text(&t.map_or('x', |t| t.storage).to_string()),
                 text(""),
                 b(a.not_null),
-                b(a.default.is_some()),
+                b(a.default.is_some() && a.identity.is_none()),
                 b(false),
-                text(""),
+                text(match a.identity {
+                    None => "",
+                    Some(Identity::Always) => "a",
+                    Some(Identity::ByDefault) => "d",
+                }),
                 text(""),
                 b(false),
                 b(true),

@@ -1,0 +1,570 @@
+//! Sequences: their definitions are catalog entries, versioned and
+//! transactional like tables; the values they hand out are not.
+//!
+//! ```text
+//! keyspace 4 (sequences)       keycode(schema, name) -> definition
+//! keyspace 5 (sequence state)  id u32 BE             -> last_value i64 LE | is_called u8
+//!
+//! definition = format u8 (1) | id u32 | schema str | name str | type tag u8
+//!              | increment i64 | min i64 | max i64 | start i64 | cycle u8
+//!              | owned u8 | (owned: table str | column str)
+//! type tag   = 2 smallint, 3 integer, 4 bigint
+//! ```
+//!
+//! `nextval` and `setval` do not write through the calling transaction:
+//! each is a commit of its own (a fresh snapshot, the new state, committed
+//! with that snapshot's seq so two sessions racing for the same value
+//! conflict and the loser retries). So a value is handed out once, even to
+//! transactions that later roll back, and a value that reaches any committed
+//! row was durable before that row (the log is written in seq order). The
+//! id comes from the table-id counter and is never reused, so the state of a
+//! dropped sequence never leaks into a new one of the same name.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::sync::{Arc, Mutex};
+
+use driftdb_storage::{Commit, KeyRange, StorageError, Write};
+
+use crate::bytes::{ByteReader, put_str};
+use crate::catalog;
+use crate::commit_meta::CommitMeta;
+use crate::error::{EngineError, Result};
+use crate::keycode::encode_key;
+use crate::txn::Transaction;
+use crate::value::{DataType, Value};
+
+/// Keyspace of sequence definitions.
+pub const SEQUENCES: u32 = 4;
+/// Keyspace of sequence values (written outside transactions).
+pub const SEQUENCE_STATE: u32 = 5;
+const FORMAT: u8 = 1;
+const ALL: KeyRange<'static> = (Bound::Unbounded, Bound::Unbounded);
+
+/// The column a sequence belongs to (`SERIAL`, identity columns): it goes
+/// when its table goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnedBy {
+    /// The table (in the sequence's schema).
+    pub table: String,
+    /// The column.
+    pub column: String,
+}
+
+/// A sequence's definition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SequenceDef {
+    /// Id (from the table-id counter, never reused): keys its state.
+    pub id: u32,
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// `AS smallint | integer | bigint`: bounds the default limits.
+    pub data_type: DataType,
+    /// `INCREMENT BY` (never 0).
+    pub increment: i64,
+    /// `MINVALUE`
+    pub min: i64,
+    /// `MAXVALUE`
+    pub max: i64,
+    /// `START WITH`
+    pub start: i64,
+    /// `CYCLE`: wrap around at a limit instead of failing.
+    pub cycle: bool,
+    /// The column it belongs to, if any.
+    pub owned_by: Option<OwnedBy>,
+}
+
+/// The options of `CREATE SEQUENCE` (or of an identity column), each `None`
+/// when not given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SequenceOptions {
+    /// `AS type`
+    pub data_type: Option<DataType>,
+    /// `INCREMENT BY`
+    pub increment: Option<i64>,
+    /// `MINVALUE`
+    pub min: Option<i64>,
+    /// `MAXVALUE`
+    pub max: Option<i64>,
+    /// `START WITH`
+    pub start: Option<i64>,
+    /// `CYCLE`
+    pub cycle: bool,
+}
+
+impl SequenceDef {
+    /// A definition from `options` with PostgreSQL's defaults and checks
+    /// (22023 for contradictory options).
+    pub fn new(
+        schema: &str,
+        name: &str,
+        options: &SequenceOptions,
+        owned_by: Option<OwnedBy>,
+    ) -> Result<SequenceDef> {
+        let data_type = options.data_type.unwrap_or(DataType::Int8);
+        let (type_min, type_max) = match data_type {
+            DataType::Int2 => (i64::from(i16::MIN), i64::from(i16::MAX)),
+            DataType::Int4 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+            DataType::Int8 => (i64::MIN, i64::MAX),
+            _ => {
+                return Err(invalid(
+                    "sequence type must be smallint, integer, or bigint".into(),
+                ));
+            }
+        };
+        let type_name = type_name(data_type);
+        let increment = options.increment.unwrap_or(1);
+        if increment == 0 {
+            return Err(invalid("INCREMENT must not be zero".into()));
+        }
+        let max = options
+            .max
+            .unwrap_or(if increment > 0 { type_max } else { -1 });
+        let min = options
+            .min
+            .unwrap_or(if increment > 0 { 1 } else { type_min });
+        if max < type_min || max > type_max {
+            return Err(invalid(format!(
+                "MAXVALUE ({max}) is out of range for sequence data type {type_name}"
+            )));
+        }
+        if min < type_min || min > type_max {
+            return Err(invalid(format!(
+                "MINVALUE ({min}) is out of range for sequence data type {type_name}"
+            )));
+        }
+        if min >= max {
+            return Err(invalid(format!(
+                "MINVALUE ({min}) must be less than MAXVALUE ({max})"
+            )));
+        }
+        let start = options
+            .start
+            .unwrap_or(if increment > 0 { min } else { max });
+        if start < min {
+            return Err(invalid(format!(
+                "START value ({start}) cannot be less than MINVALUE ({min})"
+            )));
+        }
+        if start > max {
+            return Err(invalid(format!(
+                "START value ({start}) cannot be greater than MAXVALUE ({max})"
+            )));
+        }
+        Ok(SequenceDef {
+            id: 0,
+            schema: schema.to_string(),
+            name: name.to_string(),
+            data_type,
+            increment,
+            min,
+            max,
+            start,
+            cycle: options.cycle,
+            owned_by,
+        })
+    }
+}
+
+/// The SQL name of a sequence's type.
+pub fn type_name(t: DataType) -> &'static str {
+    match t {
+        DataType::Int2 => "smallint",
+        DataType::Int4 => "integer",
+        _ => "bigint",
+    }
+}
+
+fn invalid(message: String) -> EngineError {
+    EngineError::InvalidParameter(message)
+}
+
+fn key(schema: &str, name: &str) -> Vec<u8> {
+    let mut key = Vec::new();
+    encode_key(
+        &[Value::Text(schema.into()), Value::Text(name.into())],
+        &mut key,
+    );
+    key
+}
+
+/// `CREATE SEQUENCE`: stores `def` under a fresh id and returns it. A table,
+/// view or sequence of the same name is 42P07.
+pub fn create_sequence(txn: &mut Transaction<'_>, mut def: SequenceDef) -> Result<SequenceDef> {
+    if catalog::relation_exists(txn, &def.schema, &def.name)? {
+        return Err(EngineError::DuplicateTable(def.name.clone()));
+    }
+    catalog::require_schema(txn, &def.schema)?;
+    def.id = catalog::new_keyspace(txn)?;
+    txn.put(SEQUENCES, key(&def.schema, &def.name), encode(&def));
+    Ok(def)
+}
+
+/// `DROP SEQUENCE`; its state stays (unreachable: ids are never reused).
+pub fn drop_sequence(txn: &mut Transaction<'_>, schema: &str, name: &str) -> Result<()> {
+    if get_sequence(txn, schema, name, None)?.is_none() {
+        return Err(EngineError::UndefinedTable(name.to_string()));
+    }
+    txn.delete(SEQUENCES, key(schema, name));
+    Ok(())
+}
+
+/// The sequence `schema.name` now or right after commit `as_of`.
+pub fn get_sequence(
+    txn: &Transaction<'_>,
+    schema: &str,
+    name: &str,
+    as_of: Option<u64>,
+) -> Result<Option<SequenceDef>> {
+    let k = key(schema, name);
+    let bytes = match as_of {
+        None => txn.get(SEQUENCES, &k)?,
+        Some(seq) => txn.get_as_of(SEQUENCES, &k, seq)?.map(|v| v.value),
+    };
+    bytes.map(|b| decode(&b)).transpose()
+}
+
+/// Every sequence now, or right after commit `as_of`.
+pub fn list_sequences(txn: &Transaction<'_>, as_of: Option<u64>) -> Result<Vec<SequenceDef>> {
+    match as_of {
+        None => txn
+            .scan(SEQUENCES, ALL)?
+            .map(|r| r.and_then(|(_, v)| decode(&v)))
+            .collect(),
+        Some(seq) => txn
+            .scan_as_of(SEQUENCES, ALL, seq)?
+            .map(|r| {
+                r.map_err(EngineError::from)
+                    .and_then(|(_, v)| decode(&v.value))
+            })
+            .collect(),
+    }
+}
+
+/// The present sequences owned by a column of `schema.table`.
+pub fn owned_by(txn: &Transaction<'_>, schema: &str, table: &str) -> Result<Vec<SequenceDef>> {
+    Ok(list_sequences(txn, None)?
+        .into_iter()
+        .filter(|s| s.schema == schema && s.owned_by.as_ref().is_some_and(|o| o.table == table))
+        .collect())
+}
+
+/// The values this session has taken: `currval` per sequence and which
+/// sequence `lastval` reads. Shared by every transaction of one session.
+#[derive(Debug, Clone, Default)]
+pub struct SessionValues {
+    inner: Arc<Mutex<Taken>>,
+    /// Recorded as the user of the commits `nextval` and `setval` make.
+    pub user_name: String,
+}
+
+#[derive(Debug, Default)]
+struct Taken {
+    current: HashMap<u32, i64>,
+    last: Option<(u32, String)>,
+}
+
+impl SessionValues {
+    /// An empty record for a session of `user_name`.
+    pub fn new(user_name: &str) -> Self {
+        SessionValues {
+            inner: Arc::default(),
+            user_name: user_name.to_string(),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut Taken) -> T) -> T {
+        match self.inner.lock() {
+            Ok(mut g) => f(&mut g),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// `currval`: the value `nextval` last gave this session (55000 before).
+    pub fn currval(&self, def: &SequenceDef) -> Result<i64> {
+        self.with(|t| t.current.get(&def.id).copied())
+            .ok_or_else(|| {
+                EngineError::NotYetDefined(format!(
+                    "currval of sequence \"{}\" is not yet defined in this session",
+                    def.name
+                ))
+            })
+    }
+
+    /// `lastval`: the value of the session's latest `nextval`, whichever
+    /// sequence gave it; the sequence must still exist.
+    pub fn lastval(&self, txn: &Transaction<'_>) -> Result<i64> {
+        let not_yet =
+            || EngineError::NotYetDefined("lastval is not yet defined in this session".into());
+        let (id, schema) = self.with(|t| t.last.clone()).ok_or_else(not_yet)?;
+        if !list_sequences(txn, None)?
+            .iter()
+            .any(|s| s.id == id && s.schema == schema)
+        {
+            return Err(not_yet());
+        }
+        self.with(|t| t.current.get(&id).copied())
+            .ok_or_else(not_yet)
+    }
+
+    fn took(&self, def: &SequenceDef, value: i64, last: bool) {
+        self.with(|t| {
+            t.current.insert(def.id, value);
+            if last {
+                t.last = Some((def.id, def.schema.clone()));
+            }
+        });
+    }
+}
+
+/// The stored state: the last value handed out (or set) and whether it was
+/// handed out (`false`: the next `nextval` returns it).
+fn read_state(txn: &Transaction<'_>, def: &SequenceDef) -> Result<((i64, bool), u64)> {
+    let snapshot = txn.storage().snapshot()?;
+    let state = match snapshot.get(SEQUENCE_STATE, &def.id.to_be_bytes())? {
+        None => (def.start, false),
+        Some(v) => {
+            let [a, b, c, d, e, f, g, h, called] = v.value.as_slice() else {
+                return Err(EngineError::Corrupted("sequence state".into()));
+            };
+            (
+                i64::from_le_bytes([*a, *b, *c, *d, *e, *f, *g, *h]),
+                *called != 0,
+            )
+        }
+    };
+    Ok((state, snapshot.seq()))
+}
+
+/// Commits a new state over the one read at `seq`; `false` when another
+/// session changed it first (the caller reads again).
+fn write_state(
+    txn: &Transaction<'_>,
+    def: &SequenceDef,
+    value: i64,
+    called: bool,
+    seq: u64,
+) -> Result<bool> {
+    let mut bytes = value.to_le_bytes().to_vec();
+    bytes.push(u8::from(called));
+    let meta = CommitMeta {
+        user_name: txn.sequence_values().user_name.clone(),
+        application_name: String::new(),
+        tables: vec![format!("{}.{}", def.schema, def.name)],
+    };
+    let commit = Commit {
+        writes: vec![Write::Put {
+            keyspace: SEQUENCE_STATE,
+            key: def.id.to_be_bytes().to_vec(),
+            value: bytes,
+        }],
+        meta: meta.encode(),
+        synchronous: false,
+        snapshot_seq: Some(seq),
+    };
+    match txn.storage().commit(commit) {
+        Ok(_) => Ok(true),
+        Err(StorageError::WriteConflict { .. }) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `nextval`: the sequence's next value, committed at once (a rollback of
+/// the calling transaction does not give it back).
+pub fn nextval(txn: &Transaction<'_>, def: &SequenceDef) -> Result<i64> {
+    loop {
+        txn.check_interrupt()?;
+        let ((last, called), seq) = read_state(txn, def)?;
+        let next = if called { advance(def, last)? } else { last };
+        if write_state(txn, def, next, true, seq)? {
+            txn.sequence_values().took(def, next, true);
+            return Ok(next);
+        }
+    }
+}
+
+fn advance(def: &SequenceDef, last: i64) -> Result<i64> {
+    let next = last.checked_add(def.increment);
+    let exhausted = |which: &str, limit: i64| {
+        EngineError::SequenceExhausted(format!(
+            "nextval: reached {which} value of sequence \"{}\" ({limit})",
+            def.name
+        ))
+    };
+    if def.increment > 0 {
+        match next {
+            Some(n) if n <= def.max => Ok(n),
+            _ if def.cycle => Ok(def.min),
+            _ => Err(exhausted("maximum", def.max)),
+        }
+    } else {
+        match next {
+            Some(n) if n >= def.min => Ok(n),
+            _ if def.cycle => Ok(def.max),
+            _ => Err(exhausted("minimum", def.min)),
+        }
+    }
+}
+
+/// `setval(s, value, is_called)`: the next `nextval` returns `value` when
+/// `is_called` is false, else the value after it. Committed at once.
+pub fn setval(
+    txn: &Transaction<'_>,
+    def: &SequenceDef,
+    value: i64,
+    is_called: bool,
+) -> Result<i64> {
+    if value < def.min || value > def.max {
+        return Err(EngineError::OutOfBounds(format!(
+            "setval: value {value} is out of bounds for sequence \"{}\" ({}..{})",
+            def.name, def.min, def.max
+        )));
+    }
+    loop {
+        txn.check_interrupt()?;
+        let (_, seq) = read_state(txn, def)?;
+        if write_state(txn, def, value, is_called, seq)? {
+            if is_called {
+                txn.sequence_values().took(def, value, false);
+            }
+            return Ok(value);
+        }
+    }
+}
+
+/// The state as `pg_sequences.last_value` shows it: the last value handed
+/// out, `None` before the first.
+pub fn last_value(txn: &Transaction<'_>, def: &SequenceDef) -> Result<Option<i64>> {
+    let ((last, called), _) = read_state(txn, def)?;
+    Ok(called.then_some(last))
+}
+
+fn encode(def: &SequenceDef) -> Vec<u8> {
+    let mut out = vec![FORMAT];
+    out.extend_from_slice(&def.id.to_le_bytes());
+    put_str(&mut out, &def.schema);
+    put_str(&mut out, &def.name);
+    out.push(match def.data_type {
+        DataType::Int2 => 2,
+        DataType::Int4 => 3,
+        _ => 4,
+    });
+    for n in [def.increment, def.min, def.max, def.start] {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    out.push(u8::from(def.cycle));
+    match &def.owned_by {
+        None => out.push(0),
+        Some(o) => {
+            out.push(1);
+            put_str(&mut out, &o.table);
+            put_str(&mut out, &o.column);
+        }
+    }
+    out
+}
+
+fn decode(bytes: &[u8]) -> Result<SequenceDef> {
+    let corrupted = |m: String| EngineError::Corrupted(format!("sequence definition: {m}"));
+    let mut r = ByteReader::new(bytes);
+    let format = r.u8().map_err(corrupted)?;
+    if format != FORMAT {
+        return Err(corrupted(format!("format {format}")));
+    }
+    let id = r.u32().map_err(corrupted)?;
+    let schema = r.string().map_err(corrupted)?;
+    let name = r.string().map_err(corrupted)?;
+    let data_type = match r.u8().map_err(corrupted)? {
+        2 => DataType::Int2,
+        3 => DataType::Int4,
+        4 => DataType::Int8,
+        tag => return Err(corrupted(format!("type tag {tag}"))),
+    };
+    let mut int = || r.array::<8>().map(i64::from_le_bytes).map_err(corrupted);
+    let (increment, min, max, start) = (int()?, int()?, int()?, int()?);
+    let cycle = r.u8().map_err(corrupted)? != 0;
+    let owned_by = match r.u8().map_err(corrupted)? {
+        0 => None,
+        _ => Some(OwnedBy {
+            table: r.string().map_err(corrupted)?,
+            column: r.string().map_err(corrupted)?,
+        }),
+    };
+    if r.remaining() != 0 {
+        return Err(corrupted("trailing bytes".into()));
+    }
+    Ok(SequenceDef {
+        id,
+        schema,
+        name,
+        data_type,
+        increment,
+        min,
+        max,
+        start,
+        cycle,
+        owned_by,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_round_trip() -> Result<()> {
+        let options = SequenceOptions {
+            increment: Some(-2),
+            cycle: true,
+            ..SequenceOptions::default()
+        };
+        let mut def = SequenceDef::new(
+            "public",
+            "s",
+            &options,
+            Some(OwnedBy {
+                table: "t".into(),
+                column: "id".into(),
+            }),
+        )?;
+        def.id = 1030;
+        assert_eq!((def.min, def.max, def.start), (i64::MIN, -1, -1));
+        assert_eq!(decode(&encode(&def))?, def);
+        Ok(())
+    }
+
+    #[test]
+    fn limits_fail_or_cycle() -> Result<()> {
+        let options = SequenceOptions {
+            data_type: Some(DataType::Int2),
+            max: Some(3),
+            ..SequenceOptions::default()
+        };
+        let mut def = SequenceDef::new("public", "s", &options, None)?;
+        assert_eq!(advance(&def, 2)?, 3);
+        assert!(matches!(
+            advance(&def, 3),
+            Err(EngineError::SequenceExhausted(_))
+        ));
+        def.cycle = true;
+        assert_eq!(advance(&def, 3)?, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn contradictory_options_are_refused() {
+        let options = SequenceOptions {
+            min: Some(5),
+            max: Some(5),
+            ..SequenceOptions::default()
+        };
+        assert!(SequenceDef::new("public", "s", &options, None).is_err());
+        let zero = SequenceOptions {
+            increment: Some(0),
+            ..SequenceOptions::default()
+        };
+        assert!(SequenceDef::new("public", "s", &zero, None).is_err());
+    }
+}
