@@ -167,8 +167,17 @@ impl Binder<'_, '_> {
     /// `CREATE TABLE name [(columns)] AS query [WITH [NO] DATA]`: the
     /// table's columns are the query's (a column of unknown type is text).
     fn create_table_as(&self, ct: &ast::CreateTable, query: &ast::Query) -> Result<Plan> {
-        if !ct.constraints.is_empty() || ct.columns.iter().any(|c| !c.options.is_empty()) {
-            return Err(SqlError::unsupported("constraints in CREATE TABLE … AS"));
+        let untyped = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string() == crate::parser::UNTYPED);
+        if !ct.constraints.is_empty()
+            || ct
+                .columns
+                .iter()
+                .any(|c| !c.options.is_empty() || !untyped(&c.data_type))
+        {
+            return Err(SqlError::new(
+                "42601",
+                "CREATE TABLE … AS takes column names only",
+            ));
         }
         let (schema, name) = split_name(&ct.name)?;
         let bound = self.query(query, None, &Cell::new(false))?;
