@@ -344,7 +344,11 @@ pub fn drop_schema(txn: &mut Transaction<'_>, name: &str, cascade: bool) -> Resu
         .into_iter()
         .filter(|v| v.schema == name)
         .collect::<Vec<_>>();
-    if !cascade && (!tables.is_empty() || !views.is_empty()) {
+    let sequences = crate::sequence::list_sequences(txn, None)?
+        .into_iter()
+        .filter(|s| s.schema == name)
+        .collect::<Vec<_>>();
+    if !cascade && (!tables.is_empty() || !views.is_empty() || !sequences.is_empty()) {
         return Err(EngineError::DependentObjects(format!(
             "cannot drop schema {name} because other objects depend on it"
         )));
@@ -354,6 +358,9 @@ pub fn drop_schema(txn: &mut Transaction<'_>, name: &str, cascade: bool) -> Resu
     }
     for v in views {
         txn.delete(VIEWS, table_key(&v.schema, &v.name));
+    }
+    for s in sequences {
+        crate::sequence::drop_sequence(txn, &s.schema, &s.name)?;
     }
     txn.delete(SCHEMAS, schema_key(name));
     Ok(())

@@ -120,6 +120,9 @@ pub enum EngineError {
     /// A value outside the bounds of what it is given to (`setval`).
     #[error("{0}")]
     OutOfBounds(String),
+    /// A write in a read-only transaction (`nextval` in `READ ONLY`).
+    #[error("cannot execute {0} in a read-only transaction")]
+    ReadOnly(String),
 }
 
 impl From<RowError> for EngineError {
@@ -166,6 +169,7 @@ impl EngineError {
             EngineError::NotYetDefined(_) => "55000",
             EngineError::SequenceExhausted(_) => "2200H",
             EngineError::OutOfBounds(_) => "22003",
+            EngineError::ReadOnly(_) => "25006",
         }
     }
 }

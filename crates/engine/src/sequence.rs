@@ -12,17 +12,22 @@
 //! ```
 //!
 //! `nextval` and `setval` do not write through the calling transaction:
-//! each is a commit of its own (a fresh snapshot, the new state, committed
-//! with that snapshot's seq so two sessions racing for the same value
-//! conflict and the loser retries). So a value is handed out once, even to
-//! transactions that later roll back, and a value that reaches any committed
-//! row was durable before that row (the log is written in seq order). The
-//! id comes from the table-id counter and is never reused, so the state of a
-//! dropped sequence never leaks into a new one of the same name.
+//! the state is changed by a commit of its own (a fresh snapshot, the new
+//! state, committed with that snapshot's seq, so a racing commit of the same
+//! state makes one of them retry). `nextval` reserves 32 values per commit
+//! (the state records the last one reserved) and hands them out from memory
+//! shared by every session of the open storage (`Storage::shared`), in
+//! order. So a value is handed out once, even to transactions that later roll
+//! back; a reopen skips what was reserved and not handed out (as PostgreSQL
+//! skips its logged-ahead values after a crash); and a value that reaches a
+//! committed row was durable before that row (the log is written in seq
+//! order). The id comes from the table-id counter and is never reused, so
+//! the state of a dropped sequence never leaks into a new one of the same
+//! name.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::ops::Bound;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use driftdb_storage::{Commit, KeyRange, StorageError, Write};
 
@@ -243,6 +248,40 @@ pub fn list_sequences(txn: &Transaction<'_>, as_of: Option<u64>) -> Result<Vec<S
     }
 }
 
+/// Points the sequences owned by columns of `schema.table` somewhere else
+/// (`ALTER TABLE … RENAME`): `change` edits each owner.
+pub fn retarget(
+    txn: &mut Transaction<'_>,
+    schema: &str,
+    table: &str,
+    change: impl Fn(&mut OwnedBy),
+) -> Result<()> {
+    for mut s in owned_by(txn, schema, table)? {
+        if let Some(o) = &mut s.owned_by {
+            change(o);
+        }
+        txn.put(SEQUENCES, key(&s.schema, &s.name), encode(&s));
+    }
+    Ok(())
+}
+
+/// Drops the sequences owned by `schema.table` (by its column `column`
+/// only, when given), as dropping the table or the column does.
+pub fn drop_owned(
+    txn: &mut Transaction<'_>,
+    schema: &str,
+    table: &str,
+    column: Option<&str>,
+) -> Result<()> {
+    for s in owned_by(txn, schema, table)? {
+        let owner = s.owned_by.as_ref().map(|o| o.column.as_str());
+        if column.is_none() || owner == column {
+            txn.delete(SEQUENCES, key(&s.schema, &s.name));
+        }
+    }
+    Ok(())
+}
+
 /// The present sequences owned by a column of `schema.table`.
 pub fn owned_by(txn: &Transaction<'_>, schema: &str, table: &str) -> Result<Vec<SequenceDef>> {
     Ok(list_sequences(txn, None)?
@@ -371,18 +410,61 @@ fn write_state(
     }
 }
 
-/// `nextval`: the sequence's next value, committed at once (a rollback of
-/// the calling transaction does not give it back).
+/// How many values one commit reserves ahead.
+const RESERVE: usize = 32;
+
+/// Values reserved ahead (committed as handed out, not yet handed out), per
+/// sequence id: one per open storage, shared by all its sessions, so values
+/// go out in order whichever session asks.
+#[derive(Debug, Default)]
+struct Reserved(Mutex<HashMap<u32, VecDeque<i64>>>);
+
+/// `nextval`: the sequence's next value. It was committed before it is
+/// handed out (a rollback of the calling transaction does not give it
+/// back); one commit reserves the next 32 values.
 pub fn nextval(txn: &Transaction<'_>, def: &SequenceDef) -> Result<i64> {
+    writable(txn, "nextval()")?;
+    let reserved = txn.storage().shared::<Reserved>();
+    let mut map = reserved.0.lock().unwrap_or_else(PoisonError::into_inner);
+    let queue = map.entry(def.id).or_default();
+    if queue.is_empty() {
+        *queue = reserve(txn, def)?;
+    }
+    let next = queue
+        .pop_front()
+        .ok_or_else(|| EngineError::Corrupted("empty sequence reservation".into()))?;
+    drop(map);
+    txn.sequence_values().took(def, next, true);
+    Ok(next)
+}
+
+/// Commits the state past the next values (up to `RESERVE`, fewer before a
+/// limit) and returns them, in order.
+fn reserve(txn: &Transaction<'_>, def: &SequenceDef) -> Result<VecDeque<i64>> {
     loop {
         txn.check_interrupt()?;
         let ((last, called), seq) = read_state(txn, def)?;
-        let next = if called { advance(def, last)? } else { last };
-        if write_state(txn, def, next, true, seq)? {
-            txn.sequence_values().took(def, next, true);
-            return Ok(next);
+        let first = if called { advance(def, last)? } else { last };
+        let mut values = VecDeque::from([first]);
+        let mut at = first;
+        while values.len() < RESERVE {
+            match advance(def, at) {
+                Ok(n) => at = n,
+                Err(_) => break,
+            }
+            values.push_back(at);
+        }
+        if write_state(txn, def, at, true, seq)? {
+            return Ok(values);
         }
     }
+}
+
+fn writable(txn: &Transaction<'_>, what: &str) -> Result<()> {
+    if txn.is_read_only() {
+        return Err(EngineError::ReadOnly(what.to_string()));
+    }
+    Ok(())
 }
 
 fn advance(def: &SequenceDef, last: i64) -> Result<i64> {
@@ -416,12 +498,16 @@ pub fn setval(
     value: i64,
     is_called: bool,
 ) -> Result<i64> {
+    writable(txn, "setval()")?;
     if value < def.min || value > def.max {
         return Err(EngineError::OutOfBounds(format!(
             "setval: value {value} is out of bounds for sequence \"{}\" ({}..{})",
             def.name, def.min, def.max
         )));
     }
+    let reserved = txn.storage().shared::<Reserved>();
+    let mut map = reserved.0.lock().unwrap_or_else(PoisonError::into_inner);
+    map.remove(&def.id);
     loop {
         txn.check_interrupt()?;
         let (_, seq) = read_state(txn, def)?;
@@ -432,13 +518,6 @@ pub fn setval(
             return Ok(value);
         }
     }
-}
-
-/// The state as `pg_sequences.last_value` shows it: the last value handed
-/// out, `None` before the first.
-pub fn last_value(txn: &Transaction<'_>, def: &SequenceDef) -> Result<Option<i64>> {
-    let ((last, called), _) = read_state(txn, def)?;
-    Ok(called.then_some(last))
 }
 
 fn encode(def: &SequenceDef) -> Vec<u8> {

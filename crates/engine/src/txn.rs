@@ -43,6 +43,9 @@ pub struct Transaction<'s> {
     interrupt: Interrupt,
     /// The session's `currval`/`lastval` record, which `nextval` updates.
     sequences: SessionValues,
+    /// `READ ONLY` (or reading the past): even the writes made outside the
+    /// transaction (`nextval`) are refused.
+    read_only: bool,
 }
 
 impl<'s> Transaction<'s> {
@@ -58,7 +61,18 @@ impl<'s> Transaction<'s> {
             tables: std::cell::RefCell::new(None),
             interrupt: Interrupt::default(),
             sequences: SessionValues::default(),
+            read_only: false,
         })
+    }
+
+    /// Marks the transaction read-only.
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+
+    /// Whether the transaction is read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Lets this transaction's `nextval` calls update the session's record.

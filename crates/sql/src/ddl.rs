@@ -139,15 +139,6 @@ pub fn drop_sequence(
     Ok(true)
 }
 
-/// Drops the sequences owned by columns of `schema.table`, as dropping the
-/// table does.
-pub fn drop_owned_sequences(txn: &mut Transaction<'_>, schema: &str, table: &str) -> Result<()> {
-    for s in sequence::owned_by(txn, schema, table)? {
-        sequence::drop_sequence(txn, &s.schema, &s.name)?;
-    }
-    Ok(())
-}
-
 fn add_check(def: &mut TableDef, c: NewCheck) {
     let name = c.name.unwrap_or_else(|| {
         let base = match &c.column {
@@ -374,6 +365,7 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                 ));
             }
             def.columns.remove(p);
+            sequence::drop_owned(txn, &def.schema, &def.name, Some(&name))?;
             def.indexes.retain(|i| !i.columns.contains(&id));
             def.foreign_keys.retain(|f| !f.columns.contains(&id));
         }
@@ -391,6 +383,11 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                 ));
             }
             def.columns[p].name = to.clone();
+            sequence::retarget(txn, &def.schema, &def.name, |o| {
+                if o.column == from {
+                    o.column.clone_from(&to);
+                }
+            })?;
             // Foreign keys of other tables name the referenced columns.
             for mut child in catalog::referencing(txn, &def.schema, &def.name)? {
                 for f in &mut child.foreign_keys {
@@ -424,6 +421,7 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                     f.ref_table.clone_from(&to);
                 }
             }
+            sequence::retarget(txn, &def.schema, &def.name, |o| o.table.clone_from(&to))?;
             def.name = to;
         }
         AlterOp::AddUnique { name, columns } => {

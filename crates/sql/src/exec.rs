@@ -151,7 +151,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             }
             ddl::check_droppable(txn, &schema, &name)?;
             catalog::drop_table(txn, &schema, &name)?;
-            ddl::drop_owned_sequences(txn, &schema, &name)?;
+            driftdb_engine::sequence::drop_owned(txn, &schema, &name, None)?;
             Ok((command("DROP TABLE"), vec![format!("{schema}.{name}")]))
         }
         Plan::AlterTable { table, op } => {

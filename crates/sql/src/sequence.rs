@@ -130,6 +130,12 @@ fn resolve(env: &Env<'_, '_>, arg: &Value) -> Result<SequenceDef> {
             if catalog::relation_exists(txn, &schema, &name)? {
                 return Err(not_a_sequence(&name));
             }
+            if !catalog::schema_exists(txn, &schema)? {
+                return Err(SqlError::new(
+                    "3F000",
+                    format!("schema \"{schema}\" does not exist"),
+                ));
+            }
             Err(SqlError::new(
                 "42P01",
                 format!("relation \"{name}\" does not exist"),

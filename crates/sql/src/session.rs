@@ -203,6 +203,7 @@ impl<'s> Session<'s> {
         let mut txn = Transaction::begin(self.storage)?;
         txn.set_interrupt(self.interrupt.clone());
         txn.set_sequence_values(self.sequences.clone());
+        txn.set_read_only(self.settings.as_of.is_some());
         Ok(txn)
     }
 
@@ -379,6 +380,9 @@ impl<'s> Session<'s> {
                 let mut txn = self.begin()?;
                 match bind_with(&txn, stmt, &self.settings, params)? {
                     Plan::Control(Control::Begin { read_only }) => {
+                        if read_only {
+                            txn.set_read_only(true);
+                        }
                         self.block = Some(Block {
                             txn,
                             tables: BTreeSet::new(),

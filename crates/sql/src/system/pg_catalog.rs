@@ -303,7 +303,7 @@ pub(super) fn defaults(c: &Catalog) -> Rows {
     let mut rows = Vec::new();
     for r in c.relations.iter().filter(|r| r.kind == Kind::Table) {
         for a in &r.attributes {
-            if let Some(d) = &a.default {
+            if let Some(d) = a.default.as_ref().filter(|_| a.identity.is_none()) {
                 rows.push(vec![
                     oid(hashed_oid("default", &format!("{}:{}", r.oid, a.num))),
                     oid(r.oid),
