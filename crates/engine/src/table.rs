@@ -74,6 +74,37 @@ pub(crate) fn update_at_depth(
     Ok(new_key)
 }
 
+/// A row to rewrite: its key, its values as stored, its new values.
+pub type Rewrite = (Vec<u8>, Vec<Value>, Vec<Value>);
+
+/// Rewrites every row of `rows`, stored under the definition `old`, under
+/// the table's new definition `new` (a column's type changed, a primary key
+/// added): all old keys and index entries go first, then each row is
+/// written with its key (its primary key under `new`, else the key it had)
+/// and index entries made anew; 23505 for a key two rows now share. Foreign
+/// keys' actions are not run.
+pub fn rewrite(
+    txn: &mut Transaction<'_>,
+    old: &TableDef,
+    new: &TableDef,
+    rows: Vec<Rewrite>,
+) -> Result<()> {
+    for (key, old_values, _) in &rows {
+        index::remove(txn, old, old_values, key);
+        txn.delete(old.id, key.clone());
+    }
+    for (key, _, values) in rows {
+        check(new, &values)?;
+        let key = primary_key(new, &values).unwrap_or(key);
+        if txn.get(new.id, &key)?.is_some() {
+            return Err(duplicate_key(new));
+        }
+        index::add(txn, new, &values, &key)?;
+        txn.put(new.id, key, encode(new, &values));
+    }
+    Ok(())
+}
+
 /// Deletes the row at `key` from the present (its history stays), with
 /// what the foreign keys referencing it require.
 pub fn delete(txn: &mut Transaction<'_>, table: &TableDef, key: &[u8]) -> Result<()> {

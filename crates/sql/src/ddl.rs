@@ -289,7 +289,8 @@ fn add_foreign_key(txn: &mut Transaction<'_>, def: &mut TableDef, fk: NewForeign
     Ok(())
 }
 
-fn present_rows(txn: &Transaction<'_>, def: &TableDef) -> Result<Vec<table::Row>> {
+/// The present rows of `def`'s table, with their keys.
+pub(crate) fn present_rows(txn: &Transaction<'_>, def: &TableDef) -> Result<Vec<table::Row>> {
     Ok(
         table::scan(txn, def, (Bound::Unbounded, Bound::Unbounded), None)?
             .collect::<std::result::Result<_, _>>()?,
@@ -452,6 +453,12 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
             for (_, row) in present_rows(txn, &def)? {
                 table::check_foreign_keys(txn, &def, &row)?;
             }
+        }
+        AlterOp::AddPrimaryKey(columns) => {
+            crate::alter_column::add_primary_key(txn, &mut def, &columns)?;
+        }
+        AlterOp::AlterColumn { column, change } => {
+            crate::alter_column::alter_column(txn, &mut def, &column, change)?;
         }
     }
     catalog::replace_table(txn, Some(&old_name), &def)?;

@@ -17,6 +17,7 @@
 //! with SQLSTATE 0A000 naming what is missing.
 
 mod agg;
+mod alter_column;
 pub mod bind;
 pub mod copy;
 mod datetime_ops;

@@ -343,6 +343,37 @@ pub enum AlterOp {
     AddCheck(NewCheck, Expr),
     /// `ADD [CONSTRAINT n] FOREIGN KEY …`
     AddForeignKey(NewForeignKey),
+    /// `ADD [CONSTRAINT n] PRIMARY KEY (…)`: existing rows must be unique
+    /// and not NULL there.
+    AddPrimaryKey(Vec<String>),
+    /// `ALTER [COLUMN] name …`
+    AlterColumn {
+        /// The column.
+        column: String,
+        /// What changes.
+        change: ColumnChange,
+    },
+}
+
+/// What `ALTER TABLE … ALTER COLUMN` changes.
+#[derive(Debug, Clone)]
+pub enum ColumnChange {
+    /// `SET DEFAULT e`, the expression as SQL text.
+    SetDefault(String),
+    /// `DROP DEFAULT`
+    DropDefault,
+    /// `SET NOT NULL`: existing rows must have a value.
+    SetNotNull,
+    /// `DROP NOT NULL`
+    DropNotNull,
+    /// `[SET DATA] TYPE t [USING e]`: every row's value converted.
+    SetType {
+        /// The new type.
+        data_type: DataType,
+        /// The new value over the row (table columns, then hidden ones):
+        /// `USING e`, else the column cast to the new type.
+        using: Expr,
+    },
 }
 
 /// `INSERT … ON CONFLICT`: which unique keys decide that a row conflicts

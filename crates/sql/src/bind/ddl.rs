@@ -223,7 +223,7 @@ impl Binder<'_, '_> {
     }
 
     /// A `DEFAULT` expression checked now and kept as SQL text.
-    fn default_text(&self, e: &ast::Expr) -> Result<String> {
+    pub(super) fn default_text(&self, e: &ast::Expr) -> Result<String> {
         let empty = Scope::default();
         let bound = self.expr_in(e, &empty).map_err(|err| {
             if err.sqlstate == "42703" {
@@ -346,8 +346,14 @@ impl Binder<'_, '_> {
                     )
                 }
                 TableConstraint::ForeignKey(fk) => AlterOp::AddForeignKey(foreign_key(fk)?),
+                TableConstraint::PrimaryKey(pk) => {
+                    AlterOp::AddPrimaryKey(index_columns(&pk.columns)?)
+                }
                 other => return Err(SqlError::unsupported(format!("ADD {other}"))),
             },
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                self.alter_column(&table, column_name, op)?
+            }
             other => return Err(SqlError::unsupported(format!("ALTER TABLE {other}"))),
         };
         Ok(Plan::AlterTable { table, op })

@@ -5,6 +5,7 @@
 //! `query.rs` binds queries to relational plans, `expr.rs` expressions,
 //! `scope.rs` resolves names, `dml.rs` and `ddl.rs` the statements that write.
 
+mod alter_column;
 mod conflict;
 mod copy;
 mod ddl;
