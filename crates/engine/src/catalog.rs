@@ -17,9 +17,10 @@
 //! ```
 //!
 //! Format 2 appends defaults, checks, indexes and foreign keys (see
-//! `encode_table`); format 3 then appends the identity columns:
-//! `n u32 | (column id u32 | 0 always, 1 by default)*`. Older formats are
-//! still read.
+//! `encode_table`); format 3 then appends the identity columns,
+//! `n u32 | (column id u32 | 0 always, 1 by default)*`, and the comments,
+//! `has u8 | (table comment str) | n u32 | (column id u32 | str)*`. Older
+//! formats are still read.
 //!
 //! Table ids come from one counter and are never reused, so a dropped table's
 //! rows keep their keyspace and stay readable in the past.
@@ -61,6 +62,8 @@ pub struct ColumnDef {
     pub default: Option<String>,
     /// `GENERATED … AS IDENTITY`: the default is its sequence's `nextval`.
     pub identity: Option<Identity>,
+    /// `COMMENT ON COLUMN`
+    pub comment: Option<String>,
 }
 
 /// How an identity column takes values given explicitly.
@@ -151,6 +154,8 @@ pub struct TableDef {
     pub indexes: Vec<IndexDef>,
     /// Foreign keys of this table.
     pub foreign_keys: Vec<ForeignKeyDef>,
+    /// `COMMENT ON TABLE`
+    pub comment: Option<String>,
 }
 
 impl TableDef {
@@ -213,6 +218,7 @@ pub fn create_table(
             nullable: c.nullable && !primary_key.contains(&c.name.as_str()),
             default: c.default.clone(),
             identity: c.identity,
+            comment: None,
         });
     }
     let pk = primary_key
@@ -235,6 +241,7 @@ pub fn create_table(
         checks: Vec::new(),
         indexes: Vec::new(),
         foreign_keys: Vec::new(),
+        comment: None,
     };
     if relation_exists(txn, schema, name)? {
         return Err(EngineError::DuplicateTable(name.to_string()));
@@ -644,6 +651,19 @@ fn encode_table(def: &TableDef) -> Vec<u8> {
             Identity::ByDefault => 1,
         });
     }
+    match &def.comment {
+        None => out.push(0),
+        Some(c) => {
+            out.push(1);
+            put_str(&mut out, c);
+        }
+    }
+    let comments: Vec<&ColumnDef> = def.columns.iter().filter(|c| c.comment.is_some()).collect();
+    out.extend_from_slice(&(comments.len() as u32).to_le_bytes());
+    for c in comments {
+        out.extend_from_slice(&c.id.to_le_bytes());
+        put_str(&mut out, c.comment.as_deref().unwrap_or_default());
+    }
     out
 }
 
@@ -723,11 +743,13 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
             nullable: r.u8()? != 0,
             default: None,
             identity: None,
+            comment: None,
         });
     }
     let n = r.count()?;
     let primary_key = (0..n).map(|_| r.u32()).collect::<Result<Vec<_>>>()?;
     let (mut checks, mut indexes, mut foreign_keys) = (Vec::new(), Vec::new(), Vec::new());
+    let mut comment = None;
     if format >= 2 {
         for _ in 0..r.count()? {
             let id = r.u32()?;
@@ -781,6 +803,18 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
                 .ok_or_else(|| EngineError::Corrupted("identity of an unknown column".into()))?;
             c.identity = Some(identity);
         }
+        if r.u8()? != 0 {
+            comment = Some(r.string()?);
+        }
+        for _ in 0..r.count()? {
+            let id = r.u32()?;
+            let text = r.string()?;
+            let c = columns
+                .iter_mut()
+                .find(|c| c.id == id)
+                .ok_or_else(|| EngineError::Corrupted("comment of an unknown column".into()))?;
+            c.comment = Some(text);
+        }
     }
     if r.0.remaining() != 0 {
         return Err(EngineError::Corrupted(
@@ -797,6 +831,7 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
         checks,
         indexes,
         foreign_keys,
+        comment,
     })
 }
 
@@ -913,6 +948,7 @@ mod tests {
                         nullable,
                         default: (len == 2).then(|| "1 + 1".to_string()),
                         identity: (len == 3).then_some(Identity::Always),
+                        comment: (len == 1).then(|| "a column".to_string()),
                     })
                     .collect(),
                 primary_key: vec![1],
@@ -928,6 +964,7 @@ mod tests {
                     on_delete: FkAction::Cascade,
                     on_update: FkAction::Restrict,
                 }],
+                comment: Some("a table".into()),
             };
             prop_assert_eq!(decode_table(&encode_table(&def))?, def);
         }

@@ -137,6 +137,7 @@ fn rows_read_under_an_older_or_newer_definition() -> Result<()> {
         nullable: true,
         default: None,
         identity: None,
+        comment: None,
     });
     let mut narrower = def.clone();
     narrower.columns.retain(|c| c.name != "name");

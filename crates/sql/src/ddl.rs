@@ -328,6 +328,7 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                 nullable: column.nullable,
                 default: column.default,
                 identity: column.identity,
+                comment: None,
             });
             let cache = RefCell::new(HashMap::new());
             let value = cast(fill.eval(&[], &Env::new(txn, &cache))?, column.data_type)?;

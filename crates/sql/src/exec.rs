@@ -133,6 +133,23 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             ddl::create_sequence(txn, sequence, if_not_exists)?;
             Ok((command("CREATE SEQUENCE"), Vec::new()))
         }
+        Plan::Comment {
+            mut table,
+            column,
+            comment,
+        } => {
+            match column {
+                Some(c) => {
+                    let p = table.position_of(&c).ok_or_else(|| {
+                        SqlError::new("42703", format!("column \"{c}\" does not exist"))
+                    })?;
+                    table.columns[p].comment = comment;
+                }
+                None => table.comment = comment,
+            }
+            catalog::replace_table(txn, None, &table)?;
+            Ok((command("COMMENT"), vec![qualified(&table)]))
+        }
         Plan::DropSequence {
             schema,
             name,

@@ -31,6 +31,16 @@ pub enum Plan {
         /// `IF NOT EXISTS`
         if_not_exists: bool,
     },
+    /// `COMMENT ON TABLE t` or `COMMENT ON COLUMN t.c` (`None`: `IS NULL`,
+    /// which removes it).
+    Comment {
+        /// The table.
+        table: TableDef,
+        /// The column, for `COMMENT ON COLUMN`.
+        column: Option<String>,
+        /// The comment.
+        comment: Option<String>,
+    },
     /// `DROP SEQUENCE`
     DropSequence {
         /// Schema.
@@ -452,6 +462,7 @@ impl Plan {
                 | Plan::CreateTableAs { .. }
                 | Plan::CreateSequence { .. }
                 | Plan::DropSequence { .. }
+                | Plan::Comment { .. }
                 | Plan::DropTable { .. }
                 | Plan::AlterTable { .. }
                 | Plan::CreateIndex { .. }

@@ -470,6 +470,46 @@ impl Binder<'_, '_> {
         })
     }
 
+    /// `COMMENT ON TABLE t | COLUMN t.c IS 'text' | NULL`.
+    pub(super) fn comment(
+        &self,
+        object: ast::CommentObject,
+        name: &ast::ObjectName,
+        comment: Option<String>,
+    ) -> Result<Plan> {
+        let (table_name, column) = match object {
+            ast::CommentObject::Table => (name.clone(), None),
+            ast::CommentObject::Column => {
+                let mut parts = name.0.clone();
+                let column = match parts.pop() {
+                    Some(ast::ObjectNamePart::Identifier(i)) => ident(&i),
+                    _ => return Err(SqlError::new("42601", "column name must be qualified")),
+                };
+                if parts.is_empty() {
+                    return Err(SqlError::new("42601", "column name must be qualified"));
+                }
+                (ast::ObjectName(parts), Some(column))
+            }
+            other => return Err(SqlError::unsupported(format!("COMMENT ON {other}"))),
+        };
+        let (schema, tname) = split_name(&table_name)?;
+        let table = catalog::get_table(self.txn, &schema, &tname, None)?
+            .ok_or_else(|| undefined_table(&tname))?;
+        if let Some(c) = &column
+            && table.position_of(c).is_none()
+        {
+            return Err(SqlError::new(
+                "42703",
+                format!("column \"{c}\" of relation \"{tname}\" does not exist"),
+            ));
+        }
+        Ok(Plan::Comment {
+            table,
+            column,
+            comment,
+        })
+    }
+
     /// `TRUNCATE`.
     pub(super) fn truncate(&self, t: &ast::Truncate) -> Result<Plan> {
         let mut tables: Vec<TableDef> = Vec::new();

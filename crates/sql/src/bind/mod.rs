@@ -269,6 +269,12 @@ impl Binder<'_, '_> {
                 ..
             } => self.drop(object_type, names, *if_exists, *cascade),
             Statement::Truncate(t) => self.truncate(t),
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                if_exists: false,
+            } => self.comment(*object_type, object_name, comment.clone()),
             Statement::Insert(ins) => self.insert(ins),
             Statement::Copy {
                 source,

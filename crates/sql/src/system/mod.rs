@@ -349,7 +349,7 @@ pub static TABLES: &[SystemTable] = &[
         "pg_catalog",
         "pg_description",
         false,
-        no_rows,
+        pg_catalog::descriptions,
         [
             ("objoid", O),
             ("classoid", O),

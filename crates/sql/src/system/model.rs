@@ -201,6 +201,9 @@ pub struct Catalog {
     pub constraints: Vec<Constraint>,
     /// Sequences, with their relations' OIDs.
     pub sequences: Vec<(u32, SequenceDef)>,
+    /// `COMMENT ON` texts: relation OID, column number (0: the relation
+    /// itself), text.
+    pub descriptions: Vec<(u32, i32, String)>,
 }
 
 fn action(a: FkAction) -> char {
@@ -347,6 +350,14 @@ impl Catalog {
 
     fn add_table(&mut self, t: &TableDef) {
         let oid = FIRST_USER_OID + t.id;
+        if let Some(c) = &t.comment {
+            self.descriptions.push((oid, 0, c.clone()));
+        }
+        for (num, col) in attnums().zip(&t.columns) {
+            if let Some(c) = &col.comment {
+                self.descriptions.push((oid, i32::from(num), c.clone()));
+            }
+        }
         let namespace = namespace_oid(&t.schema);
         let attnum = |id: u32| -> i16 { t.position(id).map_or(0, attnum_of) };
         let attributes: Vec<Attribute> = attnums()
@@ -503,6 +514,15 @@ impl Catalog {
             view_sql: None,
         });
         self.sequences.push((oid, s));
+    }
+
+    /// The `COMMENT ON` text of relation `oid` (`column` 0) or of its
+    /// column number `column`.
+    pub fn description(&self, oid: u32, column: i32) -> Option<&str> {
+        self.descriptions
+            .iter()
+            .find(|(o, c, _)| *o == oid && *c == column)
+            .map(|(_, _, text)| text.as_str())
     }
 
     /// The sequence that feeds column `column` of relation `table`

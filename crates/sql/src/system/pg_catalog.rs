@@ -98,6 +98,17 @@ pub(super) fn classes(c: &Catalog) -> Rows {
         .collect()
 }
 
+/// `pg_description`: the `COMMENT ON` texts of relations and columns.
+pub(super) fn descriptions(c: &Catalog) -> Rows {
+    let pg_class = c.resolve("pg_catalog.pg_class").map_or(0, |r| r.oid);
+    c.descriptions
+        .iter()
+        .map(|(rel, column, description)| {
+            vec![oid(*rel), oid(pg_class), i4(*column), text(description)]
+        })
+        .collect()
+}
+
 /// `pg_sequence`: each sequence's options.
 pub(super) fn sequences(c: &Catalog) -> Rows {
     c.sequences
