@@ -118,6 +118,12 @@ pub fn drop_sequence(
     if_exists: bool,
 ) -> Result<bool> {
     let Some(def) = sequence::get_sequence(txn, schema, name, None)? else {
+        if catalog::relation_exists(txn, schema, name)? {
+            return Err(SqlError::new(
+                "42809",
+                format!("\"{name}\" is not a sequence"),
+            ));
+        }
         if if_exists {
             return Ok(false);
         }

@@ -4,7 +4,7 @@
 
 use sqlparser::ast::{self, ConflictTarget, OnConflictAction};
 
-use driftdb_engine::catalog::TableDef;
+use driftdb_engine::catalog::{Identity, TableDef};
 use driftdb_engine::table::{UniqueKey, unique_keys};
 
 use super::dml::{assignment_column, table_scope};
@@ -77,7 +77,8 @@ impl Binder<'_, '_> {
     }
 
     /// One `SET column = value` of an `UPDATE` or `DO UPDATE`, bound in
-    /// `scope`: the column's position and its new value.
+    /// `scope`: the column's position and its new value (428C9 for a value
+    /// other than `DEFAULT` in a `GENERATED ALWAYS` column).
     pub(super) fn assignment(
         &self,
         table: &TableDef,
@@ -85,12 +86,17 @@ impl Binder<'_, '_> {
         scope: &Scope,
     ) -> Result<(usize, crate::expr::Expr)> {
         let i = assignment_column(table, &a.target)?;
-        let value = if super::dml::is_default(&a.value) {
-            self.defaults(table)?.swap_remove(i)
-        } else {
-            self.condition(&a.value, scope, "UPDATE")?
-        };
-        Ok((i, value))
+        let column = &table.columns[i];
+        if super::dml::is_default(&a.value) {
+            return Ok((i, self.defaults(table)?.swap_remove(i)));
+        }
+        if column.identity == Some(Identity::Always) {
+            return Err(SqlError::new(
+                "428C9",
+                format!("column \"{}\" can only be updated to DEFAULT", column.name),
+            ));
+        }
+        Ok((i, self.condition(&a.value, scope, "UPDATE")?))
     }
 }
 

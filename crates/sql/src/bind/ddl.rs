@@ -272,6 +272,9 @@ impl Binder<'_, '_> {
                 column_def,
                 ..
             } => {
+                if super::sequence::serial_type(&column_def.data_type).is_some() {
+                    return Err(SqlError::unsupported("ADD COLUMN of a SERIAL type"));
+                }
                 let mut nullable = true;
                 let mut default = None;
                 for opt in &column_def.options {

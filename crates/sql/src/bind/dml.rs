@@ -109,15 +109,7 @@ impl Binder<'_, '_> {
         let scope = table_scope(&table, alias.as_deref());
         let mut set = Vec::new();
         for a in &up.assignments {
-            let (i, value) = self.assignment(&table, a, &scope)?;
-            let column = &table.columns[i];
-            if column.identity == Some(Identity::Always) && !is_default(&a.value) {
-                return Err(SqlError::new(
-                    "428C9",
-                    format!("column \"{}\" can only be updated to DEFAULT", column.name),
-                ));
-            }
-            set.push((i, value));
+            set.push(self.assignment(&table, a, &scope)?);
         }
         let filter = up
             .selection
