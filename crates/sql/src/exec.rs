@@ -6,6 +6,7 @@ use std::ops::Bound;
 use std::rc::Rc;
 
 use driftdb_engine::catalog::{self, TableDef};
+use driftdb_engine::sequence;
 use driftdb_engine::table;
 use driftdb_engine::text::parse_text;
 use driftdb_engine::txn::Transaction;
@@ -237,11 +238,19 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             catalog::drop_schema(txn, &name, cascade)?;
             Ok((command("DROP SCHEMA"), Vec::new()))
         }
-        Plan::Truncate(tables) => {
+        Plan::Truncate {
+            tables,
+            restart_identity,
+        } => {
             let mut names = Vec::new();
             for t in &tables {
                 table::truncate(txn, t)?;
                 names.push(qualified(t));
+                if restart_identity {
+                    for s in sequence::owned_by(txn, &t.schema, &t.name)? {
+                        sequence::restart(txn, &s)?;
+                    }
+                }
             }
             Ok((command("TRUNCATE TABLE"), names))
         }

@@ -112,7 +112,12 @@ pub enum Plan {
         cascade: bool,
     },
     /// `TRUNCATE`
-    Truncate(Vec<TableDef>),
+    Truncate {
+        /// The tables.
+        tables: Vec<TableDef>,
+        /// `RESTART IDENTITY`: their columns' sequences start over.
+        restart_identity: bool,
+    },
     /// A statement with nothing to do (e.g. `IF EXISTS` of a missing object):
     /// its command tag.
     Nothing(String),
@@ -471,7 +476,7 @@ impl Plan {
                 | Plan::DropView { .. }
                 | Plan::CreateSchema { .. }
                 | Plan::DropSchema { .. }
-                | Plan::Truncate(_)
+                | Plan::Truncate { .. }
                 | Plan::CopyIn(_)
         ) || matches!(self, Plan::Many(plans) if plans.iter().any(Plan::writes))
     }

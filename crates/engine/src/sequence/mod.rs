@@ -38,7 +38,7 @@ use crate::keycode::encode_key;
 use crate::txn::Transaction;
 use crate::value::{DataType, Value};
 
-pub use values::{SessionValues, nextval, setval};
+pub use values::{SessionValues, nextval, restart, setval};
 
 /// Keyspace of sequence definitions.
 pub const SEQUENCES: u32 = 4;

@@ -182,6 +182,12 @@ fn reserve(txn: &Transaction<'_>, def: &SequenceDef) -> Result<VecDeque<i64>> {
     }
 }
 
+/// Starts the sequence over (`TRUNCATE … RESTART IDENTITY`): the next
+/// `nextval` returns its start value. Committed at once, as `setval` is.
+pub fn restart(txn: &Transaction<'_>, def: &SequenceDef) -> Result<()> {
+    setval(txn, def, def.start, false).map(|_| ())
+}
+
 fn writable(txn: &Transaction<'_>, what: &str) -> Result<()> {
     if txn.is_read_only() {
         return Err(EngineError::ReadOnly(what.to_string()));

@@ -4,10 +4,10 @@
 
 use sqlparser::ast::{self, ConflictTarget, OnConflictAction};
 
-use driftdb_engine::catalog::{Identity, TableDef};
+use driftdb_engine::catalog::TableDef;
 use driftdb_engine::table::{UniqueKey, unique_keys};
 
-use super::dml::{assignment_column, table_scope};
+use super::dml::table_scope;
 use super::scope::Scope;
 use super::{Binder, ident, last_part};
 use crate::error::{Result, SqlError};
@@ -74,29 +74,6 @@ impl Binder<'_, '_> {
             .map(|e| self.condition(e, &scope, "WHERE"))
             .transpose()?;
         Ok(ConflictUpdate { set, filter })
-    }
-
-    /// One `SET column = value` of an `UPDATE` or `DO UPDATE`, bound in
-    /// `scope`: the column's position and its new value (428C9 for a value
-    /// other than `DEFAULT` in a `GENERATED ALWAYS` column).
-    pub(super) fn assignment(
-        &self,
-        table: &TableDef,
-        a: &ast::Assignment,
-        scope: &Scope,
-    ) -> Result<(usize, crate::expr::Expr)> {
-        let i = assignment_column(table, &a.target)?;
-        let column = &table.columns[i];
-        if super::dml::is_default(&a.value) {
-            return Ok((i, self.defaults(table)?.swap_remove(i)));
-        }
-        if column.identity == Some(Identity::Always) {
-            return Err(SqlError::new(
-                "428C9",
-                format!("column \"{}\" can only be updated to DEFAULT", column.name),
-            ));
-        }
-        Ok((i, self.condition(&a.value, scope, "UPDATE")?))
     }
 }
 

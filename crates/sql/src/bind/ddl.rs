@@ -523,7 +523,10 @@ impl Binder<'_, '_> {
                     .ok_or_else(|| undefined_table(&name))?,
             );
         }
-        Ok(Plan::Truncate(tables))
+        Ok(Plan::Truncate {
+            tables,
+            restart_identity: matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)),
+        })
     }
 }
 

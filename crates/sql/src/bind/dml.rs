@@ -177,6 +177,29 @@ impl Binder<'_, '_> {
             .collect()
     }
 
+    /// One `SET column = value` of an `UPDATE` or `DO UPDATE`, bound in
+    /// `scope`: the column's position and its new value (428C9 for a value
+    /// other than `DEFAULT` in a `GENERATED ALWAYS` column).
+    pub(super) fn assignment(
+        &self,
+        table: &TableDef,
+        a: &ast::Assignment,
+        scope: &Scope,
+    ) -> Result<(usize, crate::expr::Expr)> {
+        let i = assignment_column(table, &a.target)?;
+        let column = &table.columns[i];
+        if is_default(&a.value) {
+            return Ok((i, self.defaults(table)?.swap_remove(i)));
+        }
+        if column.identity == Some(Identity::Always) {
+            return Err(SqlError::new(
+                "428C9",
+                format!("column \"{}\" can only be updated to DEFAULT", column.name),
+            ));
+        }
+        Ok((i, self.condition(&a.value, scope, "UPDATE")?))
+    }
+
     /// `e` bound in `scope`, where aggregates are not allowed (42803).
     pub(super) fn condition(&self, e: &ast::Expr, scope: &Scope, clause: &str) -> Result<Expr> {
         self.no_agg(self.expr_in(e, scope)?, clause)
@@ -250,7 +273,7 @@ pub(super) fn is_default(e: &ast::Expr) -> bool {
 }
 
 /// The position of the column an `UPDATE` or `DO UPDATE` assigns.
-pub(super) fn assignment_column(table: &TableDef, target: &AssignmentTarget) -> Result<usize> {
+fn assignment_column(table: &TableDef, target: &AssignmentTarget) -> Result<usize> {
     let AssignmentTarget::ColumnName(col) = target else {
         return Err(SqlError::unsupported("UPDATE of a column tuple"));
     };
