@@ -804,7 +804,7 @@ pub static TABLES: &[SystemTable] = &[
         "pg_catalog",
         "pg_depend",
         false,
-        no_rows,
+        pg_catalog::dependencies,
         [
             ("classid", O),
             ("objid", O),

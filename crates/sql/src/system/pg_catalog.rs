@@ -109,6 +109,41 @@ pub(super) fn descriptions(c: &Catalog) -> Rows {
         .collect()
 }
 
+/// `pg_depend`: what DriftDB records of it, a sequence's dependence on the
+/// column that owns it (`a` for `SERIAL`, `i` for identity columns), which
+/// psql's `\d` shows as "Owned by".
+pub(super) fn dependencies(c: &Catalog) -> Rows {
+    let pg_class = c.resolve("pg_catalog.pg_class").map_or(0, |r| r.oid);
+    let mut rows = Vec::new();
+    for (seq, s) in &c.sequences {
+        let Some(owner) = &s.owned_by else {
+            continue;
+        };
+        let table = c
+            .relations
+            .iter()
+            .find(|r| r.kind == Kind::Table && r.schema == s.schema && r.name == owner.table);
+        let Some((table, column)) = table.and_then(|t| {
+            t.attributes
+                .iter()
+                .find(|a| a.name == owner.column)
+                .map(|a| (t, a))
+        }) else {
+            continue;
+        };
+        rows.push(vec![
+            oid(pg_class),
+            oid(*seq),
+            i4(0),
+            oid(pg_class),
+            oid(table.oid),
+            i4(i32::from(column.num)),
+            text(if column.identity.is_some() { "i" } else { "a" }),
+        ]);
+    }
+    rows
+}
+
 /// `pg_sequence`: each sequence's options.
 pub(super) fn sequences(c: &Catalog) -> Rows {
     c.sequences
