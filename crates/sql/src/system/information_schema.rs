@@ -306,6 +306,33 @@ pub(super) fn referential_constraints(c: &Catalog) -> Rows {
         .collect()
 }
 
+pub(super) fn sequences(c: &Catalog) -> Rows {
+    c.sequences
+        .iter()
+        .map(|(_, s)| {
+            let precision = match s.data_type {
+                driftdb_engine::value::DataType::Int2 => 16,
+                driftdb_engine::value::DataType::Int4 => 32,
+                _ => 64,
+            };
+            vec![
+                text(DATABASE),
+                text(&s.schema),
+                text(&s.name),
+                text(driftdb_engine::sequence::type_name(s.data_type)),
+                card(precision),
+                card(2),
+                card(0),
+                text(&s.start.to_string()),
+                text(&s.min.to_string()),
+                text(&s.max.to_string()),
+                text(&s.increment.to_string()),
+                yes_no(s.cycle),
+            ]
+        })
+        .collect()
+}
+
 pub(super) fn views(c: &Catalog) -> Rows {
     c.relations
         .iter()

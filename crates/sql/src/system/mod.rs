@@ -973,4 +973,24 @@ pub static TABLES: &[SystemTable] = &[
             ("is_trigger_insertable_into", YES_NO),
         ]
     ),
+    table!(
+        "information_schema",
+        "sequences",
+        true,
+        information_schema::sequences,
+        [
+            ("sequence_catalog", SQL_ID),
+            ("sequence_schema", SQL_ID),
+            ("sequence_name", SQL_ID),
+            ("data_type", CHARDATA),
+            ("numeric_precision", CARDINAL),
+            ("numeric_precision_radix", CARDINAL),
+            ("numeric_scale", CARDINAL),
+            ("start_value", CHARDATA),
+            ("minimum_value", CHARDATA),
+            ("maximum_value", CHARDATA),
+            ("increment", CHARDATA),
+            ("cycle_option", YES_NO),
+        ]
+    ),
 ];
