@@ -285,7 +285,10 @@ pub fn scan<'t>(
     })
 }
 
-fn check(table: &TableDef, values: &[Value]) -> Result<()> {
+/// Checks that `values` fit `table`: one per column, and no NULL in a NOT
+/// NULL column (23502). Every write checks it; `ON CONFLICT` checks it before
+/// looking for a conflict, as PostgreSQL does.
+pub fn check(table: &TableDef, values: &[Value]) -> Result<()> {
     if values.len() != table.columns.len() {
         return Err(EngineError::ColumnCount {
             table: table.name.clone(),

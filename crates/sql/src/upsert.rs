@@ -34,6 +34,7 @@ pub fn insert(
     let mut touched: HashSet<Vec<u8>> = HashSet::new();
     let mut written = Vec::with_capacity(rows.len());
     for values in rows {
+        table::check(table, &values)?;
         let Some(key) = conflict(txn, table, on_conflict, &values)? else {
             touched.insert(table::insert(txn, table, values.clone())?);
             written.push(values);
