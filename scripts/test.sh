@@ -44,15 +44,15 @@ cargo test --workspace --release
 
 # The PostgreSQL-checked files DriftDB runs in full today; the rest join this
 # list as the SQL engine grows (scripts/pg-crosscheck.sh runs them all on PG).
-embedded=(aggregates alter_table basics catalog constraints ddl dml expressions indexes_views joins numeric predicates returning set_operations subqueries transactions types with)
+embedded=(aggregates alter_column alter_table basics catalog comments constraints create_table_as ddl dml expressions indexes_views joins numeric on_conflict predicates returning sequences set_operations subqueries transactions types with)
 step "sqllogictest, DriftDB embedded: tests/slt/drift and ${embedded[*]}"
 cargo build --release -q -p driftdb-slt
-"$root/target/release/driftdb-slt" --embedded tests/slt/drift/*.slt \
+"${CARGO_TARGET_DIR:-$root/target}/release/driftdb-slt" --embedded tests/slt/drift/*.slt \
     $(printf 'tests/slt/%s.slt ' "${embedded[@]}")
 
 step "sqllogictest, DriftDB over the wire (driftdb serve, one server per file): the same files"
 cargo build --release -q -p driftdb
-"$root/target/release/driftdb-slt" --serve "$root/target/release/driftdb" tests/slt/drift/*.slt \
+"${CARGO_TARGET_DIR:-$root/target}/release/driftdb-slt" --serve "${CARGO_TARGET_DIR:-$root/target}/release/driftdb" tests/slt/drift/*.slt \
     $(printf 'tests/slt/%s.slt ' "${embedded[@]}")
 
 step "client tests: psql, psycopg 3, node-postgres, pgJDBC against driftdb serve"

@@ -106,6 +106,23 @@ pub enum EngineError {
         InterruptReason::Timeout => "statement timeout",
     })]
     Canceled(InterruptReason),
+    /// An option or argument with a value that is not allowed (a sequence's
+    /// `INCREMENT 0`, `MINVALUE` above `MAXVALUE` …).
+    #[error("{0}")]
+    InvalidParameter(String),
+    /// Something read before it was set in this session (`currval`,
+    /// `lastval` before `nextval`).
+    #[error("{0}")]
+    NotYetDefined(String),
+    /// A sequence past its limit without `CYCLE`.
+    #[error("{0}")]
+    SequenceExhausted(String),
+    /// A value outside the bounds of what it is given to (`setval`).
+    #[error("{0}")]
+    OutOfBounds(String),
+    /// A write in a read-only transaction (`nextval` in `READ ONLY`).
+    #[error("cannot execute {0} in a read-only transaction")]
+    ReadOnly(String),
 }
 
 impl From<RowError> for EngineError {
@@ -150,6 +167,11 @@ impl EngineError {
             EngineError::UndefinedIndex(_) => "42704",
             EngineError::Numeric(e) => e.sqlstate(),
             EngineError::Canceled(_) => "57014",
+            EngineError::InvalidParameter(_) => "22023",
+            EngineError::NotYetDefined(_) => "55000",
+            EngineError::SequenceExhausted(_) => "2200H",
+            EngineError::OutOfBounds(_) => "22003",
+            EngineError::ReadOnly(_) => "25006",
         }
     }
 }

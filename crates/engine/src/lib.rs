@@ -7,7 +7,8 @@
 //! primary-key checks (`table`), and PostgreSQL's text format of values
 //! (`text`), and the time-travel reads of history: `FOR SYSTEM_TIME` version
 //! selection and `drift_diff` (`history`). Indexes, views, constraints and the rest of
-//! time travel come with the SQL engine issue.
+//! time travel come with the SQL engine issue. Sequences (`sequence`) keep
+//! their definitions in the catalog and hand out values outside transactions.
 
 mod bytes;
 pub mod catalog;
@@ -22,6 +23,7 @@ pub mod keycode;
 pub mod numeric;
 pub mod reads;
 pub mod row;
+pub mod sequence;
 pub mod table;
 pub mod text;
 pub mod txn;

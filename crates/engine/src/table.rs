@@ -76,6 +76,37 @@ pub(crate) fn update_at_depth(
     Ok(new_key)
 }
 
+/// A row to rewrite: its key, its values as stored, its new values.
+pub type Rewrite = (Vec<u8>, Vec<Value>, Vec<Value>);
+
+/// Rewrites every row of `rows`, stored under the definition `old`, under
+/// the table's new definition `new` (a column's type changed, a primary key
+/// added): all old keys and index entries go first, then each row is
+/// written with its key (its primary key under `new`, else the key it had)
+/// and index entries made anew; 23505 for a key two rows now share. Foreign
+/// keys' actions are not run.
+pub fn rewrite(
+    txn: &mut Transaction<'_>,
+    old: &TableDef,
+    new: &TableDef,
+    rows: Vec<Rewrite>,
+) -> Result<()> {
+    for (key, old_values, _) in &rows {
+        index::remove(txn, old, old_values, key);
+        txn.delete(old.id, key.clone());
+    }
+    for (key, _, values) in rows {
+        check(new, &values)?;
+        let key = primary_key(new, &values).unwrap_or(key);
+        if txn.get(new.id, &key)?.is_some() {
+            return Err(duplicate_key(new));
+        }
+        index::add(txn, new, &values, &key)?;
+        txn.put(new.id, key, encode(new, &values));
+    }
+    Ok(())
+}
+
 /// Deletes the row at `key` from the present (its history stays), with
 /// what the foreign keys referencing it require.
 pub fn delete(txn: &mut Transaction<'_>, table: &TableDef, key: &[u8]) -> Result<()> {
@@ -176,6 +207,78 @@ pub fn scan_by_index<'t>(
     })))
 }
 
+/// The present row at `key` (with this transaction's own changes).
+pub fn get_by_key(
+    txn: &Transaction<'_>,
+    table: &TableDef,
+    key: &[u8],
+) -> Result<Option<Vec<Value>>> {
+    txn.get(table.id, key)?
+        .map(|b| decode(table, &b))
+        .transpose()
+}
+
+/// A key whose values no two rows of a table share: what `ON CONFLICT`
+/// checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UniqueKey {
+    /// The primary key.
+    PrimaryKey,
+    /// The unique index with this keyspace id.
+    Index(u32),
+}
+
+/// Every unique key of `table`: its primary key, then its unique indexes.
+pub fn unique_keys(table: &TableDef) -> Vec<UniqueKey> {
+    let pk = (!table.primary_key.is_empty()).then_some(UniqueKey::PrimaryKey);
+    pk.into_iter()
+        .chain(
+            table
+                .indexes
+                .iter()
+                .filter(|i| i.unique)
+                .map(|i| UniqueKey::Index(i.id)),
+        )
+        .collect()
+}
+
+/// The key of the present row that has `values`' values in `unique`, if
+/// any (values with a NULL in the key conflict with nothing).
+pub fn conflicting_row(
+    txn: &Transaction<'_>,
+    table: &TableDef,
+    unique: &UniqueKey,
+    values: &[Value],
+) -> Result<Option<Vec<u8>>> {
+    match unique {
+        UniqueKey::PrimaryKey => {
+            let Some(key) = primary_key(table, values) else {
+                return Ok(None);
+            };
+            Ok(txn.get(table.id, &key)?.map(|_| key))
+        }
+        UniqueKey::Index(id) => {
+            let Some(index) = table.indexes.iter().find(|i| i.id == *id) else {
+                return Ok(None);
+            };
+            let indexed = index::values_of(table, index, values);
+            if indexed.iter().any(Value::is_null) {
+                return Ok(None);
+            }
+            let p = index::prefix(&indexed);
+            let (lo, hi) = index::prefix_range(&p);
+            let range = (
+                lo.as_ref().map(Vec::as_slice),
+                hi.as_ref().map(Vec::as_slice),
+            );
+            txn.scan(index.id, range)?
+                .next()
+                .transpose()
+                .map(|entry| entry.map(|(_, row_key)| row_key))
+        }
+    }
+}
+
 /// The rows with keys in `range`, in key order: now (with this transaction's
 /// own changes) or right after commit `as_of`.
 pub fn scan<'t>(
@@ -204,7 +307,10 @@ pub fn scan<'t>(
     })
 }
 
-fn check(table: &TableDef, values: &[Value]) -> Result<()> {
+/// Checks that `values` fit `table`: one per column, and no NULL in a NOT
+/// NULL column (23502). Every write checks it; `ON CONFLICT` checks it before
+/// looking for a conflict, as PostgreSQL does.
+pub fn check(table: &TableDef, values: &[Value]) -> Result<()> {
     if values.len() != table.columns.len() {
         return Err(EngineError::ColumnCount {
             table: table.name.clone(),

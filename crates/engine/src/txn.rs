@@ -19,6 +19,7 @@ use driftdb_storage::{
 use crate::error::{EngineError, Result};
 use crate::interrupt::Interrupt;
 use crate::reads::ReadSet;
+use crate::sequence::SessionValues;
 
 /// A key in the store: keyspace and key bytes.
 type StoreKey = (u32, Vec<u8>);
@@ -43,6 +44,11 @@ pub struct Transaction<'s> {
     interrupt: Interrupt,
     /// What it read of the present, when it is serializable.
     reads: Option<ReadSet>,
+    /// The session's `currval`/`lastval` record, which `nextval` updates.
+    sequences: SessionValues,
+    /// `READ ONLY` (or reading the past): even the writes made outside the
+    /// transaction (`nextval`) are refused.
+    read_only: bool,
 }
 
 impl<'s> Transaction<'s> {
@@ -58,6 +64,8 @@ impl<'s> Transaction<'s> {
             tables: std::cell::RefCell::new(None),
             interrupt: Interrupt::default(),
             reads: None,
+            sequences: SessionValues::default(),
+            read_only: false,
         })
     }
 
@@ -75,6 +83,31 @@ impl<'s> Transaction<'s> {
     /// Whether the transaction is SERIALIZABLE.
     pub fn is_serializable(&self) -> bool {
         self.reads.is_some()
+    }
+
+    /// Marks the transaction read-only.
+    pub fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+
+    /// Whether the transaction is read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Lets this transaction's `nextval` calls update the session's record.
+    pub fn set_sequence_values(&mut self, values: SessionValues) {
+        self.sequences = values;
+    }
+
+    /// The session's `currval`/`lastval` record.
+    pub fn sequence_values(&self) -> &SessionValues {
+        &self.sequences
+    }
+
+    /// The storage, for the commits sequences make outside the transaction.
+    pub(crate) fn storage(&self) -> &'s Storage {
+        self.storage
     }
 
     /// Lets `interrupt` stop statements running in this transaction.

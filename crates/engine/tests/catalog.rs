@@ -18,6 +18,7 @@ fn col(name: &str, data_type: DataType) -> NewColumn {
         data_type,
         nullable: true,
         default: None,
+        identity: None,
     }
 }
 

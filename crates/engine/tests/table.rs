@@ -29,12 +29,14 @@ fn create(s: &Storage, name: &str, pk: &[&str]) -> Result<TableDef> {
                 data_type: DataType::Int4,
                 nullable: true,
                 default: None,
+                identity: None,
             },
             NewColumn {
                 name: "name".into(),
                 data_type: DataType::Text,
                 nullable: false,
                 default: None,
+                identity: None,
             },
         ],
         pk,
@@ -134,6 +136,8 @@ fn rows_read_under_an_older_or_newer_definition() -> Result<()> {
         data_type: DataType::Int2,
         nullable: true,
         default: None,
+        identity: None,
+        comment: None,
     });
     let mut narrower = def.clone();
     narrower.columns.retain(|c| c.name != "name");

@@ -6,11 +6,10 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Bound;
 
-use driftdb_engine::catalog::{
-    self, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, NewColumn, TableDef,
-};
+use driftdb_engine::catalog::{self, CheckDef, ColumnDef, ForeignKeyDef, IndexDef, TableDef};
 use driftdb_engine::error::EngineError;
 use driftdb_engine::index;
+use driftdb_engine::sequence::{self, OwnedBy, SequenceDef};
 use driftdb_engine::table;
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::Value;
@@ -18,29 +17,45 @@ use driftdb_engine::value::Value;
 use crate::bind::HIDDEN_COLUMNS;
 use crate::error::{Result, SqlError};
 use crate::expr::{Env, Expr, cast};
-use crate::plan::{AlterOp, NewCheck, NewForeignKey};
+use crate::plan::{AlterOp, NewCheck, NewForeignKey, NewTable};
+use crate::system::model::quote_ident;
 
-/// `CREATE TABLE` with its constraints; `false` when it existed and
-/// `IF NOT EXISTS` was given.
-#[allow(clippy::too_many_arguments)]
-pub fn create_table(
-    txn: &mut Transaction<'_>,
-    schema: &str,
-    name: &str,
-    columns: &[NewColumn],
-    primary_key: &[String],
-    if_not_exists: bool,
-    checks: Vec<NewCheck>,
-    uniques: Vec<(Option<String>, Vec<String>)>,
-    foreign_keys: Vec<NewForeignKey>,
-) -> Result<bool> {
-    let exists = catalog::get_table(txn, schema, name, None)?.is_some()
-        || catalog::get_view(txn, schema, name, None)?.is_some();
-    if exists && if_not_exists {
-        return Ok(false);
+/// `CREATE TABLE` with its constraints and the sequences of its `SERIAL`
+/// and identity columns; `None` when it existed and `IF NOT EXISTS` was
+/// given, else the new definition.
+pub fn create_table(txn: &mut Transaction<'_>, new: NewTable) -> Result<Option<TableDef>> {
+    let NewTable {
+        schema,
+        name,
+        mut columns,
+        primary_key,
+        if_not_exists,
+        checks,
+        uniques,
+        foreign_keys,
+        generated,
+    } = new;
+    if if_not_exists && catalog::relation_exists(txn, &schema, &name)? {
+        return Ok(None);
+    }
+    for g in generated {
+        let column = columns
+            .get_mut(g.column)
+            .ok_or_else(|| SqlError::new("XX000", "generated column out of range"))?;
+        let taken = relation_names(txn, &schema)?;
+        let seq_name = unique_name(&format!("{name}_{}_seq", column.name), |n| {
+            taken.iter().any(|t| t == n)
+        });
+        let owner = OwnedBy {
+            table: name.clone(),
+            column: column.name.clone(),
+        };
+        let def = SequenceDef::new(&schema, &seq_name, &g.options, Some(owner))?;
+        sequence::create_sequence(txn, def)?;
+        column.default = Some(nextval_default(&schema, &seq_name));
     }
     let pk: Vec<&str> = primary_key.iter().map(String::as_str).collect();
-    let mut def = catalog::create_table(txn, schema, name, columns, &pk)?;
+    let mut def = catalog::create_table(txn, &schema, &name, &columns, &pk)?;
     for c in checks {
         add_check(&mut def, c);
     }
@@ -51,6 +66,82 @@ pub fn create_table(
         add_foreign_key(txn, &mut def, fk)?;
     }
     catalog::replace_table(txn, None, &def)?;
+    Ok(Some(def))
+}
+
+/// The names of the tables, views and sequences of `schema` now.
+fn relation_names(txn: &Transaction<'_>, schema: &str) -> Result<Vec<String>> {
+    let tables = catalog::list_tables(txn, None)?
+        .into_iter()
+        .filter(|t| t.schema == schema)
+        .map(|t| t.name);
+    let views = catalog::list_views(txn, None)?
+        .into_iter()
+        .filter(|v| v.schema == schema)
+        .map(|v| v.name);
+    let sequences = sequence::list_sequences(txn, None)?
+        .into_iter()
+        .filter(|s| s.schema == schema)
+        .map(|s| s.name);
+    Ok(tables.chain(views).chain(sequences).collect())
+}
+
+/// The `DEFAULT` of a column a sequence feeds, as PostgreSQL shows it.
+fn nextval_default(schema: &str, seq: &str) -> String {
+    let name = if schema == catalog::PUBLIC {
+        quote_ident(seq)
+    } else {
+        format!("{}.{}", quote_ident(schema), quote_ident(seq))
+    };
+    format!("nextval('{}'::regclass)", name.replace('\'', "''"))
+}
+
+/// `CREATE SEQUENCE`; `false` when it existed and `IF NOT EXISTS` was given.
+pub fn create_sequence(
+    txn: &mut Transaction<'_>,
+    def: SequenceDef,
+    if_not_exists: bool,
+) -> Result<bool> {
+    if if_not_exists && catalog::relation_exists(txn, &def.schema, &def.name)? {
+        return Ok(false);
+    }
+    sequence::create_sequence(txn, def)?;
+    Ok(true)
+}
+
+/// `DROP SEQUENCE`: refused (2BP01) while a column it belongs to exists;
+/// `false` when it was missing and `IF EXISTS` was given.
+pub fn drop_sequence(
+    txn: &mut Transaction<'_>,
+    schema: &str,
+    name: &str,
+    if_exists: bool,
+) -> Result<bool> {
+    let Some(def) = sequence::get_sequence(txn, schema, name, None)? else {
+        if catalog::relation_exists(txn, schema, name)? {
+            return Err(SqlError::new(
+                "42809",
+                format!("\"{name}\" is not a sequence"),
+            ));
+        }
+        if if_exists {
+            return Ok(false);
+        }
+        return Err(SqlError::new(
+            "42P01",
+            format!("sequence \"{name}\" does not exist"),
+        ));
+    };
+    if let Some(owner) = &def.owned_by
+        && let Some(t) = catalog::get_table(txn, schema, &owner.table, None)?
+        && t.position_of(&owner.column).is_some()
+    {
+        return Err(SqlError::new(
+            "2BP01",
+            format!("cannot drop sequence {name} because other objects depend on it"),
+        ));
+    }
+    sequence::drop_sequence(txn, schema, name)?;
     Ok(true)
 }
 
@@ -204,7 +295,8 @@ fn add_foreign_key(txn: &mut Transaction<'_>, def: &mut TableDef, fk: NewForeign
     Ok(())
 }
 
-fn present_rows(txn: &Transaction<'_>, def: &TableDef) -> Result<Vec<table::Row>> {
+/// The present rows of `def`'s table, with their keys.
+pub(crate) fn present_rows(txn: &Transaction<'_>, def: &TableDef) -> Result<Vec<table::Row>> {
     Ok(
         table::scan(txn, def, (Bound::Unbounded, Bound::Unbounded), None)?
             .collect::<std::result::Result<_, _>>()?,
@@ -241,6 +333,8 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                 data_type: column.data_type,
                 nullable: column.nullable,
                 default: column.default,
+                identity: column.identity,
+                comment: None,
             });
             let cache = RefCell::new(HashMap::new());
             let value = cast(fill.eval(&[], &Env::new(txn, &cache))?, column.data_type)?;
@@ -279,6 +373,7 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                 ));
             }
             def.columns.remove(p);
+            sequence::drop_owned(txn, &def.schema, &def.name, Some(&name))?;
             def.indexes.retain(|i| !i.columns.contains(&id));
             def.foreign_keys.retain(|f| !f.columns.contains(&id));
         }
@@ -296,6 +391,11 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                 ));
             }
             def.columns[p].name = to.clone();
+            sequence::retarget(txn, &def.schema, &def.name, |o| {
+                if o.column == from {
+                    o.column.clone_from(&to);
+                }
+            })?;
             // Foreign keys of other tables name the referenced columns.
             for mut child in catalog::referencing(txn, &def.schema, &def.name)? {
                 for f in &mut child.foreign_keys {
@@ -329,6 +429,7 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
                     f.ref_table.clone_from(&to);
                 }
             }
+            sequence::retarget(txn, &def.schema, &def.name, |o| o.table.clone_from(&to))?;
             def.name = to;
         }
         AlterOp::AddUnique { name, columns } => {
@@ -359,6 +460,12 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
             for (_, row) in present_rows(txn, &def)? {
                 table::check_foreign_keys(txn, &def, &row)?;
             }
+        }
+        AlterOp::AddPrimaryKey(columns) => {
+            crate::alter_column::add_primary_key(txn, &mut def, &columns)?;
+        }
+        AlterOp::AlterColumn { column, change } => {
+            crate::alter_column::alter_column(txn, &mut def, &column, change)?;
         }
     }
     catalog::replace_table(txn, Some(&old_name), &def)?;

@@ -6,6 +6,7 @@ use std::ops::Bound;
 use std::rc::Rc;
 
 use driftdb_engine::catalog::{self, TableDef};
+use driftdb_engine::sequence;
 use driftdb_engine::table;
 use driftdb_engine::text::parse_text;
 use driftdb_engine::txn::Transaction;
@@ -55,7 +56,7 @@ pub enum Output {
 }
 
 /// Cached results of a statement's uncorrelated subqueries.
-type Cache = RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>;
+pub(crate) type Cache = RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>;
 
 /// Runs a data or schema statement (not session control) in `txn`; returns
 /// its output and the tables it changed (for `drift_commits.tables`).
@@ -96,28 +97,67 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
                 Vec::new(),
             ))
         }
-        Plan::CreateTable {
+        Plan::CreateTable(new) => {
+            let name = format!("{}.{}", new.schema, new.name);
+            let created = ddl::create_table(txn, new)?;
+            Ok((
+                command("CREATE TABLE"),
+                created.map(|_| name).into_iter().collect(),
+            ))
+        }
+        Plan::CreateTableAs { table, query } => {
+            let Some(def) = ddl::create_table(txn, table)? else {
+                return Ok((command("CREATE TABLE AS"), Vec::new()));
+            };
+            let rows = match &query {
+                Some(rel) => run(rel, &Env::new(txn, &cache))?.collect::<Result<Vec<_>>>()?,
+                None => Vec::new(),
+            };
+            let n = rows.len();
+            for row in rows {
+                let values = row
+                    .into_iter()
+                    .zip(&def.columns)
+                    .map(|(v, c)| cast(v, c.data_type))
+                    .collect::<Result<Vec<_>>>()?;
+                table::insert(txn, &def, values)?;
+            }
+            Ok((
+                Output::Command(format!("SELECT {n}")),
+                vec![qualified(&def)],
+            ))
+        }
+        Plan::CreateSequence {
+            sequence,
+            if_not_exists,
+        } => {
+            ddl::create_sequence(txn, sequence, if_not_exists)?;
+            Ok((command("CREATE SEQUENCE"), Vec::new()))
+        }
+        Plan::Comment {
+            mut table,
+            column,
+            comment,
+        } => {
+            match column {
+                Some(c) => {
+                    let p = table.position_of(&c).ok_or_else(|| {
+                        SqlError::new("42703", format!("column \"{c}\" does not exist"))
+                    })?;
+                    table.columns[p].comment = comment;
+                }
+                None => table.comment = comment,
+            }
+            catalog::replace_table(txn, None, &table)?;
+            Ok((command("COMMENT"), vec![qualified(&table)]))
+        }
+        Plan::DropSequence {
             schema,
             name,
-            columns,
-            primary_key,
-            if_not_exists,
-            checks,
-            uniques,
-            foreign_keys,
+            if_exists,
         } => {
-            let created = ddl::create_table(
-                txn,
-                &schema,
-                &name,
-                &columns,
-                &primary_key,
-                if_not_exists,
-                checks,
-                uniques,
-                foreign_keys,
-            )?;
-            Ok((command("CREATE TABLE"), changed(created, &schema, &name)))
+            ddl::drop_sequence(txn, &schema, &name, if_exists)?;
+            Ok((command("DROP SEQUENCE"), Vec::new()))
         }
         Plan::DropTable {
             schema,
@@ -129,6 +169,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             }
             ddl::check_droppable(txn, &schema, &name)?;
             catalog::drop_table(txn, &schema, &name)?;
+            driftdb_engine::sequence::drop_owned(txn, &schema, &name, None)?;
             Ok((command("DROP TABLE"), vec![format!("{schema}.{name}")]))
         }
         Plan::AlterTable { table, op } => {
@@ -197,11 +238,19 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             catalog::drop_schema(txn, &name, cascade)?;
             Ok((command("DROP SCHEMA"), Vec::new()))
         }
-        Plan::Truncate(tables) => {
+        Plan::Truncate {
+            tables,
+            restart_identity,
+        } => {
             let mut names = Vec::new();
             for t in &tables {
                 table::truncate(txn, t)?;
                 names.push(qualified(t));
+                if restart_identity {
+                    for s in sequence::owned_by(txn, &t.schema, &t.name)? {
+                        sequence::restart(txn, &s)?;
+                    }
+                }
             }
             Ok((command("TRUNCATE TABLE"), names))
         }
@@ -220,6 +269,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
             table,
             source,
             checks,
+            on_conflict,
             returning,
         } => {
             let rows: Vec<Vec<Value>> = {
@@ -250,7 +300,9 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
                                 .map(|(c, e)| assign(e, &[], c.data_type, &env))
                                 .collect::<Result<Vec<_>>>()?;
                             for (v, &i) in row.into_iter().zip(&targets) {
-                                full[i] = cast(v, table.columns[i].data_type)?;
+                                if let Some(i) = i {
+                                    full[i] = cast(v, table.columns[i].data_type)?;
+                                }
                             }
                             Ok(full)
                         })
@@ -261,14 +313,24 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
                 }
                 rows
             };
-            let n = rows.len();
-            let mut written = Vec::with_capacity(if returning.is_some() { n } else { 0 });
-            for values in rows {
-                if returning.is_some() {
-                    written.push(values.clone());
+            let (written, n) = match &on_conflict {
+                None => {
+                    let n = rows.len();
+                    let mut written = Vec::with_capacity(if returning.is_some() { n } else { 0 });
+                    for values in rows {
+                        if returning.is_some() {
+                            written.push(values.clone());
+                        }
+                        table::insert(txn, &table, values)?;
+                    }
+                    (written, n)
                 }
-                table::insert(txn, &table, values)?;
-            }
+                Some(oc) => {
+                    let written = crate::upsert::insert(txn, &cache, &table, rows, oc, &checks)?;
+                    let n = written.len();
+                    (written, n)
+                }
+            };
             let out = finish(txn, &cache, returning, written, "INSERT 0", n)?;
             Ok((out, vec![qualified(&table)]))
         }
@@ -342,17 +404,8 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
     }
 }
 
-/// The changed-tables list of a statement that may have done nothing.
-fn changed(did: bool, schema: &str, name: &str) -> Vec<String> {
-    if did {
-        vec![format!("{schema}.{name}")]
-    } else {
-        Vec::new()
-    }
-}
-
 /// Fails with 23514 when `row` makes one of `checks` false.
-fn enforce_checks(
+pub(crate) fn enforce_checks(
     table: &TableDef,
     checks: &[(String, Expr)],
     row: &[Value],
@@ -428,7 +481,7 @@ fn finish(
 
 /// The value `e` stores into a column of type `t` (assignment conversion:
 /// an untyped literal is read as `t`).
-fn assign(e: &Expr, row: &[Value], t: DataType, env: &Env<'_, '_>) -> Result<Value> {
+pub(crate) fn assign(e: &Expr, row: &[Value], t: DataType, env: &Env<'_, '_>) -> Result<Value> {
     match e {
         Expr::Unknown(s) => Ok(cast(parse_text(s, t)?, t)?),
         other => cast(other.eval(row, env)?, t),

@@ -176,6 +176,8 @@ pub enum Func {
     Regex(bool),
     /// A function of the system catalogs (`format_type`, `pg_get_indexdef` …).
     Catalog(crate::system::functions::CatalogFunc),
+    /// A sequence function (`nextval` …): volatile, so never folded.
+    Sequence(crate::sequence::SeqFunc),
 }
 
 /// How a subquery's rows become a value.
@@ -253,14 +255,18 @@ impl<'a, 't> Env<'a, 't> {
 }
 
 impl Expr {
-    /// Whether the expression reads no column and no subquery (and so folds to
-    /// a constant).
+    /// Whether the expression reads no column and no subquery and calls no
+    /// volatile function (and so folds to a constant).
     pub fn is_constant(&self) -> bool {
         let mut constant = true;
         self.walk(&mut |e| {
             if matches!(
                 e,
-                Expr::Column(_) | Expr::Outer { .. } | Expr::Subquery(_) | Expr::Agg(_)
+                Expr::Column(_)
+                    | Expr::Outer { .. }
+                    | Expr::Subquery(_)
+                    | Expr::Agg(_)
+                    | Expr::Call(Func::Sequence(_), _)
             ) {
                 constant = false;
             }

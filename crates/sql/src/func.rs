@@ -25,7 +25,11 @@ impl Func {
             "length" | "char_length" | "character_length" => Func::Length,
             "abs" => Func::Abs,
             "rtrim" => Func::Rtrim,
-            other => return crate::system::functions::by_name(other).map(Func::Catalog),
+            other => {
+                return crate::sequence::SeqFunc::by_name(other)
+                    .map(Func::Sequence)
+                    .or_else(|| crate::system::functions::by_name(other).map(Func::Catalog));
+            }
         })
     }
 
@@ -43,6 +47,7 @@ impl Func {
             Func::Rtrim => "rtrim",
             Func::Regex(_) => "textregexeq",
             Func::Catalog(c) => c.name(),
+            Func::Sequence(f) => f.name(),
         }
     }
 
@@ -54,6 +59,7 @@ impl Func {
             Func::Lower | Func::Upper | Func::Length | Func::Abs | Func::Rtrim => n == 1,
             Func::Regex(_) => n == 2,
             Func::Catalog(c) => c.accepts(n),
+            Func::Sequence(f) => f.accepts(n),
         }
     }
 }
@@ -75,6 +81,7 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
             );
             Ok(Value::Bool(regex_match(&v, &p, case_insensitive)?))
         }
+        Func::Sequence(f) => crate::sequence::call(f, args, row, env),
         Func::Catalog(c) => {
             let values = args
                 .iter()

@@ -4,7 +4,9 @@
 //! 2. `bind.rs`: names resolved against the catalog as of the point each table
 //!    reference names, expressions bound (`expr.rs`), a logical plan built
 //!    (`plan.rs`).
-//! 3. `exec.rs`: the plan runs in a transaction of the engine.
+//! 3. `exec.rs`: the plan runs in a transaction of the engine
+//!    (`upsert.rs`: `INSERT … ON CONFLICT`; `sequence.rs`: `nextval` and
+//!    the other sequence functions).
 //! 4. `session.rs`: autocommit, transaction blocks and their aborted state.
 //! 5. `system/`: `pg_catalog` and `information_schema`, generated from the
 //!    engine's catalog; `system::types` maps types to PostgreSQL's OIDs.
@@ -15,6 +17,7 @@
 //! with SQLSTATE 0A000 naming what is missing.
 
 mod agg;
+mod alter_column;
 pub mod bind;
 pub mod copy;
 mod datetime_ops;
@@ -30,5 +33,7 @@ pub mod parser;
 pub mod plan;
 pub mod rel;
 pub mod run;
+pub mod sequence;
 pub mod session;
 pub mod system;
+mod upsert;

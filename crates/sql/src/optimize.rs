@@ -40,6 +40,7 @@ pub fn optimize_plan(plan: Plan) -> Plan {
                     defaults,
                 },
             checks,
+            on_conflict,
             returning,
         } => Plan::Insert {
             table,
@@ -49,7 +50,15 @@ pub fn optimize_plan(plan: Plan) -> Plan {
                 defaults,
             },
             checks,
+            on_conflict,
             returning,
+        },
+        Plan::CreateTableAs {
+            table,
+            query: Some(rel),
+        } => Plan::CreateTableAs {
+            table,
+            query: Some(optimize(rel)),
         },
         other => other,
     }

@@ -3,6 +3,8 @@
 
 use driftdb_engine::catalog::{FkAction, NewColumn, TableDef, ViewDef};
 use driftdb_engine::history::PointIn;
+use driftdb_engine::sequence::{SequenceDef, SequenceOptions};
+use driftdb_engine::table::UniqueKey;
 use driftdb_engine::value::DataType;
 
 use crate::bind::{Bound, Column};
@@ -14,23 +16,39 @@ use crate::rel::Rel;
 #[derive(Debug, Clone)]
 pub enum Plan {
     /// `CREATE TABLE`
-    CreateTable {
+    CreateTable(NewTable),
+    /// `CREATE TABLE … AS query`: the table, then the query's rows.
+    CreateTableAs {
+        /// The table, its columns those of the query.
+        table: NewTable,
+        /// The rows (`None`: `WITH NO DATA`).
+        query: Option<Rel>,
+    },
+    /// `CREATE SEQUENCE`
+    CreateSequence {
+        /// The sequence (its id is given when it is created).
+        sequence: SequenceDef,
+        /// `IF NOT EXISTS`
+        if_not_exists: bool,
+    },
+    /// `COMMENT ON TABLE t` or `COMMENT ON COLUMN t.c` (`None`: `IS NULL`,
+    /// which removes it).
+    Comment {
+        /// The table.
+        table: TableDef,
+        /// The column, for `COMMENT ON COLUMN`.
+        column: Option<String>,
+        /// The comment.
+        comment: Option<String>,
+    },
+    /// `DROP SEQUENCE`
+    DropSequence {
         /// Schema.
         schema: String,
         /// Name.
         name: String,
-        /// Columns.
-        columns: Vec<NewColumn>,
-        /// Primary-key column names.
-        primary_key: Vec<String>,
-        /// `IF NOT EXISTS`
-        if_not_exists: bool,
-        /// `CHECK` constraints.
-        checks: Vec<NewCheck>,
-        /// `UNIQUE` constraints: name (when given) and columns.
-        uniques: Vec<(Option<String>, Vec<String>)>,
-        /// `FOREIGN KEY` constraints.
-        foreign_keys: Vec<NewForeignKey>,
+        /// `IF EXISTS`
+        if_exists: bool,
     },
     /// `ALTER TABLE`
     AlterTable {
@@ -94,7 +112,12 @@ pub enum Plan {
         cascade: bool,
     },
     /// `TRUNCATE`
-    Truncate(Vec<TableDef>),
+    Truncate {
+        /// The tables.
+        tables: Vec<TableDef>,
+        /// `RESTART IDENTITY`: their columns' sequences start over.
+        restart_identity: bool,
+    },
     /// A statement with nothing to do (e.g. `IF EXISTS` of a missing object):
     /// its command tag.
     Nothing(String),
@@ -117,6 +140,8 @@ pub enum Plan {
         source: InsertSource,
         /// `CHECK` constraints: name and condition over the row.
         checks: Vec<(String, Expr)>,
+        /// `ON CONFLICT`
+        on_conflict: Option<OnConflict>,
         /// `RETURNING`
         returning: Option<Returning>,
     },
@@ -164,6 +189,39 @@ pub enum Plan {
     },
     /// Transaction and session control, which the session runs itself.
     Control(Control),
+}
+
+/// A table as `CREATE TABLE` declares it.
+#[derive(Debug, Clone)]
+pub struct NewTable {
+    /// Schema.
+    pub schema: String,
+    /// Name.
+    pub name: String,
+    /// Columns.
+    pub columns: Vec<NewColumn>,
+    /// Primary-key column names.
+    pub primary_key: Vec<String>,
+    /// `IF NOT EXISTS`
+    pub if_not_exists: bool,
+    /// `CHECK` constraints.
+    pub checks: Vec<NewCheck>,
+    /// `UNIQUE` constraints: name (when given) and columns.
+    pub uniques: Vec<(Option<String>, Vec<String>)>,
+    /// `FOREIGN KEY` constraints.
+    pub foreign_keys: Vec<NewForeignKey>,
+    /// `SERIAL` and identity columns: each gets a sequence of its own,
+    /// named when the table is created.
+    pub generated: Vec<GeneratedColumn>,
+}
+
+/// A column whose values come from a sequence it owns.
+#[derive(Debug, Clone)]
+pub struct GeneratedColumn {
+    /// The column's position.
+    pub column: usize,
+    /// The sequence's options.
+    pub options: SequenceOptions,
 }
 
 /// Statements that act on the session rather than on data.
@@ -310,6 +368,58 @@ pub enum AlterOp {
     AddCheck(NewCheck, Expr),
     /// `ADD [CONSTRAINT n] FOREIGN KEY …`
     AddForeignKey(NewForeignKey),
+    /// `ADD [CONSTRAINT n] PRIMARY KEY (…)`: existing rows must be unique
+    /// and not NULL there.
+    AddPrimaryKey(Vec<String>),
+    /// `ALTER [COLUMN] name …`
+    AlterColumn {
+        /// The column.
+        column: String,
+        /// What changes.
+        change: ColumnChange,
+    },
+}
+
+/// What `ALTER TABLE … ALTER COLUMN` changes.
+#[derive(Debug, Clone)]
+pub enum ColumnChange {
+    /// `SET DEFAULT e`, the expression as SQL text.
+    SetDefault(String),
+    /// `DROP DEFAULT`
+    DropDefault,
+    /// `SET NOT NULL`: existing rows must have a value.
+    SetNotNull,
+    /// `DROP NOT NULL`
+    DropNotNull,
+    /// `[SET DATA] TYPE t [USING e]`: every row's value converted.
+    SetType {
+        /// The new type.
+        data_type: DataType,
+        /// The new value over the row (table columns, then hidden ones):
+        /// `USING e`, else the column cast to the new type.
+        using: Expr,
+    },
+}
+
+/// `INSERT … ON CONFLICT`: which unique keys decide that a row conflicts
+/// and what happens then.
+#[derive(Debug, Clone)]
+pub struct OnConflict {
+    /// The arbiters: the unique keys checked (every one of them for
+    /// `DO NOTHING` without a target).
+    pub arbiters: Vec<UniqueKey>,
+    /// `DO UPDATE SET …` (`None`: `DO NOTHING`).
+    pub update: Option<ConflictUpdate>,
+}
+
+/// `DO UPDATE SET … [WHERE …]`, over the existing row (table columns and
+/// hidden columns) followed by the proposed row as `EXCLUDED` (the same).
+#[derive(Debug, Clone)]
+pub struct ConflictUpdate {
+    /// New values by column position.
+    pub set: Vec<(usize, Expr)>,
+    /// Which conflicting rows are updated.
+    pub filter: Option<Expr>,
 }
 
 /// The rows an `INSERT` writes.
@@ -321,8 +431,10 @@ pub enum InsertSource {
     Query {
         /// The query.
         rel: Rel,
-        /// Table column positions, one per query column.
-        targets: Vec<usize>,
+        /// Table column positions, one per query column (`None`: the
+        /// value is dropped for the column's default, as `OVERRIDING USER
+        /// VALUE` does to identity columns).
+        targets: Vec<Option<usize>>,
         /// Every column's default, for the columns not targeted.
         defaults: Vec<Expr>,
     },
@@ -361,7 +473,11 @@ impl Plan {
                 | Plan::Delete { .. }
                 | Plan::Restore { .. }
                 | Plan::Undrop { .. }
-                | Plan::CreateTable { .. }
+                | Plan::CreateTable(_)
+                | Plan::CreateTableAs { .. }
+                | Plan::CreateSequence { .. }
+                | Plan::DropSequence { .. }
+                | Plan::Comment { .. }
                 | Plan::DropTable { .. }
                 | Plan::AlterTable { .. }
                 | Plan::CreateIndex { .. }
@@ -370,7 +486,7 @@ impl Plan {
                 | Plan::DropView { .. }
                 | Plan::CreateSchema { .. }
                 | Plan::DropSchema { .. }
-                | Plan::Truncate(_)
+                | Plan::Truncate { .. }
                 | Plan::CopyIn(_)
         ) || matches!(self, Plan::Many(plans) if plans.iter().any(Plan::writes))
     }

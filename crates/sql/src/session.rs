@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use driftdb_engine::commit_meta::CommitMeta;
 use driftdb_engine::interrupt::Interrupt;
+use driftdb_engine::sequence::SessionValues;
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 use driftdb_storage::Storage;
@@ -36,6 +37,9 @@ pub struct Session<'s> {
     copy: Option<CopyState<'s>>,
     /// Recorded in `drift_commits.user_name`.
     pub user_name: String,
+    /// What `currval` and `lastval` read: the values `nextval` gave this
+    /// session, across its transactions.
+    sequences: SessionValues,
 }
 
 /// A statement parsed once (`Session::prepare`), run with parameters.
@@ -119,6 +123,7 @@ impl<'s> Session<'s> {
             as_of_changes: 0,
             copy: None,
             user_name: user_name.into(),
+            sequences: SessionValues::new(user_name),
         }
     }
 
@@ -223,6 +228,8 @@ impl<'s> Session<'s> {
         let mut txn = Transaction::begin(self.storage)?;
         txn.set_interrupt(self.interrupt.clone());
         txn.set_serializable(self.params.get("default_transaction_isolation")? == "serializable");
+        txn.set_sequence_values(self.sequences.clone());
+        txn.set_read_only(self.settings.as_of.is_some());
         Ok(txn)
     }
 
@@ -367,6 +374,7 @@ impl<'s> Session<'s> {
             table: plan.table.clone(),
             source: InsertSource::Values(rows),
             checks: plan.checks.clone(),
+            on_conflict: None,
             returning: None,
         };
         match (&mut copy.txn, &mut self.block) {
@@ -440,6 +448,9 @@ impl<'s> Session<'s> {
                     }) => {
                         if let Some(on) = serializable {
                             txn.set_serializable(on);
+                        }
+                        if read_only {
+                            txn.set_read_only(true);
                         }
                         self.block = Some(Block {
                             txn,

@@ -27,9 +27,11 @@ mod segment;
 mod store;
 mod verify;
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -182,6 +184,9 @@ pub struct Storage {
     cache_epoch: std::sync::atomic::AtomicU64,
     dir: PathBuf,
     _lock: DirLock,
+    /// In-memory state the layers above share across every user of this
+    /// open directory, one value per type (see [`Storage::shared`]).
+    shared: Mutex<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -302,7 +307,28 @@ impl Storage {
             cache_epoch: std::sync::atomic::AtomicU64::new(0),
             dir: dir.to_path_buf(),
             _lock: lock,
+            shared: Mutex::default(),
         })
+    }
+
+    /// The one value of type `T` shared by everyone using this open
+    /// directory (created on first use): what a layer above keeps in memory
+    /// for all its sessions, such as the sequence values reserved ahead. It
+    /// lives as long as this `Storage`, so a reopen starts afresh.
+    pub fn shared<T: Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut map = self.shared.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(Ok(value)) = map
+            .get(&TypeId::of::<T>())
+            .map(|v| Arc::clone(v).downcast::<T>())
+        {
+            return value;
+        }
+        let value = Arc::new(T::default());
+        map.insert(
+            TypeId::of::<T>(),
+            Arc::clone(&value) as Arc<dyn Any + Send + Sync>,
+        );
+        value
     }
 
     /// Commits `commit` and returns its seq and time once it is applied (and

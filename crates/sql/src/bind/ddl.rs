@@ -5,21 +5,24 @@ use std::cell::Cell;
 
 use sqlparser::ast::{self, AlterTableOperation, ColumnOption, ReferentialAction, TableConstraint};
 
-use driftdb_engine::catalog::{self, FkAction, NewColumn, TableDef, ViewDef};
+use driftdb_engine::catalog::{self, FkAction, Identity, NewColumn, TableDef, ViewDef};
+use driftdb_engine::sequence::SequenceOptions;
+use driftdb_engine::value::DataType;
 
 use super::scope::Scope;
 use super::{Binder, Column, data_type, ident, last_part, split_name, undefined_table};
 use crate::error::{Result, SqlError};
 use crate::expr::Expr;
-use crate::plan::{AlterOp, NewCheck, NewForeignKey, Plan};
+use crate::plan::{AlterOp, GeneratedColumn, NewCheck, NewForeignKey, NewTable, Plan};
 
 impl Binder<'_, '_> {
     /// `CREATE TABLE`.
     pub(super) fn create_table(&self, ct: &ast::CreateTable) -> Result<Plan> {
-        if ct.query.is_some() {
-            return Err(SqlError::unsupported("CREATE TABLE … AS"));
+        if let Some(query) = &ct.query {
+            return self.create_table_as(ct, query);
         }
         let (schema, name) = split_name(&ct.name)?;
+        let mut generated = Vec::new();
         let mut primary_key = Vec::new();
         let mut columns = Vec::with_capacity(ct.columns.len());
         let mut checks = Vec::new();
@@ -27,15 +30,67 @@ impl Binder<'_, '_> {
         let mut foreign_keys = Vec::new();
         for c in &ct.columns {
             let col = ident(&c.name);
-            let t = data_type(&c.data_type)?;
-            let mut nullable = true;
+            let serial = super::sequence::serial_type(&c.data_type);
+            let t = match serial {
+                Some(t) => t,
+                None => data_type(&c.data_type)?,
+            };
+            let mut nullable = serial.is_none();
             let mut default = None;
+            let mut identity = None;
+            if let Some(t) = serial {
+                generated.push(GeneratedColumn {
+                    column: columns.len(),
+                    options: SequenceOptions {
+                        data_type: Some(t),
+                        ..SequenceOptions::default()
+                    },
+                });
+            }
             for opt in &c.options {
                 let cname = opt.name.as_ref().map(ident);
                 match &opt.option {
                     ColumnOption::Null => {}
                     ColumnOption::NotNull => nullable = false,
+                    ColumnOption::Default(_) | ColumnOption::Generated { .. }
+                        if serial.is_some() || identity.is_some() || default.is_some() =>
+                    {
+                        return Err(SqlError::new(
+                            "42601",
+                            format!(
+                                "multiple default values specified for column \"{col}\" of table \"{name}\""
+                            ),
+                        ));
+                    }
                     ColumnOption::Default(e) => default = Some(self.default_text(e)?),
+                    ColumnOption::Generated {
+                        generated_as,
+                        sequence_options,
+                        generation_expr: None,
+                        ..
+                    } => {
+                        identity = Some(match generated_as {
+                            ast::GeneratedAs::Always => Identity::Always,
+                            ast::GeneratedAs::ByDefault => Identity::ByDefault,
+                            ast::GeneratedAs::ExpStored => {
+                                return Err(SqlError::unsupported("generated columns"));
+                            }
+                        });
+                        if !matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8) {
+                            return Err(SqlError::new(
+                                "22023",
+                                "identity column type must be smallint, integer, or bigint",
+                            ));
+                        }
+                        let mut options =
+                            self.sequence_options(sequence_options.as_deref().unwrap_or_default())?;
+                        options.data_type = Some(t);
+                        nullable = false;
+                        generated.push(GeneratedColumn {
+                            column: columns.len(),
+                            options,
+                        });
+                    }
                     ColumnOption::PrimaryKey(_) => primary_key.push(col.clone()),
                     ColumnOption::Unique(_) => uniques.push((cname, vec![col.clone()])),
                     ColumnOption::Check(ch) => checks.push(NewCheck {
@@ -57,6 +112,7 @@ impl Binder<'_, '_> {
                 data_type: t,
                 nullable,
                 default,
+                identity,
             });
         }
         for constraint in &ct.constraints {
@@ -95,7 +151,7 @@ impl Binder<'_, '_> {
         for ch in &checks {
             self.check_expr(&ch.expr, &scope)?;
         }
-        Ok(Plan::CreateTable {
+        Ok(Plan::CreateTable(NewTable {
             schema,
             name,
             columns,
@@ -104,11 +160,70 @@ impl Binder<'_, '_> {
             checks,
             uniques,
             foreign_keys,
+            generated,
+        }))
+    }
+
+    /// `CREATE TABLE name [(columns)] AS query [WITH [NO] DATA]`: the
+    /// table's columns are the query's (a column of unknown type is text).
+    fn create_table_as(&self, ct: &ast::CreateTable, query: &ast::Query) -> Result<Plan> {
+        let untyped = |t: &ast::DataType| matches!(t, ast::DataType::Custom(n, _) if n.to_string() == crate::parser::UNTYPED);
+        if !ct.constraints.is_empty()
+            || ct
+                .columns
+                .iter()
+                .any(|c| !c.options.is_empty() || !untyped(&c.data_type))
+        {
+            return Err(SqlError::new(
+                "42601",
+                "CREATE TABLE … AS takes column names only",
+            ));
+        }
+        let (schema, name) = split_name(&ct.name)?;
+        let bound = self.query(query, None, &Cell::new(false))?;
+        if ct.columns.len() > bound.columns.len() {
+            return Err(SqlError::new(
+                "42601",
+                "too many column names were specified",
+            ));
+        }
+        let columns = bound
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, (n, t))| NewColumn {
+                name: ct
+                    .columns
+                    .get(i)
+                    .map_or_else(|| n.clone(), |c| ident(&c.name)),
+                data_type: t.unwrap_or(DataType::Text),
+                nullable: true,
+                default: None,
+                identity: None,
+            })
+            .collect();
+        Ok(Plan::CreateTableAs {
+            table: NewTable {
+                schema,
+                name,
+                columns,
+                primary_key: Vec::new(),
+                if_not_exists: ct.if_not_exists,
+                checks: Vec::new(),
+                uniques: Vec::new(),
+                foreign_keys: Vec::new(),
+                generated: Vec::new(),
+            },
+            query: ct
+                .with_data
+                .as_ref()
+                .is_none_or(|w| w.data)
+                .then_some(bound.rel),
         })
     }
 
     /// A `DEFAULT` expression checked now and kept as SQL text.
-    fn default_text(&self, e: &ast::Expr) -> Result<String> {
+    pub(super) fn default_text(&self, e: &ast::Expr) -> Result<String> {
         let empty = Scope::default();
         let bound = self.expr_in(e, &empty).map_err(|err| {
             if err.sqlstate == "42703" {
@@ -157,6 +272,9 @@ impl Binder<'_, '_> {
                 column_def,
                 ..
             } => {
+                if super::sequence::serial_type(&column_def.data_type).is_some() {
+                    return Err(SqlError::unsupported("ADD COLUMN of a SERIAL type"));
+                }
                 let mut nullable = true;
                 let mut default = None;
                 for opt in &column_def.options {
@@ -182,6 +300,7 @@ impl Binder<'_, '_> {
                         data_type: data_type(&column_def.data_type)?,
                         nullable,
                         default,
+                        identity: None,
                     },
                     if_not_exists: *if_not_exists,
                     fill,
@@ -230,8 +349,14 @@ impl Binder<'_, '_> {
                     )
                 }
                 TableConstraint::ForeignKey(fk) => AlterOp::AddForeignKey(foreign_key(fk)?),
+                TableConstraint::PrimaryKey(pk) => {
+                    AlterOp::AddPrimaryKey(index_columns(&pk.columns)?)
+                }
                 other => return Err(SqlError::unsupported(format!("ADD {other}"))),
             },
+            AlterTableOperation::AlterColumn { column_name, op } => {
+                self.alter_column(&table, column_name, op)?
+            }
             other => return Err(SqlError::unsupported(format!("ALTER TABLE {other}"))),
         };
         Ok(Plan::AlterTable { table, op })
@@ -334,12 +459,57 @@ impl Binder<'_, '_> {
                     name,
                     if_exists,
                 },
+                ast::ObjectType::Sequence if !cascade => Plan::DropSequence {
+                    schema,
+                    name,
+                    if_exists,
+                },
                 other => return Err(SqlError::unsupported(format!("DROP {other}"))),
             });
         }
         Ok(match plans.len() {
             1 => plans.remove(0),
             _ => Plan::Many(plans),
+        })
+    }
+
+    /// `COMMENT ON TABLE t | COLUMN t.c IS 'text' | NULL`.
+    pub(super) fn comment(
+        &self,
+        object: ast::CommentObject,
+        name: &ast::ObjectName,
+        comment: Option<String>,
+    ) -> Result<Plan> {
+        let (table_name, column) = match object {
+            ast::CommentObject::Table => (name.clone(), None),
+            ast::CommentObject::Column => {
+                let mut parts = name.0.clone();
+                let column = match parts.pop() {
+                    Some(ast::ObjectNamePart::Identifier(i)) => ident(&i),
+                    _ => return Err(SqlError::new("42601", "column name must be qualified")),
+                };
+                if parts.is_empty() {
+                    return Err(SqlError::new("42601", "column name must be qualified"));
+                }
+                (ast::ObjectName(parts), Some(column))
+            }
+            other => return Err(SqlError::unsupported(format!("COMMENT ON {other}"))),
+        };
+        let (schema, tname) = split_name(&table_name)?;
+        let table = catalog::get_table(self.txn, &schema, &tname, None)?
+            .ok_or_else(|| undefined_table(&tname))?;
+        if let Some(c) = &column
+            && table.position_of(c).is_none()
+        {
+            return Err(SqlError::new(
+                "42703",
+                format!("column \"{c}\" of relation \"{tname}\" does not exist"),
+            ));
+        }
+        Ok(Plan::Comment {
+            table,
+            column,
+            comment,
         })
     }
 
@@ -353,7 +523,10 @@ impl Binder<'_, '_> {
                     .ok_or_else(|| undefined_table(&name))?,
             );
         }
-        Ok(Plan::Truncate(tables))
+        Ok(Plan::Truncate {
+            tables,
+            restart_identity: matches!(t.identity, Some(ast::TruncateIdentityOption::Restart)),
+        })
     }
 }
 

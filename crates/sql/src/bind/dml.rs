@@ -4,7 +4,7 @@ use std::cell::Cell;
 
 use sqlparser::ast::{self, AssignmentTarget, FromTable, SelectItem, SetExpr, TableObject};
 
-use driftdb_engine::catalog::TableDef;
+use driftdb_engine::catalog::{Identity, TableDef};
 use driftdb_engine::value::Value;
 
 use super::scope::Scope;
@@ -16,14 +16,12 @@ use crate::plan::{InsertSource, Plan, Returning};
 
 impl Binder<'_, '_> {
     pub(super) fn insert(&self, ins: &ast::Insert) -> Result<Plan> {
-        if ins.on.is_some() {
-            return Err(SqlError::unsupported("INSERT … ON CONFLICT"));
-        }
         let TableObject::TableName(name) = &ins.table else {
             return Err(SqlError::unsupported("INSERT into a table function"));
         };
         let (schema, tname) = split_name(name)?;
         let table = super::writable_table(self.txn, &schema, &tname)?;
+        let alias = ins.table_alias.as_ref().map(|a| ident(&a.alias));
         let names = ins
             .columns
             .iter()
@@ -32,27 +30,42 @@ impl Binder<'_, '_> {
         let targets = target_columns(&table, &names)?;
         let defaults = self.defaults(&table)?;
         let checks = self.checks(&table)?;
-        let returning = self.returning(&table, ins.returning.as_deref())?;
+        let on_conflict = match &ins.on {
+            None => None,
+            Some(ast::OnInsert::OnConflict(oc)) => {
+                Some(self.on_conflict(&table, alias.as_deref(), oc)?)
+            }
+            Some(other) => return Err(SqlError::unsupported(format!("INSERT {other}"))),
+        };
+        let returning = self.returning(&table, alias.as_deref(), ins.returning.as_deref())?;
         let Some(query) = &ins.source else {
             // DEFAULT VALUES: one row of defaults.
             return Ok(Plan::Insert {
                 table,
                 source: InsertSource::Values(vec![defaults]),
                 checks,
+                on_conflict,
                 returning,
             });
+        };
+        // Identity columns: what a given value does to them.
+        let identity = IdentityRule {
+            table: &table,
+            overriding: ins.overriding.as_ref(),
         };
         let source = match query.body.as_ref() {
             // Plain VALUES: each expression is assigned to its column, so an
             // untyped literal reads as the column's type.
             SetExpr::Values(values) if query.order_by.is_none() && query.limit_clause.is_none() => {
                 let empty = Scope::default();
+                let width = values.rows.first().map_or(0, |r| r.len());
+                let targets = fitted(targets, names.is_empty(), width);
                 let mut rows = Vec::with_capacity(values.rows.len());
                 for row in &values.rows {
                     check_width(row.len(), targets.len())?;
                     let mut full = defaults.clone();
                     for (&i, e) in targets.iter().zip(row.iter()) {
-                        if !is_default(e) {
+                        if !is_default(e) && identity.takes(i)? {
                             self.infer_param(e, || table.columns.get(i).map(|c| c.data_type));
                             full[i] = self.expr_in(e, &empty)?;
                         }
@@ -63,10 +76,15 @@ impl Binder<'_, '_> {
             }
             _ => {
                 let bound = self.query(query, None, &Cell::new(false))?;
+                let targets = fitted(targets, names.is_empty(), bound.columns.len());
                 check_width(bound.columns.len(), targets.len())?;
+                let mut kept = Vec::with_capacity(targets.len());
+                for &i in &targets {
+                    kept.push(identity.takes(i)?.then_some(i));
+                }
                 InsertSource::Query {
                     rel: bound.rel,
-                    targets,
+                    targets: kept,
                     defaults,
                 }
             }
@@ -75,6 +93,7 @@ impl Binder<'_, '_> {
             table,
             source,
             checks,
+            on_conflict,
             returning,
         })
     }
@@ -91,37 +110,14 @@ impl Binder<'_, '_> {
         let scope = table_scope(&table, alias.as_deref());
         let mut set = Vec::new();
         for a in &up.assignments {
-            let AssignmentTarget::ColumnName(col) = &a.target else {
-                return Err(SqlError::unsupported("UPDATE of a column tuple"));
-            };
-            let name = last_part(col)?;
-            let i = table
-                .columns
-                .iter()
-                .position(|c| c.name == name)
-                .ok_or_else(|| {
-                    SqlError::new(
-                        "42703",
-                        format!(
-                            "column \"{name}\" of relation \"{}\" does not exist",
-                            table.name
-                        ),
-                    )
-                })?;
-            self.infer_param(&a.value, || table.columns.get(i).map(|c| c.data_type));
-            let value = if is_default(&a.value) {
-                self.defaults(&table)?.swap_remove(i)
-            } else {
-                self.no_agg(self.expr_in(&a.value, &scope)?, "UPDATE")?
-            };
-            set.push((i, value));
+            set.push(self.assignment(&table, a, &scope)?);
         }
         let filter = up
             .selection
             .as_ref()
-            .map(|e| self.no_agg(self.expr_in(e, &scope)?, "WHERE"))
+            .map(|e| self.condition(e, &scope, "WHERE"))
             .transpose()?;
-        let returning = self.returning(&table, up.returning.as_deref())?;
+        let returning = self.returning(&table, alias.as_deref(), up.returning.as_deref())?;
         let checks = self.checks(&table)?;
         Ok(Plan::Update {
             table,
@@ -149,9 +145,9 @@ impl Binder<'_, '_> {
         let filter = del
             .selection
             .as_ref()
-            .map(|e| self.no_agg(self.expr_in(e, &scope)?, "WHERE"))
+            .map(|e| self.condition(e, &scope, "WHERE"))
             .transpose()?;
-        let returning = self.returning(&table, del.returning.as_deref())?;
+        let returning = self.returning(&table, alias.as_deref(), del.returning.as_deref())?;
         Ok(Plan::Delete {
             table,
             filter,
@@ -182,6 +178,35 @@ impl Binder<'_, '_> {
             .collect()
     }
 
+    /// One `SET column = value` of an `UPDATE` or `DO UPDATE`, bound in
+    /// `scope`: the column's position and its new value (428C9 for a value
+    /// other than `DEFAULT` in a `GENERATED ALWAYS` column).
+    pub(super) fn assignment(
+        &self,
+        table: &TableDef,
+        a: &ast::Assignment,
+        scope: &Scope,
+    ) -> Result<(usize, crate::expr::Expr)> {
+        let i = assignment_column(table, &a.target)?;
+        let column = &table.columns[i];
+        self.infer_param(&a.value, || Some(column.data_type));
+        if is_default(&a.value) {
+            return Ok((i, self.defaults(table)?.swap_remove(i)));
+        }
+        if column.identity == Some(Identity::Always) {
+            return Err(SqlError::new(
+                "428C9",
+                format!("column \"{}\" can only be updated to DEFAULT", column.name),
+            ));
+        }
+        Ok((i, self.condition(&a.value, scope, "UPDATE")?))
+    }
+
+    /// `e` bound in `scope`, where aggregates are not allowed (42803).
+    pub(super) fn condition(&self, e: &ast::Expr, scope: &Scope, clause: &str) -> Result<Expr> {
+        self.no_agg(self.expr_in(e, scope)?, clause)
+    }
+
     fn no_agg(&self, e: Expr, clause: &str) -> Result<Expr> {
         if super::expr::contains_agg(&e) {
             return Err(SqlError::new(
@@ -196,12 +221,13 @@ impl Binder<'_, '_> {
     fn returning(
         &self,
         table: &TableDef,
+        alias: Option<&str>,
         items: Option<&[SelectItem]>,
     ) -> Result<Option<Returning>> {
         let Some(items) = items else {
             return Ok(None);
         };
-        let scope = table_scope(table, None);
+        let scope = table_scope(table, alias);
         let types = scope.types();
         let mut columns: Vec<Column> = Vec::new();
         let mut exprs = Vec::new();
@@ -244,8 +270,62 @@ pub(super) fn table_scope(table: &TableDef, alias: Option<&str>) -> Scope {
 
 /// Whether `e` is the keyword `DEFAULT` (as `sqlparser` reads it in VALUES
 /// and SET).
-fn is_default(e: &ast::Expr) -> bool {
+pub(super) fn is_default(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
+}
+
+/// The position of the column an `UPDATE` or `DO UPDATE` assigns.
+fn assignment_column(table: &TableDef, target: &AssignmentTarget) -> Result<usize> {
+    let AssignmentTarget::ColumnName(col) = target else {
+        return Err(SqlError::unsupported("UPDATE of a column tuple"));
+    };
+    let name = last_part(col)?;
+    table.position_of(&name).ok_or_else(|| {
+        SqlError::new(
+            "42703",
+            format!(
+                "column \"{name}\" of relation \"{}\" does not exist",
+                table.name
+            ),
+        )
+    })
+}
+
+/// How an `INSERT` treats values given for identity columns.
+struct IdentityRule<'t> {
+    table: &'t TableDef,
+    overriding: Option<&'t ast::InsertOverriding>,
+}
+
+impl IdentityRule<'_> {
+    /// Whether a value given for column `i` is stored (`false`: its default
+    /// is, under `OVERRIDING USER VALUE`); 428C9 for a `GENERATED ALWAYS`
+    /// column without `OVERRIDING SYSTEM VALUE`.
+    fn takes(&self, i: usize) -> Result<bool> {
+        let Some(identity) = self.table.columns.get(i).and_then(|c| c.identity) else {
+            return Ok(true);
+        };
+        match (identity, self.overriding) {
+            (_, Some(ast::InsertOverriding::User)) => Ok(false),
+            (Identity::Always, None) => Err(SqlError::new(
+                "428C9",
+                format!(
+                    "cannot insert a non-DEFAULT value into column \"{}\"",
+                    self.table.columns[i].name
+                ),
+            )),
+            _ => Ok(true),
+        }
+    }
+}
+
+/// The target columns: without a column list, fewer values than columns
+/// fill the first columns.
+fn fitted(mut targets: Vec<usize>, all: bool, width: usize) -> Vec<usize> {
+    if all && width < targets.len() {
+        targets.truncate(width);
+    }
+    targets
 }
 
 fn check_width(given: usize, targets: usize) -> Result<()> {

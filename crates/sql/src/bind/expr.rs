@@ -546,6 +546,16 @@ impl Binder<'_, '_> {
                         self.settings.user.clone()
                     })))
                 }
+                Some(Func::Sequence(f)) if f.accepts(args.len()) => {
+                    let args = args
+                        .into_iter()
+                        .map(|a| self.expr(a, level))
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(Expr::Call(
+                        Func::Sequence(f),
+                        crate::sequence::bind_args(args),
+                    ))
+                }
                 Some(func) if func.accepts(args.len()) => Ok(Expr::Call(
                     func,
                     args.into_iter()

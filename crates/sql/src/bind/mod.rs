@@ -5,12 +5,15 @@
 //! `query.rs` binds queries to relational plans, `expr.rs` expressions,
 //! `scope.rs` resolves names, `dml.rs` and `ddl.rs` the statements that write.
 
+mod alter_column;
+mod conflict;
 mod copy;
 mod ddl;
 mod dml;
 mod expr;
 mod query;
 mod scope;
+mod sequence;
 mod types;
 
 use std::cell::{Cell, RefCell};
@@ -297,6 +300,12 @@ impl Binder<'_, '_> {
             Statement::AlterTable(at) => self.alter_table(at),
             Statement::CreateIndex(ci) => self.create_index(ci),
             Statement::CreateView(cv) => self.create_view(cv),
+            Statement::CreateSequence {
+                temporary,
+                if_not_exists,
+                name,
+                sequence_options,
+            } => self.create_sequence(*temporary, *if_not_exists, name, sequence_options),
             Statement::CreateSchema {
                 schema_name,
                 if_not_exists,
@@ -316,6 +325,12 @@ impl Binder<'_, '_> {
                 ..
             } => self.drop(object_type, names, *if_exists, *cascade),
             Statement::Truncate(t) => self.truncate(t),
+            Statement::Comment {
+                object_type,
+                object_name,
+                comment,
+                if_exists: false,
+            } => self.comment(*object_type, object_name, comment.clone()),
             Statement::Insert(ins) => self.insert(ins),
             Statement::Copy {
                 source,

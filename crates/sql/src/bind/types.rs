@@ -70,6 +70,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Abs | Func::Nullif => args.first().and_then(t),
             Func::Regex(_) => Some(DataType::Bool),
             Func::Catalog(c) => c.result_type(),
+            Func::Sequence(_) => Some(DataType::Int8),
             Func::Coalesce | Func::Greatest | Func::Least => args.iter().find_map(|a| match a {
                 Expr::Unknown(_) | Expr::Const(driftdb_engine::value::Value::Null) => None,
                 a => t(a),

@@ -1,6 +1,8 @@
 //! Parsing: SQL text to `sqlparser` statements, in PostgreSQL's dialect with
-//! DriftDB's time-travel clauses (see `temporal.rs`).
+//! DriftDB's time-travel clauses (see `temporal.rs`) and the untyped column
+//! list of `CREATE TABLE … AS` (`ctas.rs`).
 
+mod ctas;
 mod dialect;
 mod temporal;
 
@@ -9,6 +11,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
+pub use ctas::UNTYPED;
 pub use dialect::DriftDialect;
 pub use temporal::{Point, SystemTime, point_of, symmetric_low, system_time};
 
@@ -78,6 +81,7 @@ pub fn parse(sql: &str) -> Result<Vec<Stmt>, ParseError> {
     let tokens = temporal::rewrite(tokens)?;
     let mut out = Vec::new();
     for group in split_statements(tokens) {
+        let group = ctas::rewrite(group);
         match leading_word(&group).as_deref() {
             Some("RESTORE") => out.push(parse_restore(&dialect, group)?),
             Some("UNDROP") => out.push(parse_undrop(&dialect, group)?),

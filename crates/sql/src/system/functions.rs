@@ -30,8 +30,14 @@ pub enum CatalogFunc {
     Visible,
     /// `pg_get_userbyid(oid)`
     UserById,
-    /// `obj_description`, `col_description`, `shobj_description`,
-    /// `pg_get_serial_sequence`, `pg_get_triggerdef`,
+    /// `pg_get_serial_sequence(table, column)`: the sequence of a `SERIAL`
+    /// or identity column, qualified.
+    SerialSequence,
+    /// `obj_description(oid [, catalog])`: a relation's `COMMENT ON` text.
+    ObjDescription,
+    /// `col_description(table oid, column number)`
+    ColDescription,
+    /// `shobj_description`, `pg_get_triggerdef`,
     /// `pg_get_statisticsobjdef_columns`: NULL (none exist).
     Null,
     /// `current_database()`
@@ -146,10 +152,10 @@ pub fn by_name(name: &str) -> Option<CatalogFunc> {
         "pg_table_is_visible" => F::TableIsVisible,
         "pg_type_is_visible" | "pg_collation_is_visible" | "pg_function_is_visible" => F::Visible,
         "pg_get_userbyid" => F::UserById,
-        "obj_description"
-        | "col_description"
-        | "shobj_description"
-        | "pg_get_serial_sequence"
+        "pg_get_serial_sequence" => F::SerialSequence,
+        "obj_description" => F::ObjDescription,
+        "col_description" => F::ColDescription,
+        "shobj_description"
         | "pg_get_triggerdef"
         | "pg_get_statisticsobjdef_columns"
         // Sizes on disk are not tracked per relation.
@@ -198,6 +204,9 @@ impl CatalogFunc {
             F::TableIsVisible => "pg_table_is_visible",
             F::Visible => "pg_type_is_visible",
             F::UserById => "pg_get_userbyid",
+            F::SerialSequence => "pg_get_serial_sequence",
+            F::ObjDescription => "obj_description",
+            F::ColDescription => "col_description",
             F::Null => "obj_description",
             F::CurrentDatabase => "current_database",
             F::CurrentSchema => "current_schema",
@@ -234,7 +243,14 @@ impl CatalogFunc {
             F::CurrentDatabase | F::CurrentSchema | F::CurrentUser | F::Version | F::BackendPid => {
                 n == 0
             }
-            F::FormatType | F::ArrayUpper | F::ArrayElement | F::AnyEq | F::ArrayCat => n == 2,
+            F::FormatType
+            | F::ArrayUpper
+            | F::ArrayElement
+            | F::AnyEq
+            | F::ArrayCat
+            | F::SerialSequence
+            | F::ColDescription => n == 2,
+            F::ObjDescription => n == 1 || n == 2,
             F::IndexDef => n == 1 || n == 3,
             F::ConstraintDef | F::ViewDef => n == 1 || n == 2,
             F::GetExpr | F::ArrayToString => n == 2 || n == 3,
@@ -259,6 +275,9 @@ impl CatalogFunc {
                 | F::RegclassOut
                 | F::RegnamespaceIn
                 | F::RegnamespaceOut
+                | F::SerialSequence
+                | F::ObjDescription
+                | F::ColDescription
         )
     }
 
@@ -595,6 +614,45 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
         F::Visible | F::Privilege => Value::Bool(true),
         F::False => Value::Bool(false),
         F::Null => Value::Null,
+        F::ObjDescription => {
+            let class = value_text(arg(1));
+            if class.as_deref().is_some_and(|c| c != "pg_class") {
+                return Ok(Value::Null);
+            }
+            cat()?.description(oid_arg(0)?, 0).map_or(Value::Null, text)
+        }
+        F::ColDescription => match as_int(arg(1)).and_then(|n| i32::try_from(n).ok()) {
+            Some(column) if column > 0 => cat()?
+                .description(oid_arg(0)?, column)
+                .map_or(Value::Null, text),
+            _ => Value::Null,
+        },
+        F::SerialSequence => {
+            let (Some(table), Some(column)) = (value_text(arg(0)), value_text(arg(1))) else {
+                return Ok(Value::Null);
+            };
+            let c = cat()?;
+            let (_, name) = super::model::split_qualified(&table);
+            let r = c.resolve(&table).ok_or_else(|| {
+                SqlError::new("42P01", format!("relation \"{name}\" does not exist"))
+            })?;
+            if !r.attributes.iter().any(|a| a.name == column) {
+                return Err(SqlError::new(
+                    "42703",
+                    format!(
+                        "column \"{column}\" of relation \"{}\" does not exist",
+                        r.name
+                    ),
+                ));
+            }
+            c.owned_sequence(r, &column).map_or(Value::Null, |(_, s)| {
+                text(format!(
+                    "{}.{}",
+                    quote_ident(&s.schema),
+                    quote_ident(&s.name)
+                ))
+            })
+        }
         F::UserById => {
             let oid = oid_arg(0)?;
             if oid == SUPERUSER_OID {

@@ -1,6 +1,7 @@
 //! Rows of the `information_schema` relations (SQL standard names and
 //! spellings: `YES`/`NO`, `BASE TABLE`, `character varying` …).
 
+use driftdb_engine::catalog::Identity;
 use driftdb_engine::value::Value;
 
 use super::model::{Attribute, Catalog, Constraint, Kind, Relation, SUPERUSER};
@@ -103,13 +104,17 @@ pub(super) fn columns(c: &Catalog) -> Rows {
             };
             let udt = types::pg_type(a.type_oid).map_or("", |t| t.name);
             let table = r.kind == Kind::Table;
-            rows.push(vec![
+            let identity = identity_columns(c, r, a);
+            let mut row = vec![
                 text(DATABASE),
                 text(&r.schema),
                 text(&r.name),
                 text(&a.name),
                 card(i64::from(a.num)),
-                a.default.as_deref().map_or(NULL, text),
+                match a.identity {
+                    None => a.default.as_deref().map_or(NULL, text),
+                    Some(_) => NULL,
+                },
                 yes_no(!a.not_null),
                 text(&data_type(a)),
                 char_len,
@@ -138,20 +143,34 @@ pub(super) fn columns(c: &Catalog) -> Rows {
                 NULL,
                 text(&a.num.to_string()),
                 yes_no(false),
-                yes_no(false),
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                NULL,
-                yes_no(false),
-                text("NEVER"),
-                NULL,
-                yes_no(table),
-            ]);
+                yes_no(a.identity.is_some()),
+            ];
+            row.extend(identity);
+            row.extend([text("NEVER"), NULL, yes_no(table)]);
+            rows.push(row);
         }
     }
     rows
+}
+
+/// `identity_generation` … `identity_cycle` of a column: NULLs and `NO`
+/// unless it is an identity column.
+fn identity_columns(c: &Catalog, r: &Relation, a: &Attribute) -> [Value; 6] {
+    let sequence = c.owned_sequence(r, &a.name).map(|(_, s)| s);
+    match (a.identity, sequence) {
+        (Some(identity), Some(s)) => [
+            text(match identity {
+                Identity::Always => "ALWAYS",
+                Identity::ByDefault => "BY DEFAULT",
+            }),
+            text(&s.start.to_string()),
+            text(&s.increment.to_string()),
+            text(&s.max.to_string()),
+            text(&s.min.to_string()),
+            yes_no(s.cycle),
+        ],
+        _ => [NULL, NULL, NULL, NULL, NULL, yes_no(false)],
+    }
 }
 
 fn constraint_type(k: &Constraint) -> &'static str {
@@ -283,6 +302,33 @@ pub(super) fn referential_constraints(c: &Catalog) -> Rows {
                 text(rule(k.on_update)),
                 text(rule(k.on_delete)),
             ])
+        })
+        .collect()
+}
+
+pub(super) fn sequences(c: &Catalog) -> Rows {
+    c.sequences
+        .iter()
+        .map(|(_, s)| {
+            let precision = match s.data_type {
+                driftdb_engine::value::DataType::Int2 => 16,
+                driftdb_engine::value::DataType::Int4 => 32,
+                _ => 64,
+            };
+            vec![
+                text(DATABASE),
+                text(&s.schema),
+                text(&s.name),
+                text(driftdb_engine::sequence::type_name(s.data_type)),
+                card(precision),
+                card(2),
+                card(0),
+                text(&s.start.to_string()),
+                text(&s.min.to_string()),
+                text(&s.max.to_string()),
+                text(&s.increment.to_string()),
+                yes_no(s.cycle),
+            ]
         })
         .collect()
 }

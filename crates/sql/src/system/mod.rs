@@ -349,7 +349,7 @@ pub static TABLES: &[SystemTable] = &[
         "pg_catalog",
         "pg_description",
         false,
-        no_rows,
+        pg_catalog::descriptions,
         [
             ("objoid", O),
             ("classoid", O),
@@ -771,7 +771,7 @@ pub static TABLES: &[SystemTable] = &[
         "pg_catalog",
         "pg_sequence",
         false,
-        no_rows,
+        pg_catalog::sequences,
         [
             ("seqrelid", O),
             ("seqtypid", O),
@@ -804,7 +804,7 @@ pub static TABLES: &[SystemTable] = &[
         "pg_catalog",
         "pg_depend",
         false,
-        no_rows,
+        pg_catalog::dependencies,
         [
             ("classid", O),
             ("objid", O),
@@ -971,6 +971,26 @@ pub static TABLES: &[SystemTable] = &[
             ("is_trigger_updatable", YES_NO),
             ("is_trigger_deletable", YES_NO),
             ("is_trigger_insertable_into", YES_NO),
+        ]
+    ),
+    table!(
+        "information_schema",
+        "sequences",
+        true,
+        information_schema::sequences,
+        [
+            ("sequence_catalog", SQL_ID),
+            ("sequence_schema", SQL_ID),
+            ("sequence_name", SQL_ID),
+            ("data_type", CHARDATA),
+            ("numeric_precision", CARDINAL),
+            ("numeric_precision_radix", CARDINAL),
+            ("numeric_scale", CARDINAL),
+            ("start_value", CHARDATA),
+            ("minimum_value", CHARDATA),
+            ("maximum_value", CHARDATA),
+            ("increment", CHARDATA),
+            ("cycle_option", YES_NO),
         ]
     ),
 ];

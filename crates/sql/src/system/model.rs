@@ -13,7 +13,8 @@
 use std::cell::Cell;
 use std::ops::Bound;
 
-use driftdb_engine::catalog::{self, FkAction, TableDef};
+use driftdb_engine::catalog::{self, FkAction, Identity, TableDef};
+use driftdb_engine::sequence::{self, SequenceDef};
 use driftdb_engine::txn::Transaction;
 
 use super::types;
@@ -84,6 +85,8 @@ pub struct Attribute {
     pub not_null: bool,
     /// The `DEFAULT` expression as SQL text.
     pub default: Option<String>,
+    /// `GENERATED … AS IDENTITY`
+    pub identity: Option<Identity>,
 }
 
 impl Attribute {
@@ -102,6 +105,8 @@ pub enum Kind {
     View,
     /// `i`: an index.
     Index,
+    /// `S`: a sequence.
+    Sequence,
 }
 
 impl Kind {
@@ -111,6 +116,7 @@ impl Kind {
             Kind::Table => "r",
             Kind::View => "v",
             Kind::Index => "i",
+            Kind::Sequence => "S",
         }
     }
 }
@@ -193,6 +199,11 @@ pub struct Catalog {
     pub relations: Vec<Relation>,
     /// Constraints.
     pub constraints: Vec<Constraint>,
+    /// Sequences, with their relations' OIDs.
+    pub sequences: Vec<(u32, SequenceDef)>,
+    /// `COMMENT ON` texts: relation OID, column number (0: the relation
+    /// itself), text.
+    pub descriptions: Vec<(u32, i32, String)>,
 }
 
 fn action(a: FkAction) -> char {
@@ -281,6 +292,7 @@ impl Catalog {
                         typmod: -1,
                         not_null: false,
                         default: None,
+                        identity: None,
                     })
                     .collect(),
                 index: None,
@@ -314,6 +326,7 @@ impl Catalog {
                         typmod: t.map_or(-1, types::type_modifier),
                         not_null: false,
                         default: None,
+                        identity: None,
                     })
                     .collect(),
                 index: None,
@@ -325,6 +338,9 @@ impl Catalog {
         if !already {
             LOADING.with(|l| l.set(false));
         }
+        for s in sequence::list_sequences(txn, as_of)? {
+            c.add_sequence(s);
+        }
         // Foreign keys last: they name the referenced table's OIDs.
         for t in &tables {
             c.add_foreign_keys(t, &tables);
@@ -334,6 +350,14 @@ impl Catalog {
 
     fn add_table(&mut self, t: &TableDef) {
         let oid = FIRST_USER_OID + t.id;
+        if let Some(c) = &t.comment {
+            self.descriptions.push((oid, 0, c.clone()));
+        }
+        for (num, col) in attnums().zip(&t.columns) {
+            if let Some(c) = &col.comment {
+                self.descriptions.push((oid, i32::from(num), c.clone()));
+            }
+        }
         let namespace = namespace_oid(&t.schema);
         let attnum = |id: u32| -> i16 { t.position(id).map_or(0, attnum_of) };
         let attributes: Vec<Attribute> = attnums()
@@ -345,6 +369,7 @@ impl Catalog {
                 typmod: types::type_modifier(col.data_type),
                 not_null: !col.nullable,
                 default: col.default.clone(),
+                identity: col.identity,
             })
             .collect();
         let names = |keys: &[i16]| -> String {
@@ -459,6 +484,56 @@ impl Catalog {
             has_index,
             view_sql: None,
         });
+    }
+
+    fn add_sequence(&mut self, s: SequenceDef) {
+        let oid = FIRST_USER_OID + s.id;
+        let column = |num: i16, name: &str, type_oid: u32| Attribute {
+            num,
+            name: name.into(),
+            type_oid,
+            typmod: -1,
+            not_null: true,
+            default: None,
+            identity: None,
+        };
+        self.relations.push(Relation {
+            oid,
+            name: s.name.clone(),
+            schema: s.schema.clone(),
+            namespace: namespace_oid(&s.schema),
+            kind: Kind::Sequence,
+            attributes: vec![
+                column(1, "last_value", types::INT8),
+                column(2, "log_cnt", types::INT8),
+                column(3, "is_called", types::BOOL),
+            ],
+            index: None,
+            checks: 0,
+            has_index: false,
+            view_sql: None,
+        });
+        self.sequences.push((oid, s));
+    }
+
+    /// The `COMMENT ON` text of relation `oid` (`column` 0) or of its
+    /// column number `column`.
+    pub fn description(&self, oid: u32, column: i32) -> Option<&str> {
+        self.descriptions
+            .iter()
+            .find(|(o, c, _)| *o == oid && *c == column)
+            .map(|(_, _, text)| text.as_str())
+    }
+
+    /// The sequence that feeds column `column` of relation `table`
+    /// (`SERIAL` and identity columns).
+    pub fn owned_sequence(&self, table: &Relation, column: &str) -> Option<&(u32, SequenceDef)> {
+        self.sequences.iter().find(|(_, s)| {
+            s.schema == table.schema
+                && s.owned_by
+                    .as_ref()
+                    .is_some_and(|o| o.table == table.name && o.column == column)
+        })
     }
 
     fn add_foreign_keys(&mut self, t: &TableDef, tables: &[TableDef]) {

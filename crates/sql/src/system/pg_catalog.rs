@@ -1,5 +1,6 @@
 //! Rows of the `pg_catalog` relations, from the catalog model.
 
+use driftdb_engine::catalog::Identity;
 use driftdb_engine::value::Value;
 
 use super::model::{
@@ -57,7 +58,7 @@ pub(super) fn classes(c: &Catalog) -> Rows {
             let am = match r.kind {
                 Kind::Table => HEAP_AM,
                 Kind::Index => BTREE_AM,
-                Kind::View => 0,
+                Kind::View | Kind::Sequence => 0,
             };
             let storage = if r.kind == Kind::View { 0 } else { r.oid };
             vec![
@@ -97,6 +98,71 @@ pub(super) fn classes(c: &Catalog) -> Rows {
         .collect()
 }
 
+/// `pg_description`: the `COMMENT ON` texts of relations and columns.
+pub(super) fn descriptions(c: &Catalog) -> Rows {
+    let pg_class = c.resolve("pg_catalog.pg_class").map_or(0, |r| r.oid);
+    c.descriptions
+        .iter()
+        .map(|(rel, column, description)| {
+            vec![oid(*rel), oid(pg_class), i4(*column), text(description)]
+        })
+        .collect()
+}
+
+/// `pg_depend`: what DriftDB records of it, a sequence's dependence on the
+/// column that owns it (`a` for `SERIAL`, `i` for identity columns), which
+/// psql's `\d` shows as "Owned by".
+pub(super) fn dependencies(c: &Catalog) -> Rows {
+    let pg_class = c.resolve("pg_catalog.pg_class").map_or(0, |r| r.oid);
+    let mut rows = Vec::new();
+    for (seq, s) in &c.sequences {
+        let Some(owner) = &s.owned_by else {
+            continue;
+        };
+        let table = c
+            .relations
+            .iter()
+            .find(|r| r.kind == Kind::Table && r.schema == s.schema && r.name == owner.table);
+        let Some((table, column)) = table.and_then(|t| {
+            t.attributes
+                .iter()
+                .find(|a| a.name == owner.column)
+                .map(|a| (t, a))
+        }) else {
+            continue;
+        };
+        rows.push(vec![
+            oid(pg_class),
+            oid(*seq),
+            i4(0),
+            oid(pg_class),
+            oid(table.oid),
+            i4(i32::from(column.num)),
+            text(if column.identity.is_some() { "i" } else { "a" }),
+        ]);
+    }
+    rows
+}
+
+/// `pg_sequence`: each sequence's options.
+pub(super) fn sequences(c: &Catalog) -> Rows {
+    c.sequences
+        .iter()
+        .map(|(rel, s)| {
+            vec![
+                oid(*rel),
+                oid(types::type_oid(s.data_type)),
+                Value::Int8(s.start),
+                Value::Int8(s.increment),
+                Value::Int8(s.max),
+                Value::Int8(s.min),
+                Value::Int8(1),
+                b(s.cycle),
+            ]
+        })
+        .collect()
+}
+
 pub(super) fn attributes(c: &Catalog) -> Rows {
     let mut rows = Vec::new();
     for r in &c.relations {
@@ -118,9 +184,13 @@ pub(super) fn attributes(c: &Catalog) -> Rows {
                 text(&t.map_or('x', |t| t.storage).to_string()),
                 text(""),
                 b(a.not_null),
-                b(a.default.is_some()),
+                b(a.default.is_some() && a.identity.is_none()),
                 b(false),
-                text(""),
+                text(match a.identity {
+                    None => "",
+                    Some(Identity::Always) => "a",
+                    Some(Identity::ByDefault) => "d",
+                }),
                 text(""),
                 b(false),
                 b(true),
@@ -279,7 +349,7 @@ pub(super) fn defaults(c: &Catalog) -> Rows {
     let mut rows = Vec::new();
     for r in c.relations.iter().filter(|r| r.kind == Kind::Table) {
         for a in &r.attributes {
-            if let Some(d) = &a.default {
+            if let Some(d) = a.default.as_ref().filter(|_| a.identity.is_none()) {
                 rows.push(vec![
                     oid(hashed_oid("default", &format!("{}:{}", r.oid, a.num))),
                     oid(r.oid),
