@@ -22,6 +22,8 @@
 //!           digits in pairs, one byte 1 + 10·d1 + d2 each (an odd last digit
 //!           paired with 0), then 00; every byte after a negative's class is
 //!           inverted, so a larger magnitude sorts lower
+//! array     each element as a value above (NULL 02 after every value),
+//!           then 00, so a prefix sorts first (PostgreSQL's array order)
 //! ```
 
 use num_bigint::Sign;
@@ -66,6 +68,12 @@ fn encode_one(v: &Value, out: &mut Vec<u8>) {
         }
         Value::Uuid(u) => out.extend_from_slice(u),
         Value::Numeric(n) => numeric_key(n, out),
+        Value::Array(a) => {
+            for item in a.items() {
+                encode_one(item, out);
+            }
+            out.push(0x00);
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! DriftDB's engine: what the SQL layer runs on, over the storage layer.
-//! Today: SQL values (`value`) with exact decimals (`numeric`), their order-preserving key encoding
+//! Today: SQL values (`value`) with exact decimals (`numeric`) and arrays
+//! (`array`), their order-preserving key encoding
 //! (`keycode`), the row encoding (`row`), transactions with snapshot
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
 //! catalog of tables (`catalog`), and the metadata each commit carries for
@@ -9,6 +10,7 @@
 //! selection and `drift_diff` (`history`). Indexes, views, constraints and the rest of
 //! time travel come with the SQL engine issue.
 
+pub mod array;
 mod bytes;
 pub mod catalog;
 pub mod commit_meta;
@@ -24,4 +26,5 @@ pub mod row;
 pub mod table;
 pub mod text;
 pub mod txn;
+mod type_code;
 pub mod value;

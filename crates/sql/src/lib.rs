@@ -2,7 +2,8 @@
 //! 1. `parser/`: text to `sqlparser` AST, PostgreSQL's dialect plus the
 //!    time-travel clauses of SPEC §4.
 //! 2. `bind.rs`: names resolved against the catalog as of the point each table
-//!    reference names, expressions bound (`expr.rs`), a logical plan built
+//!    reference names, expressions bound (`expr.rs`; functions in `func.rs`,
+//!    array functions and operators in `array.rs`), a logical plan built
 //!    (`plan.rs`).
 //! 3. `exec.rs`: the plan runs in a transaction of the engine.
 //! 4. `session.rs`: autocommit, transaction blocks and their aborted state.
@@ -15,6 +16,7 @@
 //! with SQLSTATE 0A000 naming what is missing.
 
 mod agg;
+pub mod array;
 pub mod bind;
 pub mod copy;
 mod datetime_ops;

@@ -17,7 +17,7 @@ use super::scope::{Level, Scope};
 use super::types::type_of;
 use super::{Binder, Bound, Column, ident};
 use crate::error::{Result, SqlError};
-use crate::expr::{BinOp, Expr};
+use crate::expr::{BinOp, Expr, Func};
 use crate::rel::{
     AggCall, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
 };
@@ -524,7 +524,15 @@ impl Binder<'_, '_> {
             .map(|(n, e)| (n.clone(), type_of(e, &types)))
             .collect();
         let extra = outputs.len() > width;
-        rel = Rel::Project(Box::new(rel), outputs.into_iter().map(|(_, e)| e).collect());
+        let exprs: Vec<Expr> = outputs.into_iter().map(|(_, e)| e).collect();
+        rel = if exprs
+            .iter()
+            .any(|e| matches!(e, Expr::Call(Func::Series(_), _)))
+        {
+            Rel::ProjectSet(Box::new(rel), exprs)
+        } else {
+            Rel::Project(Box::new(rel), exprs)
+        };
         if distinct {
             rel = Rel::Distinct(Box::new(rel));
         }
@@ -741,7 +749,14 @@ impl Binder<'_, '_> {
                     let fname = super::last_part(name)?;
                     let table = alias.as_ref().map_or(fname.clone(), |a| ident(&a.name));
                     let first_type = match func {
-                        SeriesFunc::Unnest => Some(DataType::Text),
+                        SeriesFunc::Unnest => Some(
+                            exprs
+                                .first()
+                                .and_then(|e| type_of(e, &[]))
+                                .and_then(DataType::element)
+                                .unwrap_or(DataType::Text),
+                        ),
+                        SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
                         SeriesFunc::PartitionAncestors => Some(DataType::Int8),
                         SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &[])),
                     };
@@ -832,6 +847,7 @@ fn series_func(name: &ast::ObjectName) -> Option<SeriesFunc> {
     Some(match n.strip_prefix("pg_catalog.").unwrap_or(&n) {
         "unnest" => SeriesFunc::Unnest,
         "generate_series" => SeriesFunc::GenerateSeries,
+        "generate_subscripts" => SeriesFunc::GenerateSubscripts,
         "pg_partition_ancestors" => SeriesFunc::PartitionAncestors,
         _ => return None,
     })
@@ -1022,7 +1038,7 @@ impl Binder<'_, '_> {
     }
 }
 
-fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
+pub(super) fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
     let asc = !matches!(item.options.sort, Some(OrderBySort::Desc));
     SortKey {
         expr,
