@@ -230,7 +230,8 @@ pub fn call(func: ArrayFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) ->
     };
     let strict = !matches!(
         func,
-        ArrayFunc::Append
+        ArrayFunc::Slice
+            | ArrayFunc::Append
             | ArrayFunc::Prepend
             | ArrayFunc::Cat
             | ArrayFunc::Concat
@@ -244,42 +245,51 @@ pub fn call(func: ArrayFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) ->
     let int = |i: usize| as_i64(arg(i));
     Ok(match func {
         ArrayFunc::Build(_) => Value::Null,
-        ArrayFunc::Subscript => {
-            let items = array(0)?.map_or(&[][..], Array::items);
-            position_index(int(1), items.len())
-                .and_then(|i| items.get(i).cloned())
-                .unwrap_or(Value::Null)
-        }
+        ArrayFunc::Subscript => match (array(0)?, int(1)) {
+            (Some(a), Some(i)) => index(a, i)
+                .and_then(|i| a.items().get(i).cloned())
+                .unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
         ArrayFunc::Slice => match array(0)? {
             None => Value::Null,
             Some(a) => {
-                let len = i64::try_from(a.items().len()).unwrap_or(i64::MAX);
+                // Bounds as indexes into the items: from `lo`, before `hi`.
+                let len = a.items().len();
+                let offset = |i: i64| {
+                    usize::try_from(i.saturating_sub(a.lower()).max(0)).map_or(len, |i| i.min(len))
+                };
                 let lo = if arg(1).is_null() {
-                    1
+                    0
                 } else {
-                    int(1).unwrap_or(1)
-                }
-                .max(1);
+                    int(1).map_or(len, offset)
+                };
                 let hi = if arg(2).is_null() {
                     len
                 } else {
-                    int(2).unwrap_or(len)
-                }
-                .min(len);
-                let items = if lo > hi {
-                    Vec::new()
-                } else {
-                    a.items()[to_index(lo)..to_index(hi + 1)].to_vec()
+                    int(2).map_or(0, |i| offset(i.saturating_add(1)))
                 };
+                let items = a
+                    .items()
+                    .get(lo..hi)
+                    .map_or_else(Vec::new, <[Value]>::to_vec);
                 Value::Array(Array::new(a.element(), items)?)
             }
         },
-        ArrayFunc::Length | ArrayFunc::Upper => match (array(0)?, int(1)) {
+        ArrayFunc::Length => match (array(0)?, int(1)) {
             (Some(a), Some(1)) if !a.items().is_empty() => int4(a.items().len()),
             _ => Value::Null,
         },
-        ArrayFunc::Lower => match (array(0)?, int(1)) {
-            (Some(a), Some(1)) if !a.items().is_empty() => Value::Int4(1),
+        ArrayFunc::Lower | ArrayFunc::Upper => match (array(0)?, int(1)) {
+            (Some(a), Some(1)) if !a.items().is_empty() => {
+                let len = i64::try_from(a.items().len()).unwrap_or(i64::MAX);
+                let bound = if func == ArrayFunc::Lower {
+                    a.lower()
+                } else {
+                    a.lower() + len - 1
+                };
+                Value::Int4(i32::try_from(bound).unwrap_or(i32::MAX))
+            }
             _ => Value::Null,
         },
         ArrayFunc::Ndims => match array(0)? {
@@ -389,15 +399,11 @@ fn resolve(func: ArrayFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> 
         .collect()
 }
 
-/// A 1-based SQL position as an index into `len` items.
-fn position_index(i: Option<i64>, len: usize) -> Option<usize> {
-    let i = usize::try_from(i?.checked_sub(1)?).ok()?;
-    (i < len).then_some(i)
-}
-
-/// A 1-based position known to be in range as an index.
-fn to_index(i: i64) -> usize {
-    usize::try_from(i - 1).unwrap_or(0)
+/// The index into `a`'s items of SQL subscript `i` (arrays count from 1,
+/// vectors from 0); `None` out of range.
+fn index(a: &Array, i: i64) -> Option<usize> {
+    let i = usize::try_from(i.checked_sub(a.lower())?).ok()?;
+    (i < a.items().len()).then_some(i)
 }
 
 fn int4(n: usize) -> Value {

@@ -993,12 +993,15 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
         return to_numeric(v, typmod);
     }
     if let (Value::Array(a), Some(element)) = (&v, t.element()) {
+        if a.data_type() == t {
+            return Ok(v);
+        }
         let items = a
             .items()
             .iter()
             .map(|item| cast(item.clone(), element))
             .collect::<Result<Vec<_>>>()?;
-        return Ok(Value::Array(Array::new(element, items)?));
+        return Ok(Value::Array(Array::of_type(t, items)?));
     }
     if let (Value::Array(_), false) = (&v, matches!(t, DataType::Text | DataType::Varchar(_))) {
         return Err(SqlError::new(

@@ -161,7 +161,8 @@ fn series_values(func: SeriesFunc, args: &[Value]) -> Result<Vec<Value>> {
             }
         }
         (SeriesFunc::GenerateSubscripts, [Value::Array(a), dim]) => match as_i64(dim) {
-            Some(1) => (1..=a.items().len())
+            Some(1) => (a.lower()..)
+                .take(a.items().len())
                 .map(|i| Value::Int4(i32::try_from(i).unwrap_or(i32::MAX)))
                 .collect(),
             _ => Vec::new(),

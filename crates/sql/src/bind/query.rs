@@ -654,6 +654,63 @@ impl Binder<'_, '_> {
         Ok((rel, scope))
     }
 
+    /// A set-returning function in `FROM`: one column named by the
+    /// function (or its alias), and `ordinality` with `WITH ORDINALITY`; its
+    /// arguments may read enclosing queries.
+    #[allow(clippy::too_many_arguments)]
+    fn series(
+        &self,
+        func: SeriesFunc,
+        fname: &str,
+        args: &[&ast::Expr],
+        alias: Option<&ast::TableAlias>,
+        with_ordinality: bool,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<(Rel, Scope)> {
+        let empty = Scope::default();
+        let level = Level {
+            scope: &empty,
+            parent,
+            correlated,
+        };
+        let exprs = args
+            .iter()
+            .map(|e| self.expr(e, &level))
+            .collect::<Result<Vec<_>>>()?;
+        let table = alias.map_or(fname.to_string(), |a| ident(&a.name));
+        let first_type = match func {
+            SeriesFunc::Unnest => Some(
+                exprs
+                    .first()
+                    .and_then(|e| type_of(e, &[]))
+                    .and_then(DataType::element)
+                    .unwrap_or(DataType::Text),
+            ),
+            SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
+            SeriesFunc::PartitionAncestors => Some(DataType::Int8),
+            SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &[])),
+        };
+        // A single-column function is named by its alias.
+        let first = match alias {
+            Some(a) if a.columns.is_empty() => table.clone(),
+            _ => fname.to_string(),
+        };
+        let mut columns = vec![(first, first_type)];
+        if with_ordinality {
+            columns.push(("ordinality".into(), Some(DataType::Int8)));
+        }
+        if let Some(a) = alias {
+            rename_columns(&mut columns, &a.columns, &table)?;
+        }
+        let rel = Rel::Series(Box::new(Series {
+            func,
+            args: exprs,
+            ordinality: with_ordinality,
+        }));
+        Ok((rel, Scope::table(&table, &columns, &[], None)))
+    }
+
     fn factor(
         &self,
         factor: &TableFactor,
@@ -730,54 +787,24 @@ impl Binder<'_, '_> {
                 ..
             } => {
                 if let Some(func) = series_func(name) {
-                    let empty = Scope::default();
-                    let level = Level {
-                        scope: &empty,
-                        parent,
-                        correlated,
-                    };
-                    let exprs = args
+                    let args = args
                         .args
                         .iter()
                         .map(|a| match a {
-                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
-                                self.expr(e, &level)
-                            }
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
                             other => Err(SqlError::unsupported(format!("argument {other}"))),
                         })
                         .collect::<Result<Vec<_>>>()?;
                     let fname = super::last_part(name)?;
-                    let table = alias.as_ref().map_or(fname.clone(), |a| ident(&a.name));
-                    let first_type = match func {
-                        SeriesFunc::Unnest => Some(
-                            exprs
-                                .first()
-                                .and_then(|e| type_of(e, &[]))
-                                .and_then(DataType::element)
-                                .unwrap_or(DataType::Text),
-                        ),
-                        SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
-                        SeriesFunc::PartitionAncestors => Some(DataType::Int8),
-                        SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &[])),
-                    };
-                    // A single-column function is named by its alias.
-                    let first = match alias {
-                        Some(a) if a.columns.is_empty() => table.clone(),
-                        _ => fname,
-                    };
-                    let mut columns = vec![(first, first_type)];
-                    if *with_ordinality {
-                        columns.push(("ordinality".into(), Some(DataType::Int8)));
-                    }
-                    if let Some(a) = alias {
-                        rename_columns(&mut columns, &a.columns, &table)?;
-                    }
-                    let rel = Rel::Series(Box::new(Series {
+                    return self.series(
                         func,
-                        args: exprs,
-                        ordinality: *with_ordinality,
-                    }));
-                    return Ok((rel, Scope::table(&table, &columns, &[], None)));
+                        &fname,
+                        &args,
+                        alias.as_ref(),
+                        *with_ordinality,
+                        parent,
+                        correlated,
+                    );
                 }
                 let bound = self.table_function(name, &args.args)?;
                 let (_, fname) = super::split_name(name)?;
@@ -800,6 +827,26 @@ impl Binder<'_, '_> {
                     rename_columns(&mut b.columns, &a.columns, &table)?;
                 }
                 Ok((b.rel, Scope::table(&table, &b.columns, &[], None)))
+            }
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality,
+                ..
+            } => {
+                let [array] = array_exprs.as_slice() else {
+                    return Err(SqlError::unsupported("unnest() of several arrays"));
+                };
+                self.series(
+                    SeriesFunc::Unnest,
+                    "unnest",
+                    &[array],
+                    alias.as_ref(),
+                    *with_ordinality,
+                    parent,
+                    correlated,
+                )
             }
             TableFactor::NestedJoin {
                 table_with_joins,
@@ -1112,13 +1159,18 @@ pub(super) fn column_name(e: &ast::Expr) -> String {
             expr, data_type, ..
         } => match (column_name(expr).as_str(), catalog_type_name(data_type)) {
             ("?column?", Some(name)) => name,
-            ("?column?", None) => driftdb_engine::text::type_name(
-                super::data_type(data_type).unwrap_or(DataType::Text),
-            )
-            .to_string(),
+            ("?column?", None) => match super::data_type(data_type).unwrap_or(DataType::Text) {
+                // PostgreSQL names a cast to `int[]` by the element's type name.
+                DataType::Array(t) => crate::system::pg_type(crate::system::type_oid(t.element))
+                    .map_or("?column?", |p| p.name)
+                    .to_string(),
+                t => driftdb_engine::text::type_name(t).to_string(),
+            },
             (name, _) => name.to_string(),
         },
         E::Case { .. } => "case".into(),
+        E::Array(_) => "array".into(),
+        E::CompoundFieldAccess { root, .. } => column_name(root),
         E::Exists { .. } => "exists".into(),
         _ => "?column?".into(),
     }
