@@ -38,5 +38,5 @@ trap stop EXIT
     -o "-p $port -k $work -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 
 cargo build --release -q -p driftdb-slt
-"$root/target/release/driftdb-slt" \
+"${CARGO_TARGET_DIR:-$root/target}/release/driftdb-slt" \
     --url "host=127.0.0.1 port=$port user=postgres dbname=postgres" "${files[@]}"

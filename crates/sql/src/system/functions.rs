@@ -4,7 +4,7 @@
 //! is a superuser).
 
 use driftdb_engine::text::format_text;
-use driftdb_engine::value::{DataType, Value};
+use driftdb_engine::value::{Array, DataType, Value};
 
 use super::model::{Catalog, Kind, Relation, SUPERUSER, SUPERUSER_OID, namespace_oid, quote_ident};
 use super::types;
@@ -257,6 +257,7 @@ impl CatalogFunc {
             | F::ToRegclass
             | F::ToRegtype => DataType::Int8,
             F::BackendPid => DataType::Int4,
+            F::CurrentSchemas => DataType::array_of(DataType::Text).ok()?,
             _ => DataType::Text,
         })
     }
@@ -495,10 +496,11 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
         }
         F::CurrentDatabase => text(super::DATABASE),
         F::CurrentSchema => text(driftdb_engine::catalog::PUBLIC),
-        F::CurrentSchemas => match arg(0) {
-            Value::Bool(true) => text("{pg_catalog,public}"),
-            _ => text("{public}"),
-        },
+        F::CurrentSchemas => {
+            let implicit = matches!(arg(0), Value::Bool(true)).then_some("pg_catalog");
+            let names = implicit.into_iter().chain(["public"]).map(text).collect();
+            Value::Array(Array::new(DataType::Text, names)?)
+        }
         F::CurrentUser => text(SUPERUSER),
         F::Version => text(format!(
             "PostgreSQL {} (DriftDB {}) on Rust",
