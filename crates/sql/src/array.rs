@@ -212,13 +212,6 @@ pub fn common_element_type(types: &[Option<DataType>]) -> Result<DataType> {
 
 /// The value of `func(args)` for `row`.
 pub fn call(func: ArrayFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
-    if let ArrayFunc::Build(element) = func {
-        let items = args
-            .iter()
-            .map(|a| cast(a.eval(row, env)?, element))
-            .collect::<Result<Vec<_>>>()?;
-        return Ok(Value::Array(Array::new(element, items)?));
-    }
     let values = resolve(func, args, row, env)?;
     let arg = |i: usize| values.get(i).unwrap_or(&Value::Null);
     let array = |i: usize| -> Result<Option<&Array>> {
@@ -230,7 +223,8 @@ pub fn call(func: ArrayFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) ->
     };
     let strict = !matches!(
         func,
-        ArrayFunc::Slice
+        ArrayFunc::Build(_)
+            | ArrayFunc::Slice
             | ArrayFunc::Append
             | ArrayFunc::Prepend
             | ArrayFunc::Cat
@@ -244,7 +238,13 @@ pub fn call(func: ArrayFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) ->
     }
     let int = |i: usize| as_i64(arg(i));
     Ok(match func {
-        ArrayFunc::Build(_) => Value::Null,
+        ArrayFunc::Build(element) => {
+            let items = values
+                .into_iter()
+                .map(|v| cast(v, element))
+                .collect::<Result<Vec<_>>>()?;
+            Value::Array(Array::new(element, items)?)
+        }
         ArrayFunc::Subscript => match (array(0)?, int(1)) {
             (Some(a), Some(i)) => index(a, i)
                 .and_then(|i| a.items().get(i).cloned())

@@ -22,6 +22,17 @@ use crate::rel::{
     AggCall, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
 };
 
+/// A set-returning function call in `FROM`, as written.
+#[derive(Clone, Copy)]
+struct SeriesCall<'a> {
+    func: SeriesFunc,
+    /// The function's name (the column's, without an alias).
+    name: &'a str,
+    args: &'a [&'a ast::Expr],
+    alias: Option<&'a ast::TableAlias>,
+    with_ordinality: bool,
+}
+
 /// Where an `ORDER BY` key comes from.
 enum OrderTarget {
     /// An output column.
@@ -657,17 +668,19 @@ impl Binder<'_, '_> {
     /// A set-returning function in `FROM`: one column named by the
     /// function (or its alias), and `ordinality` with `WITH ORDINALITY`; its
     /// arguments may read enclosing queries.
-    #[allow(clippy::too_many_arguments)]
     fn series(
         &self,
-        func: SeriesFunc,
-        fname: &str,
-        args: &[&ast::Expr],
-        alias: Option<&ast::TableAlias>,
-        with_ordinality: bool,
+        call: &SeriesCall<'_>,
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
+        let SeriesCall {
+            func,
+            name: fname,
+            args,
+            alias,
+            with_ordinality,
+        } = *call;
         let empty = Scope::default();
         let level = Level {
             scope: &empty,
@@ -796,15 +809,14 @@ impl Binder<'_, '_> {
                         })
                         .collect::<Result<Vec<_>>>()?;
                     let fname = super::last_part(name)?;
-                    return self.series(
+                    let call = SeriesCall {
                         func,
-                        &fname,
-                        &args,
-                        alias.as_ref(),
-                        *with_ordinality,
-                        parent,
-                        correlated,
-                    );
+                        name: &fname,
+                        args: &args,
+                        alias: alias.as_ref(),
+                        with_ordinality: *with_ordinality,
+                    };
+                    return self.series(&call, parent, correlated);
                 }
                 let bound = self.table_function(name, &args.args)?;
                 let (_, fname) = super::split_name(name)?;
@@ -838,15 +850,14 @@ impl Binder<'_, '_> {
                 let [array] = array_exprs.as_slice() else {
                     return Err(SqlError::unsupported("unnest() of several arrays"));
                 };
-                self.series(
-                    SeriesFunc::Unnest,
-                    "unnest",
-                    &[array],
-                    alias.as_ref(),
-                    *with_ordinality,
-                    parent,
-                    correlated,
-                )
+                let call = SeriesCall {
+                    func: SeriesFunc::Unnest,
+                    name: "unnest",
+                    args: &[array],
+                    alias: alias.as_ref(),
+                    with_ordinality: *with_ordinality,
+                };
+                self.series(&call, parent, correlated)
             }
             TableFactor::NestedJoin {
                 table_with_joins,
