@@ -456,6 +456,29 @@ mod tests {
     }
 
     #[test]
+    fn arrays_round_trip_in_the_binary_format() -> Result<(), SqlError> {
+        let t = DataType::array_of(DataType::Int4)?;
+        let a = Array::of_type(t, vec![Value::Int4(7), Value::Null])?;
+        let mut out = BytesMut::new();
+        put_array(&mut out, &a);
+        // 1 dimension, has NULLs, int4, length 2 from 1, then 7 and NULL.
+        assert_eq!(
+            out.as_ref(),
+            &[
+                0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0,
+                7, 0xff, 0xff, 0xff, 0xff
+            ]
+        );
+        assert_eq!(read_array(&out, t)?, a);
+        assert!(read_array(&out[..out.len() - 1], t).is_err());
+        let empty = Array::of_type(t, Vec::new())?;
+        let mut out = BytesMut::new();
+        put_array(&mut out, &empty);
+        assert_eq!(read_array(&out, t)?, empty);
+        Ok(())
+    }
+
+    #[test]
     fn binary_params_need_the_right_length() {
         assert!(decode_param(Some(&[0, 1]), Some(&Type::INT4), true).is_err());
         assert_eq!(

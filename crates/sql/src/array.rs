@@ -511,3 +511,48 @@ fn quantified(op: BinOp, all: bool, v: &Value, a: &Array) -> Result<Value> {
         Value::Bool(all)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_elements_take_a_common_type() -> Result<()> {
+        let t = |types: &[Option<DataType>]| common_element_type(types);
+        assert_eq!(t(&[None, None])?, DataType::Text);
+        assert_eq!(
+            t(&[Some(DataType::Int4), None, Some(DataType::Numeric(None))])?,
+            DataType::Numeric(None)
+        );
+        assert_eq!(
+            t(&[Some(DataType::Int2), Some(DataType::Int8)])?,
+            DataType::Int8
+        );
+        assert_eq!(
+            t(&[Some(DataType::Varchar(None)), Some(DataType::Text)])?,
+            DataType::Text
+        );
+        assert_eq!(
+            t(&[Some(DataType::Int4), Some(DataType::Text)])
+                .err()
+                .map(|e| e.sqlstate),
+            Some("42804")
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn functions_know_their_arity_and_result() -> Result<()> {
+        let ints = DataType::array_of(DataType::Int4)?;
+        assert!(ArrayFunc::ToString.accepts(3) && !ArrayFunc::Cardinality.accepts(2));
+        assert_eq!(
+            ArrayFunc::Subscript.result_type(&[Some(ints), Some(DataType::Int4)]),
+            Some(DataType::Int4)
+        );
+        assert_eq!(
+            ArrayFunc::Prepend.result_type(&[Some(DataType::Int4), Some(ints)]),
+            Some(ints)
+        );
+        Ok(())
+    }
+}
