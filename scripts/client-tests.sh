@@ -11,7 +11,7 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bin="$root/target/release/driftdb"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/driftdb"
 [ -x "$bin" ] || cargo build --release -q -p driftdb
 
 # --- installs, each skipped when already there ---

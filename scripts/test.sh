@@ -14,6 +14,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+# Where cargo puts its builds (CARGO_TARGET_DIR when set).
+target="${CARGO_TARGET_DIR:-$root/target}"
 
 step() {
     echo
@@ -44,15 +46,15 @@ cargo test --workspace --release
 
 # The PostgreSQL-checked files DriftDB runs in full today; the rest join this
 # list as the SQL engine grows (scripts/pg-crosscheck.sh runs them all on PG).
-embedded=(aggregates alter_column alter_table basics catalog comments constraints create_table_as ddl dml expressions indexes_views joins numeric on_conflict predicates returning sequences set_operations subqueries transactions types with)
+embedded=(aggregates alter_column alter_table arrays basics catalog comments constraints create_table_as ddl dml expressions indexes_views joins numeric on_conflict predicates returning sequences set_operations subqueries transactions types with)
 step "sqllogictest, DriftDB embedded: tests/slt/drift and ${embedded[*]}"
 cargo build --release -q -p driftdb-slt
-"${CARGO_TARGET_DIR:-$root/target}/release/driftdb-slt" --embedded tests/slt/drift/*.slt \
+"$target/release/driftdb-slt" --embedded tests/slt/drift/*.slt \
     $(printf 'tests/slt/%s.slt ' "${embedded[@]}")
 
 step "sqllogictest, DriftDB over the wire (driftdb serve, one server per file): the same files"
 cargo build --release -q -p driftdb
-"${CARGO_TARGET_DIR:-$root/target}/release/driftdb-slt" --serve "${CARGO_TARGET_DIR:-$root/target}/release/driftdb" tests/slt/drift/*.slt \
+"$target/release/driftdb-slt" --serve "$target/release/driftdb" tests/slt/drift/*.slt \
     $(printf 'tests/slt/%s.slt ' "${embedded[@]}")
 
 step "client tests: psql, psycopg 3, node-postgres, pgJDBC against driftdb serve"

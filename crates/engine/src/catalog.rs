@@ -598,7 +598,7 @@ fn encode_table(def: &TableDef) -> Vec<u8> {
     for c in &def.columns {
         out.extend_from_slice(&c.id.to_le_bytes());
         put_str(&mut out, &c.name);
-        put_type(&mut out, c.data_type);
+        crate::type_code::put_type(&mut out, c.data_type);
         out.push(u8::from(c.nullable));
     }
     out.extend_from_slice(&(def.primary_key.len() as u32).to_le_bytes());
@@ -680,45 +680,6 @@ fn action_tag(a: FkAction) -> u8 {
         FkAction::Cascade => 1,
         FkAction::SetNull => 2,
     }
-}
-
-fn put_type(out: &mut Vec<u8>, t: DataType) {
-    let tag = match t {
-        DataType::Bool => 1,
-        DataType::Int2 => 2,
-        DataType::Int4 => 3,
-        DataType::Int8 => 4,
-        DataType::Float4 => 5,
-        DataType::Float8 => 6,
-        DataType::Text => 7,
-        DataType::Varchar(len) => {
-            out.push(8);
-            out.push(u8::from(len.is_some()));
-            out.extend_from_slice(&len.unwrap_or(0).to_le_bytes());
-            return;
-        }
-        DataType::Char(len) => {
-            out.push(9);
-            out.extend_from_slice(&len.to_le_bytes());
-            return;
-        }
-        DataType::Bytea => 10,
-        DataType::Date => 11,
-        DataType::Time => 12,
-        DataType::Timestamp => 13,
-        DataType::Timestamptz => 14,
-        DataType::Interval => 15,
-        DataType::Uuid => 16,
-        DataType::Numeric(typmod) => {
-            out.push(17);
-            out.push(u8::from(typmod.is_some()));
-            let (precision, scale) = typmod.unwrap_or((0, 0));
-            out.extend_from_slice(&precision.to_le_bytes());
-            out.extend_from_slice(&scale.to_le_bytes());
-            return;
-        }
-    };
-    out.push(tag);
 }
 
 fn decode_table(bytes: &[u8]) -> Result<TableDef> {
@@ -870,34 +831,7 @@ impl Reader<'_> {
         })
     }
     fn data_type(&mut self) -> Result<DataType> {
-        Ok(match self.u8()? {
-            1 => DataType::Bool,
-            2 => DataType::Int2,
-            3 => DataType::Int4,
-            4 => DataType::Int8,
-            5 => DataType::Float4,
-            6 => DataType::Float8,
-            7 => DataType::Text,
-            8 => {
-                let has_len = self.u8()? != 0;
-                let len = self.u32()?;
-                DataType::Varchar(has_len.then_some(len))
-            }
-            9 => DataType::Char(self.u32()?),
-            10 => DataType::Bytea,
-            11 => DataType::Date,
-            12 => DataType::Time,
-            13 => DataType::Timestamp,
-            14 => DataType::Timestamptz,
-            15 => DataType::Interval,
-            16 => DataType::Uuid,
-            17 => {
-                let has_typmod = self.u8()? != 0;
-                let typmod = (self.u32()?, self.u32()?);
-                DataType::Numeric(has_typmod.then_some(typmod))
-            }
-            tag => return Err(EngineError::Corrupted(format!("unknown type tag {tag}"))),
-        })
+        crate::type_code::read_type(&mut self.0).map_err(EngineError::Corrupted)
     }
 }
 
@@ -909,8 +843,8 @@ mod tests {
     #[test]
     fn numeric_types_are_laid_out_as_documented() {
         let mut out = Vec::new();
-        put_type(&mut out, DataType::Numeric(Some((10, 2))));
-        put_type(&mut out, DataType::Numeric(None));
+        crate::type_code::put_type(&mut out, DataType::Numeric(Some((10, 2))));
+        crate::type_code::put_type(&mut out, DataType::Numeric(None));
         assert_eq!(
             out,
             [

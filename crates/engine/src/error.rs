@@ -75,6 +75,9 @@ pub enum EngineError {
         /// The text given.
         text: String,
     },
+    /// Text that is not an array literal (`{1,2}`).
+    #[error("malformed array literal: \"{0}\"")]
+    MalformedArray(String),
     /// Something PostgreSQL does that DriftDB does not do yet.
     #[error("not supported yet: {0}")]
     Unsupported(String),
@@ -153,7 +156,7 @@ impl EngineError {
             EngineError::UndefinedSavepoint(_) => "3B001",
             EngineError::DuplicateColumn(_) => "42701",
             EngineError::NotNull { .. } => "23502",
-            EngineError::InvalidText { .. } => "22P02",
+            EngineError::InvalidText { .. } | EngineError::MalformedArray(_) => "22P02",
             EngineError::OutOfRange { .. } => "22003",
             EngineError::DatetimeOverflow { .. } => "22008",
             EngineError::Unsupported(_) => "0A000",

@@ -1,5 +1,6 @@
 //! DriftDB's engine: what the SQL layer runs on, over the storage layer.
-//! Today: SQL values (`value`) with exact decimals (`numeric`), their order-preserving key encoding
+//! Today: SQL values (`value`) with exact decimals (`numeric`) and arrays
+//! (`array`), their order-preserving key encoding
 //! (`keycode`), the row encoding (`row`), transactions with snapshot
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
 //! catalog of tables (`catalog`), and the metadata each commit carries for
@@ -10,6 +11,7 @@
 //! time travel come with the SQL engine issue. Sequences (`sequence`) keep
 //! their definitions in the catalog and hand out values outside transactions.
 
+pub mod array;
 mod bytes;
 pub mod catalog;
 pub mod commit_meta;
@@ -27,4 +29,5 @@ pub mod sequence;
 pub mod table;
 pub mod text;
 pub mod txn;
+mod type_code;
 pub mod value;

@@ -11,14 +11,23 @@
 //!          interval months i32, days i32, micros i64 (LE); uuid 16 bytes;
 //!          numeric (tag 15) scale varint | unscaled as varint length +
 //!          two's-complement LE bytes (value = unscaled × 10^-scale);
-//!          numeric NaN (tag 16) no payload
+//!          numeric NaN (tag 16) no payload;
+//!          array (tag 17) its type (`type_code`) | count varint |
+//!          each element: tag 0 for NULL, else its tag and payload as above
+//!          (never an array)
 //! ```
 
 use num_bigint::BigInt;
 
 use crate::bytes::ByteReader;
 use crate::numeric::Numeric;
-use crate::value::{Interval, Value};
+use crate::type_code::{put_type, read_type};
+use crate::value::{Array, Interval, Value};
+
+/// The tag of an array; its elements never carry it.
+const ARRAY_TAG: u8 = 17;
+/// The tag of a NULL element inside an array.
+const NULL_ELEMENT_TAG: u8 = 0;
 
 const FORMAT: u8 = 1;
 
@@ -107,6 +116,19 @@ fn put_value(out: &mut Vec<u8>, v: &Value) {
             out.extend_from_slice(&bytes);
             return;
         }
+        Value::Array(a) => {
+            out.push(ARRAY_TAG);
+            put_type(out, a.data_type());
+            put_varint(out, a.items().len() as u64);
+            for item in a.items() {
+                if item.is_null() {
+                    out.push(NULL_ELEMENT_TAG);
+                } else {
+                    put_value(out, item);
+                }
+            }
+            return;
+        }
     };
     tagged(out, tag, payload);
 }
@@ -144,7 +166,36 @@ impl Reader<'_> {
     }
 
     fn value(&mut self) -> Result<Value, RowError> {
-        Ok(match self.u8()? {
+        match self.u8()? {
+            ARRAY_TAG => self.array(),
+            tag => self.scalar(tag),
+        }
+    }
+
+    /// An array's element type, count and elements.
+    fn array(&mut self) -> Result<Value, RowError> {
+        let t = read_type(&mut self.0).map_err(RowError)?;
+        let count = self.varint()?;
+        if count > self.0.remaining() as u64 {
+            return Err(RowError(format!(
+                "element count {count} exceeds the row's size"
+            )));
+        }
+        let items = (0..count)
+            .map(|_| match self.u8()? {
+                NULL_ELEMENT_TAG => Ok(Value::Null),
+                ARRAY_TAG => Err(RowError("array inside an array".into())),
+                tag => self.scalar(tag),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Value::Array(
+            Array::of_type(t, items).map_err(|e| RowError(e.to_string()))?,
+        ))
+    }
+
+    /// The payload of a value of any type but array, after its tag.
+    fn scalar(&mut self, tag: u8) -> Result<Value, RowError> {
+        Ok(match tag {
             1 => Value::Bool(self.u8()? != 0),
             2 => Value::Int2(i16::from_le_bytes(self.take()?)),
             3 => Value::Int4(i32::from_le_bytes(self.take()?)),
@@ -212,7 +263,34 @@ mod tests {
                 Numeric::from_parts(BigInt::from(u), scale).unwrap_or(Numeric::NAN)
             )),
             Just(Value::Numeric(Numeric::NAN)),
+            proptest::collection::vec(proptest::option::of(any::<i64>()), 0..5).prop_map(|items| {
+                let items = items
+                    .into_iter()
+                    .map(|i| i.map_or(Value::Null, Value::Int8))
+                    .collect();
+                Array::new(crate::value::DataType::Int8, items).map_or(Value::Null, Value::Array)
+            }),
+            proptest::collection::vec(proptest::option::of(".{0,4}"), 0..5).prop_map(|items| {
+                let items = items
+                    .into_iter()
+                    .map(|i| i.map_or(Value::Null, Value::Text))
+                    .collect();
+                Array::new(crate::value::DataType::Text, items).map_or(Value::Null, Value::Array)
+            }),
         ]
+    }
+
+    #[test]
+    fn arrays_are_laid_out_as_documented() -> Result<(), RowError> {
+        let a = Array::new(
+            crate::value::DataType::Int2,
+            vec![Value::Int2(5), Value::Null],
+        )
+        .map_err(|e| RowError(e.to_string()))?;
+        let bytes = encode_row(&[(1, Value::Array(a.clone()))]);
+        assert_eq!(bytes, [1, 1, 1, 17, 18, 2, 2, 2, 5, 0, 0]);
+        assert_eq!(decode_row(&bytes)?, vec![(1, Value::Array(a))]);
+        Ok(())
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use crate::datetime;
 use crate::error::{EngineError, Result};
 use crate::numeric::Numeric;
-use crate::value::{DataType, Interval, MICROS_PER_DAY, Value};
+use crate::value::{Array, DataType, Interval, MICROS_PER_DAY, Value};
 
 /// Days from 0000-03-01 (proleptic Gregorian) to 2000-01-01.
 const DAYS_0000_03_01_TO_2000: i64 = 730_425;
@@ -47,6 +47,7 @@ pub fn format_text(v: &Value) -> Option<String> {
                 &hex[20..32]
             )
         }
+        Value::Array(a) => a.to_text(),
     })
 }
 
@@ -216,6 +217,7 @@ pub fn parse_text(text: &str, t: DataType) -> Result<Value> {
         }
         DataType::Uuid => Value::Uuid(parse_uuid(s).ok_or_else(invalid)?),
         DataType::Interval => Value::Interval(datetime::parse_interval(s).ok_or_else(invalid)?),
+        DataType::Array(t) => Value::Array(Array::parse(text, t)?),
     })
 }
 
@@ -237,6 +239,7 @@ pub fn type_name(t: DataType) -> &'static str {
         DataType::Timestamptz => "timestamp with time zone",
         DataType::Interval => "interval",
         DataType::Uuid => "uuid",
+        DataType::Array(t) => t.name,
     }
 }
 

@@ -2,10 +2,12 @@
 //!
 //! Representations follow PostgreSQL's: dates are days and timestamps are
 //! microseconds since 2000-01-01, an interval is months, days and microseconds,
-//! a `NUMERIC` an exact decimal ([`Numeric`]).
+//! a `NUMERIC` an exact decimal ([`Numeric`]), an array a one-dimensional
+//! list of elements of one type ([`Array`]).
 
 use std::cmp::Ordering;
 
+pub use crate::array::{Array, ArrayType};
 use crate::numeric::Numeric;
 
 /// Microseconds in a day.
@@ -48,9 +50,34 @@ pub enum DataType {
     Interval,
     /// `UUID`
     Uuid,
+    /// `element[]`: a one-dimensional array, or a catalog vector. The type
+    /// is an entry of [`crate::array::ARRAY_TYPES`] (elements have no length
+    /// or precision of their own), so `DataType` stays a small `Copy` value.
+    Array(&'static ArrayType),
 }
 
 impl DataType {
+    /// The array type whose elements are `element` (a length or precision
+    /// of the element is not kept); 0A000 for element types arrays do not
+    /// hold (arrays, `char(n)`).
+    pub fn array_of(element: DataType) -> crate::error::Result<DataType> {
+        crate::array::array_type(element, false).map(DataType::Array)
+    }
+
+    /// The catalog vector type of `element`: `int2vector` of `Int2`,
+    /// `oidvector` of `Int8` (OIDs are held as bigints).
+    pub fn vector_of(element: DataType) -> crate::error::Result<DataType> {
+        crate::array::array_type(element, true).map(DataType::Array)
+    }
+
+    /// The element type of an array type; `None` for other types.
+    pub fn element(self) -> Option<DataType> {
+        match self {
+            DataType::Array(t) => Some(t.element),
+            _ => None,
+        }
+    }
+
     /// The type's rank in PostgreSQL's implicit promotions of numbers
     /// (smallint < integer < bigint < numeric < real < double precision): a
     /// mixed operation runs in the higher one. `None` for other types.
@@ -123,6 +150,8 @@ pub enum Value {
     Interval(Interval),
     /// `UUID`
     Uuid([u8; 16]),
+    /// An array (`int[]`, `text[]` …).
+    Array(Array),
 }
 
 impl Value {
@@ -150,13 +179,15 @@ impl Value {
             Value::Timestamptz(_) => DataType::Timestamptz,
             Value::Interval(_) => DataType::Interval,
             Value::Uuid(_) => DataType::Uuid,
+            Value::Array(a) => a.data_type(),
         })
     }
 
     /// Orders two non-NULL values of the same type as PostgreSQL's default
     /// B-tree operator class does (NaN above every number, -0 equal to 0,
     /// `1.5` equal to `1.50`, intervals by their comparable span, text by
-    /// bytes as under the C collation). `None` for NULL or for values of different types.
+    /// bytes as under the C collation, arrays element by element).
+    /// `None` for NULL or for values of different types.
     pub fn sql_cmp(&self, other: &Value) -> Option<Ordering> {
         use Value as V;
         Some(match (self, other) {
@@ -175,6 +206,7 @@ impl Value {
             | (V::Timestamptz(a), V::Timestamptz(b)) => a.cmp(b),
             (V::Interval(a), V::Interval(b)) => a.comparable_micros().cmp(&b.comparable_micros()),
             (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
+            (V::Array(a), V::Array(b)) => a.sql_cmp(b)?,
             _ => return None,
         })
     }

@@ -5,7 +5,7 @@
 use bytes::{BufMut, BytesMut};
 use driftdb_engine::numeric::Numeric;
 use driftdb_engine::text::{format_text, parse_text};
-use driftdb_engine::value::{DataType, Interval, Value};
+use driftdb_engine::value::{Array, DataType, Interval, Value};
 use driftdb_sql::error::SqlError;
 use driftdb_sql::system::{self, type_oid};
 use pgwire::api::Type;
@@ -80,8 +80,26 @@ fn put_binary(out: &mut BytesMut, v: &Value) -> bool {
             out.put_i32(iv.months);
         }
         Value::Uuid(u) => out.put_slice(u),
+        Value::Array(a) => put_array(out, a),
     }
     true
+}
+
+/// The binary array format: dimensions (0 for an empty array, else 1), a
+/// has-NULLs flag, the element type's OID, the length and lower bound of the
+/// dimension, then each element as a length (-1 for NULL) and its bytes.
+fn put_array(out: &mut BytesMut, a: &Array) {
+    let items = a.items();
+    out.put_i32(i32::from(!items.is_empty()));
+    out.put_i32(i32::from(items.iter().any(Value::is_null)));
+    out.put_u32(type_oid(a.element()));
+    if !items.is_empty() {
+        out.put_i32(i32::try_from(items.len()).unwrap_or(i32::MAX));
+        out.put_i32(i32::try_from(a.lower()).unwrap_or(1));
+    }
+    for item in items {
+        put_field(out, item, true);
+    }
 }
 
 /// Sign words of the binary `numeric` format.
@@ -162,12 +180,24 @@ pub fn decode_param(
             None => Ok(Value::Text(text.to_string())),
         };
     }
-    let bad = |what: &str| {
-        SqlError::new(
-            "22P03",
-            format!("incorrect binary data format in bind parameter ({what})"),
-        )
-    };
+    decode_binary(bytes, target, ty)
+}
+
+/// 22P03: binary data that is not of the declared type.
+fn bad(what: &str) -> SqlError {
+    SqlError::new(
+        "22P03",
+        format!("incorrect binary data format in bind parameter ({what})"),
+    )
+}
+
+/// A value in the binary format of type `target` (`None`: a parameter of
+/// type `ty`, or of no declared type, whose bytes are taken as they are).
+fn decode_binary(
+    bytes: &[u8],
+    target: Option<DataType>,
+    ty: Option<&Type>,
+) -> Result<Value, SqlError> {
     let fixed = |n: usize| -> Result<&[u8], SqlError> {
         if bytes.len() == n {
             Ok(bytes)
@@ -217,17 +247,18 @@ pub fn decode_param(
         Some(DataType::Numeric(_)) => {
             Value::Numeric(read_numeric(bytes).ok_or_else(|| bad("numeric"))?)
         }
-        // Text types are not in `data_type`: their binary form is UTF-8.
-        Some(DataType::Text | DataType::Varchar(_) | DataType::Char(_)) | None => match ty {
+        Some(DataType::Array(t)) => Value::Array(read_array(bytes, DataType::Array(t))?),
+        // The binary form of text is UTF-8.
+        Some(DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
+            Value::Text(utf8(bytes)?)
+        }
+        // Text parameters are not in `data_type` (they stay untyped).
+        None => match ty {
             // Binary data of no declared type is taken as bytea
             // (node-postgres sends a Buffer so).
             None => Value::Bytea(bytes.to_vec()),
             Some(t) if *t == Type::UNKNOWN => Value::Bytea(bytes.to_vec()),
-            Some(t) if is_text(t) => {
-                Value::Text(String::from_utf8(bytes.to_vec()).map_err(|_| {
-                    SqlError::new("22021", "invalid byte sequence for encoding \"UTF8\"")
-                })?)
-            }
+            Some(t) if is_text(t) => Value::Text(utf8(bytes)?),
             Some(t) => {
                 return Err(SqlError::new(
                     "0A000",
@@ -236,6 +267,78 @@ pub fn decode_param(
             }
         },
     })
+}
+
+/// UTF-8 bytes as a string (22021 when they are not).
+fn utf8(bytes: &[u8]) -> Result<String, SqlError> {
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| SqlError::new("22021", "invalid byte sequence for encoding \"UTF8\""))
+}
+
+/// Reads the binary array format ([`put_array`]) as an array of type `t`;
+/// the elements are read as the header's element type when DriftDB has it,
+/// then cast to `t`'s, and more than one dimension is 0A000.
+fn read_array(bytes: &[u8], t: DataType) -> Result<Array, SqlError> {
+    let mut r = Cursor { bytes, pos: 0 };
+    let dims = r.i32()?;
+    let _has_nulls = r.i32()?;
+    let element_oid = u32::from_ne_bytes(r.i32()?.to_ne_bytes());
+    let element = t.element().ok_or_else(|| bad("array"))?;
+    let sent = system::data_type_of(element_oid).unwrap_or(element);
+    let count = match dims {
+        0 => 0,
+        1 => {
+            let n = usize::try_from(r.i32()?).map_err(|_| bad("array length"))?;
+            let _lower = r.i32()?;
+            n
+        }
+        _ => {
+            return Err(SqlError::new(
+                "0A000",
+                "not supported yet: multidimensional arrays",
+            ));
+        }
+    };
+    if count > bytes.len() {
+        return Err(bad("array length"));
+    }
+    let mut items = Vec::with_capacity(count);
+    for _ in 0..count {
+        let len = r.i32()?;
+        items.push(match usize::try_from(len) {
+            Err(_) => Value::Null,
+            Ok(n) => {
+                let v = decode_binary(r.take(n)?, Some(sent), None)?;
+                driftdb_sql::expr::cast(v, element)?
+            }
+        });
+    }
+    if r.pos != bytes.len() {
+        return Err(bad("trailing bytes after the array"));
+    }
+    Ok(Array::of_type(t, items)?)
+}
+
+/// Reads the binary array format front to back.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// The next `n` bytes.
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SqlError> {
+        let end = self.pos.checked_add(n).ok_or_else(|| bad("array"))?;
+        let s = self.bytes.get(self.pos..end).ok_or_else(|| bad("array"))?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    /// The next big-endian i32.
+    fn i32(&mut self) -> Result<i32, SqlError> {
+        let b = self.take(4)?;
+        Ok(i32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    }
 }
 
 /// Whether a parameter of type `t` carries text (in either format).
@@ -350,6 +453,29 @@ mod tests {
             655_366
         );
         assert_eq!(type_modifier(Some(DataType::Int4)), -1);
+    }
+
+    #[test]
+    fn arrays_round_trip_in_the_binary_format() -> Result<(), SqlError> {
+        let t = DataType::array_of(DataType::Int4)?;
+        let a = Array::of_type(t, vec![Value::Int4(7), Value::Null])?;
+        let mut out = BytesMut::new();
+        put_array(&mut out, &a);
+        // 1 dimension, has NULLs, int4, length 2 from 1, then 7 and NULL.
+        assert_eq!(
+            out.as_ref(),
+            &[
+                0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 23, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0,
+                7, 0xff, 0xff, 0xff, 0xff
+            ]
+        );
+        assert_eq!(read_array(&out, t)?, a);
+        assert!(read_array(&out[..out.len() - 1], t).is_err());
+        let empty = Array::of_type(t, Vec::new())?;
+        let mut out = BytesMut::new();
+        put_array(&mut out, &empty);
+        assert_eq!(read_array(&out, t)?, empty);
+        Ok(())
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! Aggregate functions: the running state of one aggregate over one group,
 //! with PostgreSQL's result types (`sum` of `smallint` or `integer` is
 //! `bigint`, `sum` of `bigint` and `avg` of integers are exact `numeric`,
-//! `count` of nothing is 0, every other aggregate of nothing is NULL).
+//! `count` of nothing is 0, every other aggregate of nothing is NULL). An
+//! aggregate with `ORDER BY` keeps its input rows and aggregates them sorted
+//! when the group ends.
 
 use std::collections::HashSet;
 
 use driftdb_engine::keycode::encode_key;
 use driftdb_engine::numeric::Numeric;
-use driftdb_engine::value::Value;
+use driftdb_engine::value::{Array, DataType, Value};
 
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Env, arithmetic, as_f64, as_i64, compare, type_error};
@@ -25,6 +27,10 @@ pub struct Accumulator {
     /// the running sum; of other numbers: the first, for its type),
     /// bool_and/or and string_agg.
     value: Value,
+    /// The values array_agg collects.
+    items: Vec<Value>,
+    /// Input rows kept for an aggregate with `ORDER BY`.
+    held: Option<Vec<Vec<Value>>>,
 }
 
 impl Accumulator {
@@ -37,26 +43,43 @@ impl Accumulator {
             int_sum: 0,
             float_sum: 0.0,
             value: Value::Null,
+            items: Vec::new(),
+            held: (!call.order.is_empty()).then(Vec::new),
         }
     }
 
-    /// Adds the input `row`.
+    /// Adds the input `row` (an ordered aggregate keeps it for [`Self::finish`]).
     pub fn add(&mut self, call: &AggCall, row: &[Value], env: &Env<'_, '_>) -> Result<()> {
         if let Some(f) = &call.filter
             && !f.is_true(row, env)?
         {
             return Ok(());
         }
+        if let Some(held) = &mut self.held {
+            held.push(row.to_vec());
+            return Ok(());
+        }
+        self.accept(call, row, env)
+    }
+
+    /// Aggregates the input `row`, which passed the filter.
+    fn accept(&mut self, call: &AggCall, row: &[Value], env: &Env<'_, '_>) -> Result<()> {
         let args = call
             .args
             .iter()
             .map(|e| e.eval(row, env))
             .collect::<Result<Vec<_>>>()?;
-        // count(*) counts rows; every other aggregate skips NULL inputs.
+        // count(*) counts rows; every other aggregate but array_agg skips
+        // NULL inputs.
         let Some(v) = args.first() else {
             self.count += 1;
             return Ok(());
         };
+        if v.is_null() && self.func == AggFunc::ArrayAgg {
+            self.count += 1;
+            self.items.push(Value::Null);
+            return Ok(());
+        }
         if v.is_null() {
             return Ok(());
         }
@@ -137,12 +160,20 @@ impl Accumulator {
                     _ => Value::Text(s.clone()),
                 };
             }
+            AggFunc::ArrayAgg => self.items.push(v.clone()),
         }
         Ok(())
     }
 
-    /// The aggregate's value over the rows added.
-    pub fn finish(self) -> Result<Value> {
+    /// The aggregate's value over the rows added (`call` and `env` sort and
+    /// aggregate the rows an ordered aggregate kept).
+    pub fn finish(mut self, call: &AggCall, env: &Env<'_, '_>) -> Result<Value> {
+        if let Some(held) = self.held.take() {
+            let rows = Box::new(held.into_iter().map(Ok));
+            for row in crate::run::sort(rows, &call.order, env)? {
+                self.accept(call, &row, env)?;
+            }
+        }
         Ok(match self.func {
             AggFunc::Count => Value::Int8(self.count),
             _ if self.count == 0 => Value::Null,
@@ -164,6 +195,14 @@ impl Accumulator {
                 Value::Numeric(sum) => Value::Numeric(sum.div(&Numeric::from(self.count))?),
                 _ => Value::Float8(self.float_sum / self.count as f64),
             },
+            AggFunc::ArrayAgg => {
+                let element = self
+                    .items
+                    .iter()
+                    .find_map(Value::data_type)
+                    .unwrap_or(DataType::Text);
+                Value::Array(Array::new(element, self.items)?)
+            }
             _ => self.value,
         })
     }
@@ -178,6 +217,7 @@ impl Accumulator {
             AggFunc::BoolAnd => "bool_and",
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
+            AggFunc::ArrayAgg => "array_agg",
         }
     }
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use driftdb_engine::numeric::Numeric;
 use driftdb_engine::text::{format_text, parse_text, type_name as text_type_name};
 use driftdb_engine::txn::Transaction;
-use driftdb_engine::value::{DataType, Value};
+use driftdb_engine::value::{Array, DataType, Value};
 
 use crate::rel::{AggCall, Rel};
 
@@ -178,6 +178,12 @@ pub enum Func {
     Catalog(crate::system::functions::CatalogFunc),
     /// A sequence function (`nextval` …): volatile, so never folded.
     Sequence(crate::sequence::SeqFunc),
+    /// An array function or operator (`array_length`, `a[i]`, `@>` …).
+    Array(crate::array::ArrayFunc),
+    /// A set-returning function in a select list (`unnest(a)`): the
+    /// projection makes one row per value ([`crate::rel::Rel::ProjectSet`]);
+    /// anywhere else it is 0A000.
+    Series(crate::rel::SeriesFunc),
 }
 
 /// How a subquery's rows become a value.
@@ -189,9 +195,9 @@ pub enum SubqueryKind {
     Exists,
     /// `e IN (SELECT …)`
     In(Expr),
-    /// `ARRAY(SELECT …)`: the values of its one column as an array (held as
-    /// its text form).
-    Array,
+    /// `ARRAY(SELECT …)`: the values of its one column as an array of this
+    /// element type.
+    Array(DataType),
     /// `e op ANY (SELECT …)` (`all` false) or `e op ALL (SELECT …)`.
     Quantified {
         /// The left operand.
@@ -304,9 +310,14 @@ impl Expr {
             Expr::Call(_, args) => args.iter().collect(),
             Expr::Subquery(s) => match &s.kind {
                 SubqueryKind::In(e) | SubqueryKind::Quantified { expr: e, .. } => vec![e],
-                SubqueryKind::Scalar | SubqueryKind::Exists | SubqueryKind::Array => vec![],
+                SubqueryKind::Scalar | SubqueryKind::Exists | SubqueryKind::Array(_) => vec![],
             },
-            Expr::Agg(a) => a.args.iter().chain(&a.filter).collect(),
+            Expr::Agg(a) => a
+                .args
+                .iter()
+                .chain(&a.filter)
+                .chain(a.order.iter().map(|k| &k.expr))
+                .collect(),
         }
     }
 
@@ -395,12 +406,22 @@ impl Expr {
                     args,
                     distinct,
                     filter,
+                    order,
                 } = *a;
                 Expr::Agg(Box::new(AggCall {
                     func,
                     args: args.into_iter().map(&mut *f).collect::<Result<_>>()?,
                     distinct,
                     filter: filter.map(&mut *f).transpose()?,
+                    order: order
+                        .into_iter()
+                        .map(|k| {
+                            Ok(crate::rel::SortKey {
+                                expr: f(k.expr)?,
+                                ..k
+                            })
+                        })
+                        .collect::<Result<_>>()?,
                 }))
             }
             leaf @ (Expr::Const(_) | Expr::Unknown(_) | Expr::Column(_) | Expr::Outer { .. }) => {
@@ -604,14 +625,12 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     };
     Ok(match &s.kind {
         SubqueryKind::Exists => Value::Bool(!rows.is_empty()),
-        SubqueryKind::Array => {
-            let items: Vec<Option<String>> = rows
+        SubqueryKind::Array(element) => {
+            let items = rows
                 .iter()
-                .map(|r| r.first().filter(|v| !v.is_null()).and_then(format_text))
-                .collect();
-            Value::Text(crate::system::functions::array_text(
-                items.iter().map(|i| i.as_deref()),
-            ))
+                .map(|r| cast(r.first().cloned().unwrap_or(Value::Null), *element))
+                .collect::<Result<Vec<_>>>()?;
+            Value::Array(Array::new(*element, items)?)
         }
         SubqueryKind::Scalar => match rows.as_slice() {
             [] => Value::Null,
@@ -978,6 +997,27 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
     }
     if let DataType::Numeric(typmod) = t {
         return to_numeric(v, typmod);
+    }
+    if let (Value::Array(a), Some(element)) = (&v, t.element()) {
+        if a.data_type() == t {
+            return Ok(v);
+        }
+        let items = a
+            .items()
+            .iter()
+            .map(|item| cast(item.clone(), element))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok(Value::Array(Array::of_type(t, items)?));
+    }
+    if let (Value::Array(_), false) = (&v, matches!(t, DataType::Text | DataType::Varchar(_))) {
+        return Err(SqlError::new(
+            "42846",
+            format!(
+                "cannot cast type {} to {}",
+                type_name(&v),
+                text_type_name(t)
+            ),
+        ));
     }
     let int_target = matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8);
     if let (true, Value::Numeric(n)) = (int_target, &v) {

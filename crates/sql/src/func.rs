@@ -9,8 +9,10 @@ use driftdb_engine::text::format_text;
 
 use driftdb_engine::value::Value;
 
+use crate::array::ArrayFunc;
 use crate::error::{Result, SqlError};
 use crate::expr::{Env, Expr, Func, compare, negate_value, type_error};
+use crate::rel::SeriesFunc;
 
 impl Func {
     /// The function a (lower-cased) name calls, if it is one of ours.
@@ -25,9 +27,13 @@ impl Func {
             "length" | "char_length" | "character_length" => Func::Length,
             "abs" => Func::Abs,
             "rtrim" => Func::Rtrim,
+            "unnest" => Func::Series(SeriesFunc::Unnest),
+            "generate_subscripts" => Func::Series(SeriesFunc::GenerateSubscripts),
+            "generate_series" => Func::Series(SeriesFunc::GenerateSeries),
             other => {
-                return crate::sequence::SeqFunc::by_name(other)
-                    .map(Func::Sequence)
+                return ArrayFunc::by_name(other)
+                    .map(Func::Array)
+                    .or_else(|| crate::sequence::SeqFunc::by_name(other).map(Func::Sequence))
                     .or_else(|| crate::system::functions::by_name(other).map(Func::Catalog));
             }
         })
@@ -48,6 +54,11 @@ impl Func {
             Func::Regex(_) => "textregexeq",
             Func::Catalog(c) => c.name(),
             Func::Sequence(f) => f.name(),
+            Func::Array(a) => a.name(),
+            Func::Series(SeriesFunc::Unnest) => "unnest",
+            Func::Series(SeriesFunc::GenerateSubscripts) => "generate_subscripts",
+            Func::Series(SeriesFunc::GenerateSeries) => "generate_series",
+            Func::Series(SeriesFunc::PartitionAncestors) => "pg_partition_ancestors",
         }
     }
 
@@ -60,6 +71,10 @@ impl Func {
             Func::Regex(_) => n == 2,
             Func::Catalog(c) => c.accepts(n),
             Func::Sequence(f) => f.accepts(n),
+            Func::Array(a) => a.accepts(n),
+            Func::Series(SeriesFunc::Unnest | SeriesFunc::PartitionAncestors) => n == 1,
+            Func::Series(SeriesFunc::GenerateSubscripts) => n == 2,
+            Func::Series(SeriesFunc::GenerateSeries) => n == 2 || n == 3,
         }
     }
 }
@@ -67,6 +82,14 @@ impl Func {
 /// The value of `func(args)` for `row`.
 pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     match func {
+        Func::Array(a) => crate::array::call(a, args, row, env),
+        Func::Series(_) => Err(SqlError::new(
+            "0A000",
+            format!(
+                "set-returning function {}() is only supported in FROM or as a select item",
+                func.name()
+            ),
+        )),
         Func::Regex(case_insensitive) => {
             let [a, b] = args else {
                 return Err(arity(func));

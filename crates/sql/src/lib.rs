@@ -2,7 +2,8 @@
 //! 1. `parser/`: text to `sqlparser` AST, PostgreSQL's dialect plus the
 //!    time-travel clauses of SPEC §4.
 //! 2. `bind.rs`: names resolved against the catalog as of the point each table
-//!    reference names, expressions bound (`expr.rs`), a logical plan built
+//!    reference names, expressions bound (`expr.rs`; functions in `func.rs`,
+//!    array functions and operators in `array.rs`), a logical plan built
 //!    (`plan.rs`).
 //! 3. `exec.rs`: the plan runs in a transaction of the engine
 //!    (`upsert.rs`: `INSERT … ON CONFLICT`; `sequence.rs`: `nextval` and
@@ -18,6 +19,7 @@
 
 mod agg;
 mod alter_column;
+pub mod array;
 pub mod bind;
 pub mod copy;
 mod datetime_ops;

@@ -86,6 +86,7 @@ pub fn optimize(rel: Rel) -> Rel {
             }
         }
         Rel::Project(i, e) => Rel::Project(Box::new(optimize(*i)), e),
+        Rel::ProjectSet(i, e) => Rel::ProjectSet(Box::new(optimize(*i)), e),
         Rel::Distinct(i) => Rel::Distinct(Box::new(optimize(*i))),
         Rel::Sort(i, k) => Rel::Sort(Box::new(optimize(*i)), k),
         Rel::Limit {

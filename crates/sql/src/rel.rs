@@ -20,6 +20,10 @@ pub enum Rel {
     Filter(Box<Rel>, Expr),
     /// One output row per input row, of these expressions.
     Project(Box<Rel>, Vec<Expr>),
+    /// A projection with set-returning functions (`SELECT unnest(a)`): per
+    /// input row, as many rows as the longest set, the shorter ones padded
+    /// with NULL and the other expressions repeated (PostgreSQL 10's rule).
+    ProjectSet(Box<Rel>, Vec<Expr>),
     /// A join: rows are the left row followed by the right row.
     Join(Box<Join>),
     /// Grouping: rows are the group's key values followed by the aggregates.
@@ -58,6 +62,8 @@ pub enum Rel {
 pub enum SeriesFunc {
     /// `unnest(array)`: one row per element.
     Unnest,
+    /// `generate_subscripts(array, dim)`: the positions of the elements.
+    GenerateSubscripts,
     /// `generate_series(start, stop [, step])`
     GenerateSeries,
     /// `pg_partition_ancestors(oid)`: the relation itself (no partitions).
@@ -157,6 +163,8 @@ pub enum AggFunc {
     BoolOr,
     /// `string_agg(text, delimiter)`
     StringAgg,
+    /// `array_agg(e)`: the values, NULLs included, as an array.
+    ArrayAgg,
 }
 
 /// One aggregate of a grouped query.
@@ -170,6 +178,8 @@ pub struct AggCall {
     pub distinct: bool,
     /// `FILTER (WHERE …)`
     pub filter: Option<Expr>,
+    /// `ORDER BY` inside the call: the order values are aggregated in.
+    pub order: Vec<SortKey>,
 }
 
 /// Grouping and aggregation.
@@ -226,6 +236,7 @@ impl Rel {
             Rel::Scan(s) => f(s),
             Rel::Filter(i, _)
             | Rel::Project(i, _)
+            | Rel::ProjectSet(i, _)
             | Rel::Distinct(i)
             | Rel::Sort(i, _)
             | Rel::Limit { input: i, .. } => i.scans_mut(f),

@@ -13,13 +13,16 @@ use driftdb_engine::history;
 use driftdb_engine::keycode::encode_key;
 use driftdb_engine::numeric::Numeric;
 use driftdb_engine::table;
-use driftdb_engine::value::Value;
+use driftdb_engine::text::parse_text;
+use driftdb_engine::value::{DataType, Value};
 
 use crate::agg::Accumulator;
 use crate::bind::PG_EPOCH_MICROS;
 use crate::error::{Result, SqlError};
-use crate::expr::{Env, Expr, compare};
-use crate::rel::{Aggregate, Join, JoinKind, KeyBounds, Rel, Scan, SetOp, SetOpKind, SortKey};
+use crate::expr::{Env, Expr, Func, as_i64, compare};
+use crate::rel::{
+    Aggregate, Join, JoinKind, KeyBounds, Rel, Scan, SeriesFunc, SetOp, SetOpKind, SortKey,
+};
 
 /// A stream of rows.
 pub type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Value>>> + 'a>;
@@ -53,6 +56,14 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
             let row = r?;
             exprs.iter().map(|e| e.eval(&row, env)).collect()
         })),
+        Rel::ProjectSet(input, exprs) => Box::new(
+            run(input, env)?
+                .map(move |r| project_set(exprs, &r?, env))
+                .flat_map(|rows| match rows {
+                    Ok(rows) => rows.into_iter().map(Ok).collect::<Vec<_>>(),
+                    Err(e) => vec![Err(e)],
+                }),
+        ),
         Rel::Limit {
             input,
             limit,
@@ -84,20 +95,78 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     })
 }
 
-/// The rows of a set-returning function.
+/// The rows one input row makes under a projection with set-returning
+/// functions: as many as the longest set, shorter sets padded with NULL.
+fn project_set(exprs: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
+    let mut columns = Vec::with_capacity(exprs.len());
+    for e in exprs {
+        columns.push(match e {
+            Expr::Call(Func::Series(f), args) => {
+                let args = args
+                    .iter()
+                    .map(|a| a.eval(row, env))
+                    .collect::<Result<Vec<_>>>()?;
+                Err(series_values(*f, &args)?)
+            }
+            e => Ok(e.eval(row, env)?),
+        });
+    }
+    let n = columns
+        .iter()
+        .map(|c| c.as_ref().err().map_or(0, Vec::len))
+        .max()
+        .unwrap_or(0);
+    Ok((0..n)
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| match c {
+                    Ok(v) => v.clone(),
+                    Err(set) => set.get(i).cloned().unwrap_or(Value::Null),
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// The rows of a set-returning function in `FROM`.
 fn series(s: &crate::rel::Series, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
-    use crate::rel::SeriesFunc;
     let args = s
         .args
         .iter()
         .map(|a| a.eval(&[], env))
         .collect::<Result<Vec<_>>>()?;
-    let values: Vec<Value> = match (s.func, args.as_slice()) {
+    let values = series_values(s.func, &args)?;
+    Ok((1i64..)
+        .zip(values)
+        .map(|(n, v)| {
+            if s.ordinality {
+                vec![v, Value::Int8(n)]
+            } else {
+                vec![v]
+            }
+        })
+        .collect())
+}
+
+/// The values of set-returning function `func` over evaluated `args`.
+fn series_values(func: SeriesFunc, args: &[Value]) -> Result<Vec<Value>> {
+    Ok(match (func, args) {
         (_, a) if a.iter().any(Value::is_null) => Vec::new(),
-        (SeriesFunc::Unnest, [Value::Text(a)]) => crate::system::functions::array_elements(a)?
-            .into_iter()
-            .map(|i| i.map_or(Value::Null, Value::Text))
-            .collect(),
+        (SeriesFunc::Unnest, [Value::Array(a)]) => a.items().to_vec(),
+        (SeriesFunc::Unnest, [Value::Text(a)]) => {
+            match parse_text(a, DataType::array_of(DataType::Text)?)? {
+                Value::Array(a) => a.into_items(),
+                _ => Vec::new(),
+            }
+        }
+        (SeriesFunc::GenerateSubscripts, [Value::Array(a), dim]) => match as_i64(dim) {
+            Some(1) => (a.lower()..)
+                .take(a.items().len())
+                .map(|i| Value::Int4(i32::try_from(i).unwrap_or(i32::MAX)))
+                .collect(),
+            _ => Vec::new(),
+        },
         (SeriesFunc::GenerateSeries, [a, b, rest @ ..]) => {
             let int = |v: &Value| crate::expr::as_i64(v);
             let step = rest.first().map_or(Some(1), int);
@@ -129,17 +198,7 @@ fn series(s: &crate::rel::Series, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> 
                 format!("function {f:?}() does not exist for these arguments"),
             ));
         }
-    };
-    Ok((1i64..)
-        .zip(values)
-        .map(|(n, v)| {
-            if s.ordinality {
-                vec![v, Value::Int8(n)]
-            } else {
-                vec![v]
-            }
-        })
-        .collect())
+    })
 }
 
 fn seq_value(s: u64) -> Value {
@@ -338,8 +397,8 @@ fn aggregate(a: &Aggregate, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
     groups
         .into_iter()
         .map(|(mut key, accs)| {
-            for acc in accs {
-                key.push(acc.finish()?);
+            for (acc, call) in accs.into_iter().zip(&a.aggs) {
+                key.push(acc.finish(call, env)?);
             }
             Ok(key)
         })

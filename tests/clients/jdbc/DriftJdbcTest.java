@@ -113,6 +113,29 @@ public class DriftJdbcTest {
                     check(rs.getLong(1) == 10, "past rows");
                 }
             }
+            // Arrays: java.sql.Array both ways, past the switch to binary.
+            try (Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE " + table + "_arr (id int primary key, nums int[], tags text[])");
+            }
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO " + table + "_arr VALUES (?, ?, ?)")) {
+                ins.setInt(1, 1);
+                ins.setArray(2, c.createArrayOf("int4", new Integer[] {1, null, 3}));
+                ins.setArray(3, c.createArrayOf("text", new String[] {"a b", "", "x"}));
+                ins.executeUpdate();
+            }
+            try (PreparedStatement q = c.prepareStatement(
+                    "SELECT nums, tags FROM " + table + "_arr WHERE id = ANY(?)")) {
+                q.setArray(1, c.createArrayOf("int4", new Integer[] {1, 2}));
+                for (int i = 0; i < 7; i++) {
+                    try (ResultSet rs = q.executeQuery()) {
+                        check(rs.next(), "array row");
+                        Integer[] nums = (Integer[]) rs.getArray(1).getArray();
+                        check(nums.length == 3 && nums[0] == 1 && nums[1] == null && nums[2] == 3, "int[]");
+                        String[] tags = (String[]) rs.getArray(2).getArray();
+                        check(tags.length == 3 && tags[0].equals("a b") && tags[1].isEmpty(), "text[]");
+                    }
+                }
+            }
         }
         System.out.println("jdbc: " + checks + " checks passed");
     }

@@ -89,6 +89,22 @@ test("time travel over the wire", async () => {
   assert.deepEqual(history.rows.map((r) => r.name), ["n10", "changed"]);
 });
 
+test("arrays arrive as JS arrays and go out as parameters", async () => {
+  const arrays = table + "_arr";
+  await client.query(`CREATE TABLE ${arrays} (id int primary key, nums int[], tags text[])`);
+  await client.query(`INSERT INTO ${arrays} VALUES ($1, $2, $3)`, [
+    1,
+    [1, null, 3],
+    ["a b", "", null, 'q"'],
+  ]);
+  const { rows } = await client.query(`SELECT nums, tags FROM ${arrays} WHERE id = ANY($1)`, [[1, 2]]);
+  assert.deepEqual(rows[0].nums, [1, null, 3]);
+  assert.deepEqual(rows[0].tags, ["a b", "", null, 'q"']);
+  const agg = await client.query(`SELECT array_agg(id) AS ids, ARRAY['x'] AS xs FROM ${arrays}`);
+  assert.deepEqual(agg.rows[0].ids, [1]);
+  assert.deepEqual(agg.rows[0].xs, ["x"]);
+});
+
 test("a pool of concurrent clients", async () => {
   const pool = new Pool({ connectionString, max: 10 });
   try {

@@ -70,6 +70,45 @@ def test_every_type_round_trips(conn, table, binary):
     conn.commit()
 
 
+ARRAYS = (
+    [1, None, 3],
+    ["a b", "", None, 'q"\\', "NULL"],
+    [9_000_000_000],
+    [decimal.Decimal("1.50"), decimal.Decimal("-2")],
+    [True, False],
+    [datetime.date(2024, 2, 29)],
+    [datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)],
+    [uuid.UUID("12345678-1234-5678-1234-567812345678")],
+    [0.5, -1.25],
+    [],
+)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_arrays_round_trip_as_lists(conn, table, binary):
+    conn.execute(
+        f"""CREATE TABLE {table} (id int primary key, i int[], t text[], l bigint[],
+        n numeric[], b boolean[], d date[], tz timestamptz[], u uuid[], f float8[],
+        e int[])"""
+    )
+    marks = ", ".join(["%s"] * len(ARRAYS))
+    with conn.cursor(binary=binary) as cur:
+        cur.execute(f"INSERT INTO {table} VALUES (1, {marks})", ARRAYS)
+        cur.execute(f"SELECT i, t, l, n, b, d, tz, u, f, e FROM {table} WHERE id = %s", (1,))
+        assert cur.fetchone() == ARRAYS
+        oids = [d.type_code for d in cur.description]
+        assert oids[:3] == [1007, 1009, 1016]
+        # An array parameter on the right of = ANY, and array results of
+        # ARRAY[] and array_agg.
+        cur.execute(f"SELECT id FROM {table} WHERE id = ANY(%s)", ([1, 2],))
+        assert cur.fetchall() == [(1,)]
+        cur.execute(f"SELECT ARRAY[id, 2], array_agg(id) FROM {table} GROUP BY id")
+        assert cur.fetchone() == ([1, 2], [1])
+        cur.execute(f"SELECT i[1], cardinality(t) FROM {table}")
+        assert cur.fetchone() == (1, 5)
+    conn.commit()
+
+
 def test_numeric_typmod_in_row_description(conn, table):
     conn.execute(f"CREATE TABLE {table} (n numeric(10,2), v varchar(7))")
     cur = conn.execute(f"SELECT n, v FROM {table}")

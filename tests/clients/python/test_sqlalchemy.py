@@ -59,3 +59,25 @@ def test_orm_round_trip_and_reflection(engine):
     fks = insp.get_foreign_keys(f"book_{suffix}")
     assert fks[0]["referred_table"] == f"author_{suffix}"
     assert fks[0]["constrained_columns"] == ["author_id"]
+
+
+def test_reflection_of_keys_and_indexes(engine):
+    """get_pk_constraint and get_indexes read pg_index.indkey (int2vector)
+    through unnest/generate_subscripts and array_agg(... ORDER BY ...)."""
+    table = f"reflected_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as c:
+        c.exec_driver_sql(
+            f"CREATE TABLE {table} (a int, b int, c text, d text, PRIMARY KEY (b, a))"
+        )
+        c.exec_driver_sql(f"CREATE UNIQUE INDEX {table}_c ON {table} (c)")
+        c.exec_driver_sql(f"CREATE INDEX {table}_dc ON {table} (d, c)")
+    insp = inspect(engine)
+    pk = insp.get_pk_constraint(table)
+    assert pk["constrained_columns"] == ["b", "a"]
+    assert pk["name"] == f"{table}_pkey"
+    indexes = {i["name"]: i for i in insp.get_indexes(table)}
+    assert set(indexes) == {f"{table}_c", f"{table}_dc"}
+    assert indexes[f"{table}_c"]["unique"] is True
+    assert indexes[f"{table}_c"]["column_names"] == ["c"]
+    assert indexes[f"{table}_dc"]["unique"] is False
+    assert indexes[f"{table}_dc"]["column_names"] == ["d", "c"]

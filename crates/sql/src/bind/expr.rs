@@ -7,10 +7,11 @@ use std::cell::Cell;
 use sqlparser::ast::{self, BinaryOperator, UnaryOperator};
 
 use driftdb_engine::text::parse_text;
-use driftdb_engine::value::{DataType, Value};
+use driftdb_engine::value::{Array, DataType, Value};
 
 use super::scope::Level;
 use super::{Binder, Params, data_type, ident};
+use crate::array::{ArrayFunc, common_element_type};
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr, Func, Like, Subquery, SubqueryKind};
 use crate::parser::Point;
@@ -86,14 +87,18 @@ impl Binder<'_, '_> {
                         call
                     });
                 }
-                if op == BinaryOperator::StringConcat && (is_array(left) || is_array(right)) {
-                    return Ok(Expr::Call(
-                        Func::Catalog(CatalogFunc::ArrayCat),
-                        vec![self.expr(left, level)?, self.expr(right, level)?],
-                    ));
+                let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
+                if let Some(f) = array_op(&op) {
+                    return Ok(Expr::Call(Func::Array(f), vec![l, r]));
+                }
+                let types = level.scope.types();
+                let is_array = |e: &Expr| {
+                    super::types::type_of(e, &types).is_some_and(|t| t.element().is_some())
+                };
+                if op == BinaryOperator::StringConcat && (is_array(&l) || is_array(&r)) {
+                    return Ok(Expr::Call(Func::Array(ArrayFunc::Concat), vec![l, r]));
                 }
                 let op = bin_op(&op)?;
-                let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
                 self.infer_param(left, || super::types::type_of(&r, &level.scope.types()));
                 self.infer_param(right, || super::types::type_of(&l, &level.scope.types()));
                 // char(n) compares without its padding, as PostgreSQL's bpchar.
@@ -110,20 +115,14 @@ impl Binder<'_, '_> {
                 self.cast(expr, t, level)?
             }
             E::Collate { expr, .. } => self.expr(expr, level)?,
-            E::Array(a) => Expr::Call(
-                Func::Catalog(CatalogFunc::ArrayBuild),
-                a.elem
-                    .iter()
-                    .map(|e| self.expr(e, level))
-                    .collect::<Result<_>>()?,
-            ),
-            E::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
-                [ast::AccessExpr::Subscript(ast::Subscript::Index { index })] => Expr::Call(
-                    Func::Catalog(CatalogFunc::ArrayElement),
-                    vec![self.expr(root, level)?, self.expr(index, level)?],
-                ),
-                _ => return Err(SqlError::unsupported(format!("expression {e}"))),
-            },
+            E::Array(a) => self.array(&a.elem, level)?,
+            E::CompoundFieldAccess { root, access_chain } => {
+                let mut e = self.expr(root, level)?;
+                for access in access_chain {
+                    e = self.subscript(e, access, level)?;
+                }
+                e
+            }
             E::Between {
                 expr,
                 negated,
@@ -250,9 +249,11 @@ impl Binder<'_, '_> {
                     right = inner;
                 }
                 let is_any = matches!(e, E::AnyOp { .. });
-                match (right, compare_op) {
-                    (E::Subquery(_), _) => {}
-                    (E::Array(a), BinaryOperator::Eq) if is_any => {
+                let q = match (right, compare_op) {
+                    (E::Subquery(q), _) => q,
+                    // `x = ANY (ARRAY[a, b])` is `x IN (a, b)`, which index
+                    // selection knows.
+                    (E::Array(a), BinaryOperator::Eq) if is_any && !a.elem.is_empty() => {
                         return Ok(Expr::InList {
                             expr: b(left)?,
                             list: a
@@ -263,16 +264,21 @@ impl Binder<'_, '_> {
                             negated: false,
                         });
                     }
-                    (array, BinaryOperator::Eq) if is_any => {
+                    (array, op) => {
+                        let l = self.expr(left, level)?;
+                        self.infer_param(array, || {
+                            super::types::type_of(&l, &level.scope.types())
+                                .and_then(|t| DataType::array_of(t).ok())
+                        });
+                        let func = ArrayFunc::Quantified {
+                            op: bin_op(op)?,
+                            all: !is_any,
+                        };
                         return Ok(Expr::Call(
-                            Func::Catalog(CatalogFunc::AnyEq),
-                            vec![self.expr(left, level)?, self.expr(array, level)?],
+                            Func::Array(func),
+                            vec![l, self.expr(array, level)?],
                         ));
                     }
-                    _ => return Err(SqlError::unsupported("ANY/ALL over a non-subquery")),
-                }
-                let E::Subquery(q) = right else {
-                    return Err(SqlError::unsupported("ANY/ALL over a non-subquery"));
                 };
                 let kind = SubqueryKind::Quantified {
                     expr: self.expr(left, level)?,
@@ -352,6 +358,13 @@ impl Binder<'_, '_> {
     /// `regproc` looks the name up (the value is the OID), and such a value
     /// cast to text shows the name again.
     fn cast(&self, e: &ast::Expr, t: &ast::DataType, level: &Level<'_>) -> Result<Expr> {
+        // `ARRAY[]::int[]`: the empty array takes the cast's type.
+        if let ast::Expr::Array(a) = e
+            && a.elem.is_empty()
+            && let Some(element) = data_type(t)?.element()
+        {
+            return Ok(Expr::Const(Value::Array(Array::new(element, Vec::new())?)));
+        }
         let inner = self.expr(e, level)?;
         if let Some(f) = reg_type(t) {
             return Ok(match inner {
@@ -429,6 +442,95 @@ impl Binder<'_, '_> {
         }
     }
 
+    /// `ARRAY[items]`: the items' common type is the element type (`text`
+    /// when all are untyped literals); an empty one needs a cast (42P18).
+    fn array(&self, elems: &[ast::Expr], level: &Level<'_>) -> Result<Expr> {
+        if elems.is_empty() {
+            return Err(SqlError::new(
+                "42P18",
+                "cannot determine type of empty array",
+            ));
+        }
+        let items = elems
+            .iter()
+            .map(|e| self.expr(e, level))
+            .collect::<Result<Vec<_>>>()?;
+        let types = level.scope.types();
+        let item_types: Vec<Option<DataType>> = items
+            .iter()
+            .map(|e| match e {
+                Expr::Unknown(_) | Expr::Const(Value::Null) => None,
+                e => super::types::type_of(e, &types),
+            })
+            .collect();
+        let element = common_element_type(&item_types)?;
+        DataType::array_of(element)?;
+        Ok(Expr::Call(Func::Array(ArrayFunc::Build(element)), items))
+    }
+
+    /// `ARRAY(SELECT …)`: an array of the subquery's one column.
+    fn array_subquery(&self, q: &ast::Query, level: &Level<'_>) -> Result<Expr> {
+        let correlated = Cell::new(false);
+        let bound = self.query(q, Some(level), &correlated)?;
+        let [(_, t)] = bound.columns.as_slice() else {
+            return Err(SqlError::new(
+                "42601",
+                "subquery must return only one column",
+            ));
+        };
+        let element = t.unwrap_or(DataType::Text);
+        DataType::array_of(element)?;
+        Ok(Expr::Subquery(Box::new(Subquery {
+            id: self.next_id(),
+            rel: bound.rel,
+            kind: SubqueryKind::Array(element),
+            correlated: correlated.get(),
+        })))
+    }
+
+    /// `e[i]` or `e[lo:hi]`.
+    fn subscript(&self, e: Expr, access: &ast::AccessExpr, level: &Level<'_>) -> Result<Expr> {
+        let bound = |b: &Option<ast::Expr>| match b {
+            Some(x) => self.expr(x, level),
+            None => Ok(Expr::Const(Value::Null)),
+        };
+        Ok(match access {
+            ast::AccessExpr::Subscript(ast::Subscript::Index { index }) => Expr::Call(
+                Func::Array(ArrayFunc::Subscript),
+                vec![e, self.expr(index, level)?],
+            ),
+            ast::AccessExpr::Subscript(ast::Subscript::Slice {
+                lower_bound,
+                upper_bound,
+                stride: None,
+            }) => Expr::Call(
+                Func::Array(ArrayFunc::Slice),
+                vec![e, bound(lower_bound)?, bound(upper_bound)?],
+            ),
+            other => return Err(SqlError::unsupported(format!("access {other}"))),
+        })
+    }
+
+    /// The `ORDER BY` inside an aggregate call.
+    fn agg_order(
+        &self,
+        clauses: &[ast::FunctionArgumentClause],
+        level: &Level<'_>,
+    ) -> Result<Vec<crate::rel::SortKey>> {
+        let mut keys = Vec::new();
+        for c in clauses {
+            match c {
+                ast::FunctionArgumentClause::OrderBy(items) => {
+                    for item in items {
+                        keys.push(super::query::sort_key(self.expr(&item.expr, level)?, item));
+                    }
+                }
+                other => return Err(SqlError::unsupported(format!("aggregate clause {other}"))),
+            }
+        }
+        Ok(keys)
+    }
+
     fn subquery(&self, q: &ast::Query, level: &Level<'_>, kind: SubqueryKind) -> Result<Expr> {
         let correlated = Cell::new(false);
         let bound = self.query(q, Some(level), &correlated)?;
@@ -472,7 +574,7 @@ impl Binder<'_, '_> {
                 (args, distinct, star)
             }
             ast::FunctionArguments::Subquery(q) if name == "array" => {
-                return self.subquery(q, level, SubqueryKind::Array);
+                return self.array_subquery(q, level);
             }
             ast::FunctionArguments::Subquery(_) => {
                 return Err(SqlError::unsupported("a subquery as function argument"));
@@ -490,6 +592,7 @@ impl Binder<'_, '_> {
             "bool_and" | "every" => Some(AggFunc::BoolAnd),
             "bool_or" => Some(AggFunc::BoolOr),
             "string_agg" => Some(AggFunc::StringAgg),
+            "array_agg" => Some(AggFunc::ArrayAgg),
             _ => None,
         };
         if let Some(func) = agg {
@@ -516,11 +619,16 @@ impl Binder<'_, '_> {
                 .as_deref()
                 .map(|e| self.expr(e, level))
                 .transpose()?;
+            let order = match &f.args {
+                ast::FunctionArguments::List(l) => self.agg_order(&l.clauses, level)?,
+                _ => Vec::new(),
+            };
             return Ok(Expr::Agg(Box::new(AggCall {
                 func,
                 args,
                 distinct,
                 filter,
+                order,
             })));
         }
         if distinct || star || f.filter.is_some() {
@@ -684,17 +792,14 @@ fn custom_op(parts: &[String]) -> Result<BinaryOperator> {
     })
 }
 
-/// Whether `e` is an array constructor (`ARRAY[…]`, `ARRAY(SELECT …)`).
-fn is_array(e: &ast::Expr) -> bool {
-    match e {
-        ast::Expr::Array(_) => true,
-        ast::Expr::Nested(inner) => is_array(inner),
-        ast::Expr::Function(f) => {
-            f.name.to_string().eq_ignore_ascii_case("array")
-                && matches!(f.args, ast::FunctionArguments::Subquery(_))
-        }
-        _ => false,
-    }
+/// The array function an operator is (`@>`, `<@`, `&&`).
+fn array_op(op: &BinaryOperator) -> Option<ArrayFunc> {
+    Some(match op {
+        BinaryOperator::AtArrow => ArrayFunc::Contains,
+        BinaryOperator::ArrowAt => ArrayFunc::ContainedBy,
+        BinaryOperator::PGOverlap => ArrayFunc::Overlap,
+        _ => return None,
+    })
 }
 
 /// A binary operator of ours.

@@ -646,8 +646,11 @@ fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Uuid => DataType::Uuid,
         T::Numeric(info) | T::Decimal(info) | T::Dec(info) => numeric_type(info)?,
         T::Regclass => DataType::Int8,
-        // Arrays are held as their text form (see `system`).
-        T::Array(_) => DataType::Text,
+        T::Array(
+            ast::ArrayElemTypeDef::SquareBracket(element, _)
+            | ast::ArrayElemTypeDef::Qualified(element, _),
+        ) => DataType::array_of(data_type(element)?)?,
+        T::Array(other) => return Err(SqlError::unsupported(format!("array type {other:?}"))),
         T::Custom(name, _) => catalog_type(name)?,
         other => return Err(SqlError::unsupported(format!("type {other}"))),
     })

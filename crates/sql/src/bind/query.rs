@@ -17,10 +17,21 @@ use super::scope::{Level, Scope};
 use super::types::type_of;
 use super::{Binder, Bound, Column, ident};
 use crate::error::{Result, SqlError};
-use crate::expr::{BinOp, Expr};
+use crate::expr::{BinOp, Expr, Func};
 use crate::rel::{
     AggCall, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
 };
+
+/// A set-returning function call in `FROM`, as written.
+#[derive(Clone, Copy)]
+struct SeriesCall<'a> {
+    func: SeriesFunc,
+    /// The function's name (the column's, without an alias).
+    name: &'a str,
+    args: &'a [&'a ast::Expr],
+    alias: Option<&'a ast::TableAlias>,
+    with_ordinality: bool,
+}
 
 /// Where an `ORDER BY` key comes from.
 enum OrderTarget {
@@ -524,7 +535,15 @@ impl Binder<'_, '_> {
             .map(|(n, e)| (n.clone(), type_of(e, &types)))
             .collect();
         let extra = outputs.len() > width;
-        rel = Rel::Project(Box::new(rel), outputs.into_iter().map(|(_, e)| e).collect());
+        let exprs: Vec<Expr> = outputs.into_iter().map(|(_, e)| e).collect();
+        rel = if exprs
+            .iter()
+            .any(|e| matches!(e, Expr::Call(Func::Series(_), _)))
+        {
+            Rel::ProjectSet(Box::new(rel), exprs)
+        } else {
+            Rel::Project(Box::new(rel), exprs)
+        };
         if distinct {
             rel = Rel::Distinct(Box::new(rel));
         }
@@ -646,6 +665,65 @@ impl Binder<'_, '_> {
         Ok((rel, scope))
     }
 
+    /// A set-returning function in `FROM`: one column named by the
+    /// function (or its alias), and `ordinality` with `WITH ORDINALITY`; its
+    /// arguments may read enclosing queries.
+    fn series(
+        &self,
+        call: &SeriesCall<'_>,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<(Rel, Scope)> {
+        let SeriesCall {
+            func,
+            name: fname,
+            args,
+            alias,
+            with_ordinality,
+        } = *call;
+        let empty = Scope::default();
+        let level = Level {
+            scope: &empty,
+            parent,
+            correlated,
+        };
+        let exprs = args
+            .iter()
+            .map(|e| self.expr(e, &level))
+            .collect::<Result<Vec<_>>>()?;
+        let table = alias.map_or(fname.to_string(), |a| ident(&a.name));
+        let first_type = match func {
+            SeriesFunc::Unnest => Some(
+                exprs
+                    .first()
+                    .and_then(|e| type_of(e, &[]))
+                    .and_then(DataType::element)
+                    .unwrap_or(DataType::Text),
+            ),
+            SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
+            SeriesFunc::PartitionAncestors => Some(DataType::Int8),
+            SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &[])),
+        };
+        // A single-column function is named by its alias.
+        let first = match alias {
+            Some(a) if a.columns.is_empty() => table.clone(),
+            _ => fname.to_string(),
+        };
+        let mut columns = vec![(first, first_type)];
+        if with_ordinality {
+            columns.push(("ordinality".into(), Some(DataType::Int8)));
+        }
+        if let Some(a) = alias {
+            rename_columns(&mut columns, &a.columns, &table)?;
+        }
+        let rel = Rel::Series(Box::new(Series {
+            func,
+            args: exprs,
+            ordinality: with_ordinality,
+        }));
+        Ok((rel, Scope::table(&table, &columns, &[], None)))
+    }
+
     fn factor(
         &self,
         factor: &TableFactor,
@@ -722,47 +800,23 @@ impl Binder<'_, '_> {
                 ..
             } => {
                 if let Some(func) = series_func(name) {
-                    let empty = Scope::default();
-                    let level = Level {
-                        scope: &empty,
-                        parent,
-                        correlated,
-                    };
-                    let exprs = args
+                    let args = args
                         .args
                         .iter()
                         .map(|a| match a {
-                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => {
-                                self.expr(e, &level)
-                            }
+                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
                             other => Err(SqlError::unsupported(format!("argument {other}"))),
                         })
                         .collect::<Result<Vec<_>>>()?;
                     let fname = super::last_part(name)?;
-                    let table = alias.as_ref().map_or(fname.clone(), |a| ident(&a.name));
-                    let first_type = match func {
-                        SeriesFunc::Unnest => Some(DataType::Text),
-                        SeriesFunc::PartitionAncestors => Some(DataType::Int8),
-                        SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &[])),
-                    };
-                    // A single-column function is named by its alias.
-                    let first = match alias {
-                        Some(a) if a.columns.is_empty() => table.clone(),
-                        _ => fname,
-                    };
-                    let mut columns = vec![(first, first_type)];
-                    if *with_ordinality {
-                        columns.push(("ordinality".into(), Some(DataType::Int8)));
-                    }
-                    if let Some(a) = alias {
-                        rename_columns(&mut columns, &a.columns, &table)?;
-                    }
-                    let rel = Rel::Series(Box::new(Series {
+                    let call = SeriesCall {
                         func,
-                        args: exprs,
-                        ordinality: *with_ordinality,
-                    }));
-                    return Ok((rel, Scope::table(&table, &columns, &[], None)));
+                        name: &fname,
+                        args: &args,
+                        alias: alias.as_ref(),
+                        with_ordinality: *with_ordinality,
+                    };
+                    return self.series(&call, parent, correlated);
                 }
                 let bound = self.table_function(name, &args.args)?;
                 let (_, fname) = super::split_name(name)?;
@@ -785,6 +839,25 @@ impl Binder<'_, '_> {
                     rename_columns(&mut b.columns, &a.columns, &table)?;
                 }
                 Ok((b.rel, Scope::table(&table, &b.columns, &[], None)))
+            }
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset: false,
+                with_ordinality,
+                ..
+            } => {
+                let [array] = array_exprs.as_slice() else {
+                    return Err(SqlError::unsupported("unnest() of several arrays"));
+                };
+                let call = SeriesCall {
+                    func: SeriesFunc::Unnest,
+                    name: "unnest",
+                    args: &[array],
+                    alias: alias.as_ref(),
+                    with_ordinality: *with_ordinality,
+                };
+                self.series(&call, parent, correlated)
             }
             TableFactor::NestedJoin {
                 table_with_joins,
@@ -832,6 +905,7 @@ fn series_func(name: &ast::ObjectName) -> Option<SeriesFunc> {
     Some(match n.strip_prefix("pg_catalog.").unwrap_or(&n) {
         "unnest" => SeriesFunc::Unnest,
         "generate_series" => SeriesFunc::GenerateSeries,
+        "generate_subscripts" => SeriesFunc::GenerateSubscripts,
         "pg_partition_ancestors" => SeriesFunc::PartitionAncestors,
         _ => return None,
     })
@@ -1022,7 +1096,7 @@ impl Binder<'_, '_> {
     }
 }
 
-fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
+pub(super) fn sort_key(expr: Expr, item: &ast::OrderByExpr) -> SortKey {
     let asc = !matches!(item.options.sort, Some(OrderBySort::Desc));
     SortKey {
         expr,
@@ -1096,13 +1170,18 @@ pub(super) fn column_name(e: &ast::Expr) -> String {
             expr, data_type, ..
         } => match (column_name(expr).as_str(), catalog_type_name(data_type)) {
             ("?column?", Some(name)) => name,
-            ("?column?", None) => driftdb_engine::text::type_name(
-                super::data_type(data_type).unwrap_or(DataType::Text),
-            )
-            .to_string(),
+            ("?column?", None) => match super::data_type(data_type).unwrap_or(DataType::Text) {
+                // PostgreSQL names a cast to `int[]` by the element's type name.
+                DataType::Array(t) => crate::system::pg_type(crate::system::type_oid(t.element))
+                    .map_or("?column?", |p| p.name)
+                    .to_string(),
+                t => driftdb_engine::text::type_name(t).to_string(),
+            },
             (name, _) => name.to_string(),
         },
         E::Case { .. } => "case".into(),
+        E::Array(_) => "array".into(),
+        E::CompoundFieldAccess { root, .. } => column_name(root),
         E::Exists { .. } => "exists".into(),
         _ => "?column?".into(),
     }

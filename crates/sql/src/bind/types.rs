@@ -4,7 +4,7 @@
 use driftdb_engine::value::DataType;
 
 use crate::expr::{BinOp, Expr, Func, SubqueryKind};
-use crate::rel::AggFunc;
+use crate::rel::{AggFunc, SeriesFunc};
 
 /// The type of arithmetic over numbers of types `a` and `b`: the higher in
 /// PostgreSQL's promotions, except that `real` with `numeric` is `double
@@ -71,6 +71,13 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Regex(_) => Some(DataType::Bool),
             Func::Catalog(c) => c.result_type(),
             Func::Sequence(_) => Some(DataType::Int8),
+            Func::Array(a) => a.result_type(&args.iter().map(t).collect::<Vec<_>>()),
+            Func::Series(SeriesFunc::Unnest) => {
+                args.first().and_then(t).and_then(DataType::element)
+            }
+            Func::Series(SeriesFunc::GenerateSeries) => args.first().and_then(t),
+            Func::Series(SeriesFunc::GenerateSubscripts) => Some(DataType::Int4),
+            Func::Series(SeriesFunc::PartitionAncestors) => Some(DataType::Int8),
             Func::Coalesce | Func::Greatest | Func::Least => args.iter().find_map(|a| match a {
                 Expr::Unknown(_) | Expr::Const(driftdb_engine::value::Value::Null) => None,
                 a => t(a),
@@ -78,7 +85,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
         },
         Expr::Subquery(s) => match s.kind {
             SubqueryKind::Scalar => None,
-            SubqueryKind::Array => Some(DataType::Text),
+            SubqueryKind::Array(element) => DataType::array_of(element).ok(),
             _ => Some(DataType::Bool),
         },
         Expr::Agg(a) => match a.func {
@@ -90,6 +97,11 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             },
             AggFunc::BoolAnd | AggFunc::BoolOr => Some(DataType::Bool),
             AggFunc::StringAgg => Some(DataType::Text),
+            AggFunc::ArrayAgg => a
+                .args
+                .first()
+                .and_then(t)
+                .and_then(|e| DataType::array_of(e).ok()),
             AggFunc::Sum => match a.args.first().and_then(t) {
                 Some(DataType::Int2 | DataType::Int4) => Some(DataType::Int8),
                 Some(DataType::Int8 | DataType::Numeric(_)) => Some(DataType::Numeric(None)),

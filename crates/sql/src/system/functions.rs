@@ -1,11 +1,10 @@
 //! The functions catalog queries call: `format_type`, `pg_get_indexdef`,
 //! `pg_get_constraintdef`, `pg_table_is_visible`, the `reg*` casts,
 //! `current_database()`, `version()`, privileges (all granted: the one role
-//! is a superuser), and the few array helpers (`array_to_string`, `= ANY`)
-//! catalog queries need over arrays held as their text form.
+//! is a superuser).
 
 use driftdb_engine::text::format_text;
-use driftdb_engine::value::{DataType, Value};
+use driftdb_engine::value::{Array, DataType, Value};
 
 use super::model::{Catalog, Kind, Relation, SUPERUSER, SUPERUSER_OID, namespace_oid, quote_ident};
 use super::types;
@@ -79,18 +78,6 @@ pub enum CatalogFunc {
     ToRegclass,
     /// `to_regtype(text)`: the OID, NULL when there is no such type.
     ToRegtype,
-    /// `ARRAY[a, b]`: an array's text form.
-    ArrayBuild,
-    /// `a || b` over arrays (NULL counts as empty, as `array_cat`).
-    ArrayCat,
-    /// `array_to_string(array, separator [, null])`
-    ArrayToString,
-    /// `array_upper(array, 1)`
-    ArrayUpper,
-    /// `array[i]`
-    ArrayElement,
-    /// `x = ANY (array)`
-    AnyEq,
     /// `json_build_object(k, v, …)`
     JsonBuildObject,
     /// `pg_backend_pid()`
@@ -102,6 +89,11 @@ pub enum CatalogFunc {
 /// Names of the functions DriftDB has, for `pg_proc`.
 pub const NAMES: &[&str] = &[
     "abs",
+    "array_agg",
+    "array_append",
+    "array_cat",
+    "array_length",
+    "array_position",
     "array_to_string",
     "array_upper",
     "coalesce",
@@ -181,8 +173,6 @@ pub fn by_name(name: &str) -> Option<CatalogFunc> {
         "pg_encoding_to_char" => F::EncodingToChar,
         "quote_ident" => F::QuoteIdent,
         "pg_partition_ancestors" => F::PartitionAncestors,
-        "array_to_string" => F::ArrayToString,
-        "array_upper" => F::ArrayUpper,
         "json_build_object" => F::JsonBuildObject,
         "pg_backend_pid" => F::BackendPid,
         "to_regclass" => F::ToRegclass,
@@ -224,12 +214,6 @@ impl CatalogFunc {
             F::RegprocIn => "regproc",
             F::ToRegclass => "to_regclass",
             F::ToRegtype => "to_regtype",
-            F::ArrayBuild => "array",
-            F::ArrayCat => "array_cat",
-            F::ArrayToString => "array_to_string",
-            F::ArrayUpper => "array_upper",
-            F::ArrayElement => "array_subscript",
-            F::AnyEq => "any",
             F::JsonBuildObject => "json_build_object",
             F::BackendPid => "pg_backend_pid",
             F::SizePretty => "pg_size_pretty",
@@ -243,19 +227,12 @@ impl CatalogFunc {
             F::CurrentDatabase | F::CurrentSchema | F::CurrentUser | F::Version | F::BackendPid => {
                 n == 0
             }
-            F::FormatType
-            | F::ArrayUpper
-            | F::ArrayElement
-            | F::AnyEq
-            | F::ArrayCat
-            | F::SerialSequence
-            | F::ColDescription => n == 2,
+            F::FormatType | F::SerialSequence | F::ColDescription => n == 2,
             F::ObjDescription => n == 1 || n == 2,
             F::IndexDef => n == 1 || n == 3,
             F::ConstraintDef | F::ViewDef => n == 1 || n == 2,
-            F::GetExpr | F::ArrayToString => n == 2 || n == 3,
+            F::GetExpr => n == 2 || n == 3,
             F::Null | F::Privilege => (1..=3).contains(&n),
-            F::ArrayBuild => true,
             F::JsonBuildObject => n.is_multiple_of(2),
             _ => n == 1,
         }
@@ -285,15 +262,15 @@ impl CatalogFunc {
     pub fn result_type(self) -> Option<DataType> {
         use CatalogFunc as F;
         Some(match self {
-            F::TableIsVisible | F::Visible | F::Privilege | F::False | F::AnyEq => DataType::Bool,
+            F::TableIsVisible | F::Visible | F::Privilege | F::False => DataType::Bool,
             F::PartitionAncestors
             | F::RegclassIn
             | F::RegtypeIn
             | F::RegnamespaceIn
             | F::ToRegclass
             | F::ToRegtype => DataType::Int8,
-            F::ArrayUpper | F::BackendPid => DataType::Int4,
-            F::ArrayElement => return None,
+            F::BackendPid => DataType::Int4,
+            F::CurrentSchemas => DataType::array_of(DataType::Text).ok()?,
             _ => DataType::Text,
         })
     }
@@ -419,94 +396,8 @@ fn text(s: impl Into<String>) -> Value {
     Value::Text(s.into())
 }
 
-/// An array's elements, from its text form `{a,"b c",NULL}` (`None` for
-/// NULL elements).
-pub fn array_elements(s: &str) -> Result<Vec<Option<String>>> {
-    let inner = s
-        .trim()
-        .strip_prefix('{')
-        .and_then(|r| r.strip_suffix('}'))
-        .ok_or_else(|| SqlError::new("22P02", format!("malformed array literal: \"{s}\"")))?;
-    let mut out = Vec::new();
-    if inner.trim().is_empty() {
-        return Ok(out);
-    }
-    let mut chars = inner.chars().peekable();
-    loop {
-        let mut item = String::new();
-        let mut quoted = false;
-        while chars.peek() == Some(&' ') {
-            chars.next();
-        }
-        if chars.peek() == Some(&'"') {
-            quoted = true;
-            chars.next();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => item.extend(chars.next()),
-                    '"' => break,
-                    c => item.push(c),
-                }
-            }
-        }
-        for c in chars.by_ref() {
-            if c == ',' {
-                break;
-            }
-            if !quoted {
-                item.push(c);
-            }
-        }
-        let item = if quoted {
-            item
-        } else {
-            item.trim().to_string()
-        };
-        out.push(if !quoted && item.eq_ignore_ascii_case("null") {
-            None
-        } else {
-            Some(item)
-        });
-        if chars.peek().is_none() {
-            break;
-        }
-    }
-    Ok(out)
-}
-
-/// The text form of an array of these elements.
-pub fn array_text<'a>(items: impl IntoIterator<Item = Option<&'a str>>) -> String {
-    let parts: Vec<String> = items
-        .into_iter()
-        .map(|i| match i {
-            None => "NULL".to_string(),
-            Some(s)
-                if s.is_empty()
-                    || s.eq_ignore_ascii_case("null")
-                    || s.chars()
-                        .any(|c| matches!(c, ',' | '{' | '}' | '"' | '\\' | ' ')) =>
-            {
-                format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-            }
-            Some(s) => s.to_string(),
-        })
-        .collect();
-    format!("{{{}}}", parts.join(","))
-}
-
 fn value_text(v: &Value) -> Option<String> {
     if v.is_null() { None } else { format_text(v) }
-}
-
-fn array_of(v: &Value) -> Result<Option<Vec<Option<String>>>> {
-    match v {
-        Value::Null => Ok(None),
-        Value::Text(s) => array_elements(s).map(Some),
-        other => Err(SqlError::new(
-            "42804",
-            format!("expected an array, found {}", crate::expr::type_name(other)),
-        )),
-    }
 }
 
 /// `pg_get_indexdef` of index `r`: the whole `CREATE INDEX` (column 0) or
@@ -547,13 +438,7 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
     let arg = |i: usize| args.get(i).unwrap_or(&Value::Null);
     let strict = !matches!(
         f,
-        F::FormatType
-            | F::ArrayBuild
-            | F::ArrayCat
-            | F::JsonBuildObject
-            | F::Privilege
-            | F::Null
-            | F::ArrayToString
+        F::FormatType | F::JsonBuildObject | F::Privilege | F::Null
     );
     if strict && args.iter().any(Value::is_null) {
         return Ok(Value::Null);
@@ -663,10 +548,11 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
         }
         F::CurrentDatabase => text(super::DATABASE),
         F::CurrentSchema => text(driftdb_engine::catalog::PUBLIC),
-        F::CurrentSchemas => match arg(0) {
-            Value::Bool(true) => text("{pg_catalog,public}"),
-            _ => text("{public}"),
-        },
+        F::CurrentSchemas => {
+            let implicit = matches!(arg(0), Value::Bool(true)).then_some("pg_catalog");
+            let names = implicit.into_iter().chain(["public"]).map(text).collect();
+            Value::Array(Array::new(DataType::Text, names)?)
+        }
         F::CurrentUser => text(SUPERUSER),
         F::Version => text(format!(
             "PostgreSQL {} (DriftDB {}) on Rust",
@@ -744,58 +630,6 @@ pub fn call(f: CatalogFunc, args: &[Value], catalog: Option<&Catalog>) -> Result
                 .map_or(Value::Null, |t| oid_value(t.oid)),
             _ => Value::Null,
         },
-        F::ArrayBuild => {
-            let items: Vec<Option<String>> = args.iter().map(value_text).collect();
-            text(array_text(items.iter().map(|i| i.as_deref())))
-        }
-        F::ArrayCat => {
-            let (a, b) = (array_of(arg(0))?, array_of(arg(1))?);
-            if a.is_none() && b.is_none() {
-                return Ok(Value::Null);
-            }
-            let items: Vec<Option<String>> = a
-                .into_iter()
-                .flatten()
-                .chain(b.into_iter().flatten())
-                .collect();
-            text(array_text(items.iter().map(|i| i.as_deref())))
-        }
-        F::ArrayToString => {
-            let (Some(items), Some(sep)) = (array_of(arg(0))?, value_text(arg(1))) else {
-                return Ok(Value::Null);
-            };
-            let null = value_text(arg(2));
-            let parts: Vec<String> = items
-                .into_iter()
-                .filter_map(|i| i.or_else(|| null.clone()))
-                .collect();
-            text(parts.join(&sep))
-        }
-        F::ArrayUpper => match array_of(arg(0))? {
-            Some(items) if !items.is_empty() && as_int(arg(1)) == Some(1) => {
-                Value::Int4(i32::try_from(items.len()).unwrap_or(i32::MAX))
-            }
-            _ => Value::Null,
-        },
-        F::ArrayElement => {
-            let items = array_of(arg(0))?.unwrap_or_default();
-            as_int(arg(1))
-                .and_then(|i| usize::try_from(i - 1).ok())
-                .and_then(|i| items.get(i).cloned().flatten())
-                .map_or(Value::Null, text)
-        }
-        F::AnyEq => {
-            let needle = value_text(arg(0));
-            let items = array_of(arg(1))?.unwrap_or_default();
-            let found = items.iter().any(|i| i.is_some() && *i == needle);
-            if found {
-                Value::Bool(true)
-            } else if items.iter().any(Option::is_none) {
-                Value::Null
-            } else {
-                Value::Bool(false)
-            }
-        }
         F::JsonBuildObject => {
             let mut parts = Vec::new();
             for pair in args.chunks(2) {
@@ -865,48 +699,5 @@ mod tests {
         assert_eq!(size_pretty(10_240), "10 kB");
         assert_eq!(size_pretty(1_000_000), "977 kB");
         assert_eq!(size_pretty(10_485_760), "10 MB");
-    }
-
-    #[test]
-    fn arrays_round_trip_through_their_text_form() -> Result<()> {
-        let items = array_elements("{a,\"b c\",NULL,\"NULL\",\"q\\\"\"}")?;
-        assert_eq!(
-            items,
-            vec![
-                Some("a".into()),
-                Some("b c".into()),
-                None,
-                Some("NULL".into()),
-                Some("q\"".into())
-            ]
-        );
-        let text = array_text(items.iter().map(|i| i.as_deref()));
-        assert_eq!(array_elements(&text)?, items);
-        assert_eq!(array_elements("{}")?, Vec::<Option<String>>::new());
-        assert!(array_elements("a,b").is_err());
-        Ok(())
-    }
-
-    #[test]
-    fn array_functions_follow_postgres_null_rules() -> Result<()> {
-        let arr = Value::Text("{r,p}".into());
-        let any = |v: &str| {
-            call(
-                CatalogFunc::AnyEq,
-                &[Value::Text(v.into()), arr.clone()],
-                None,
-            )
-        };
-        assert_eq!(any("p")?, Value::Bool(true));
-        assert_eq!(any("x")?, Value::Bool(false));
-        let cat = call(CatalogFunc::ArrayCat, &[Value::Null, arr.clone()], None)?;
-        assert_eq!(cat, arr);
-        let joined = call(
-            CatalogFunc::ArrayToString,
-            &[Value::Null, Value::Text(",".into())],
-            None,
-        )?;
-        assert_eq!(joined, Value::Null);
-        Ok(())
     }
 }

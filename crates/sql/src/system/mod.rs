@@ -13,9 +13,9 @@
 //!   `pg_table_is_visible`, `regclass` casts …).
 //!
 //! Values: `oid` and the `reg*` types are `bigint`s (`regproc`: the
-//! function's name), `name` and `"char"` are `text`, and arrays
-//! (`reloptions`, `conkey` …) are `text` in PostgreSQL's array literal form
-//! (`{1,2}`): DriftDB has no array type yet.
+//! function's name), `name` and `"char"` are `text`, arrays (`conkey`,
+//! `reloptions` …) arrays of those, and `int2vector`/`oidvector` (`indkey`,
+//! `indclass`) the engine's vector types (subscripts from 0, text `1 2`).
 
 pub mod functions;
 mod information_schema;
@@ -71,6 +71,12 @@ pub fn value_type(oid: u32) -> DataType {
     use types::*;
     if let Some(t) = data_type_of(oid) {
         return t;
+    }
+    // Arrays of the catalog's own types (`oid[]`, `name[]`, `"char"[]`).
+    if let Some(t) = pg_type(oid).filter(|t| t.category == 'A' && t.elem != 0)
+        && let Ok(array) = DataType::array_of(value_type(t.elem))
+    {
+        return array;
     }
     match oid {
         BOOL => DataType::Bool,
@@ -129,7 +135,7 @@ use types::{
     NAME as N, OID as O, OIDVECTOR as OV, PG_NODE_TREE as NODE, REGPROC as RP, TEXT as T,
     TIMESTAMPTZ as TZ,
 };
-/// `text[]`, `oid[]`, `int2[]`, `"char"[]`: arrays, held as their text form.
+/// `text[]`, `oid[]`, `int2[]`, `"char"[]`.
 const TEXT_ARRAY: u32 = 1009;
 const OID_ARRAY: u32 = 1028;
 const INT2_ARRAY: u32 = 1005;

@@ -1,7 +1,7 @@
 //! Rows of the `pg_catalog` relations, from the catalog model.
 
 use driftdb_engine::catalog::Identity;
-use driftdb_engine::value::Value;
+use driftdb_engine::value::{Array, DataType, Value};
 
 use super::model::{
     BTREE_AM, Catalog, DATABASE_OID, HEAP_AM, Kind, PG_CATALOG_OID, Relation, SUPERUSER,
@@ -32,16 +32,35 @@ fn i4(v: i32) -> Value {
 
 const NULL: Value = Value::Null;
 
-/// An `int2[]` in its text form: `{1,2}`.
-pub(super) fn int2_array(keys: &[i16]) -> Value {
-    let items: Vec<String> = keys.iter().map(i16::to_string).collect();
-    Value::Text(format!("{{{}}}", items.join(",")))
+/// An `int2[]` (`conkey`, `confkey`).
+fn int2_array(items: &[i16]) -> Value {
+    array(
+        DataType::array_of(DataType::Int2),
+        items.iter().map(|i| i2(*i)),
+    )
 }
 
-/// An `int2vector`/`oidvector` in its text form: `1 2`.
-fn vector<T: ToString>(items: &[T]) -> Value {
-    let items: Vec<String> = items.iter().map(ToString::to_string).collect();
-    Value::Text(items.join(" "))
+/// An `int2vector` (`indkey`, `indoption`): subscripts from 0.
+fn int2_vector(items: &[i16]) -> Value {
+    array(
+        DataType::vector_of(DataType::Int2),
+        items.iter().map(|i| i2(*i)),
+    )
+}
+
+/// An `oidvector` (`indclass`, `proargtypes`), OIDs held as bigints.
+fn oid_vector(items: &[u32]) -> Value {
+    array(
+        DataType::vector_of(DataType::Int8),
+        items.iter().map(|o| oid(*o)),
+    )
+}
+
+/// An array of type `t` (from the static table of array types, so always
+/// there) holding `items`.
+fn array(t: driftdb_engine::error::Result<DataType>, items: impl Iterator<Item = Value>) -> Value {
+    t.and_then(|t| Array::of_type(t, items.collect()))
+        .map_or(NULL, Value::Array)
 }
 
 pub(super) fn namespaces(c: &Catalog) -> Rows {
@@ -292,10 +311,10 @@ pub(super) fn indexes(c: &Catalog) -> Rows {
                 b(true),
                 b(true),
                 b(false),
-                vector(&i.keys),
-                vector(&collations),
-                vector(&vec![0u32; i.keys.len()]),
-                vector(&vec![0i16; i.keys.len()]),
+                int2_vector(&i.keys),
+                oid_vector(&collations),
+                oid_vector(&vec![0u32; i.keys.len()]),
+                int2_vector(&vec![0i16; i.keys.len()]),
                 NULL,
                 NULL,
             ]
@@ -464,7 +483,7 @@ pub(super) fn procs(_: &Catalog) -> Rows {
                 i2(0),
                 i2(0),
                 oid(0),
-                text(""),
+                oid_vector(&[]),
                 NULL,
                 NULL,
                 NULL,

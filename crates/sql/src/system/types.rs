@@ -1,7 +1,8 @@
 //! PostgreSQL's type identities for DriftDB's types: the OID and type
 //! modifier a column of each type has in `pg_attribute` and in a wire-protocol
-//! RowDescription, and the name `format_type` gives it. The one place that
-//! maps [`DataType`] to PostgreSQL's numbers.
+//! RowDescription, and the name `format_type` gives it (an array's OID is
+//! its element's `typarray`). The one place that maps [`DataType`] to
+//! PostgreSQL's numbers.
 
 use driftdb_engine::value::DataType;
 
@@ -80,6 +81,11 @@ pub fn type_oid(t: DataType) -> u32 {
         DataType::Timestamptz => TIMESTAMPTZ,
         DataType::Interval => INTERVAL,
         DataType::Uuid => UUID,
+        DataType::Array(t) if t.vector => match t.element {
+            DataType::Int2 => INT2VECTOR,
+            _ => OIDVECTOR,
+        },
+        DataType::Array(t) => pg_type(type_oid(t.element)).map_or(0, |e| e.array),
     }
 }
 
@@ -102,7 +108,12 @@ pub fn data_type_of(oid: u32) -> Option<DataType> {
         TIMESTAMPTZ => DataType::Timestamptz,
         INTERVAL => DataType::Interval,
         UUID => DataType::Uuid,
-        _ => return None,
+        INT2VECTOR => DataType::vector_of(DataType::Int2).ok()?,
+        OIDVECTOR => DataType::vector_of(DataType::Int8).ok()?,
+        array => {
+            let t = pg_type(array).filter(|t| t.category == 'A' && t.elem != 0)?;
+            DataType::array_of(data_type_of(t.elem)?).ok()?
+        }
     })
 }
 
@@ -360,6 +371,19 @@ mod tests {
             DataType::Uuid,
         ] {
             assert!(pg_type(type_oid(t)).is_some(), "{t:?}");
+            if let Ok(array) = DataType::array_of(t) {
+                assert_eq!(data_type_of(type_oid(array)), Some(array), "{t:?}[]");
+            }
         }
+    }
+
+    #[test]
+    fn arrays_have_postgres_oids() -> Result<(), driftdb_engine::error::EngineError> {
+        assert_eq!(type_oid(DataType::array_of(DataType::Int4)?), 1007);
+        assert_eq!(type_oid(DataType::array_of(DataType::Text)?), 1009);
+        assert_eq!(type_oid(DataType::array_of(DataType::Int8)?), 1016);
+        assert_eq!(type_oid(DataType::vector_of(DataType::Int2)?), INT2VECTOR);
+        assert_eq!(format_type(1007, -1), "integer[]");
+        Ok(())
     }
 }
