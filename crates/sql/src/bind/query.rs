@@ -23,14 +23,65 @@ use crate::rel::{
 };
 
 /// A set-returning function call in `FROM`, as written.
-#[derive(Clone, Copy)]
 struct SeriesCall<'a> {
     func: SeriesFunc,
     /// The function's name (the column's, without an alias).
-    name: &'a str,
-    args: &'a [&'a ast::Expr],
+    name: String,
+    args: Vec<&'a ast::Expr>,
     alias: Option<&'a ast::TableAlias>,
     with_ordinality: bool,
+}
+
+/// The set-returning function `factor` calls, when it is one.
+fn series_call(factor: &TableFactor) -> Result<Option<SeriesCall<'_>>> {
+    Ok(Some(match factor {
+        TableFactor::Table {
+            name,
+            alias,
+            args: Some(args),
+            with_ordinality,
+            ..
+        } => {
+            let Some(func) = series_func(name) else {
+                return Ok(None);
+            };
+            SeriesCall {
+                func,
+                name: super::last_part(name)?,
+                args: args
+                    .args
+                    .iter()
+                    .map(|a| match a {
+                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+                        other => Err(SqlError::unsupported(format!("argument {other}"))),
+                    })
+                    .collect::<Result<_>>()?,
+                alias: alias.as_ref(),
+                with_ordinality: *with_ordinality,
+            }
+        }
+        TableFactor::UNNEST {
+            alias,
+            array_exprs,
+            with_offset,
+            with_ordinality,
+            ..
+        } => {
+            let ([array], false) = (array_exprs.as_slice(), *with_offset) else {
+                return Err(SqlError::unsupported(
+                    "unnest() of several arrays or WITH OFFSET",
+                ));
+            };
+            SeriesCall {
+                func: SeriesFunc::Unnest,
+                name: "unnest".into(),
+                args: vec![array],
+                alias: alias.as_ref(),
+                with_ordinality: *with_ordinality,
+            }
+        }
+        _ => return Ok(None),
+    }))
 }
 
 /// Where an `ORDER BY` key comes from.
@@ -571,6 +622,17 @@ impl Binder<'_, '_> {
     ) -> Result<(Rel, Scope)> {
         let mut acc: Option<(Rel, Scope)> = None;
         for item in from {
+            // A function after other items reads their rows, unless WITH
+            // ORDINALITY (not there yet for those): its arguments then read
+            // only enclosing queries, as before.
+            if item.joins.is_empty()
+                && acc.is_some()
+                && let Some(call) = series_call(&item.relation)?
+                && !call.with_ordinality
+            {
+                acc = Some(self.series(&call, acc.take(), parent, correlated)?);
+                continue;
+            }
             let (rel, scope) = self.table_with_joins(item, parent, correlated)?;
             acc = Some(match acc {
                 None => (rel, scope),
@@ -668,9 +730,15 @@ impl Binder<'_, '_> {
     /// A set-returning function in `FROM`: one column named by the
     /// function (or its alias), and `ordinality` with `WITH ORDINALITY`; its
     /// arguments may read enclosing queries.
+    ///
+    /// After other `FROM` items (`FROM t, unnest(t.tags)`) it is LATERAL, as
+    /// PostgreSQL makes a function there: its arguments read each row of
+    /// `left`, and the rows are `left`'s each followed by its values (no
+    /// `WITH ORDINALITY` there yet).
     fn series(
         &self,
         call: &SeriesCall<'_>,
+        left: Option<(Rel, Scope)>,
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
@@ -680,10 +748,11 @@ impl Binder<'_, '_> {
             args,
             alias,
             with_ordinality,
-        } = *call;
+        } = call;
+        let (func, alias, with_ordinality) = (*func, *alias, *with_ordinality);
         let empty = Scope::default();
         let level = Level {
-            scope: &empty,
+            scope: left.as_ref().map_or(&empty, |(_, s)| s),
             parent,
             correlated,
         };
@@ -691,18 +760,19 @@ impl Binder<'_, '_> {
             .iter()
             .map(|e| self.expr(e, &level))
             .collect::<Result<Vec<_>>>()?;
+        let input_types = level.scope.types();
         let table = alias.map_or(fname.to_string(), |a| ident(&a.name));
         let first_type = match func {
             SeriesFunc::Unnest => Some(
                 exprs
                     .first()
-                    .and_then(|e| type_of(e, &[]))
+                    .and_then(|e| type_of(e, &input_types))
                     .and_then(DataType::element)
                     .unwrap_or(DataType::Text),
             ),
             SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
             SeriesFunc::PartitionAncestors => Some(DataType::Int8),
-            SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &[])),
+            SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &input_types)),
         };
         // A single-column function is named by its alias.
         let first = match alias {
@@ -716,12 +786,26 @@ impl Binder<'_, '_> {
         if let Some(a) = alias {
             rename_columns(&mut columns, &a.columns, &table)?;
         }
+        let scope = Scope::table(&table, &columns, &[], None);
+        if let Some((lrel, lscope)) = left {
+            if with_ordinality {
+                return Err(SqlError::unsupported(
+                    "WITH ORDINALITY on a function after other FROM items",
+                ));
+            }
+            let outputs = (0..lscope.columns.len())
+                .map(Expr::Column)
+                .chain([Expr::Call(Func::Series(func), exprs)])
+                .collect();
+            let rel = Rel::ProjectSet(Box::new(lrel), outputs);
+            return Ok((rel, Scope::join(lscope, scope)));
+        }
         let rel = Rel::Series(Box::new(Series {
             func,
             args: exprs,
             ordinality: with_ordinality,
         }));
-        Ok((rel, Scope::table(&table, &columns, &[], None)))
+        Ok((rel, scope))
     }
 
     fn factor(
@@ -730,6 +814,9 @@ impl Binder<'_, '_> {
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
+        if let Some(call) = series_call(factor)? {
+            return self.series(&call, None, parent, correlated);
+        }
         match factor {
             TableFactor::Table {
                 name,
@@ -796,28 +883,8 @@ impl Binder<'_, '_> {
                 name,
                 alias,
                 args: Some(args),
-                with_ordinality,
                 ..
             } => {
-                if let Some(func) = series_func(name) {
-                    let args = args
-                        .args
-                        .iter()
-                        .map(|a| match a {
-                            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
-                            other => Err(SqlError::unsupported(format!("argument {other}"))),
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    let fname = super::last_part(name)?;
-                    let call = SeriesCall {
-                        func,
-                        name: &fname,
-                        args: &args,
-                        alias: alias.as_ref(),
-                        with_ordinality: *with_ordinality,
-                    };
-                    return self.series(&call, parent, correlated);
-                }
                 let bound = self.table_function(name, &args.args)?;
                 let (_, fname) = super::split_name(name)?;
                 let table = alias.as_ref().map_or(fname, |a| ident(&a.name));
@@ -839,25 +906,6 @@ impl Binder<'_, '_> {
                     rename_columns(&mut b.columns, &a.columns, &table)?;
                 }
                 Ok((b.rel, Scope::table(&table, &b.columns, &[], None)))
-            }
-            TableFactor::UNNEST {
-                alias,
-                array_exprs,
-                with_offset: false,
-                with_ordinality,
-                ..
-            } => {
-                let [array] = array_exprs.as_slice() else {
-                    return Err(SqlError::unsupported("unnest() of several arrays"));
-                };
-                let call = SeriesCall {
-                    func: SeriesFunc::Unnest,
-                    name: "unnest",
-                    args: &[array],
-                    alias: alias.as_ref(),
-                    with_ordinality: *with_ordinality,
-                };
-                self.series(&call, parent, correlated)
             }
             TableFactor::NestedJoin {
                 table_with_joins,
