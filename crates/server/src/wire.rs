@@ -30,7 +30,7 @@ use pgwire::messages::extendedquery::Execute;
 use pgwire::messages::response::{EmptyQueryResponse, TransactionStatus};
 use pgwire::messages::simplequery::Query;
 
-use driftdb_engine::value::Value;
+use driftdb_engine::value::{DataType, Value};
 use driftdb_sql::bind::Column;
 use driftdb_sql::error::SqlError;
 use driftdb_sql::exec::Output;
@@ -237,21 +237,12 @@ fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireR
         Format::UnifiedBinary => true,
         Format::Individual(codes) => codes.get(i).is_some_and(|c| *c == 1),
     };
-    let untyped = |i: usize| {
-        declared
-            .get(i)
-            .and_then(Option::as_ref)
-            .is_none_or(|t| *t == Type::UNKNOWN)
-    };
     let mut types: Vec<Option<Type>> = declared.clone();
-    if (0..portal.parameters.len()).any(|i| binary(i) && untyped(i)) {
+    if (0..portal.parameters.len()).any(|i| binary(i) && declared_type(declared, i).is_none()) {
         let implied = answered(worker.describe(&portal.statement.statement, None))?.params;
-        types.resize(portal.parameters.len().max(types.len()), None);
-        for (i, t) in types.iter_mut().enumerate() {
-            if untyped(i) {
-                *t = implied.get(i).copied().flatten().map(|t| pg_type(Some(t)));
-            }
-        }
+        types = (0..portal.parameters.len())
+            .map(|i| param_type(declared, &implied, i))
+            .collect();
     }
     let decoded: PgWireResult<Vec<Value>> = portal
         .parameters
@@ -266,6 +257,23 @@ fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireR
         worker.fail().map_err(|e| gone(&e))?;
     }
     decoded
+}
+
+/// The type the Parse message declared for parameter `i` (unknown counts
+/// as none).
+fn declared_type(declared: &[Option<Type>], i: usize) -> Option<Type> {
+    declared
+        .get(i)
+        .cloned()
+        .flatten()
+        .filter(|t| *t != Type::UNKNOWN)
+}
+
+/// The type of parameter `i`: the one the Parse message declared, else the
+/// one its place in the statement implies.
+fn param_type(declared: &[Option<Type>], implied: &[Option<DataType>], i: usize) -> Option<Type> {
+    declared_type(declared, i)
+        .or_else(|| implied.get(i).copied().flatten().map(|t| pg_type(Some(t))))
 }
 
 #[async_trait]
@@ -473,21 +481,7 @@ impl<'s> ExtendedQueryHandler for Handler<'s> {
         // implies, else text.
         let params = (0..count)
             .map(|i| {
-                target
-                    .parameter_types
-                    .get(i)
-                    .cloned()
-                    .flatten()
-                    .filter(|t| *t != Type::UNKNOWN)
-                    .or_else(|| {
-                        description
-                            .params
-                            .get(i)
-                            .copied()
-                            .flatten()
-                            .map(|t| pg_type(Some(t)))
-                    })
-                    .unwrap_or(Type::TEXT)
+                param_type(&target.parameter_types, &description.params, i).unwrap_or(Type::TEXT)
             })
             .collect();
         let columns = description.columns.unwrap_or_default();
