@@ -84,6 +84,10 @@ pub enum Expr {
     Const(Value),
     /// A string literal whose type comes from where it is used.
     Unknown(String),
+    /// Parameter `$n` (at index `n - 1`) of a generic plan, of this type:
+    /// a prepared query bound once reads its parameters' values from the
+    /// environment of each execution ([`Env::params`]).
+    Param(usize, DataType),
     /// The value at this position of the input row.
     Column(usize),
     /// A column of an enclosing query's row (correlated subqueries): `depth`
@@ -234,6 +238,8 @@ pub struct Env<'a, 't> {
     /// The catalog as the system relations see it, read once per statement
     /// by the first catalog function that needs it.
     pub catalog: Rc<OnceCell<crate::system::model::Catalog>>,
+    /// The values of a generic plan's parameters ([`Expr::Param`]).
+    pub params: &'a [Value],
 }
 
 impl<'a, 't> Env<'a, 't> {
@@ -247,6 +253,19 @@ impl<'a, 't> Env<'a, 't> {
             outer: Vec::new(),
             cache,
             catalog: Rc::default(),
+            params: &[],
+        }
+    }
+
+    /// An environment for `txn` in which [`Expr::Param`] reads `params`.
+    pub fn with_params(
+        txn: &'a Transaction<'t>,
+        cache: &'a RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>,
+        params: &'a [Value],
+    ) -> Self {
+        Env {
+            params,
+            ..Env::new(txn, cache)
         }
     }
 
@@ -292,7 +311,11 @@ impl Expr {
     /// The expressions directly inside this one.
     pub fn children(&self) -> Vec<&Expr> {
         match self {
-            Expr::Const(_) | Expr::Unknown(_) | Expr::Column(_) | Expr::Outer { .. } => vec![],
+            Expr::Const(_)
+            | Expr::Unknown(_)
+            | Expr::Param(..)
+            | Expr::Column(_)
+            | Expr::Outer { .. } => vec![],
             Expr::Not(e) | Expr::Neg(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => vec![e],
             Expr::Binary(_, l, r) | Expr::IsDistinct(l, r, _) => vec![l, r],
             Expr::Like(l) => vec![&l.expr, &l.pattern],
@@ -424,9 +447,11 @@ impl Expr {
                         .collect::<Result<_>>()?,
                 }))
             }
-            leaf @ (Expr::Const(_) | Expr::Unknown(_) | Expr::Column(_) | Expr::Outer { .. }) => {
-                leaf
-            }
+            leaf @ (Expr::Const(_)
+            | Expr::Unknown(_)
+            | Expr::Param(..)
+            | Expr::Column(_)
+            | Expr::Outer { .. }) => leaf,
         })
     }
 
@@ -435,6 +460,9 @@ impl Expr {
         Ok(match self {
             Expr::Const(v) => v.clone(),
             Expr::Unknown(s) => Value::Text(s.clone()),
+            Expr::Param(i, _) => env.params.get(*i).cloned().ok_or_else(|| {
+                SqlError::new("42P02", format!("there is no parameter ${}", i + 1))
+            })?,
             Expr::Column(i) => row.get(*i).cloned().ok_or_else(|| {
                 SqlError::new("XX000", format!("column position {i} out of range"))
             })?,
@@ -595,6 +623,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
             outer,
             cache: env.cache,
             catalog: Rc::clone(&env.catalog),
+            params: env.params,
         };
         let limit = match s.kind {
             SubqueryKind::Exists => 1,
@@ -616,6 +645,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
                     outer: Vec::new(),
                     cache: env.cache,
                     catalog: Rc::clone(&env.catalog),
+                    params: env.params,
                 };
                 let rows = Rc::new(crate::run::run(&s.rel, &top)?.collect::<Result<Vec<_>>>()?);
                 env.cache.borrow_mut().insert(s.id, Rc::clone(&rows));

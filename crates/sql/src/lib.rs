@@ -33,6 +33,7 @@ pub mod optimize;
 pub mod params;
 pub mod parser;
 pub mod plan;
+mod plan_cache;
 pub mod rel;
 pub mod run;
 pub mod sequence;

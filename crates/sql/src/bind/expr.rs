@@ -408,6 +408,16 @@ impl Binder<'_, '_> {
             .ok_or_else(|| SqlError::new("42601", format!("invalid parameter {p}")))?;
         let values = match &self.params {
             Params::Values(values) => values,
+            Params::Generic(values) => {
+                if let Some(i) = n.checked_sub(1)
+                    && let Some(t) = values.get(i).and_then(Value::data_type)
+                    && t != DataType::Text
+                {
+                    return Ok(Expr::Param(i, t));
+                }
+                self.reusable.set(false);
+                values
+            }
             Params::Describe(described) => {
                 described.saw(n);
                 return Ok(Expr::Const(Value::Null));
@@ -638,7 +648,7 @@ impl Binder<'_, '_> {
             ));
         }
         match name {
-            "drift_seq" if args.is_empty() => Ok(Expr::Const(seq_value(self.txn.snapshot_seq()))),
+            "drift_seq" if args.is_empty() => Ok(Expr::Const(seq_value(self.snapshot_seq()))),
             "drift_seq_at" => {
                 let [arg] = args.as_slice() else {
                     return Err(no_function(name, args.len()));

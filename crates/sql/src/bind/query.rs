@@ -993,7 +993,7 @@ impl Binder<'_, '_> {
             None => self
                 .settings
                 .as_of
-                .map(|p| driftdb_engine::history::resolve(self.txn.snapshot(), p))
+                .map(|p| self.resolve(p))
                 .transpose()?
                 .map(|r| r.le),
             Some(crate::parser::SystemTime::AsOf(p)) => Some(self.point(&p)?.le),
@@ -1003,7 +1003,7 @@ impl Binder<'_, '_> {
                 ));
             }
         };
-        let as_of = point.filter(|seq| *seq < self.txn.snapshot_seq());
+        let as_of = point.filter(|seq| self.before_snapshot(*seq));
         Ok(Some(Bound {
             rel: Rel::System(crate::system::SystemScan { table, as_of }),
             columns: crate::system::columns(table),
@@ -1113,7 +1113,7 @@ impl Binder<'_, '_> {
                 ));
             }
         };
-        Ok(driftdb_engine::history::resolve(self.txn.snapshot(), point)?.le)
+        Ok(self.resolve(point)?.le)
     }
 
     /// The view `name` bound as a query (its own names), when there is one

@@ -25,6 +25,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
     match e {
         Expr::Const(v) => v.data_type(),
         Expr::Unknown(_) => Some(DataType::Text),
+        Expr::Param(_, t) => Some(*t),
         Expr::Column(i) => input.get(*i).copied().flatten(),
         Expr::Outer { .. } => None,
         Expr::Cast(_, to) => Some(*to),
