@@ -15,7 +15,9 @@ use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Env, arithmetic, as_f64, as_i64, compare, type_error};
 use crate::rel::{AggCall, AggFunc};
 
-/// One aggregate's state over the rows of a group seen so far.
+/// One aggregate's state over the rows of a group seen so far (cloned to
+/// read a window frame's value while the frame goes on growing).
+#[derive(Clone)]
 pub struct Accumulator {
     func: AggFunc,
     /// Distinct argument values seen, for `DISTINCT`.

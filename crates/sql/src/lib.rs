@@ -39,3 +39,4 @@ pub mod sequence;
 pub mod session;
 pub mod system;
 mod upsert;
+mod window;

@@ -88,6 +88,7 @@ pub fn optimize(rel: Rel) -> Rel {
         Rel::Project(i, e) => Rel::Project(Box::new(optimize(*i)), e),
         Rel::ProjectSet(i, e) => Rel::ProjectSet(Box::new(optimize(*i)), e),
         Rel::Distinct(i) => Rel::Distinct(Box::new(optimize(*i))),
+        Rel::DistinctOn(i, k) => Rel::DistinctOn(Box::new(optimize(*i)), k),
         Rel::Sort(i, k) => Rel::Sort(Box::new(optimize(*i)), k),
         Rel::Limit {
             input,
@@ -106,6 +107,10 @@ pub fn optimize(rel: Rel) -> Rel {
         Rel::Aggregate(mut a) => {
             a.input = optimize(a.input);
             Rel::Aggregate(a)
+        }
+        Rel::Window(mut w) => {
+            w.input = optimize(w.input);
+            Rel::Window(w)
         }
         Rel::SetOp(mut s) => {
             s.left = optimize(s.left);
@@ -144,7 +149,7 @@ fn columns_read(e: &Expr) -> Option<Vec<usize>> {
     let mut movable = true;
     e.walk(&mut |n| match n {
         Expr::Column(i) => cols.push(*i),
-        Expr::Subquery(_) | Expr::Agg(_) => movable = false,
+        Expr::Subquery(_) | Expr::Agg(_) | Expr::Window(_) => movable = false,
         _ => {}
     });
     movable.then_some(cols)

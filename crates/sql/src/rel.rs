@@ -8,6 +8,8 @@ use driftdb_engine::history::VersionFilter;
 
 use crate::expr::Expr;
 
+pub mod window;
+
 /// A relational operator.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rel {
@@ -30,6 +32,12 @@ pub enum Rel {
     Aggregate(Box<Aggregate>),
     /// The input without duplicate rows.
     Distinct(Box<Rel>),
+    /// `DISTINCT ON (keys)`: the first input row of each distinct value of
+    /// the keys (the input comes sorted on them).
+    DistinctOn(Box<Rel>, Vec<Expr>),
+    /// Window functions: the input rows, each followed by the values of the
+    /// window calls ([`window::Window`]).
+    Window(Box<window::Window>),
     /// The input in this order.
     Sort(Box<Rel>, Vec<SortKey>),
     /// `OFFSET` then `LIMIT`.
@@ -238,6 +246,7 @@ impl Rel {
             | Rel::Project(i, _)
             | Rel::ProjectSet(i, _)
             | Rel::Distinct(i)
+            | Rel::DistinctOn(i, _)
             | Rel::Sort(i, _)
             | Rel::Limit { input: i, .. } => i.scans_mut(f),
             Rel::Join(j) => {
@@ -245,6 +254,7 @@ impl Rel {
                 j.right.scans_mut(f);
             }
             Rel::Aggregate(a) => a.input.scans_mut(f),
+            Rel::Window(w) => w.input.scans_mut(f),
             Rel::SetOp(s) => {
                 s.left.scans_mut(f);
                 s.right.scans_mut(f);

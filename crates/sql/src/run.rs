@@ -85,7 +85,25 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
                 Err(_) => true,
             }))
         }
+        Rel::DistinctOn(input, keys) => {
+            let mut seen = std::collections::HashSet::new();
+            Box::new(run(input, env)?.filter_map(move |r| {
+                let row = match r {
+                    Ok(row) => row,
+                    Err(e) => return Some(Err(e)),
+                };
+                match keys
+                    .iter()
+                    .map(|k| k.eval(&row, env))
+                    .collect::<Result<Vec<_>>>()
+                {
+                    Ok(values) => seen.insert(row_key(&values)).then_some(Ok(row)),
+                    Err(e) => Some(Err(e)),
+                }
+            }))
+        }
         Rel::Aggregate(a) => Box::new(aggregate(a, env)?.into_iter().map(Ok)),
+        Rel::Window(w) => Box::new(crate::window::window(w, env)?.into_iter().map(Ok)),
         Rel::Join(j) => join(j, env)?,
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
         Rel::Commits => commits(env)?,
@@ -341,31 +359,37 @@ pub fn sort(rows: Rows<'_>, keys: &[SortKey], env: &Env<'_, '_>) -> Result<Vec<V
         .collect::<Result<Vec<_>>>()?;
     let mut failure = None;
     keyed.sort_by(|(a, _), (b, _)| {
-        for ((x, y), key) in a.iter().zip(b).zip(keys) {
-            let ord = match (x.is_null(), y.is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) if key.nulls_first => Ordering::Less,
-                (true, false) => Ordering::Greater,
-                (false, true) if key.nulls_first => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) => {
-                    let o = compare(x, y).unwrap_or_else(|e| {
-                        failure.get_or_insert(e);
-                        Ordering::Equal
-                    });
-                    if key.asc { o } else { o.reverse() }
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        }
-        Ordering::Equal
+        compare_keys(a, b, keys).unwrap_or_else(|e| {
+            failure.get_or_insert(e);
+            Ordering::Equal
+        })
     });
     match failure {
         Some(e) => Err(e),
         None => Ok(keyed.into_iter().map(|(_, row)| row).collect()),
     }
+}
+
+/// The order of two rows' values of the sort `keys` (each key's direction
+/// and NULL placement).
+pub fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Result<Ordering> {
+    for ((x, y), key) in a.iter().zip(b).zip(keys) {
+        let ord = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if key.nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if key.nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                let o = compare(x, y)?;
+                if key.asc { o } else { o.reverse() }
+            }
+        };
+        if ord != Ordering::Equal {
+            return Ok(ord);
+        }
+    }
+    Ok(Ordering::Equal)
 }
 
 fn aggregate(a: &Aggregate, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {

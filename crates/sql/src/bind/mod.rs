@@ -15,6 +15,7 @@ mod query;
 mod scope;
 mod sequence;
 mod types;
+mod window;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -82,6 +83,8 @@ pub(crate) struct Binder<'b, 't> {
     pub(crate) view_depth: Cell<usize>,
     /// Values of `$1`, `$2`, … of a prepared statement.
     pub(crate) params: Params<'b>,
+    /// The named windows (`WINDOW w AS (…)`) of the `SELECT` being bound.
+    pub(crate) windows: RefCell<Vec<(String, sqlparser::ast::WindowSpec)>>,
 }
 
 /// What the parameters `$1`, `$2`, … of a statement bind to.
@@ -182,6 +185,7 @@ fn bind_params(
         hidden: RefCell::new(HashSet::new()),
         ctes: RefCell::new(Vec::new()),
         view_depth: Cell::new(0),
+        windows: RefCell::new(Vec::new()),
     };
     let plan = match stmt {
         Stmt::Sql(s) => binder.statement(s)?,

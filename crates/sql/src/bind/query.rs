@@ -15,6 +15,7 @@ use driftdb_engine::value::{DataType, Value};
 use super::expr::{contains_agg, literal};
 use super::scope::{Level, Scope};
 use super::types::type_of;
+use super::window::{no_window_in, plan_windows};
 use super::{Binder, Bound, Column, ident};
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr, Func};
@@ -397,7 +398,22 @@ impl Binder<'_, '_> {
         }
     }
 
+    /// A `SELECT` with its named windows in scope.
     fn select(
+        &self,
+        s: &ast::Select,
+        order: &[ast::OrderByExpr],
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Bound> {
+        let named = self.named_windows(&s.named_window)?;
+        let outer = self.windows.replace(named);
+        let bound = self.select_block(s, order, parent, correlated);
+        self.windows.replace(outer);
+        bound
+    }
+
+    fn select_block(
         &self,
         s: &ast::Select,
         order: &[ast::OrderByExpr],
@@ -418,6 +434,7 @@ impl Binder<'_, '_> {
                     "aggregate functions are not allowed in WHERE",
                 ));
             }
+            no_window_in(&pred, "WHERE")?;
             rel = Rel::Filter(Box::new(rel), pred);
         }
         // The select list, over the input row.
@@ -490,6 +507,7 @@ impl Binder<'_, '_> {
                             "aggregate functions are not allowed in GROUP BY",
                         ));
                     }
+                    no_window_in(&e, "GROUP BY")?;
                     group.push(e);
                 }
             }
@@ -504,11 +522,21 @@ impl Binder<'_, '_> {
             .as_ref()
             .map(|h| self.expr(h, &level))
             .transpose()?;
+        if let Some(h) = &having {
+            no_window_in(h, "HAVING")?;
+        }
+        // ORDER BY items, then DISTINCT ON items.
+        let order_items = order.iter().map(|item| &item.expr);
+        let (distinct, on_items) = match &s.distinct {
+            None | Some(ast::Distinct::All) => (false, &[][..]),
+            Some(ast::Distinct::Distinct) => (true, &[][..]),
+            Some(ast::Distinct::On(items)) => (false, items.as_slice()),
+        };
         let mut targets = Vec::new();
-        for item in order {
-            targets.push(match self.output_ref(&item.expr, &output_names)? {
+        for e in order_items.chain(on_items) {
+            targets.push(match self.output_ref(e, &output_names)? {
                 Some(k) => OrderTarget::Output(k),
-                None => OrderTarget::Expr(self.expr(&item.expr, &level)?),
+                None => OrderTarget::Expr(self.expr(e, &level)?),
             });
         }
         let aggregated = !group.is_empty()
@@ -518,7 +546,7 @@ impl Binder<'_, '_> {
                 .iter()
                 .any(|t| matches!(t, OrderTarget::Expr(e) if contains_agg(e)));
         let mut types = scope.types();
-        let (mut outputs, having, targets) = if aggregated {
+        let (mut outputs, having, mut targets) = if aggregated {
             let mut aggs: Vec<AggCall> = Vec::new();
             let mut outs = Vec::with_capacity(outputs.len());
             for (n, e) in outputs {
@@ -555,14 +583,16 @@ impl Binder<'_, '_> {
         if let Some(h) = having {
             rel = Rel::Filter(Box::new(rel), h);
         }
-        let distinct = match &s.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(other) => return Err(SqlError::unsupported(format!("{other}"))),
-        };
+        let mut exprs: Vec<&mut Expr> = outputs.iter_mut().map(|(_, e)| e).collect();
+        exprs.extend(targets.iter_mut().filter_map(|t| match t {
+            OrderTarget::Expr(e) => Some(e),
+            OrderTarget::Output(_) => None,
+        }));
+        rel = plan_windows(rel, exprs, &mut types)?;
         let width = outputs.len();
         let mut keys = Vec::new();
-        for (t, item) in targets.into_iter().zip(order) {
+        let mut on_columns = Vec::new();
+        for (i, t) in targets.into_iter().enumerate() {
             let k = match t {
                 OrderTarget::Output(k) => k,
                 OrderTarget::Expr(e) => match outputs.iter().position(|(_, o)| *o == e) {
@@ -579,7 +609,13 @@ impl Binder<'_, '_> {
                     }
                 },
             };
-            keys.push(sort_key(Expr::Column(k), item));
+            match order.get(i) {
+                Some(item) => keys.push(sort_key(Expr::Column(k), item)),
+                None => on_columns.push(k),
+            }
+        }
+        if !on_items.is_empty() {
+            distinct_on_order(&on_columns, &mut keys)?;
         }
         let columns: Vec<Column> = outputs[..width]
             .iter()
@@ -600,6 +636,12 @@ impl Binder<'_, '_> {
         }
         if !keys.is_empty() {
             rel = Rel::Sort(Box::new(rel), keys);
+        }
+        if !on_columns.is_empty() {
+            rel = Rel::DistinctOn(
+                Box::new(rel),
+                on_columns.into_iter().map(Expr::Column).collect(),
+            );
         }
         if extra {
             rel = Rel::Project(Box::new(rel), (0..width).map(Expr::Column).collect());
@@ -698,6 +740,7 @@ impl Binder<'_, '_> {
                             "aggregate functions are not allowed in JOIN conditions",
                         ));
                     }
+                    no_window_in(&on, "JOIN conditions")?;
                     on
                 }
                 Some(JoinConstraint::Using(names)) => {
@@ -930,6 +973,47 @@ fn shown(e: Expr, parent: Option<&Level<'_>>) -> Expr {
         },
         other => other,
     }
+}
+
+/// The sort of a `SELECT DISTINCT ON (…)`: its items (output columns
+/// `on`) must be the leading `ORDER BY` keys, in any order (42P10 when an
+/// `ORDER BY` key that is no `DISTINCT ON` item comes before one); items
+/// `ORDER BY` lacks are sorted on after it, ascending, as PostgreSQL does.
+fn distinct_on_order(on: &[usize], keys: &mut Vec<SortKey>) -> Result<()> {
+    let mismatch = || {
+        SqlError::new(
+            "42P10",
+            "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+        )
+    };
+    let ordered: Vec<usize> = keys
+        .iter()
+        .filter_map(|k| match k.expr {
+            Expr::Column(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut skipped = false;
+    for c in &ordered {
+        match (on.contains(c), skipped) {
+            (true, true) => return Err(mismatch()),
+            (true, false) => {}
+            (false, _) => skipped = true,
+        }
+    }
+    for &c in on {
+        if !ordered.contains(&c) {
+            if skipped {
+                return Err(mismatch());
+            }
+            keys.push(SortKey {
+                expr: Expr::Column(c),
+                asc: true,
+                nulls_first: false,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `l1 = r1 AND l2 = r2 …` for the column pairs of a USING join.

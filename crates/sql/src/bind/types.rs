@@ -4,6 +4,7 @@
 use driftdb_engine::value::DataType;
 
 use crate::expr::{BinOp, Expr, Func, SubqueryKind};
+use crate::rel::window::{WindowFunc, WindowKind};
 use crate::rel::{AggFunc, SeriesFunc};
 
 /// The type of arithmetic over numbers of types `a` and `b`: the higher in
@@ -108,6 +109,21 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
                 other => other,
             },
             AggFunc::Min | AggFunc::Max => a.args.first().and_then(t),
+        },
+        Expr::Window(w) => match &w.kind {
+            WindowKind::Agg(a) => t(&Expr::Agg(Box::new(a.clone()))),
+            WindowKind::Func(f, args) => match f {
+                WindowFunc::RowNumber | WindowFunc::Rank | WindowFunc::DenseRank => {
+                    Some(DataType::Int8)
+                }
+                WindowFunc::Ntile => Some(DataType::Int4),
+                WindowFunc::PercentRank | WindowFunc::CumeDist => Some(DataType::Float8),
+                WindowFunc::Lag
+                | WindowFunc::Lead
+                | WindowFunc::FirstValue
+                | WindowFunc::LastValue
+                | WindowFunc::NthValue => args.first().and_then(t),
+            },
         },
     }
 }
