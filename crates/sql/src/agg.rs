@@ -163,6 +163,12 @@ impl Accumulator {
                 };
             }
             AggFunc::ArrayAgg => self.items.push(v.clone()),
+            AggFunc::Grouping => {
+                return Err(SqlError::new(
+                    "42803",
+                    "GROUPING is only allowed over the grouping expressions of a grouped query",
+                ));
+            }
         }
         Ok(())
     }
@@ -220,6 +226,7 @@ impl Accumulator {
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
             AggFunc::ArrayAgg => "array_agg",
+            AggFunc::Grouping => "grouping",
         }
     }
 }

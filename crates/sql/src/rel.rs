@@ -28,7 +28,9 @@ pub enum Rel {
     ProjectSet(Box<Rel>, Vec<Expr>),
     /// A join: rows are the left row followed by the right row.
     Join(Box<Join>),
-    /// Grouping: rows are the group's key values followed by the aggregates.
+    /// Grouping: rows are the group's key values (NULL where its grouping
+    /// set leaves the key out), the number of its grouping set, then the
+    /// aggregates.
     Aggregate(Box<Aggregate>),
     /// The input without duplicate rows.
     Distinct(Box<Rel>),
@@ -173,6 +175,9 @@ pub enum AggFunc {
     StringAgg,
     /// `array_agg(e)`: the values, NULLs included, as an array.
     ArrayAgg,
+    /// `GROUPING(keys…)`: which keys a row's grouping set leaves out; the
+    /// binder turns it into a test of the set number.
+    Grouping,
 }
 
 /// One aggregate of a grouped query.
@@ -195,8 +200,12 @@ pub struct AggCall {
 pub struct Aggregate {
     /// The input.
     pub input: Rel,
-    /// Group keys (none: one group over all rows, even when there are none).
+    /// Group keys.
     pub group: Vec<Expr>,
+    /// The grouping sets, as positions in `group`: each input row joins a
+    /// group in every set. A set of no keys is one group over all rows,
+    /// even when there are none.
+    pub sets: Vec<Vec<usize>>,
     /// The aggregates.
     pub aggs: Vec<AggCall>,
 }

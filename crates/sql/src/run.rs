@@ -393,30 +393,48 @@ pub fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Result<Orderi
 }
 
 fn aggregate(a: &Aggregate, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
-    // Groups in the order they first appear.
+    // Groups in the order they first appear; a group's key is its key
+    // values (NULL where its set leaves a key out) and its set's number.
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut groups: Vec<(Vec<Value>, Vec<Accumulator>)> = Vec::new();
     let fresh = || a.aggs.iter().map(Accumulator::new).collect::<Vec<_>>();
+    let set_key = |values: &[Value], set: &[usize], n: usize| -> Vec<Value> {
+        let mut key: Vec<Value> = (0..a.group.len())
+            .map(|k| match values.get(k) {
+                Some(v) if set.contains(&k) => v.clone(),
+                _ => Value::Null,
+            })
+            .collect();
+        key.push(Value::Int4(i32::try_from(n).unwrap_or(i32::MAX)));
+        key
+    };
     for r in run(&a.input, env)? {
         let row = r?;
-        let key_values = a
+        let values = a
             .group
             .iter()
             .map(|e| e.eval(&row, env))
             .collect::<Result<Vec<_>>>()?;
-        let slot = match index.entry(row_key(&key_values)) {
-            Entry::Occupied(o) => *o.get(),
-            Entry::Vacant(v) => {
-                groups.push((key_values, fresh()));
-                *v.insert(groups.len() - 1)
+        for (n, set) in a.sets.iter().enumerate() {
+            let key_values = set_key(&values, set, n);
+            let slot = match index.entry(row_key(&key_values)) {
+                Entry::Occupied(o) => *o.get(),
+                Entry::Vacant(v) => {
+                    groups.push((key_values, fresh()));
+                    *v.insert(groups.len() - 1)
+                }
+            };
+            for (acc, call) in groups[slot].1.iter_mut().zip(&a.aggs) {
+                acc.add(call, &row, env)?;
             }
-        };
-        for (acc, call) in groups[slot].1.iter_mut().zip(&a.aggs) {
-            acc.add(call, &row, env)?;
         }
     }
-    if groups.is_empty() && a.group.is_empty() {
-        groups.push((Vec::new(), fresh()));
+    if groups.is_empty() {
+        for (n, set) in a.sets.iter().enumerate() {
+            if set.is_empty() {
+                groups.push((set_key(&[], set, n), fresh()));
+            }
+        }
     }
     groups
         .into_iter()

@@ -686,6 +686,7 @@ impl Binder<'_, '_> {
         let want = match func {
             AggFunc::Count if star => 0,
             AggFunc::StringAgg => 2,
+            AggFunc::Grouping => args.len().max(1),
             _ => 1,
         };
         if args.len() != want || (star && func != AggFunc::Count) {
@@ -736,6 +737,7 @@ pub(super) fn agg_func(name: &str) -> Option<AggFunc> {
         "bool_or" => AggFunc::BoolOr,
         "string_agg" => AggFunc::StringAgg,
         "array_agg" => AggFunc::ArrayAgg,
+        "grouping" => AggFunc::Grouping,
         _ => return None,
     })
 }

@@ -11,6 +11,7 @@ mod copy;
 mod ddl;
 mod dml;
 mod expr;
+mod grouping;
 mod query;
 mod scope;
 mod sequence;

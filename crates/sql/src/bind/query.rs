@@ -13,6 +13,7 @@ use driftdb_engine::text::parse_text;
 use driftdb_engine::value::{DataType, Value};
 
 use super::expr::{contains_agg, literal};
+use super::grouping::{Grouping, item_sets};
 use super::scope::{Level, Scope};
 use super::types::type_of;
 use super::window::{no_window_in, plan_windows};
@@ -20,7 +21,7 @@ use super::{Binder, Bound, Column, ident};
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr, Func};
 use crate::rel::{
-    AggCall, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
+    AggCall, AggFunc, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
 };
 
 /// A set-returning function call in `FROM`, as written.
@@ -483,40 +484,50 @@ impl Binder<'_, '_> {
         }
         let output_names: Vec<(String, Option<DataType>)> =
             outputs.iter().map(|(n, _)| (n.clone(), None)).collect();
-        // GROUP BY items: expressions, output positions or output names.
-        let mut group = Vec::new();
-        match &s.group_by {
+        // GROUP BY items: expressions, output positions or output names,
+        // and grouping sets of them.
+        let mut grouping = Grouping::new();
+        let has_group_by = match &s.group_by {
             GroupByExpr::Expressions(items, modifiers) if modifiers.is_empty() => {
-                for g in items {
-                    let e = match g {
-                        ast::Expr::Value(_) => match self.output_ref(g, &output_names)? {
-                            Some(k) => outputs[k].1.clone(),
-                            None => self.expr(g, &level)?,
-                        },
-                        ast::Expr::Identifier(i) if scope.find(None, &ident(i))?.is_none() => {
-                            match self.output_ref(g, &output_names)? {
-                                Some(k) => outputs[k].1.clone(),
-                                None => self.expr(g, &level)?,
+                for item in items {
+                    let mut sets = Vec::new();
+                    for set in item_sets(item)? {
+                        let mut bound = Vec::with_capacity(set.len());
+                        for g in set {
+                            let e = match g {
+                                ast::Expr::Value(_) => match self.output_ref(g, &output_names)? {
+                                    Some(k) => outputs[k].1.clone(),
+                                    None => self.expr(g, &level)?,
+                                },
+                                ast::Expr::Identifier(i)
+                                    if scope.find(None, &ident(i))?.is_none() =>
+                                {
+                                    match self.output_ref(g, &output_names)? {
+                                        Some(k) => outputs[k].1.clone(),
+                                        None => self.expr(g, &level)?,
+                                    }
+                                }
+                                other => self.expr(other, &level)?,
+                            };
+                            if contains_agg(&e) {
+                                return Err(SqlError::new(
+                                    "42803",
+                                    "aggregate functions are not allowed in GROUP BY",
+                                ));
                             }
+                            no_window_in(&e, "GROUP BY")?;
+                            bound.push(e);
                         }
-                        other => self.expr(other, &level)?,
-                    };
-                    if contains_agg(&e) {
-                        return Err(SqlError::new(
-                            "42803",
-                            "aggregate functions are not allowed in GROUP BY",
-                        ));
+                        sets.push(bound);
                     }
-                    no_window_in(&e, "GROUP BY")?;
-                    group.push(e);
+                    grouping.add_item(sets)?;
                 }
+                !items.is_empty()
             }
             _ => {
-                return Err(SqlError::unsupported(
-                    "GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS",
-                ));
+                return Err(SqlError::unsupported("GROUP BY ALL and GROUP BY … WITH"));
             }
-        }
+        };
         let having = s
             .having
             .as_ref()
@@ -539,7 +550,7 @@ impl Binder<'_, '_> {
                 None => OrderTarget::Expr(self.expr(e, &level)?),
             });
         }
-        let aggregated = !group.is_empty()
+        let aggregated = has_group_by
             || having.is_some()
             || outputs.iter().any(|(_, e)| contains_agg(e))
             || targets
@@ -550,22 +561,23 @@ impl Binder<'_, '_> {
             let mut aggs: Vec<AggCall> = Vec::new();
             let mut outs = Vec::with_capacity(outputs.len());
             for (n, e) in outputs {
-                outs.push((n, grouped(e, &group, &mut aggs, &scope)?));
+                outs.push((n, grouped(e, &grouping, &mut aggs, &scope)?));
             }
             let having = having
-                .map(|h| grouped(h, &group, &mut aggs, &scope))
+                .map(|h| grouped(h, &grouping, &mut aggs, &scope))
                 .transpose()?;
             let targets = targets
                 .into_iter()
                 .map(|t| match t {
                     OrderTarget::Expr(e) => {
-                        Ok(OrderTarget::Expr(grouped(e, &group, &mut aggs, &scope)?))
+                        Ok(OrderTarget::Expr(grouped(e, &grouping, &mut aggs, &scope)?))
                     }
                     o => Ok(o),
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut grouped_types: Vec<Option<DataType>> =
-                group.iter().map(|g| type_of(g, &types)).collect();
+                grouping.keys.iter().map(|g| type_of(g, &types)).collect();
+            grouped_types.push(Some(DataType::Int4));
             grouped_types.extend(
                 aggs.iter()
                     .map(|a| type_of(&Expr::Agg(Box::new(a.clone())), &types)),
@@ -573,7 +585,8 @@ impl Binder<'_, '_> {
             types = grouped_types;
             rel = Rel::Aggregate(Box::new(Aggregate {
                 input: rel,
-                group,
+                group: grouping.keys,
+                sets: grouping.sets,
                 aggs,
             }));
             (outs, having, targets)
@@ -1333,12 +1346,18 @@ fn catalog_type_name(t: &ast::DataType) -> Option<String> {
 }
 
 /// `e` over a grouped row: group keys and aggregates become columns of the
-/// aggregation's output; any other column reference is an error.
-fn grouped(e: Expr, group: &[Expr], aggs: &mut Vec<AggCall>, scope: &Scope) -> Result<Expr> {
+/// aggregation's output (the keys, the set number, the aggregates),
+/// `GROUPING(…)` a test of the set number; any other column reference is
+/// an error.
+fn grouped(e: Expr, grouping: &Grouping, aggs: &mut Vec<AggCall>, scope: &Scope) -> Result<Expr> {
+    let group = &grouping.keys;
     if let Some(i) = group.iter().position(|g| *g == e) {
         return Ok(Expr::Column(i));
     }
     match e {
+        Expr::Agg(call) if call.func == AggFunc::Grouping => {
+            grouping.grouping(call.args, group.len())
+        }
         Expr::Agg(call) => {
             let call = *call;
             let j = match aggs.iter().position(|a| *a == call) {
@@ -1348,7 +1367,7 @@ fn grouped(e: Expr, group: &[Expr], aggs: &mut Vec<AggCall>, scope: &Scope) -> R
                     aggs.len() - 1
                 }
             };
-            Ok(Expr::Column(group.len() + j))
+            Ok(Expr::Column(group.len() + 1 + j))
         }
         Expr::Column(i) => {
             let name = scope
@@ -1368,6 +1387,6 @@ fn grouped(e: Expr, group: &[Expr], aggs: &mut Vec<AggCall>, scope: &Scope) -> R
         Expr::Subquery(s) if s.correlated => Err(SqlError::unsupported(
             "a correlated subquery in a grouped query's select list",
         )),
-        other => other.map_children(&mut |c| grouped(c, group, aggs, scope)),
+        other => other.map_children(&mut |c| grouped(c, grouping, aggs, scope)),
     }
 }

@@ -91,6 +91,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
         },
         Expr::Agg(a) => match a.func {
             AggFunc::Count => Some(DataType::Int8),
+            AggFunc::Grouping => Some(DataType::Int4),
             AggFunc::Avg => match a.args.first().and_then(t) {
                 Some(DataType::Float4 | DataType::Float8) => Some(DataType::Float8),
                 Some(DataType::Interval) => Some(DataType::Interval),
