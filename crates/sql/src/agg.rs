@@ -169,6 +169,15 @@ impl Accumulator {
                     "GROUPING is only allowed over the grouping expressions of a grouped query",
                 ));
             }
+            AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode => {
+                return Err(SqlError::new(
+                    "42809",
+                    format!(
+                        "WITHIN GROUP is required for ordered-set aggregate {}",
+                        self.name()
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -177,6 +186,9 @@ impl Accumulator {
     /// aggregate the rows an ordered aggregate kept).
     pub fn finish(mut self, call: &AggCall, env: &Env<'_, '_>) -> Result<Value> {
         if let Some(held) = self.held.take() {
+            if self.func.is_ordered_set() {
+                return crate::ordered_set::finish(call, held, env);
+            }
             let rows = Box::new(held.into_iter().map(Ok));
             for row in crate::run::sort(rows, &call.order, env)? {
                 self.accept(call, &row, env)?;
@@ -227,6 +239,9 @@ impl Accumulator {
             AggFunc::StringAgg => "string_agg",
             AggFunc::ArrayAgg => "array_agg",
             AggFunc::Grouping => "grouping",
+            AggFunc::PercentileCont => "percentile_cont",
+            AggFunc::PercentileDisc => "percentile_disc",
+            AggFunc::Mode => "mode",
         }
     }
 }

@@ -30,6 +30,7 @@ pub mod exec;
 pub mod expr;
 mod func;
 pub mod optimize;
+mod ordered_set;
 pub mod params;
 pub mod parser;
 pub mod plan;

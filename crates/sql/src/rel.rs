@@ -178,6 +178,26 @@ pub enum AggFunc {
     /// `GROUPING(keys…)`: which keys a row's grouping set leaves out; the
     /// binder turns it into a test of the set number.
     Grouping,
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY v)`: the value at
+    /// fraction `f` of the sorted values, interpolated (double precision).
+    PercentileCont,
+    /// `percentile_disc(f) WITHIN GROUP (ORDER BY v)`: the first value whose
+    /// position in the sorted values reaches fraction `f`.
+    PercentileDisc,
+    /// `mode() WITHIN GROUP (ORDER BY v)`: the most frequent value.
+    Mode,
+}
+
+impl AggFunc {
+    /// Whether it is an ordered-set aggregate (`WITHIN GROUP`), whose
+    /// `order` sorts the values it reads and whose `args` are its direct
+    /// arguments.
+    pub fn is_ordered_set(self) -> bool {
+        matches!(
+            self,
+            AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode
+        )
+    }
 }
 
 /// One aggregate of a grouped query.

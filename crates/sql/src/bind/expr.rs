@@ -687,6 +687,7 @@ impl Binder<'_, '_> {
             AggFunc::Count if star => 0,
             AggFunc::StringAgg => 2,
             AggFunc::Grouping => args.len().max(1),
+            AggFunc::Mode => 0,
             _ => 1,
         };
         if args.len() != want || (star && func != AggFunc::Count) {
@@ -701,10 +702,19 @@ impl Binder<'_, '_> {
             .as_deref()
             .map(|e| self.expr(e, level))
             .transpose()?;
-        let order = match &f.args {
+        let mut order = match &f.args {
             ast::FunctionArguments::List(l) => self.agg_order(&l.clauses, level)?,
             _ => Vec::new(),
         };
+        // An ordered-set aggregate takes one WITHIN GROUP key, any other
+        // none (else no function of that name takes these arguments).
+        match (func.is_ordered_set(), f.within_group.as_slice()) {
+            (false, []) => {}
+            (true, [item]) if order.is_empty() && !distinct => {
+                order.push(super::query::sort_key(self.expr(&item.expr, level)?, item));
+            }
+            (_, within) => return Err(no_function(name, args.len() + within.len())),
+        }
         Ok(AggCall {
             func,
             args,
@@ -738,6 +748,9 @@ pub(super) fn agg_func(name: &str) -> Option<AggFunc> {
         "string_agg" => AggFunc::StringAgg,
         "array_agg" => AggFunc::ArrayAgg,
         "grouping" => AggFunc::Grouping,
+        "percentile_cont" => AggFunc::PercentileCont,
+        "percentile_disc" => AggFunc::PercentileDisc,
+        "mode" => AggFunc::Mode,
         _ => return None,
     })
 }

@@ -92,6 +92,18 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
         Expr::Agg(a) => match a.func {
             AggFunc::Count => Some(DataType::Int8),
             AggFunc::Grouping => Some(DataType::Int4),
+            AggFunc::PercentileCont => match a.args.first().and_then(t) {
+                Some(DataType::Array(_)) => DataType::array_of(DataType::Float8).ok(),
+                _ => Some(DataType::Float8),
+            },
+            AggFunc::PercentileDisc => {
+                let v = a.order.first().and_then(|k| t(&k.expr));
+                match a.args.first().and_then(t) {
+                    Some(DataType::Array(_)) => v.and_then(|v| DataType::array_of(v).ok()),
+                    _ => v,
+                }
+            }
+            AggFunc::Mode => a.order.first().and_then(|k| t(&k.expr)),
             AggFunc::Avg => match a.args.first().and_then(t) {
                 Some(DataType::Float4 | DataType::Float8) => Some(DataType::Float8),
                 Some(DataType::Interval) => Some(DataType::Interval),

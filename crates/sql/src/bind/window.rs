@@ -121,6 +121,12 @@ impl Binder<'_, '_> {
         level: &Level<'_>,
     ) -> Result<Expr> {
         let kind = if let Some(func) = agg_func(name) {
+            if func.is_ordered_set() {
+                return Err(SqlError::new(
+                    "0A000",
+                    format!("OVER is not supported for ordered-set aggregate {name}"),
+                ));
+            }
             let agg = self.aggregate_call(f, func, name, call, level)?;
             if agg.distinct {
                 return Err(SqlError::new(
