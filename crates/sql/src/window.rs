@@ -6,11 +6,11 @@
 
 use std::cmp::Ordering;
 
-use driftdb_engine::value::Value;
+use driftdb_engine::value::{DataType, Value};
 
 use crate::agg::Accumulator;
 use crate::error::{Result, SqlError};
-use crate::expr::{BinOp, Env, arithmetic, as_i64};
+use crate::expr::{BinOp, Env, arithmetic, as_i64, cast};
 use crate::rel::window::{FrameBound, FrameUnits, Window, WindowCall, WindowFunc, WindowKind};
 use crate::rel::{AggCall, SortKey};
 use crate::run::{compare_keys, run};
@@ -365,13 +365,25 @@ fn range_bound(
         BinOp::Plus
     };
     let target = [arithmetic(op, v, offset)?];
+    // A date moved by an interval is a timestamp: the dates compare as
+    // timestamps with it.
+    let widen = |k: &[Value]| -> Result<Vec<Value>> {
+        k.iter()
+            .map(|x| match (x, &target[0]) {
+                (Value::Date(_), Value::Timestamp(_)) => cast(x.clone(), DataType::Timestamp),
+                _ => Ok(x.clone()),
+            })
+            .collect()
+    };
     let keys = std::slice::from_ref(key);
     let mut failure = None;
     let at = p.keys.partition_point(|k| {
-        let o = compare_keys(k, &target, keys).unwrap_or_else(|e| {
-            failure.get_or_insert(e);
-            Ordering::Equal
-        });
+        let o = widen(k)
+            .and_then(|k| compare_keys(&k, &target, keys))
+            .unwrap_or_else(|e| {
+                failure.get_or_insert(e);
+                Ordering::Equal
+            });
         if start {
             o == Ordering::Less
         } else {

@@ -5,6 +5,7 @@
 
 use sqlparser::ast;
 
+use driftdb_engine::text::parse_text;
 use driftdb_engine::value::{DataType, Value};
 
 use super::expr::{CallArgs, agg_func, no_function};
@@ -274,7 +275,29 @@ impl Binder<'_, '_> {
                 "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
             ));
         }
-        let bound = self.expr(offset, level)?;
+        let mut bound = match offset.as_ref() {
+            // The parser reads a quoted offset as an interval; PostgreSQL
+            // reads it as an untyped literal of the offset's type.
+            ast::Expr::Interval(iv)
+                if iv.leading_field.is_none()
+                    && iv.last_field.is_none()
+                    && let ast::Expr::Value(v) = iv.value.as_ref()
+                    && let ast::Value::SingleQuotedString(s) = &v.value =>
+            {
+                Expr::Unknown(s.clone())
+            }
+            e => self.expr(e, level)?,
+        };
+        if let Expr::Unknown(s) = &bound {
+            let t = match units {
+                FrameUnits::Range => order
+                    .first()
+                    .and_then(|k| type_of(&k.expr, &level.scope.types()))
+                    .map(offset_type),
+                FrameUnits::Rows | FrameUnits::Groups => Some(DataType::Int8),
+            };
+            bound = Expr::Const(parse_text(s, t.unwrap_or(DataType::Text))?);
+        }
         if !bound.is_constant() {
             return Err(SqlError::new(
                 "42P10",
@@ -320,6 +343,19 @@ impl Binder<'_, '_> {
         } else {
             FrameBound::Following(value)
         })
+    }
+}
+
+/// The type of a `RANGE` offset over a key of type `t`: an interval for
+/// dates and times, else the key's own type.
+fn offset_type(t: DataType) -> DataType {
+    match t {
+        DataType::Date
+        | DataType::Time
+        | DataType::Timestamp
+        | DataType::Timestamptz
+        | DataType::Interval => DataType::Interval,
+        t => unmodified(t),
     }
 }
 
