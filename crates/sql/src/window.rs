@@ -25,8 +25,13 @@ pub fn window(w: &Window, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
         if done[i] {
             continue;
         }
-        order = sorted(&rows, lead, env)?;
-        let partitions = partitions(&rows, &order, lead, env)?;
+        let keys = window_keys(lead);
+        let key_values = rows
+            .iter()
+            .map(|row| keys.iter().map(|k| k.expr.eval(row, env)).collect())
+            .collect::<Result<Vec<Vec<Value>>>>()?;
+        order = sorted(&key_values, &keys)?;
+        let partitions = partitions(&key_values, &order, &keys, lead.partition.len())?;
         for (j, call) in w.calls.iter().enumerate().skip(i) {
             if done[j] || !call.same_window(lead) {
                 continue;
@@ -39,12 +44,13 @@ pub fn window(w: &Window, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
             done[j] = true;
         }
     }
+    let mut rows: Vec<Option<Vec<Value>>> = rows.into_iter().map(Some).collect();
     Ok(order
         .into_iter()
-        .map(|i| {
-            let mut row = rows[i].clone();
+        .filter_map(|i| {
+            let mut row = rows[i].take()?;
             row.extend(std::mem::take(&mut values[i]));
-            row
+            Some(row)
         })
         .collect())
 }
@@ -63,14 +69,13 @@ fn window_keys(call: &WindowCall) -> Vec<SortKey> {
         .collect()
 }
 
-/// The positions of `rows` in the window's order.
-fn sorted(rows: &[Vec<Value>], call: &WindowCall, env: &Env<'_, '_>) -> Result<Vec<usize>> {
-    let keys = window_keys(call);
-    let values = key_values(rows, &keys, env)?;
-    let mut order: Vec<usize> = (0..rows.len()).collect();
+/// The positions of the rows whose window keys (`keys`) have `values`, in
+/// the window's order.
+fn sorted(values: &[Vec<Value>], keys: &[SortKey]) -> Result<Vec<usize>> {
+    let mut order: Vec<usize> = (0..values.len()).collect();
     let mut failure = None;
     order.sort_by(|&a, &b| {
-        compare_keys(&values[a], &values[b], &keys).unwrap_or_else(|e| {
+        compare_keys(&values[a], &values[b], keys).unwrap_or_else(|e| {
             failure.get_or_insert(e);
             Ordering::Equal
         })
@@ -79,13 +84,6 @@ fn sorted(rows: &[Vec<Value>], call: &WindowCall, env: &Env<'_, '_>) -> Result<V
         Some(e) => Err(e),
         None => Ok(order),
     }
-}
-
-/// Each row's values of `keys`.
-fn key_values(rows: &[Vec<Value>], keys: &[SortKey], env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
-    rows.iter()
-        .map(|row| keys.iter().map(|k| k.expr.eval(row, env)).collect())
-        .collect()
 }
 
 /// One partition, in the window's order.
@@ -100,16 +98,16 @@ struct Partition<'o> {
     groups: Vec<(usize, usize)>,
 }
 
-/// The partitions of the `order`ed rows, with their peer groups.
+/// The partitions of the `order`ed rows, with their peer groups; `values`
+/// are each row's values of the window `keys`, the first `width` of them
+/// the partition's.
 fn partitions<'o>(
-    rows: &[Vec<Value>],
+    values: &[Vec<Value>],
     order: &'o [usize],
-    call: &WindowCall,
-    env: &Env<'_, '_>,
+    keys: &[SortKey],
+    width: usize,
 ) -> Result<Vec<Partition<'o>>> {
-    let keys = window_keys(call);
-    let (pkeys, okeys) = keys.split_at(call.partition.len());
-    let values = key_values(rows, &keys, env)?;
+    let (pkeys, okeys) = keys.split_at(width);
     let mut out: Vec<Partition<'o>> = Vec::new();
     let mut start = 0;
     while start < order.len() {

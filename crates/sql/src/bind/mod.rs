@@ -365,8 +365,13 @@ impl Binder<'_, '_> {
         if !bound.is_constant() {
             return Err(SqlError::new("42601", format!("{what} must be a constant")));
         }
+        self.fold(&bound)
+    }
+
+    /// The value of the constant expression `e`, computed while binding.
+    pub(crate) fn fold(&self, e: &crate::expr::Expr) -> Result<Value> {
         let cache = RefCell::new(std::collections::HashMap::new());
-        bound.eval(&[], &crate::expr::Env::new(self.txn, &cache))
+        e.eval(&[], &crate::expr::Env::new(self.txn, &cache))
     }
 
     /// The point `SET drift.as_of` names: `'@SEQ:N'`, `@SEQ:N` or a timestamp.

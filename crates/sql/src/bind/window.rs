@@ -121,7 +121,48 @@ impl Binder<'_, '_> {
         call: &CallArgs<'_>,
         level: &Level<'_>,
     ) -> Result<Expr> {
-        let kind = if let Some(func) = agg_func(name) {
+        let kind = self.window_kind(f, name, call, level)?;
+        let spec = match over {
+            ast::WindowType::NamedWindow(w) => find_window(&self.windows.borrow(), w)?.clone(),
+            ast::WindowType::WindowSpec(spec) => resolve_spec(&self.windows.borrow(), spec)?,
+        };
+        let partition = spec
+            .partition_by
+            .iter()
+            .map(|e| self.expr(e, level))
+            .collect::<Result<Vec<_>>>()?;
+        let order = spec
+            .order_by
+            .iter()
+            .map(|item| Ok(super::query::sort_key(self.expr(&item.expr, level)?, item)))
+            .collect::<Result<Vec<_>>>()?;
+        let frame = self.frame(spec.window_frame.as_ref(), &order, level)?;
+        let call = WindowCall {
+            kind,
+            partition,
+            order,
+            frame,
+        };
+        if call.exprs().into_iter().any(contains_window) {
+            return Err(SqlError::new(
+                "42P20",
+                "window function calls cannot be nested",
+            ));
+        }
+        Ok(Expr::Window(Box::new(call)))
+    }
+
+    /// What the window call `f` (named `name`) computes: an aggregate (not
+    /// an ordered-set one, without DISTINCT or ORDER BY) or a window
+    /// function, its arguments bound at `level`.
+    fn window_kind(
+        &self,
+        f: &ast::Function,
+        name: &str,
+        call: &CallArgs<'_>,
+        level: &Level<'_>,
+    ) -> Result<WindowKind> {
+        Ok(if let Some(func) = agg_func(name) {
             if func.is_ordered_set() {
                 return Err(SqlError::new(
                     "0A000",
@@ -176,35 +217,7 @@ impl Binder<'_, '_> {
                     "OVER specified, but {name} is not a window function nor an aggregate function"
                 ),
             ));
-        };
-        let spec = match over {
-            ast::WindowType::NamedWindow(w) => find_window(&self.windows.borrow(), w)?.clone(),
-            ast::WindowType::WindowSpec(spec) => resolve_spec(&self.windows.borrow(), spec)?,
-        };
-        let partition = spec
-            .partition_by
-            .iter()
-            .map(|e| self.expr(e, level))
-            .collect::<Result<Vec<_>>>()?;
-        let order = spec
-            .order_by
-            .iter()
-            .map(|item| Ok(super::query::sort_key(self.expr(&item.expr, level)?, item)))
-            .collect::<Result<Vec<_>>>()?;
-        let frame = self.frame(spec.window_frame.as_ref(), &order, level)?;
-        let call = WindowCall {
-            kind,
-            partition,
-            order,
-            frame,
-        };
-        if call.exprs().into_iter().any(contains_window) {
-            return Err(SqlError::new(
-                "42P20",
-                "window function calls cannot be nested",
-            ));
-        }
-        Ok(Expr::Window(Box::new(call)))
+        })
     }
 
     /// A window's frame clause (PostgreSQL's default without one), checked
@@ -304,8 +317,7 @@ impl Binder<'_, '_> {
                 format!("argument of {unit} must not contain variables"),
             ));
         }
-        let cache = std::cell::RefCell::new(std::collections::HashMap::new());
-        let value = bound.eval(&[], &crate::expr::Env::new(self.txn, &cache))?;
+        let value = self.fold(&bound)?;
         if value.is_null() {
             return Err(SqlError::new(
                 "22004",
