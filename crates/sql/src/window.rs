@@ -12,7 +12,7 @@ use crate::agg::Accumulator;
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Env, arithmetic, as_i64, cast};
 use crate::rel::window::{FrameBound, FrameUnits, Window, WindowCall, WindowFunc, WindowKind};
-use crate::rel::{AggCall, SortKey};
+use crate::rel::{AggCall, AggFunc, SortKey};
 use crate::run::{compare_keys, run};
 
 /// The rows of `w`: each input row followed by the values of its calls.
@@ -257,7 +257,11 @@ fn ntile(n: &Value, pos: usize, m: usize) -> Result<Value> {
 }
 
 /// An aggregate over each row's frame: a frame that keeps its start and
-/// grows adds its new rows to the running state; any other starts afresh.
+/// grows adds its new rows to the running state. A frame running to the
+/// partition's end whose start moves (`CURRENT ROW AND UNBOUNDED
+/// FOLLOWING`) is computed from the last row back, its state growing at
+/// the front, when the aggregate does not depend on the order of its
+/// rows; any other frame starts afresh.
 fn aggregate(
     call: &WindowCall,
     agg: &AggCall,
@@ -265,22 +269,63 @@ fn aggregate(
     rows: &[Vec<Value>],
     env: &Env<'_, '_>,
 ) -> Result<Vec<Value>> {
+    let m = p.rows.len();
+    let backward = call.frame.end == FrameBound::UnboundedFollowing
+        && call.frame.start != FrameBound::UnboundedPreceding
+        && order_free(agg, p, rows, env)?;
+    let positions: Box<dyn Iterator<Item = usize>> = if backward {
+        Box::new((0..m).rev())
+    } else {
+        Box::new(0..m)
+    };
     let mut state: Option<(Accumulator, usize, usize)> = None;
-    let mut out = Vec::with_capacity(p.rows.len());
-    for pos in 0..p.rows.len() {
+    let mut out = vec![Value::Null; m];
+    for pos in positions {
         let (s, e) = frame(call, p, pos)?;
         let e = e.max(s);
-        let (mut acc, from) = match state.take() {
-            Some((acc, s0, e0)) if s0 == s && e0 <= e => (acc, e0),
-            _ => (Accumulator::new(agg), s),
+        let (mut acc, new) = match state.take() {
+            Some((acc, s0, e0)) if s0 == s && e0 <= e => (acc, e0..e),
+            Some((acc, s0, e0)) if backward && e0 == e && s <= s0 => (acc, s..s0),
+            _ => (Accumulator::new(agg), s..e),
         };
-        for k in from..e {
+        for k in new {
             acc.add(agg, &rows[p.rows[k]], env)?;
         }
-        out.push(acc.clone().finish(agg, env)?);
+        out[pos] = acc.clone().finish(agg, env)?;
         state = Some((acc, s, e));
     }
     Ok(out)
+}
+
+/// Whether `agg`'s value over the rows of `p` is the same in any order of
+/// the rows: not for `string_agg` and `array_agg`, nor for sums of floats
+/// (rounding) or the min or max of values that can be equal yet print
+/// differently (`1.5` and `1.50`, `0` and `-0`).
+fn order_free(
+    agg: &AggCall,
+    p: &Partition<'_>,
+    rows: &[Vec<Value>],
+    env: &Env<'_, '_>,
+) -> Result<bool> {
+    let exact = |inexact: fn(&Value) -> bool| -> Result<bool> {
+        let Some(arg) = agg.args.first() else {
+            return Ok(true);
+        };
+        for &i in p.rows {
+            if inexact(&arg.eval(&rows[i], env)?) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    match agg.func {
+        AggFunc::Count | AggFunc::BoolAnd | AggFunc::BoolOr => Ok(true),
+        AggFunc::Sum | AggFunc::Avg => exact(|v| matches!(v, Value::Float4(_) | Value::Float8(_))),
+        AggFunc::Min | AggFunc::Max => {
+            exact(|v| matches!(v, Value::Float4(_) | Value::Float8(_) | Value::Numeric(_)))
+        }
+        _ => Ok(false),
+    }
 }
 
 /// The frame of the row at `pos`: `[start, end)` in the partition (empty
