@@ -128,27 +128,8 @@ fn too_many() -> SqlError {
 /// cross of its elements (which may be `ROLLUP` or `CUBE`).
 pub(super) fn item_sets(g: &ast::Expr) -> Result<Vec<Vec<&ast::Expr>>> {
     Ok(match g {
-        ast::Expr::Rollup(lists) => (0..=lists.len())
-            .rev()
-            .map(|k| lists[..k].iter().flatten().collect())
-            .collect(),
-        ast::Expr::Cube(lists) => {
-            if lists.len() > 12 {
-                return Err(SqlError::new("54001", "CUBE is limited to 12 elements"));
-            }
-            let n = lists.len();
-            (0..1usize << n)
-                .rev()
-                .map(|mask| {
-                    lists
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, _)| mask & (1 << (n - 1 - i)) != 0)
-                        .flat_map(|(_, l)| l)
-                        .collect()
-                })
-                .collect()
-        }
+        ast::Expr::Rollup(lists) => rollup_sets(refs(lists)),
+        ast::Expr::Cube(lists) => cube_sets(refs(lists))?,
         ast::Expr::GroupingSets(sets) => {
             let mut out = Vec::new();
             for set in sets {
@@ -175,6 +156,70 @@ pub(super) fn item_sets(g: &ast::Expr) -> Result<Vec<Vec<&ast::Expr>>> {
             out
         }
         ast::Expr::Tuple(items) if items.is_empty() => vec![Vec::new()],
+        // Inside GROUPING SETS the parser reads ROLLUP and CUBE as calls.
+        ast::Expr::Function(f) => match nested_call(f) {
+            Some((true, lists)) => cube_sets(lists)?,
+            Some((false, lists)) => rollup_sets(lists),
+            None => vec![vec![g]],
+        },
         other => vec![vec![other]],
     })
+}
+
+/// The lists of a parsed `ROLLUP` or `CUBE`, by reference.
+fn refs(lists: &[Vec<ast::Expr>]) -> Vec<Vec<&ast::Expr>> {
+    lists.iter().map(|l| l.iter().collect()).collect()
+}
+
+/// `ROLLUP (l1, l2, …)`: `(l1, l2, …)`, …, `(l1)`, `()`.
+fn rollup_sets(lists: Vec<Vec<&ast::Expr>>) -> Vec<Vec<&ast::Expr>> {
+    (0..=lists.len())
+        .rev()
+        .map(|k| lists[..k].iter().flatten().copied().collect())
+        .collect()
+}
+
+/// `CUBE (l1, l2, …)`: every subset of the lists (54001 past 12).
+fn cube_sets(lists: Vec<Vec<&ast::Expr>>) -> Result<Vec<Vec<&ast::Expr>>> {
+    if lists.len() > 12 {
+        return Err(SqlError::new("54001", "CUBE is limited to 12 elements"));
+    }
+    let n = lists.len();
+    Ok((0..1usize << n)
+        .rev()
+        .map(|mask| {
+            lists
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << (n - 1 - i)) != 0)
+                .flat_map(|(_, l)| l.iter().copied())
+                .collect()
+        })
+        .collect())
+}
+
+/// A `rollup(…)` or `cube(…)` call as the parser reads one inside
+/// `GROUPING SETS`: whether it is a cube, and its lists (`(b, c)` a list
+/// of two).
+fn nested_call(f: &ast::Function) -> Option<(bool, Vec<Vec<&ast::Expr>>)> {
+    let cube = match f.name.to_string().to_lowercase().as_str() {
+        "cube" => true,
+        "rollup" => false,
+        _ => return None,
+    };
+    let ast::FunctionArguments::List(args) = &f.args else {
+        return None;
+    };
+    let lists = args
+        .args
+        .iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(ast::Expr::Tuple(items))) => {
+                Some(items.iter().collect())
+            }
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Some(vec![e]),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((cube, lists))
 }
