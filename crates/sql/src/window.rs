@@ -407,26 +407,41 @@ fn range_bound(
     } else {
         BinOp::Plus
     };
-    let target = [arithmetic(op, v, offset)?];
-    // A date moved by an interval is a timestamp: the dates compare as
-    // timestamps with it.
-    let widen = |k: &[Value]| -> Result<Vec<Value>> {
-        k.iter()
-            .map(|x| match (x, &target[0]) {
-                (Value::Date(_), Value::Timestamp(_)) => cast(x.clone(), DataType::Timestamp),
-                _ => Ok(x.clone()),
-            })
-            .collect()
+    // Past the type's range the target lies beyond every value, as
+    // PostgreSQL's in_range has it.
+    let target = match arithmetic(op, v, offset) {
+        Ok(t) => Some(t),
+        Err(e) if e.sqlstate == "22003" || e.sqlstate == "22008" => None,
+        Err(e) => return Err(e),
+    };
+    let beyond = if op == BinOp::Plus {
+        Ordering::Less
+    } else {
+        Ordering::Greater
     };
     let keys = std::slice::from_ref(key);
+    let order = |k: &[Value]| -> Result<Ordering> {
+        match (&target, k.first()) {
+            (Some(t), Some(x)) => {
+                // A date moved by an interval is a timestamp: the dates
+                // compare as timestamps with it.
+                let x = match (x, t) {
+                    (Value::Date(_), Value::Timestamp(_)) => cast(x.clone(), DataType::Timestamp)?,
+                    _ => x.clone(),
+                };
+                compare_keys(&[x], std::slice::from_ref(t), keys)
+            }
+            (None, Some(x)) if !x.is_null() => Ok(if key.asc { beyond } else { beyond.reverse() }),
+            _ if key.nulls_first => Ok(Ordering::Less),
+            _ => Ok(Ordering::Greater),
+        }
+    };
     let mut failure = None;
     let at = p.keys.partition_point(|k| {
-        let o = widen(k)
-            .and_then(|k| compare_keys(&k, &target, keys))
-            .unwrap_or_else(|e| {
-                failure.get_or_insert(e);
-                Ordering::Equal
-            });
+        let o = order(k).unwrap_or_else(|e| {
+            failure.get_or_insert(e);
+            Ordering::Equal
+        });
         if start {
             o == Ordering::Less
         } else {

@@ -282,11 +282,28 @@ impl Binder<'_, '_> {
             FrameUnits::Range => "RANGE",
             FrameUnits::Groups => "GROUPS",
         };
-        if units == FrameUnits::Range && order.len() != 1 {
-            return Err(SqlError::new(
-                "42P20",
-                "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
-            ));
+        let key_type = order
+            .first()
+            .and_then(|k| type_of(&k.expr, &level.scope.types()));
+        if units == FrameUnits::Range {
+            if order.len() != 1 {
+                return Err(SqlError::new(
+                    "42P20",
+                    "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column",
+                ));
+            }
+            if let Some(t) = key_type
+                && t.numeric_rank().is_none()
+                && offset_type(t) != DataType::Interval
+            {
+                return Err(SqlError::new(
+                    "0A000",
+                    format!(
+                        "RANGE with offset PRECEDING/FOLLOWING is not supported for column type {}",
+                        driftdb_engine::text::type_name(t)
+                    ),
+                ));
+            }
         }
         let mut bound = match offset.as_ref() {
             // The parser reads a quoted offset as an interval; PostgreSQL
@@ -303,10 +320,7 @@ impl Binder<'_, '_> {
         };
         if let Expr::Unknown(s) = &bound {
             let t = match units {
-                FrameUnits::Range => order
-                    .first()
-                    .and_then(|k| type_of(&k.expr, &level.scope.types()))
-                    .map(offset_type),
+                FrameUnits::Range => key_type.map(offset_type),
                 FrameUnits::Rows | FrameUnits::Groups => Some(DataType::Int8),
             };
             bound = Expr::Const(parse_text(s, t.unwrap_or(DataType::Text))?);
