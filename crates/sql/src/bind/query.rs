@@ -490,36 +490,14 @@ impl Binder<'_, '_> {
         let has_group_by = match &s.group_by {
             GroupByExpr::Expressions(items, modifiers) if modifiers.is_empty() => {
                 for item in items {
-                    let mut sets = Vec::new();
-                    for set in item_sets(item)? {
-                        let mut bound = Vec::with_capacity(set.len());
-                        for g in set {
-                            let e = match g {
-                                ast::Expr::Value(_) => match self.output_ref(g, &output_names)? {
-                                    Some(k) => outputs[k].1.clone(),
-                                    None => self.expr(g, &level)?,
-                                },
-                                ast::Expr::Identifier(i)
-                                    if scope.find(None, &ident(i))?.is_none() =>
-                                {
-                                    match self.output_ref(g, &output_names)? {
-                                        Some(k) => outputs[k].1.clone(),
-                                        None => self.expr(g, &level)?,
-                                    }
-                                }
-                                other => self.expr(other, &level)?,
-                            };
-                            if contains_agg(&e) {
-                                return Err(SqlError::new(
-                                    "42803",
-                                    "aggregate functions are not allowed in GROUP BY",
-                                ));
-                            }
-                            no_window_in(&e, "GROUP BY")?;
-                            bound.push(e);
-                        }
-                        sets.push(bound);
-                    }
+                    let sets = item_sets(item)?
+                        .into_iter()
+                        .map(|set| {
+                            set.into_iter()
+                                .map(|g| self.group_key(g, &outputs, &output_names, &level))
+                                .collect::<Result<Vec<_>>>()
+                        })
+                        .collect::<Result<Vec<_>>>()?;
                     grouping.add_item(sets)?;
                 }
                 !items.is_empty()
@@ -666,6 +644,37 @@ impl Binder<'_, '_> {
             }
         });
         Ok(Bound { rel, columns })
+    }
+
+    /// One `GROUP BY` expression: an output position, an output name (when
+    /// no input column has it) or an expression over the input row.
+    fn group_key(
+        &self,
+        g: &ast::Expr,
+        outputs: &[(String, Expr)],
+        output_names: &[(String, Option<DataType>)],
+        level: &Level<'_>,
+    ) -> Result<Expr> {
+        let by_output = match g {
+            ast::Expr::Value(_) => true,
+            ast::Expr::Identifier(i) => level.scope.find(None, &ident(i))?.is_none(),
+            _ => false,
+        };
+        let e = match by_output
+            .then(|| self.output_ref(g, output_names))
+            .transpose()?
+        {
+            Some(Some(k)) => outputs[k].1.clone(),
+            _ => self.expr(g, level)?,
+        };
+        if contains_agg(&e) {
+            return Err(SqlError::new(
+                "42803",
+                "aggregate functions are not allowed in GROUP BY",
+            ));
+        }
+        no_window_in(&e, "GROUP BY")?;
+        Ok(e)
     }
 
     /// The `FROM` list: its items cross-joined.
