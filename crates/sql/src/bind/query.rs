@@ -1282,7 +1282,11 @@ fn rename_columns(
 }
 
 /// The type two branches of a set operation (or rows of VALUES) share.
-fn unify(what: &str, a: Option<DataType>, b: Option<DataType>) -> Result<Option<DataType>> {
+pub(super) fn unify(
+    what: &str,
+    a: Option<DataType>,
+    b: Option<DataType>,
+) -> Result<Option<DataType>> {
     Ok(match (a, b) {
         (None, t) | (t, None) => t,
         (Some(x), Some(y)) if x == y => Some(x),

@@ -198,15 +198,22 @@ impl Binder<'_, '_> {
                 .iter()
                 .map(|a| self.expr(a, level))
                 .collect::<Result<Vec<_>>>()?;
-            // lag/lead's default takes the type of the value (without its
-            // length or precision).
+            // lag/lead's value and default take their common type (an
+            // untyped default the value's), as PostgreSQL's anycompatible.
             if let [value, _, default] = args.as_mut_slice() {
                 let types = level.scope.types();
-                if let Some(t) = type_of(value, &types).map(unmodified)
-                    && type_of(default, &types) != Some(t)
-                {
-                    let d = std::mem::replace(default, Expr::Const(Value::Null));
-                    *default = Expr::Cast(Box::new(d), t);
+                let value_type = type_of(value, &types).map(unmodified);
+                let default_type = match &*default {
+                    Expr::Unknown(_) => None,
+                    d => type_of(d, &types),
+                };
+                if let Some(t) = super::query::unify(name, value_type, default_type)? {
+                    for e in [value, default] {
+                        if type_of(e, &types).map(unmodified) != Some(t) {
+                            let inner = std::mem::replace(e, Expr::Const(Value::Null));
+                            *e = Expr::Cast(Box::new(inner), t);
+                        }
+                    }
                 }
             }
             WindowKind::Func(func, args)
