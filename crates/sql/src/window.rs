@@ -281,6 +281,9 @@ fn aggregate(
     let mut state: Option<(Accumulator, usize, usize)> = None;
     let mut out = vec![Value::Null; m];
     for pos in positions {
+        // A frame that starts afresh per row costs the frame's rows: the
+        // statement's cancel and timeout are checked per row.
+        env.txn.check_interrupt()?;
         let (s, e) = frame(call, p, pos)?;
         let e = e.max(s);
         let (mut acc, new) = match state.take() {
