@@ -15,7 +15,9 @@ use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Env, arithmetic, as_f64, as_i64, compare, type_error};
 use crate::rel::{AggCall, AggFunc};
 
-/// One aggregate's state over the rows of a group seen so far.
+/// One aggregate's state over the rows of a group seen so far (cloned to
+/// read a window frame's value while the frame goes on growing).
+#[derive(Clone)]
 pub struct Accumulator {
     func: AggFunc,
     /// Distinct argument values seen, for `DISTINCT`.
@@ -161,6 +163,21 @@ impl Accumulator {
                 };
             }
             AggFunc::ArrayAgg => self.items.push(v.clone()),
+            AggFunc::Grouping => {
+                return Err(SqlError::new(
+                    "42803",
+                    "GROUPING is only allowed over the grouping expressions of a grouped query",
+                ));
+            }
+            AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode => {
+                return Err(SqlError::new(
+                    "42809",
+                    format!(
+                        "WITHIN GROUP is required for ordered-set aggregate {}",
+                        self.name()
+                    ),
+                ));
+            }
         }
         Ok(())
     }
@@ -169,6 +186,9 @@ impl Accumulator {
     /// aggregate the rows an ordered aggregate kept).
     pub fn finish(mut self, call: &AggCall, env: &Env<'_, '_>) -> Result<Value> {
         if let Some(held) = self.held.take() {
+            if self.func.is_ordered_set() {
+                return crate::ordered_set::finish(call, held, env);
+            }
             let rows = Box::new(held.into_iter().map(Ok));
             for row in crate::run::sort(rows, &call.order, env)? {
                 self.accept(call, &row, env)?;
@@ -218,6 +238,10 @@ impl Accumulator {
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
             AggFunc::ArrayAgg => "array_agg",
+            AggFunc::Grouping => "grouping",
+            AggFunc::PercentileCont => "percentile_cont",
+            AggFunc::PercentileDisc => "percentile_disc",
+            AggFunc::Mode => "mode",
         }
     }
 }

@@ -137,6 +137,9 @@ pub enum Expr {
     /// An aggregate call; only while binding a grouped query, which replaces
     /// it by a column of the aggregation's output.
     Agg(Box<AggCall>),
+    /// A window function call; only while binding a query, which replaces it
+    /// by a column of the window operator's output.
+    Window(Box<crate::rel::window::WindowCall>),
 }
 
 /// `LIKE` and `ILIKE`.
@@ -291,6 +294,7 @@ impl Expr {
                     | Expr::Outer { .. }
                     | Expr::Subquery(_)
                     | Expr::Agg(_)
+                    | Expr::Window(_)
                     | Expr::Call(Func::Sequence(_), _)
             ) {
                 constant = false;
@@ -341,6 +345,7 @@ impl Expr {
                 .chain(&a.filter)
                 .chain(a.order.iter().map(|k| &k.expr))
                 .collect(),
+            Expr::Window(w) => w.exprs(),
         }
     }
 
@@ -447,6 +452,7 @@ impl Expr {
                         .collect::<Result<_>>()?,
                 }))
             }
+            Expr::Window(w) => Expr::Window(Box::new(w.map_exprs(f)?)),
             leaf @ (Expr::Const(_)
             | Expr::Unknown(_)
             | Expr::Param(..)
@@ -538,6 +544,12 @@ impl Expr {
                 return Err(SqlError::new(
                     "42803",
                     "aggregate functions are not allowed here",
+                ));
+            }
+            Expr::Window(_) => {
+                return Err(SqlError::new(
+                    "42P20",
+                    "window functions are not allowed here",
                 ));
             }
         })

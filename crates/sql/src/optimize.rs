@@ -89,6 +89,7 @@ pub fn optimize(rel: Rel, params: &[Value]) -> Rel {
         Rel::Project(i, e) => Rel::Project(Box::new(optimize(*i, params)), e),
         Rel::ProjectSet(i, e) => Rel::ProjectSet(Box::new(optimize(*i, params)), e),
         Rel::Distinct(i) => Rel::Distinct(Box::new(optimize(*i, params))),
+        Rel::DistinctOn(i, k) => Rel::DistinctOn(Box::new(optimize(*i, params)), k),
         Rel::Sort(i, k) => Rel::Sort(Box::new(optimize(*i, params)), k),
         Rel::Limit {
             input,
@@ -107,6 +108,10 @@ pub fn optimize(rel: Rel, params: &[Value]) -> Rel {
         Rel::Aggregate(mut a) => {
             a.input = optimize(a.input, params);
             Rel::Aggregate(a)
+        }
+        Rel::Window(mut w) => {
+            w.input = optimize(w.input, params);
+            Rel::Window(w)
         }
         Rel::SetOp(mut s) => {
             s.left = optimize(s.left, params);
@@ -145,7 +150,7 @@ fn columns_read(e: &Expr) -> Option<Vec<usize>> {
     let mut movable = true;
     e.walk(&mut |n| match n {
         Expr::Column(i) => cols.push(*i),
-        Expr::Subquery(_) | Expr::Agg(_) => movable = false,
+        Expr::Subquery(_) | Expr::Agg(_) | Expr::Window(_) => movable = false,
         _ => {}
     });
     movable.then_some(cols)

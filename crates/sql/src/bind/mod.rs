@@ -11,10 +11,12 @@ mod copy;
 mod ddl;
 mod dml;
 mod expr;
+mod grouping;
 mod query;
 mod scope;
 mod sequence;
 mod types;
+mod window;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -86,6 +88,8 @@ pub(crate) struct Binder<'b, 't> {
     /// catalog, the settings and the parameters' types (a parameter's value
     /// or the snapshot's last commit): a generic plan is then not reused.
     reusable: Cell<bool>,
+    /// The named windows (`WINDOW w AS (…)`) of the `SELECT` being bound.
+    pub(crate) windows: RefCell<Vec<(String, sqlparser::ast::WindowSpec)>>,
 }
 
 /// What the parameters `$1`, `$2`, … of a statement bind to.
@@ -227,6 +231,7 @@ impl<'b, 't> Binder<'b, 't> {
             hidden: RefCell::new(HashSet::new()),
             ctes: RefCell::new(Vec::new()),
             view_depth: Cell::new(0),
+            windows: RefCell::new(Vec::new()),
             reusable: Cell::new(true),
         }
     }
@@ -408,11 +413,16 @@ impl Binder<'_, '_> {
         if !bound.is_constant() {
             return Err(SqlError::new("42601", format!("{what} must be a constant")));
         }
+        self.fold(&bound)
+    }
+
+    /// The value of the constant expression `e`, computed while binding.
+    pub(crate) fn fold(&self, e: &crate::expr::Expr) -> Result<Value> {
         let cache = RefCell::new(std::collections::HashMap::new());
         let params = match self.params {
             Params::Generic(values) => {
                 let mut reads_param = false;
-                bound.walk(&mut |e| reads_param |= matches!(e, crate::expr::Expr::Param(..)));
+                e.walk(&mut |e| reads_param |= matches!(e, crate::expr::Expr::Param(..)));
                 if reads_param {
                     self.reusable.set(false);
                 }
@@ -420,7 +430,7 @@ impl Binder<'_, '_> {
             }
             Params::Values(_) | Params::Describe(_) => &[],
         };
-        bound.eval(
+        e.eval(
             &[],
             &crate::expr::Env::with_params(self.txn, &cache, params),
         )
