@@ -71,6 +71,10 @@ impl Accumulator {
             .collect::<Result<Vec<_>>>()?;
         // count(*) counts rows; every other aggregate but array_agg skips
         // NULL inputs.
+        if let AggFunc::Json(f) = self.func {
+            self.count += 1;
+            return f.accept(&args, &mut self.items);
+        }
         let Some(v) = args.first() else {
             self.count += 1;
             return Ok(());
@@ -160,7 +164,7 @@ impl Accumulator {
                     _ => Value::Text(s.clone()),
                 };
             }
-            AggFunc::ArrayAgg => self.items.push(v.clone()),
+            AggFunc::ArrayAgg | AggFunc::Json(_) => self.items.push(v.clone()),
         }
         Ok(())
     }
@@ -195,6 +199,7 @@ impl Accumulator {
                 Value::Numeric(sum) => Value::Numeric(sum.div(&Numeric::from(self.count))?),
                 _ => Value::Float8(self.float_sum / self.count as f64),
             },
+            AggFunc::Json(f) => f.finish(&self.items)?,
             AggFunc::ArrayAgg => {
                 let element = self
                     .items
@@ -218,6 +223,7 @@ impl Accumulator {
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
             AggFunc::ArrayAgg => "array_agg",
+            AggFunc::Json(f) => f.name(),
         }
     }
 }

@@ -180,6 +180,8 @@ pub enum Func {
     Sequence(crate::sequence::SeqFunc),
     /// An array function or operator (`array_length`, `a[i]`, `@>` …).
     Array(crate::array::ArrayFunc),
+    /// A JSON function or operator (`->`, `jsonb_build_object` …).
+    Json(crate::json::JsonFunc),
     /// A set-returning function in a select list (`unnest(a)`): the
     /// projection makes one row per value ([`crate::rel::Rel::ProjectSet`]);
     /// anywhere else it is 0A000.

@@ -68,6 +68,8 @@ pub enum SeriesFunc {
     GenerateSeries,
     /// `pg_partition_ancestors(oid)`: the relation itself (no partitions).
     PartitionAncestors,
+    /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` …
+    Json(crate::json::series::JsonSeries),
 }
 
 /// A set-returning function call in `FROM`.
@@ -165,6 +167,8 @@ pub enum AggFunc {
     StringAgg,
     /// `array_agg(e)`: the values, NULLs included, as an array.
     ArrayAgg,
+    /// `jsonb_agg`, `jsonb_object_agg` and their `json` twins.
+    Json(crate::json::agg::JsonAgg),
 }
 
 /// One aggregate of a grouped query.

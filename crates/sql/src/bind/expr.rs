@@ -88,10 +88,16 @@ impl Binder<'_, '_> {
                     });
                 }
                 let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
+                let types = level.scope.types();
+                let has_json = [&l, &r]
+                    .iter()
+                    .any(|e| crate::json::is_json_type(super::types::type_of(e, &types)));
+                if let Some(f) = crate::json::JsonFunc::operator(&op, has_json) {
+                    return Ok(Expr::Call(Func::Json(f), vec![l, r]));
+                }
                 if let Some(f) = array_op(&op) {
                     return Ok(Expr::Call(Func::Array(f), vec![l, r]));
                 }
-                let types = level.scope.types();
                 let is_array = |e: &Expr| {
                     super::types::type_of(e, &types).is_some_and(|t| t.element().is_some())
                 };
@@ -593,12 +599,13 @@ impl Binder<'_, '_> {
             "bool_or" => Some(AggFunc::BoolOr),
             "string_agg" => Some(AggFunc::StringAgg),
             "array_agg" => Some(AggFunc::ArrayAgg),
-            _ => None,
+            other => crate::json::agg::JsonAgg::by_name(other).map(AggFunc::Json),
         };
         if let Some(func) = agg {
             let want = match func {
                 AggFunc::Count if star => 0,
                 AggFunc::StringAgg => 2,
+                AggFunc::Json(j) => j.arity(),
                 _ => 1,
             };
             if args.len() != want || (star && func != AggFunc::Count) {
