@@ -93,6 +93,8 @@ impl Binder<'_, '_> {
                     .iter()
                     .any(|e| crate::json::is_json_type(super::types::type_of(e, &types)));
                 if let Some(f) = crate::json::JsonFunc::operator(&op, has_json) {
+                    self.infer_param(left, || Some(DataType::Jsonb));
+                    self.infer_param(right, || f.right_type());
                     return Ok(Expr::Call(Func::Json(f), vec![l, r]));
                 }
                 if let Some(f) = array_op(&op) {

@@ -124,6 +124,23 @@ impl JsonFunc {
         })
     }
 
+    /// The type an operator's untyped right operand (a parameter `$n`)
+    /// takes, as PostgreSQL resolves it.
+    pub fn right_type(self) -> Option<DataType> {
+        match self {
+            JsonFunc::Get | JsonFunc::GetText | JsonFunc::Exists | JsonFunc::Delete => {
+                Some(DataType::Text)
+            }
+            JsonFunc::Path
+            | JsonFunc::PathText
+            | JsonFunc::ExistsAny
+            | JsonFunc::ExistsAll
+            | JsonFunc::DeletePath => DataType::array_of(DataType::Text).ok(),
+            JsonFunc::Contains | JsonFunc::ContainedBy | JsonFunc::Concat => Some(DataType::Jsonb),
+            _ => None,
+        }
+    }
+
     /// The SQL name, for error messages and column names.
     pub fn name(self) -> &'static str {
         match self {
