@@ -72,6 +72,9 @@ impl Accumulator {
         // count(*) counts rows; every other aggregate but array_agg skips
         // NULL inputs.
         if let AggFunc::Json(f) = self.func {
+            if self.is_repeat(&args) {
+                return Ok(());
+            }
             self.count += 1;
             return f.accept(&args, &mut self.items);
         }
@@ -87,12 +90,8 @@ impl Accumulator {
         if v.is_null() {
             return Ok(());
         }
-        if let Some(seen) = &mut self.seen {
-            let mut key = Vec::new();
-            encode_key(std::slice::from_ref(v), &mut key);
-            if !seen.insert(key) {
-                return Ok(());
-            }
+        if self.is_repeat(std::slice::from_ref(v)) {
+            return Ok(());
         }
         self.count += 1;
         match self.func {
@@ -167,6 +166,16 @@ impl Accumulator {
             AggFunc::ArrayAgg | AggFunc::Json(_) => self.items.push(v.clone()),
         }
         Ok(())
+    }
+
+    /// Whether `DISTINCT` has seen `values` before (and notes them).
+    fn is_repeat(&mut self, values: &[Value]) -> bool {
+        let Some(seen) = &mut self.seen else {
+            return false;
+        };
+        let mut key = Vec::new();
+        encode_key(values, &mut key);
+        !seen.insert(key)
     }
 
     /// The aggregate's value over the rows added (`call` and `env` sort and

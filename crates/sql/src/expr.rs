@@ -997,6 +997,9 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
     if v.is_null() {
         return Ok(Value::Null);
     }
+    if let Some(result) = crate::json::cast(&v, t) {
+        return result;
+    }
     if let DataType::Numeric(typmod) = t {
         return to_numeric(v, typmod);
     }

@@ -20,7 +20,7 @@ use std::cmp::Ordering;
 use crate::numeric::Numeric;
 
 pub use format::{escape_string, write_pretty};
-pub use parse::{parse_json, parse_jsonb, validate};
+pub use parse::{RawMember, parse_json, parse_jsonb, raw_members, validate};
 
 /// A `jsonb` value (or a parsed `json` one).
 #[derive(Debug, Clone, PartialEq)]

@@ -26,6 +26,34 @@ pub fn parse_jsonb(text: &str) -> Result<Json> {
     Ok(Parser::new(text, true).document()?.normalized())
 }
 
+/// A member of a `json` text: its key (none for an array element) and its
+/// text as written.
+pub type RawMember<'t> = (Option<String>, &'t str);
+
+/// The members of the object or array `text` is, each with its key (none
+/// for an array's elements, every key of an object in input order) and its
+/// text as written (what `json`'s `->` gives); `None` for a scalar.
+pub fn raw_members(text: &str) -> Result<Option<Vec<RawMember<'_>>>> {
+    let mut p = Parser::new(text, false);
+    let close = match p.peek() {
+        Some(b'{') => b'}',
+        Some(b'[') => b']',
+        _ => return validate(text).map(|()| None),
+    };
+    p.pos += 1;
+    let mut spans = Vec::new();
+    p.members(close, &mut |k, _, span| spans.push((k, span)))?;
+    p.skip_space();
+    if p.pos != text.len() {
+        return Err(invalid());
+    }
+    spans
+        .into_iter()
+        .map(|(k, (start, end))| Ok((k, text.get(start..end).ok_or_else(invalid)?)))
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
 struct Parser<'a> {
     text: &'a str,
     bytes: &'a [u8],
@@ -102,41 +130,48 @@ impl<'a> Parser<'a> {
 
     fn array(&mut self) -> Result<Json> {
         let mut items = Vec::new();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Json::Array(items));
-        }
-        loop {
-            items.push(self.value()?);
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Json::Array(items));
-                }
-                _ => return Err(invalid()),
-            }
-        }
+        self.members(b']', &mut |_, v, _| items.push(v))?;
+        Ok(Json::Array(items))
     }
 
     fn object(&mut self) -> Result<Json> {
         let mut pairs = Vec::new();
-        if self.peek() == Some(b'}') {
+        self.members(b'}', &mut |k, v, _| pairs.push((k.unwrap_or_default(), v)))?;
+        Ok(Json::Object(pairs))
+    }
+
+    /// The members of the container just opened, up to `close` (`}`:
+    /// keyed), each passed to `f` with its key, its value and where its
+    /// text starts and ends.
+    fn members(
+        &mut self,
+        close: u8,
+        f: &mut dyn FnMut(Option<String>, Json, (usize, usize)),
+    ) -> Result<()> {
+        if self.peek() == Some(close) {
             self.pos += 1;
-            return Ok(Json::Object(pairs));
+            return Ok(());
         }
         loop {
-            if self.peek() != Some(b'"') {
-                return Err(invalid());
-            }
-            let key = self.string()?;
-            self.expect(b':')?;
-            pairs.push((key, self.value()?));
+            let key = if close == b'}' {
+                if self.peek() != Some(b'"') {
+                    return Err(invalid());
+                }
+                let key = self.string()?;
+                self.expect(b':')?;
+                Some(key)
+            } else {
+                None
+            };
+            self.skip_space();
+            let start = self.pos;
+            let value = self.value()?;
+            f(key, value, (start, self.pos));
             match self.peek() {
                 Some(b',') => self.pos += 1,
-                Some(b'}') => {
+                Some(b) if b == close => {
                     self.pos += 1;
-                    return Ok(Json::Object(pairs));
+                    return Ok(());
                 }
                 _ => return Err(invalid()),
             }
@@ -293,6 +328,25 @@ mod tests {
             r#"{"a": [1, 2.50, 100], "bb": {"c": null}}"#
         );
         assert_eq!(jsonb(r#""\u00e9\n\ud83d\ude00""#)?, "\"é\\n😀\"");
+        Ok(())
+    }
+
+    #[test]
+    fn raw_members_keep_the_text_as_written() -> Result<()> {
+        let members = raw_members(r#" {"a" : [1,  2], "a":{"b" : 1}} "#)?;
+        assert_eq!(
+            members,
+            Some(vec![
+                (Some("a".into()), "[1,  2]"),
+                (Some("a".into()), r#"{"b" : 1}"#)
+            ])
+        );
+        assert_eq!(
+            raw_members("[ 1 ,\"x\" ]")?,
+            Some(vec![(None, "1"), (None, "\"x\"")])
+        );
+        assert_eq!(raw_members(" 1 ")?, None);
+        assert!(raw_members("[1,]").is_err());
         Ok(())
     }
 

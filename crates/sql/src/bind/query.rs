@@ -808,7 +808,7 @@ impl Binder<'_, '_> {
             None => vec![Expr::Call(Func::Series(func), exprs.clone())],
         };
         let left = match left {
-            None if calls.len() > 1 || matches!(func, SeriesFunc::Json(_)) => {
+            None if calls.len() > 1 => {
                 if with_ordinality {
                     return Err(SqlError::unsupported(format!(
                         "WITH ORDINALITY on {fname}()"

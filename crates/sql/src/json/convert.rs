@@ -100,7 +100,8 @@ pub(super) fn compact(j: &Json) -> String {
     }
 }
 
-/// The text of an object key: a scalar's text (22023 for arrays and JSON).
+/// The text of an object key: a scalar as JSON writes it, unquoted
+/// (`true`, `1.5`, `2020-01-01T10:00:00`); 22023 for arrays and JSON.
 fn key_text(v: &Value, position: usize) -> Result<String> {
     match v {
         Value::Null => Err(SqlError::new(
@@ -111,7 +112,10 @@ fn key_text(v: &Value, position: usize) -> Result<String> {
             "22023",
             "key value must be scalar, not array, composite, or json",
         )),
-        other => Ok(format_text(other).unwrap_or_default()),
+        other => Ok(match to_jsonb(other)? {
+            Json::String(s) => s,
+            scalar => scalar.to_string(),
+        }),
     }
 }
 

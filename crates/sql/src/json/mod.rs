@@ -5,23 +5,26 @@
 //! are in `series.rs`, the aggregates in `agg.rs`.
 //!
 //! An untyped literal in a JSON place reads as `jsonb`; a `json` input is
-//! parsed per call, and what `->` or `#>` take out of it is `json` again,
-//! printed without white space.
+//! parsed per call, and what `->` or `#>` take out of it is its text as
+//! written (`raw.rs`).
 
 pub mod agg;
+mod cast;
 mod convert;
 mod ops;
+mod raw;
 pub mod series;
 
 use sqlparser::ast::BinaryOperator;
 
-use driftdb_engine::json::{Json, parse_json, parse_jsonb, write_pretty};
+use driftdb_engine::json::{Json, parse_json, parse_jsonb, resolve_index, write_pretty};
 use driftdb_engine::text::parse_text;
 use driftdb_engine::value::{DataType, Value};
 
 use crate::error::{Result, SqlError};
 use crate::expr::{Env, Expr, as_i64, type_name};
 
+pub use cast::cast;
 pub use convert::{to_json_text, to_jsonb};
 
 /// A JSON operator or function.
@@ -35,10 +38,17 @@ pub enum JsonFunc {
     Path,
     /// `j #>> path`, `jsonb_extract_path_text(j, …)`
     PathText,
-    /// `jsonb_extract_path(j, key, …)` (the keys as arguments)
-    ExtractPath,
-    /// `jsonb_extract_path_text(j, key, …)`
-    ExtractPathText,
+    /// `jsonb_extract_path(j, key, …)` (the keys as arguments;
+    /// `json_extract_path` when not binary)
+    ExtractPath {
+        /// `jsonb` rather than `json`.
+        binary: bool,
+    },
+    /// `jsonb_extract_path_text(j, key, …)` / `json_extract_path_text`
+    ExtractPathText {
+        /// `jsonb` rather than `json`.
+        binary: bool,
+    },
     /// `a @> b`
     Contains,
     /// `a <@ b`
@@ -95,8 +105,10 @@ impl JsonFunc {
             "jsonb_set" => JsonFunc::Set,
             "jsonb_typeof" | "json_typeof" => JsonFunc::Typeof,
             "jsonb_array_length" | "json_array_length" => JsonFunc::ArrayLength,
-            "jsonb_extract_path" | "json_extract_path" => JsonFunc::ExtractPath,
-            "jsonb_extract_path_text" | "json_extract_path_text" => JsonFunc::ExtractPathText,
+            "jsonb_extract_path" => JsonFunc::ExtractPath { binary: true },
+            "json_extract_path" => JsonFunc::ExtractPath { binary: false },
+            "jsonb_extract_path_text" => JsonFunc::ExtractPathText { binary: true },
+            "json_extract_path_text" => JsonFunc::ExtractPathText { binary: false },
             "jsonb_strip_nulls" => JsonFunc::StripNulls,
             "jsonb_pretty" => JsonFunc::Pretty,
             _ => return None,
@@ -141,13 +153,25 @@ impl JsonFunc {
         }
     }
 
+    /// Whether this is a `json_` function, whose untyped argument is `json`.
+    fn takes_json(self) -> bool {
+        matches!(
+            self,
+            JsonFunc::ExtractPath { binary: false } | JsonFunc::ExtractPathText { binary: false }
+        )
+    }
+
     /// The SQL name, for error messages and column names.
     pub fn name(self) -> &'static str {
         match self {
             JsonFunc::Get => "jsonb_object_field",
             JsonFunc::GetText => "jsonb_object_field_text",
-            JsonFunc::Path | JsonFunc::ExtractPath => "jsonb_extract_path",
-            JsonFunc::PathText | JsonFunc::ExtractPathText => "jsonb_extract_path_text",
+            JsonFunc::Path | JsonFunc::ExtractPath { binary: true } => "jsonb_extract_path",
+            JsonFunc::ExtractPath { binary: false } => "json_extract_path",
+            JsonFunc::PathText | JsonFunc::ExtractPathText { binary: true } => {
+                "jsonb_extract_path_text"
+            }
+            JsonFunc::ExtractPathText { binary: false } => "json_extract_path_text",
             JsonFunc::Contains => "jsonb_contains",
             JsonFunc::ContainedBy => "jsonb_contained",
             JsonFunc::Exists => "jsonb_exists",
@@ -174,7 +198,7 @@ impl JsonFunc {
     pub fn accepts(self, n: usize) -> bool {
         match self {
             JsonFunc::BuildObject { .. } | JsonFunc::BuildArray { .. } => true,
-            JsonFunc::ExtractPath | JsonFunc::ExtractPathText => n >= 1,
+            JsonFunc::ExtractPath { .. } | JsonFunc::ExtractPathText { .. } => n >= 2,
             JsonFunc::Set => n == 3 || n == 4,
             JsonFunc::To { .. }
             | JsonFunc::Typeof
@@ -189,14 +213,15 @@ impl JsonFunc {
     /// `json`, of `jsonb` `jsonb`).
     pub fn result_type(self, args: &[Option<DataType>]) -> Option<DataType> {
         let input = match args.first() {
-            Some(Some(DataType::Json)) => DataType::Json,
+            Some(Some(t @ (DataType::Json | DataType::Jsonb))) => *t,
+            _ if self.takes_json() => DataType::Json,
             _ => DataType::Jsonb,
         };
         Some(match self {
-            JsonFunc::Get | JsonFunc::Path | JsonFunc::ExtractPath => input,
+            JsonFunc::Get | JsonFunc::Path | JsonFunc::ExtractPath { .. } => input,
             JsonFunc::GetText
             | JsonFunc::PathText
-            | JsonFunc::ExtractPathText
+            | JsonFunc::ExtractPathText { .. }
             | JsonFunc::Typeof
             | JsonFunc::Pretty => DataType::Text,
             JsonFunc::Contains
@@ -228,36 +253,41 @@ pub fn is_json_type(t: Option<DataType>) -> bool {
     matches!(t, Some(DataType::Json | DataType::Jsonb))
 }
 
-/// A JSON document argument: the tree and whether it came as `jsonb`.
+/// A JSON document argument: the tree, and for a `json` value its text.
 struct Doc {
     json: Json,
-    binary: bool,
+    /// The text of a `json` value (`None` for `jsonb`).
+    raw: Option<String>,
 }
 
 impl Doc {
-    /// A result taken out of this document: `jsonb`, or `json` printed
+    /// A result made from this document: `jsonb`, or `json` printed
     /// without white space.
     fn wrap(&self, j: Json) -> Value {
-        if self.binary {
-            Value::Jsonb(j)
-        } else {
-            Value::Json(convert::compact(&j))
+        match self.raw {
+            None => Value::Jsonb(j),
+            Some(_) => Value::Json(convert::compact(&j)),
         }
     }
 }
 
-/// `e` as a JSON document (`None` for NULL); an untyped literal is `jsonb`.
+/// `e` as a JSON document (`None` for NULL); an untyped literal is `jsonb`
+/// (`json` for a `json_` function).
 fn doc(e: &Expr, row: &[Value], env: &Env<'_, '_>, func: JsonFunc) -> Result<Option<Doc>> {
     Ok(Some(match (e, e.eval(row, env)?) {
         (_, Value::Null) => return Ok(None),
-        (_, Value::Jsonb(json)) => Doc { json, binary: true },
+        (_, Value::Jsonb(json)) => Doc { json, raw: None },
         (_, Value::Json(s)) => Doc {
             json: parse_json(&s)?,
-            binary: false,
+            raw: Some(s),
+        },
+        (Expr::Unknown(_), Value::Text(s)) if func.takes_json() => Doc {
+            json: parse_json(&s)?,
+            raw: Some(s),
         },
         (Expr::Unknown(_), Value::Text(s)) => Doc {
             json: parse_jsonb(&s)?,
-            binary: true,
+            raw: None,
         },
         (_, other) => return Err(wrong_type(func, &other)),
     }))
@@ -325,27 +355,26 @@ pub fn call(func: JsonFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> 
     let second = rest.first().cloned().unwrap_or(Value::Null);
     Ok(match func {
         JsonFunc::Get | JsonFunc::GetText => {
-            let found = match &second {
-                Value::Text(key) => d.json.get(key),
-                v => match as_i64(v) {
-                    Some(i) => d.json.at(i),
-                    None => return Err(wrong_type(func, v)),
-                },
+            let step = match &second {
+                Value::Text(key) => Step::Key(key),
+                v => Step::Index(as_i64(v).ok_or_else(|| wrong_type(func, v))?),
             };
-            taken(&d, found.cloned(), func == JsonFunc::GetText)
+            let as_text = func == JsonFunc::GetText;
+            match &d.raw {
+                Some(raw) => raw::taken(raw::child(raw, step)?, as_text)?,
+                None => taken(get(&d.json, step).cloned(), as_text),
+            }
         }
         JsonFunc::Path | JsonFunc::PathText => {
             let Some(path) = text_list(second, func)? else {
                 return Ok(Value::Null);
             };
-            let found = ops::walk(&d.json, &path);
-            taken(&d, found.cloned(), func == JsonFunc::PathText)
+            walk(&d, &path, func == JsonFunc::PathText)?
         }
-        JsonFunc::ExtractPath | JsonFunc::ExtractPathText => {
+        JsonFunc::ExtractPath { .. } | JsonFunc::ExtractPathText { .. } => {
             let path: Vec<Option<String>> =
                 rest.iter().map(driftdb_engine::text::format_text).collect();
-            let found = ops::walk(&d.json, &path);
-            taken(&d, found.cloned(), func == JsonFunc::ExtractPathText)
+            walk(&d, &path, matches!(func, JsonFunc::ExtractPathText { .. }))?
         }
         JsonFunc::Contains | JsonFunc::ContainedBy => {
             let other = jsonb_operand(&args[1], second, func)?;
@@ -420,12 +449,37 @@ pub fn call(func: JsonFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> 
     })
 }
 
-/// What `->`/`#>` found: as the document's type, or as text for `->>`/`#>>`.
-fn taken(d: &Doc, found: Option<Json>, as_text: bool) -> Value {
+/// A step of `->`: an object's key or an array's index.
+#[derive(Clone, Copy)]
+enum Step<'s> {
+    Key(&'s str),
+    Index(i64),
+}
+
+/// What `jsonb`'s `->` finds; a top-level scalar is its own element 0 (or -1).
+fn get<'j>(j: &'j Json, step: Step<'_>) -> Option<&'j Json> {
+    match (j, step) {
+        (_, Step::Key(k)) => j.get(k),
+        (Json::Array(_), Step::Index(i)) => j.at(i),
+        (Json::Object(_), Step::Index(_)) => None,
+        (scalar, Step::Index(i)) => resolve_index(i, 1).map(|_| scalar),
+    }
+}
+
+/// `#>` (or `#>>` when `as_text`) of document `d` at `path`.
+fn walk(d: &Doc, path: &[Option<String>], as_text: bool) -> Result<Value> {
+    match &d.raw {
+        Some(raw) => raw::taken(raw::walk(raw, path)?, as_text),
+        None => Ok(taken(ops::walk(&d.json, path).cloned(), as_text)),
+    }
+}
+
+/// What `jsonb`'s `->`/`#>` found, or as text for `->>`/`#>>`.
+fn taken(found: Option<Json>, as_text: bool) -> Value {
     match found {
         None => Value::Null,
         Some(j) if as_text => j.to_text().map_or(Value::Null, Value::Text),
-        Some(j) => d.wrap(j),
+        Some(j) => Value::Jsonb(j),
     }
 }
 

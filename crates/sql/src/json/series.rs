@@ -4,7 +4,7 @@
 //! each bound as its own call ([`JsonSeries::columns`]), zipped by the
 //! projection; in a select list it gives the record's text, `(a,1)`.
 
-use driftdb_engine::json::{Json, parse_json};
+use driftdb_engine::json::{Json, raw_members};
 use driftdb_engine::value::{DataType, Value};
 
 use crate::error::{Result, SqlError};
@@ -18,6 +18,9 @@ pub struct JsonSeries {
     pub text: bool,
     /// For `jsonb_each`: the column (0 key, 1 value), or `None` for the record.
     pub column: Option<u8>,
+    /// A `jsonb_` function (a `json_` one reads an untyped argument as
+    /// `json` and gives `json` values).
+    pub binary: bool,
 }
 
 /// The functions [`JsonSeries`] covers.
@@ -34,9 +37,10 @@ pub enum JsonSeriesKind {
 impl JsonSeries {
     /// The function a (lower-cased) name calls, if it is one of these.
     pub fn by_name(name: &str) -> Option<JsonSeries> {
-        let base = name
-            .strip_prefix("jsonb_")
-            .or_else(|| name.strip_prefix("json_"))?;
+        let (base, binary) = match name.strip_prefix("jsonb_") {
+            Some(base) => (base, true),
+            None => (name.strip_prefix("json_")?, false),
+        };
         let (base, text) = match base.strip_suffix("_text") {
             Some(b) => (b, true),
             None => (base, false),
@@ -51,25 +55,31 @@ impl JsonSeries {
             kind,
             text,
             column: None,
+            binary,
         })
     }
 
     /// The SQL name.
     pub fn name(self) -> &'static str {
-        match (self.kind, self.text) {
-            (JsonSeriesKind::ArrayElements, false) => "jsonb_array_elements",
-            (JsonSeriesKind::ArrayElements, true) => "jsonb_array_elements_text",
-            (JsonSeriesKind::Each, false) => "jsonb_each",
-            (JsonSeriesKind::Each, true) => "jsonb_each_text",
-            (JsonSeriesKind::ObjectKeys, _) => "jsonb_object_keys",
+        match (self.kind, self.text, self.binary) {
+            (JsonSeriesKind::ArrayElements, false, true) => "jsonb_array_elements",
+            (JsonSeriesKind::ArrayElements, true, true) => "jsonb_array_elements_text",
+            (JsonSeriesKind::Each, false, true) => "jsonb_each",
+            (JsonSeriesKind::Each, true, true) => "jsonb_each_text",
+            (JsonSeriesKind::ObjectKeys, _, true) => "jsonb_object_keys",
+            (JsonSeriesKind::ArrayElements, false, false) => "json_array_elements",
+            (JsonSeriesKind::ArrayElements, true, false) => "json_array_elements_text",
+            (JsonSeriesKind::Each, false, false) => "json_each",
+            (JsonSeriesKind::Each, true, false) => "json_each_text",
+            (JsonSeriesKind::ObjectKeys, _, false) => "json_object_keys",
         }
     }
 
     fn value_type(self) -> DataType {
-        if self.text {
-            DataType::Text
-        } else {
-            DataType::Jsonb
+        match (self.text, self.binary) {
+            (true, _) => DataType::Text,
+            (false, true) => DataType::Jsonb,
+            (false, false) => DataType::Json,
         }
     }
 
@@ -108,13 +118,14 @@ impl JsonSeries {
     }
 
     /// The values the function gives for `arg` (a `json` or `jsonb`
-    /// value, or an untyped literal's text read as `jsonb`).
+    /// value, or an untyped literal's text read as the function's type).
     pub fn values(self, arg: &Value) -> Result<Vec<Value>> {
-        let (json, binary) = match arg {
+        let (kind, members) = match arg {
             Value::Null => return Ok(Vec::new()),
-            Value::Jsonb(j) => (j.clone(), true),
-            Value::Json(s) => (parse_json(s)?, false),
-            Value::Text(s) => (driftdb_engine::json::parse_jsonb(s)?, true),
+            Value::Jsonb(j) if self.binary => self.members(j.clone()),
+            Value::Jsonb(j) => self.raw_members(&j.to_string())?,
+            Value::Json(s) | Value::Text(s) if !self.binary => self.raw_members(s)?,
+            Value::Json(s) | Value::Text(s) => self.members(driftdb_engine::json::parse_jsonb(s)?),
             other => {
                 return Err(SqlError::new(
                     "42883",
@@ -126,37 +137,36 @@ impl JsonSeries {
                 ));
             }
         };
-        let value = |j: Json| -> Value {
-            match (self.text, binary) {
-                (true, _) => j.to_text().map_or(Value::Null, Value::Text),
-                (false, true) => Value::Jsonb(j),
-                (false, false) => Value::Json(super::convert::compact(&j)),
-            }
-        };
-        let kind = match json {
-            Json::Object(_) => "an object",
-            Json::Array(_) => "an array",
-            _ => "a scalar",
-        };
-        Ok(match (self.kind, json) {
-            (JsonSeriesKind::ArrayElements, Json::Array(items)) => {
-                items.into_iter().map(value).collect()
+        Ok(match (self.kind, kind) {
+            (JsonSeriesKind::ArrayElements, Kind::Array) => {
+                members.into_iter().map(|(_, v)| v).collect()
             }
             (JsonSeriesKind::ArrayElements, _) => {
-                return Err(invalid(format!("cannot extract elements from {kind}")));
+                return Err(invalid(format!(
+                    "cannot extract elements from {}",
+                    kind.name()
+                )));
             }
-            (JsonSeriesKind::ObjectKeys, Json::Object(pairs)) => {
-                pairs.into_iter().map(|(k, _)| Value::Text(k)).collect()
-            }
-            (JsonSeriesKind::ObjectKeys, _) => {
-                return Err(invalid(format!("cannot call {} on {kind}", self.name())));
-            }
-            (JsonSeriesKind::Each, Json::Object(pairs)) => pairs
+            (JsonSeriesKind::ObjectKeys, Kind::Object) => members
                 .into_iter()
-                .map(|(k, v)| match self.column {
-                    Some(0) => Value::Text(k),
-                    Some(_) => value(v),
-                    None => Value::Text(record(&k, &value(v))),
+                .map(|(k, _)| k.map_or(Value::Null, Value::Text))
+                .collect(),
+            (JsonSeriesKind::ObjectKeys, _) => {
+                return Err(invalid(format!(
+                    "cannot call {} on {}",
+                    self.name(),
+                    kind.name()
+                )));
+            }
+            (JsonSeriesKind::Each, Kind::Object) => members
+                .into_iter()
+                .map(|(k, v)| {
+                    let k = k.unwrap_or_default();
+                    match self.column {
+                        Some(0) => Value::Text(k),
+                        Some(_) => v,
+                        None => Value::Text(record(&k, &v)),
+                    }
                 })
                 .collect(),
             (JsonSeriesKind::Each, _) => {
@@ -166,6 +176,76 @@ impl JsonSeries {
                 )));
             }
         })
+    }
+
+    /// A `jsonb` value's members, each value as this function gives it.
+    fn members(self, j: Json) -> (Kind, Members) {
+        let value = |j: Json| -> Value {
+            if self.text {
+                j.to_text().map_or(Value::Null, Value::Text)
+            } else {
+                Value::Jsonb(j)
+            }
+        };
+        match j {
+            Json::Object(pairs) => (
+                Kind::Object,
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (Some(k), value(v)))
+                    .collect(),
+            ),
+            Json::Array(items) => (
+                Kind::Array,
+                items.into_iter().map(|v| (None, value(v))).collect(),
+            ),
+            _ => (Kind::Scalar, Vec::new()),
+        }
+    }
+
+    /// A `json` text's members, each value its text as written.
+    fn raw_members(self, text: &str) -> Result<(Kind, Members)> {
+        let Some(members) = raw_members(text)? else {
+            return Ok((Kind::Scalar, Vec::new()));
+        };
+        let kind = if text.trim_start().starts_with('{') {
+            Kind::Object
+        } else {
+            Kind::Array
+        };
+        let members = members
+            .into_iter()
+            .map(|(k, t)| {
+                let v = if self.text {
+                    super::raw::text(t)?
+                } else {
+                    Value::Json(t.to_string())
+                };
+                Ok((k, v))
+            })
+            .collect::<Result<_>>()?;
+        Ok((kind, members))
+    }
+}
+
+/// An argument's members: each key (none for an array element) and value.
+type Members = Vec<(Option<String>, Value)>;
+
+/// What a set-returning function's argument is.
+#[derive(Clone, Copy)]
+enum Kind {
+    Object,
+    Array,
+    Scalar,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Object => "an object",
+            Kind::Array => "an array",
+            Kind::Scalar => "a scalar",
+        }
     }
 }
 
