@@ -311,6 +311,21 @@ mod tests {
     }
 
     #[test]
+    fn jsonb_is_laid_out_as_documented() -> Result<(), RowError> {
+        let j = crate::json::parse_jsonb(r#"{"a":1}"#).map_err(|e| RowError(e.to_string()))?;
+        let bytes = encode_row(&[(1, Value::Jsonb(j.clone()))]);
+        assert_eq!(bytes[3..], *b"\x13\x08{\"a\": 1}");
+        assert_eq!(decode_row(&bytes)?, vec![(1, Value::Jsonb(j))]);
+        let mut key = Vec::new();
+        crate::keycode::encode_key(
+            &[Value::Jsonb(crate::json::Json::Number(Numeric::from(1i64)))],
+            &mut key,
+        );
+        assert_eq!(key, [1, 5, 0, 0, 0, 1, 0, 3, 1, 3, 0x80, 0, 0, 1, 0x0b, 0]);
+        Ok(())
+    }
+
+    #[test]
     fn numerics_are_laid_out_as_documented() {
         let num = |s: &str| Value::Numeric(Numeric::parse(s).unwrap_or(Numeric::NAN));
         let bytes = encode_row(&[(3, num("1.50")), (4, num("NaN"))]);
