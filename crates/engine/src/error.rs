@@ -129,6 +129,12 @@ pub enum EngineError {
     /// Text that is not JSON (`json` and `jsonb` input).
     #[error("invalid input syntax for type json")]
     InvalidJson,
+    /// JSON nested deeper than [`crate::json::MAX_DEPTH`] levels.
+    #[error(
+        "stack depth limit exceeded: JSON nested deeper than {} levels",
+        crate::json::MAX_DEPTH
+    )]
+    JsonTooDeep,
     /// `\u0000` in `jsonb`, which cannot hold it.
     #[error("unsupported Unicode escape sequence")]
     UnsupportedUnicodeEscape,
@@ -182,6 +188,7 @@ impl EngineError {
             EngineError::OutOfBounds(_) => "22003",
             EngineError::ReadOnly(_) => "25006",
             EngineError::InvalidJson => "22P02",
+            EngineError::JsonTooDeep => "54001",
             EngineError::UnsupportedUnicodeEscape => "22P05",
         }
     }

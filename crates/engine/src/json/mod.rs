@@ -157,6 +157,17 @@ impl Json {
         }
     }
 
+    /// Whether arrays and objects nest more than `levels` deep here (the
+    /// walk stops one level past `levels`).
+    fn deeper_than(&self, levels: usize) -> bool {
+        let children: Box<dyn Iterator<Item = &Json>> = match self {
+            Json::Array(items) => Box::new(items.iter()),
+            Json::Object(pairs) => Box::new(pairs.iter().map(|(_, v)| v)),
+            _ => return false,
+        };
+        levels == 0 || children.into_iter().any(|c| c.deeper_than(levels - 1))
+    }
+
     /// `jsonb_cmp`: PostgreSQL's B-tree order of `jsonb`.
     pub fn sql_cmp(&self, other: &Json) -> Ordering {
         let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -164,6 +175,28 @@ impl Json {
         other.key_bytes(&mut b);
         a.cmp(&b)
     }
+}
+
+/// The deepest nesting of arrays and objects read or stored (54001 past
+/// it): the recursive walks over a value stay well inside a connection's
+/// stack. PostgreSQL's limit is its stack depth, some thousands of levels.
+pub const MAX_DEPTH: usize = 1000;
+
+/// 54001 when `v` (a `jsonb` value or an array of them) nests deeper than
+/// [`MAX_DEPTH`]: what a table stores can always be read back.
+pub fn check_depth(v: &crate::value::Value) -> crate::error::Result<()> {
+    let too_deep = match v {
+        crate::value::Value::Jsonb(j) => j.deeper_than(MAX_DEPTH),
+        crate::value::Value::Array(a) => a.items().iter().any(|item| match item {
+            crate::value::Value::Jsonb(j) => j.deeper_than(MAX_DEPTH),
+            _ => false,
+        }),
+        _ => false,
+    };
+    if too_deep {
+        return Err(crate::error::EngineError::JsonTooDeep);
+    }
+    Ok(())
 }
 
 /// The class byte of an array in [`Json::key_bytes`].

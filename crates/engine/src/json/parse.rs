@@ -3,12 +3,9 @@
 //! escapes with surrogate pairs; anything else is 22P02 `invalid input
 //! syntax for type json` (a `\u0000` in `jsonb` is 22P05).
 
-use super::Json;
+use super::{Json, MAX_DEPTH};
 use crate::error::{EngineError, Result};
 use crate::numeric::Numeric;
-
-/// The deepest nesting read (PostgreSQL's limit is its stack depth).
-const MAX_DEPTH: usize = 6400;
 
 /// Checks that `text` is JSON (the `json` type's input).
 pub fn validate(text: &str) -> Result<()> {
@@ -118,9 +115,7 @@ impl<'a> Parser<'a> {
     fn nested(&mut self, f: fn(&mut Self) -> Result<Json>) -> Result<Json> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(EngineError::Unsupported(
-                "JSON nested deeper than 6400 levels".into(),
-            ));
+            return Err(EngineError::JsonTooDeep);
         }
         self.pos += 1;
         let v = f(self);
@@ -347,6 +342,34 @@ mod tests {
         );
         assert_eq!(raw_members(" 1 ")?, None);
         assert!(raw_members("[1,]").is_err());
+        Ok(())
+    }
+
+    /// Run on a thread with a connection thread's stack (8 MiB).
+    #[test]
+    fn nesting_stops_at_the_limit() -> std::result::Result<(), String> {
+        let check = || -> Result<bool> {
+            let nested = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+            let deepest = parse_jsonb(&nested(MAX_DEPTH))?;
+            let stored = crate::json::check_depth(&crate::value::Value::Jsonb(deepest.clone()));
+            let refused = matches!(
+                parse_jsonb(&nested(MAX_DEPTH + 1)),
+                Err(EngineError::JsonTooDeep)
+            );
+            let deeper = crate::value::Value::Jsonb(Json::Array(vec![deepest]));
+            let not_stored = matches!(
+                crate::json::check_depth(&deeper),
+                Err(EngineError::JsonTooDeep)
+            );
+            Ok(stored.is_ok() && refused && not_stored)
+        };
+        let outcome = std::thread::Builder::new()
+            .stack_size(8 << 20)
+            .spawn(check)
+            .map_err(|e| e.to_string())?
+            .join()
+            .map_err(|_| "the check panicked".to_string())?;
+        assert!(outcome.map_err(|e| e.to_string())?);
         Ok(())
     }
 
