@@ -377,7 +377,7 @@ pub fn call(func: JsonFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> 
             walk(&d, &path, matches!(func, JsonFunc::ExtractPathText { .. }))?
         }
         JsonFunc::Contains | JsonFunc::ContainedBy => {
-            let other = jsonb_operand(&args[1], second, func)?;
+            let other = jsonb_operand(args.get(1), second, func)?;
             Value::Bool(if func == JsonFunc::Contains {
                 ops::contains(&d.json, &other, true)
             } else {
@@ -400,7 +400,7 @@ pub fn call(func: JsonFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> 
             })
         }
         JsonFunc::Concat => {
-            let other = jsonb_operand(&args[1], second, func)?;
+            let other = jsonb_operand(args.get(1), second, func)?;
             Value::Jsonb(ops::concat(d.json, other))
         }
         JsonFunc::Delete => Value::Jsonb(match second {
@@ -428,7 +428,7 @@ pub fn call(func: JsonFunc, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> 
                 Some(other) => return Err(wrong_type(func, other)),
             };
             let path = text_list(path.clone(), func)?.unwrap_or_default();
-            let new = jsonb_operand(&args[2], new.clone(), func)?;
+            let new = jsonb_operand(args.get(2), new.clone(), func)?;
             Value::Jsonb(ops::set(d.json, &path, new, create)?)
         }
         JsonFunc::Typeof => Value::Text(d.json.type_name().into()),
@@ -484,11 +484,11 @@ fn taken(found: Option<Json>, as_text: bool) -> Value {
 }
 
 /// The right operand of a `jsonb` operator: `jsonb`, or an untyped literal read as one.
-fn jsonb_operand(e: &Expr, v: Value, func: JsonFunc) -> Result<Json> {
+fn jsonb_operand(e: Option<&Expr>, v: Value, func: JsonFunc) -> Result<Json> {
     match (e, v) {
         (_, Value::Jsonb(j)) => Ok(j),
         (_, Value::Null) => Ok(Json::Null),
-        (Expr::Unknown(_), Value::Text(s)) => Ok(parse_jsonb(&s)?),
+        (Some(Expr::Unknown(_)), Value::Text(s)) => Ok(parse_jsonb(&s)?),
         (_, other) => Err(wrong_type(func, &other)),
     }
 }
