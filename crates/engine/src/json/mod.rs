@@ -207,7 +207,7 @@ fn count(n: usize) -> u32 {
 }
 
 /// PostgreSQL's order of object keys in `jsonb`: shorter first, then bytewise.
-pub fn key_order(a: &str, b: &str) -> Ordering {
+fn key_order(a: &str, b: &str) -> Ordering {
     a.len()
         .cmp(&b.len())
         .then_with(|| a.as_bytes().cmp(b.as_bytes()))
