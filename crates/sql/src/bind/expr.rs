@@ -677,13 +677,16 @@ impl Binder<'_, '_> {
                     func,
                     args.into_iter()
                         .map(|a| {
-                            // char(n) passed as text loses its padding.
+                            // char(n) passed as text loses its padding (not
+                            // to a JSON function, which takes any type).
                             let e = self.expr(a, level)?;
-                            Ok(if self.is_char(&e, level) {
-                                Expr::Call(Func::Rtrim, vec![e])
-                            } else {
-                                e
-                            })
+                            Ok(
+                                if self.is_char(&e, level) && !matches!(func, Func::Json(_)) {
+                                    Expr::Call(Func::Rtrim, vec![e])
+                                } else {
+                                    e
+                                },
+                            )
                         })
                         .collect::<Result<_>>()?,
                 )),
