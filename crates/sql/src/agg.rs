@@ -73,6 +73,13 @@ impl Accumulator {
             .collect::<Result<Vec<_>>>()?;
         // count(*) counts rows; every other aggregate but array_agg skips
         // NULL inputs.
+        if let AggFunc::Json(f) = self.func {
+            if self.is_repeat(&args) {
+                return Ok(());
+            }
+            self.count += 1;
+            return f.accept(&args, &mut self.items);
+        }
         let Some(v) = args.first() else {
             self.count += 1;
             return Ok(());
@@ -85,12 +92,8 @@ impl Accumulator {
         if v.is_null() {
             return Ok(());
         }
-        if let Some(seen) = &mut self.seen {
-            let mut key = Vec::new();
-            encode_key(std::slice::from_ref(v), &mut key);
-            if !seen.insert(key) {
-                return Ok(());
-            }
+        if self.is_repeat(std::slice::from_ref(v)) {
+            return Ok(());
         }
         self.count += 1;
         match self.func {
@@ -162,7 +165,7 @@ impl Accumulator {
                     _ => Value::Text(s.clone()),
                 };
             }
-            AggFunc::ArrayAgg => self.items.push(v.clone()),
+            AggFunc::ArrayAgg | AggFunc::Json(_) => self.items.push(v.clone()),
             AggFunc::Grouping => {
                 return Err(SqlError::new(
                     "42803",
@@ -180,6 +183,16 @@ impl Accumulator {
             }
         }
         Ok(())
+    }
+
+    /// Whether `DISTINCT` has seen `values` before (and notes them).
+    fn is_repeat(&mut self, values: &[Value]) -> bool {
+        let Some(seen) = &mut self.seen else {
+            return false;
+        };
+        let mut key = Vec::new();
+        encode_key(values, &mut key);
+        !seen.insert(key)
     }
 
     /// The aggregate's value over the rows added (`call` and `env` sort and
@@ -215,6 +228,7 @@ impl Accumulator {
                 Value::Numeric(sum) => Value::Numeric(sum.div(&Numeric::from(self.count))?),
                 _ => Value::Float8(self.float_sum / self.count as f64),
             },
+            AggFunc::Json(f) => f.finish(&self.items)?,
             AggFunc::ArrayAgg => {
                 let element = self
                     .items
@@ -242,6 +256,7 @@ impl Accumulator {
             AggFunc::PercentileCont => "percentile_cont",
             AggFunc::PercentileDisc => "percentile_disc",
             AggFunc::Mode => "mode",
+            AggFunc::Json(f) => f.name(),
         }
     }
 }

@@ -187,6 +187,8 @@ pub enum Func {
     Sequence(crate::sequence::SeqFunc),
     /// An array function or operator (`array_length`, `a[i]`, `@>` …).
     Array(crate::array::ArrayFunc),
+    /// A JSON function or operator (`->`, `jsonb_build_object` …).
+    Json(crate::json::JsonFunc),
     /// A set-returning function in a select list (`unnest(a)`): the
     /// projection makes one row per value ([`crate::rel::Rel::ProjectSet`]);
     /// anywhere else it is 0A000.
@@ -1036,6 +1038,9 @@ fn division_by_zero() -> SqlError {
 pub fn cast(v: Value, t: DataType) -> Result<Value> {
     if v.is_null() {
         return Ok(Value::Null);
+    }
+    if let Some(result) = crate::json::cast(&v, t) {
+        return result;
     }
     if let DataType::Numeric(typmod) = t {
         return to_numeric(v, typmod);

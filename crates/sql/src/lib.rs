@@ -29,6 +29,7 @@ pub mod error;
 pub mod exec;
 pub mod expr;
 mod func;
+pub mod json;
 pub mod optimize;
 mod ordered_set;
 pub mod params;

@@ -3,6 +3,10 @@
 //! - `pushdown`: conjuncts of a filter above a join that read one side only
 //!   move below the join (left side of inner and left joins, right side of
 //!   inner joins);
+//! - `pushdown_set`: conjuncts of a filter above a projection with
+//!   set-returning functions (`FROM t, jsonb_each(t.j)`) that read only the
+//!   columns it passes through move below it, so the functions run only on
+//!   the rows that pass, as PostgreSQL's implicit LATERAL does;
 //! - `key_range`: equality and range conjuncts on the primary key of a
 //!   scanned table become the scan's key range (a point read for `pk = c`);
 //! - `limit_into_sort`: nothing to do yet: limits stream, so a `LIMIT` over a
@@ -72,6 +76,7 @@ pub fn optimize(rel: Rel, params: &[Value]) -> Rel {
             let input = optimize(*input, params);
             match input {
                 Rel::Join(j) => pushdown(*j, pred, params),
+                Rel::ProjectSet(i, outputs) => pushdown_set(*i, outputs, pred, params),
                 Rel::Scan(mut s) if matches!(s.range, (Bound::Unbounded, Bound::Unbounded)) => {
                     s.range = key_range(&s.def, &pred, params);
                     let by_index = matches!(
@@ -187,6 +192,32 @@ fn pushdown(mut j: Join, pred: Expr, params: &[Value]) -> Rel {
     match and_all(keep) {
         Some(k) => Rel::Filter(Box::new(joined), k),
         None => joined,
+    }
+}
+
+fn pushdown_set(input: Rel, outputs: Vec<Expr>, pred: Expr, params: &[Value]) -> Rel {
+    let passed = outputs
+        .iter()
+        .enumerate()
+        .take_while(|(i, e)| **e == Expr::Column(*i))
+        .count();
+    let mut parts = Vec::new();
+    conjuncts(&pred, &mut parts);
+    let (mut below, mut keep) = (Vec::new(), Vec::new());
+    for c in parts {
+        match columns_read(c) {
+            Some(cols) if cols.iter().all(|&i| i < passed) => below.push(c.clone()),
+            _ => keep.push(c.clone()),
+        }
+    }
+    let input = match and_all(below) {
+        Some(b) => optimize(Rel::Filter(Box::new(input), b), params),
+        None => input,
+    };
+    let set = Rel::ProjectSet(Box::new(input), outputs);
+    match and_all(keep) {
+        Some(k) => Rel::Filter(Box::new(set), k),
+        None => set,
     }
 }
 

@@ -78,6 +78,8 @@ pub enum SeriesFunc {
     GenerateSeries,
     /// `pg_partition_ancestors(oid)`: the relation itself (no partitions).
     PartitionAncestors,
+    /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` …
+    Json(crate::json::series::JsonSeries),
 }
 
 /// A set-returning function call in `FROM`.
@@ -186,6 +188,8 @@ pub enum AggFunc {
     PercentileDisc,
     /// `mode() WITHIN GROUP (ORDER BY v)`: the most frequent value.
     Mode,
+    /// `jsonb_agg`, `jsonb_object_agg` and their `json` twins.
+    Json(crate::json::agg::JsonAgg),
 }
 
 impl AggFunc {

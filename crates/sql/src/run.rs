@@ -210,6 +210,7 @@ fn series_values(func: SeriesFunc, args: &[Value]) -> Result<Vec<Value>> {
             out
         }
         (SeriesFunc::PartitionAncestors, [v]) => vec![v.clone()],
+        (SeriesFunc::Json(j), [v]) => j.values(v)?,
         (f, _) => {
             return Err(SqlError::new(
                 "42883",

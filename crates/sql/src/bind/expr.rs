@@ -88,10 +88,18 @@ impl Binder<'_, '_> {
                     });
                 }
                 let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
+                let types = level.scope.types();
+                let has_json = [&l, &r]
+                    .iter()
+                    .any(|e| crate::json::is_json_type(super::types::type_of(e, &types)));
+                if let Some(f) = crate::json::JsonFunc::operator(&op, has_json) {
+                    self.infer_param(left, || Some(DataType::Jsonb));
+                    self.infer_param(right, || f.right_type());
+                    return Ok(Expr::Call(Func::Json(f), vec![l, r]));
+                }
                 if let Some(f) = array_op(&op) {
                     return Ok(Expr::Call(Func::Array(f), vec![l, r]));
                 }
-                let types = level.scope.types();
                 let is_array = |e: &Expr| {
                     super::types::type_of(e, &types).is_some_and(|t| t.element().is_some())
                 };
@@ -660,13 +668,16 @@ impl Binder<'_, '_> {
                     func,
                     args.into_iter()
                         .map(|a| {
-                            // char(n) passed as text loses its padding.
+                            // char(n) passed as text loses its padding (not
+                            // to a JSON function, which takes any type).
                             let e = self.expr(a, level)?;
-                            Ok(if self.is_char(&e, level) {
-                                Expr::Call(Func::Rtrim, vec![e])
-                            } else {
-                                e
-                            })
+                            Ok(
+                                if self.is_char(&e, level) && !matches!(func, Func::Json(_)) {
+                                    Expr::Call(Func::Rtrim, vec![e])
+                                } else {
+                                    e
+                                },
+                            )
                         })
                         .collect::<Result<_>>()?,
                 )),
@@ -698,6 +709,7 @@ impl Binder<'_, '_> {
             AggFunc::StringAgg => 2,
             AggFunc::Grouping => args.len().max(1),
             AggFunc::Mode => 0,
+            AggFunc::Json(j) => j.arity(),
             _ => 1,
         };
         if args.len() != want || (star && func != AggFunc::Count) {
@@ -761,7 +773,7 @@ pub(super) fn agg_func(name: &str) -> Option<AggFunc> {
         "percentile_cont" => AggFunc::PercentileCont,
         "percentile_disc" => AggFunc::PercentileDisc,
         "mode" => AggFunc::Mode,
-        _ => return None,
+        other => return crate::json::agg::JsonAgg::by_name(other).map(AggFunc::Json),
     })
 }
 

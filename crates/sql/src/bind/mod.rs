@@ -743,6 +743,8 @@ fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Timestamp(_, _) => DataType::Timestamptz,
         T::Interval { .. } => DataType::Interval,
         T::Uuid => DataType::Uuid,
+        T::JSON => DataType::Json,
+        T::JSONB => DataType::Jsonb,
         T::Numeric(info) | T::Decimal(info) | T::Dec(info) => numeric_type(info)?,
         T::Regclass => DataType::Int8,
         T::Array(

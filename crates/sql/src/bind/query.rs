@@ -838,13 +838,26 @@ impl Binder<'_, '_> {
             SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
             SeriesFunc::PartitionAncestors => Some(DataType::Int8),
             SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &input_types)),
+            SeriesFunc::Json(j) => Some(j.result_type()),
         };
         // A single-column function is named by its alias.
         let first = match alias {
             Some(a) if a.columns.is_empty() => table.clone(),
             _ => fname.to_string(),
         };
-        let mut columns = vec![(first, first_type)];
+        // A JSON function with named columns (`jsonb_each`: key, value)
+        // gives each column by a call of its own, zipped by a projection.
+        let named = match func {
+            SeriesFunc::Json(j) => j.columns(),
+            _ => None,
+        };
+        let mut columns = match &named {
+            Some(cols) => cols
+                .iter()
+                .map(|(n, j)| (n.to_string(), Some(j.result_type())))
+                .collect(),
+            None => vec![(first, first_type)],
+        };
         if with_ordinality {
             columns.push(("ordinality".into(), Some(DataType::Int8)));
         }
@@ -852,6 +865,24 @@ impl Binder<'_, '_> {
             rename_columns(&mut columns, &a.columns, &table)?;
         }
         let scope = Scope::table(&table, &columns, &[], None);
+        let calls: Vec<Expr> = match named {
+            Some(cols) => cols
+                .into_iter()
+                .map(|(_, j)| Expr::Call(Func::Series(SeriesFunc::Json(j)), exprs.clone()))
+                .collect(),
+            None => vec![Expr::Call(Func::Series(func), exprs.clone())],
+        };
+        let left = match left {
+            None if calls.len() > 1 => {
+                if with_ordinality {
+                    return Err(SqlError::unsupported(format!(
+                        "WITH ORDINALITY on {fname}()"
+                    )));
+                }
+                Some((Rel::Values(vec![Vec::new()]), Scope::default()))
+            }
+            left => left,
+        };
         if let Some((lrel, lscope)) = left {
             if with_ordinality {
                 return Err(SqlError::unsupported(
@@ -860,7 +891,7 @@ impl Binder<'_, '_> {
             }
             let outputs = (0..lscope.columns.len())
                 .map(Expr::Column)
-                .chain([Expr::Call(Func::Series(func), exprs)])
+                .chain(calls)
                 .collect();
             let rel = Rel::ProjectSet(Box::new(lrel), outputs);
             return Ok((rel, Scope::join(lscope, scope)));
@@ -1061,7 +1092,7 @@ fn series_func(name: &ast::ObjectName) -> Option<SeriesFunc> {
         "generate_series" => SeriesFunc::GenerateSeries,
         "generate_subscripts" => SeriesFunc::GenerateSubscripts,
         "pg_partition_ancestors" => SeriesFunc::PartitionAncestors,
-        _ => return None,
+        other => SeriesFunc::Json(crate::json::series::JsonSeries::by_name(other)?),
     })
 }
 

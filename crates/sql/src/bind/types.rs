@@ -74,6 +74,8 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Catalog(c) => c.result_type(),
             Func::Sequence(_) => Some(DataType::Int8),
             Func::Array(a) => a.result_type(&args.iter().map(t).collect::<Vec<_>>()),
+            Func::Json(j) => j.result_type(&args.iter().map(t).collect::<Vec<_>>()),
+            Func::Series(SeriesFunc::Json(j)) => Some(j.result_type()),
             Func::Series(SeriesFunc::Unnest) => {
                 args.first().and_then(t).and_then(DataType::element)
             }
@@ -123,6 +125,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
                 other => other,
             },
             AggFunc::Min | AggFunc::Max => a.args.first().and_then(t),
+            AggFunc::Json(j) => Some(j.result_type()),
         },
         Expr::Window(w) => match &w.kind {
             WindowKind::Agg(a) => t(&Expr::Agg(Box::new(a.clone()))),
