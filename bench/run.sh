@@ -5,7 +5,8 @@
 # p50/p95/p99 latency of each, and DriftDB's ratio to PostgreSQL.
 #
 # Usage: bench/run.sh            Knobs: BENCH_SECONDS (default 15 per run),
-#        BENCH_CLIENTS (8), BENCH_ROWS (100000), PG_BIN.
+#        BENCH_CLIENTS (8), BENCH_ROWS (100000), PG_BIN, BENCH_PG_PORT
+#        (54331), BENCH_DRIFT_PORT (54332).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,8 +15,8 @@ seconds="${BENCH_SECONDS:-15}"
 clients="${BENCH_CLIENTS:-8}"
 rows="${BENCH_ROWS:-100000}"
 pg_bin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-pg_port=54331
-drift_port=54332
+pg_port="${BENCH_PG_PORT:-54331}"
+drift_port="${BENCH_DRIFT_PORT:-54332}"
 
 cargo build --release -q -p driftdb
 work="$(mktemp -d)"

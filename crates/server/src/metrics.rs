@@ -76,9 +76,31 @@ pub fn statement(outcome: &Result<Output, SqlError>, elapsed: Duration) {
             "error"
         }
     };
-    metrics::counter!("driftdb_statements_total", "kind" => kind).increment(1);
-    metrics::histogram!("driftdb_statement_duration_seconds", "kind" => kind)
-        .record(elapsed.as_secs_f64());
+    KIND_HANDLES.with(|handles| {
+        let mut handles = handles.borrow_mut();
+        let index = match handles.iter().position(|(k, _, _)| *k == kind) {
+            Some(i) => i,
+            None => {
+                handles.push((
+                    kind,
+                    metrics::counter!("driftdb_statements_total", "kind" => kind),
+                    metrics::histogram!("driftdb_statement_duration_seconds", "kind" => kind),
+                ));
+                handles.len() - 1
+            }
+        };
+        if let Some((_, count, latency)) = handles.get(index) {
+            count.increment(1);
+            latency.record(elapsed.as_secs_f64());
+        }
+    });
+}
+
+thread_local! {
+    /// This connection thread's statement counter and latency histogram per
+    /// kind, looked up in the recorder once rather than per statement.
+    static KIND_HANDLES: std::cell::RefCell<Vec<(&'static str, metrics::Counter, metrics::Histogram)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// A connection was admitted (`true`) or closed (`false`).

@@ -595,6 +595,10 @@ impl<'s> Session<'s> {
     }
 
     fn commit(&self, txn: Transaction<'_>, tables: BTreeSet<String>) -> Result<()> {
+        if !txn.has_writes() {
+            // Nothing to number (a read-only statement or block).
+            return Ok(());
+        }
         let meta = CommitMeta {
             user_name: self.user_name.clone(),
             application_name: self.params.get("application_name")?,

@@ -225,7 +225,7 @@ impl Storage {
             (
                 seq,
                 snap.commit(seq)?.map_or(0, |c| c.commit_ts),
-                snap.log_end(),
+                snap.log_end()?,
             )
         };
         let mut pending: Vec<CommitRecord> = Vec::new();

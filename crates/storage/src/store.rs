@@ -163,17 +163,8 @@ impl VersionedStore {
         let get =
             |k| -> Result<Option<u64>> { Ok(meta.get(k).map_err(store_err)?.map(|g| g.value())) };
         let applied_seq = get(APPLIED_SEQ)?.unwrap_or(0);
-        let log_end = match (get(LOG_SEGMENT)?, get(LOG_OFFSET)?, get(LOG_NEXT_SEQ)?) {
-            (Some(segment), Some(offset), Some(next_seq)) => Some(LogEnd {
-                segment,
-                offset,
-                next_seq,
-            }),
-            _ => None,
-        };
         Ok(StoreSnapshot {
             applied_seq,
-            log_end,
             current: txn.open_table(CURRENT).map_err(store_err)?,
             history: OnceLock::new(),
             commits: OnceLock::new(),
@@ -299,7 +290,6 @@ impl StoreBatch<'_> {
 /// A consistent, read-only view of the store as of `applied_seq`.
 pub struct StoreSnapshot {
     applied_seq: u64,
-    log_end: Option<LogEnd>,
     current: redb::ReadOnlyTable<Bytes, Bytes>,
     /// Opened on first use: most snapshots (a point read of the present)
     /// never touch history or the commit table.
@@ -351,9 +341,22 @@ impl StoreSnapshot {
         self.applied_seq
     }
 
-    /// Where the log ended when this state was recorded.
-    pub fn log_end(&self) -> Option<LogEnd> {
-        self.log_end
+    /// Where the log ended when this state was recorded (read when asked:
+    /// only recovery needs it).
+    pub fn log_end(&self) -> Result<Option<LogEnd>> {
+        let meta = self.txn.open_table(META).map_err(store_err)?;
+        let get =
+            |k| -> Result<Option<u64>> { Ok(meta.get(k).map_err(store_err)?.map(|g| g.value())) };
+        Ok(
+            match (get(LOG_SEGMENT)?, get(LOG_OFFSET)?, get(LOG_NEXT_SEQ)?) {
+                (Some(segment), Some(offset), Some(next_seq)) => Some(LogEnd {
+                    segment,
+                    offset,
+                    next_seq,
+                }),
+                _ => None,
+            },
+        )
     }
 
     /// The current version of `key`.
