@@ -229,7 +229,8 @@ pub struct Env<'a, 't> {
     pub txn: &'a Transaction<'t>,
     /// Rows of enclosing queries, outermost first.
     pub outer: Vec<Vec<Value>>,
-    /// Results of uncorrelated subqueries, by id.
+    /// Results of uncorrelated subqueries, by id, and the working tables
+    /// of recursive queries, by theirs.
     pub cache: &'a RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>,
     /// The catalog as the system relations see it, read once per statement
     /// by the first catalog function that needs it.

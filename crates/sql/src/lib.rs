@@ -33,6 +33,7 @@ pub mod optimize;
 pub mod params;
 pub mod parser;
 pub mod plan;
+mod recursive;
 pub mod rel;
 pub mod run;
 pub mod sequence;

@@ -112,7 +112,13 @@ pub fn optimize(rel: Rel) -> Rel {
             s.right = optimize(s.right);
             Rel::SetOp(s)
         }
+        Rel::Recursive(mut r) => {
+            r.base = optimize(r.base);
+            r.step = optimize(r.step);
+            Rel::Recursive(r)
+        }
         leaf @ (Rel::Values(_)
+        | Rel::WorkTable(_)
         | Rel::Scan(_)
         | Rel::Commits
         | Rel::Diff(_)

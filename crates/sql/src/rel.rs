@@ -55,6 +55,27 @@ pub enum Rel {
     /// A set-returning function in `FROM` (`unnest`, `generate_series`,
     /// `pg_partition_ancestors`); its arguments may read enclosing rows.
     Series(Box<Series>),
+    /// `WITH RECURSIVE`: a recursive query's rows.
+    Recursive(Box<Recursive>),
+    /// The working table of the recursive query with this id: the rows its
+    /// last iteration added (read by its recursive term only).
+    WorkTable(usize),
+}
+
+/// A recursive query, `base UNION [ALL] step`: the rows of `base`, then
+/// those of `step` run over the rows the previous round added, until a
+/// round adds none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recursive {
+    /// Names the working table `step` reads ([`Rel::WorkTable`]).
+    pub id: usize,
+    /// The non-recursive term.
+    pub base: Rel,
+    /// The recursive term, its columns of the base's types.
+    pub step: Rel,
+    /// `UNION` (not `ALL`): a row already returned is not returned again,
+    /// nor given to the next round.
+    pub distinct: bool,
 }
 
 /// A set-returning function.
@@ -232,7 +253,12 @@ impl Rel {
     /// Calls `f` on every scan in the tree (not inside subqueries).
     pub fn scans_mut(&mut self, f: &mut dyn FnMut(&mut Scan)) {
         match self {
-            Rel::Values(_) | Rel::Commits | Rel::Diff(_) | Rel::System(_) | Rel::Series(_) => {}
+            Rel::Values(_)
+            | Rel::Commits
+            | Rel::Diff(_)
+            | Rel::System(_)
+            | Rel::Series(_)
+            | Rel::WorkTable(_) => {}
             Rel::Scan(s) => f(s),
             Rel::Filter(i, _)
             | Rel::Project(i, _)
@@ -248,6 +274,10 @@ impl Rel {
             Rel::SetOp(s) => {
                 s.left.scans_mut(f);
                 s.right.scans_mut(f);
+            }
+            Rel::Recursive(r) => {
+                r.base.scans_mut(f);
+                r.step.scans_mut(f);
             }
         }
     }

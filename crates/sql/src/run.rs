@@ -92,6 +92,8 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         Rel::Diff(d) => Box::new(diff(d, env)?.into_iter().map(Ok)),
         Rel::System(s) => Box::new(crate::system::rows(s, env)?.into_iter().map(Ok)),
         Rel::Series(s) => Box::new(series(s, env)?.into_iter().map(Ok)),
+        Rel::Recursive(r) => crate::recursive::rows(r, env),
+        Rel::WorkTable(id) => crate::recursive::work_table(*id, env)?,
     })
 }
 
@@ -254,6 +256,12 @@ fn row_key(row: &[Value]) -> Vec<u8> {
     let mut key = Vec::new();
     encode_key(row, &mut key);
     key
+}
+
+/// The bytes two rows share exactly when a set operation deems them equal
+/// (integers of different widths and whole `NUMERIC`s alike).
+pub(crate) fn distinct_key(row: &[Value]) -> Vec<u8> {
+    row_key(&normalize(row.to_vec()))
 }
 
 /// A key range of owned bounds, borrowed.
@@ -600,18 +608,17 @@ fn set_op(s: &SetOp, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
     let count = |rows: &[Vec<Value>]| {
         let mut m: HashMap<Vec<u8>, usize> = HashMap::new();
         for r in rows {
-            *m.entry(row_key(&normalize(r.clone()))).or_default() += 1;
+            *m.entry(distinct_key(r)).or_default() += 1;
         }
         m
     };
-    let key = |r: &Vec<Value>| row_key(&normalize(r.clone()));
     Ok(match (s.kind, s.all) {
         (SetOpKind::Union, true) => left.into_iter().chain(right).collect(),
         (SetOpKind::Union, false) => {
             let mut seen = std::collections::HashSet::new();
             left.into_iter()
                 .chain(right)
-                .filter(|r| seen.insert(key(r)))
+                .filter(|r| seen.insert(distinct_key(r)))
                 .collect()
         }
         (SetOpKind::Intersect, all) => {
@@ -619,7 +626,7 @@ fn set_op(s: &SetOp, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
             let mut seen = std::collections::HashSet::new();
             left.into_iter()
                 .filter(|r| {
-                    let k = key(r);
+                    let k = distinct_key(r);
                     let n = available.get_mut(&k);
                     match n {
                         Some(n) if *n > 0 && (all || seen.insert(k)) => {
@@ -636,7 +643,7 @@ fn set_op(s: &SetOp, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
             let mut seen = std::collections::HashSet::new();
             left.into_iter()
                 .filter(|r| {
-                    let k = key(r);
+                    let k = distinct_key(r);
                     if all {
                         match remove.get_mut(&k) {
                             Some(n) if *n > 0 => {

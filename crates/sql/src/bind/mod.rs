@@ -78,6 +78,9 @@ pub(crate) struct Binder<'b, 't> {
     pub(crate) hidden: RefCell<HashSet<usize>>,
     /// The `WITH` queries in scope, innermost last.
     pub(crate) ctes: RefCell<Vec<(String, Bound)>>,
+    /// The `WITH RECURSIVE` queries being bound, which a reference to
+    /// their name reads as their working table.
+    pub(crate) recursion: query::WorkRefs,
     /// How many views deep the binding is (a bound on view cycles).
     pub(crate) view_depth: Cell<usize>,
     /// Values of `$1`, `$2`, … of a prepared statement.
@@ -181,6 +184,7 @@ fn bind_params(
         ids: Cell::new(0),
         hidden: RefCell::new(HashSet::new()),
         ctes: RefCell::new(Vec::new()),
+        recursion: RefCell::new(Vec::new()),
         view_depth: Cell::new(0),
     };
     let plan = match stmt {

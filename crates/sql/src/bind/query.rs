@@ -1,5 +1,10 @@
 //! Binding queries: `SELECT` (with joins, grouping, ordering), set
-//! operations, `VALUES` and `WITH`, to relational plans.
+//! operations, `VALUES` and `WITH` (`recursive.rs`: `WITH RECURSIVE`), to
+//! relational plans.
+
+mod recursive;
+
+pub(crate) use recursive::WorkRefs;
 
 use std::cell::Cell;
 
@@ -117,9 +122,6 @@ impl Binder<'_, '_> {
         correlated: &Cell<bool>,
     ) -> Result<Bound> {
         if let Some(with) = &q.with {
-            if with.recursive {
-                return Err(SqlError::unsupported("WITH RECURSIVE"));
-            }
             let first = self.ctes.borrow().len();
             for cte in &with.cte_tables {
                 let name = ident(&cte.alias.name);
@@ -129,7 +131,11 @@ impl Binder<'_, '_> {
                         format!("WITH query name \"{name}\" specified more than once"),
                     ));
                 }
-                let mut bound = self.query(&cte.query, parent, correlated)?;
+                let mut bound = if with.recursive {
+                    self.recursive_cte(cte, &name, parent, correlated)?
+                } else {
+                    self.query(&cte.query, parent, correlated)?
+                };
                 rename_columns(&mut bound.columns, &cte.alias.columns, &name)?;
                 self.ctes.borrow_mut().push((name, bound));
             }
@@ -837,6 +843,9 @@ impl Binder<'_, '_> {
                         .find(|(c, _)| *c == n)
                         .map(|(_, b)| b.clone());
                     if let Some(b) = cte {
+                        if let Rel::WorkTable(id) = b.rel {
+                            self.work_reference(id)?;
+                        }
                         let table = alias.as_ref().map_or(n, |a| ident(&a.name));
                         let mut columns = b.columns;
                         if let Some(a) = alias {
