@@ -251,6 +251,20 @@ impl<'a, 't> Env<'a, 't> {
         }
     }
 
+    /// The environment of a query nested in this one and run for `row` of
+    /// it (a correlated subquery, a `LATERAL` item), which its expressions
+    /// read as the innermost enclosing row.
+    pub fn nested(&self, row: &[Value]) -> Env<'a, 't> {
+        let mut outer = self.outer.clone();
+        outer.push(row.to_vec());
+        Env {
+            txn: self.txn,
+            outer,
+            cache: self.cache,
+            catalog: Rc::clone(&self.catalog),
+        }
+    }
+
     /// The statement's catalog, read on first use.
     pub fn catalog(&self) -> Result<&crate::system::model::Catalog> {
         if let Some(c) = self.catalog.get() {
@@ -589,14 +603,7 @@ fn not_if(v: Value, negated: bool) -> Value {
 
 fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     let rows = if s.correlated {
-        let mut outer = env.outer.clone();
-        outer.push(row.to_vec());
-        let inner = Env {
-            txn: env.txn,
-            outer,
-            cache: env.cache,
-            catalog: Rc::clone(&env.catalog),
-        };
+        let inner = env.nested(row);
         let limit = match s.kind {
             SubqueryKind::Exists => 1,
             SubqueryKind::Scalar => 2,

@@ -29,6 +29,7 @@ pub mod error;
 pub mod exec;
 pub mod expr;
 mod func;
+mod lateral;
 pub mod optimize;
 pub mod params;
 pub mod parser;

@@ -103,6 +103,11 @@ pub fn optimize(rel: Rel) -> Rel {
             j.right = optimize(j.right);
             Rel::Join(j)
         }
+        Rel::Lateral(mut j) => {
+            j.left = optimize(j.left);
+            j.right = optimize(j.right);
+            Rel::Lateral(j)
+        }
         Rel::Aggregate(mut a) => {
             a.input = optimize(a.input);
             Rel::Aggregate(a)

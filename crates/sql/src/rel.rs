@@ -26,6 +26,10 @@ pub enum Rel {
     ProjectSet(Box<Rel>, Vec<Expr>),
     /// A join: rows are the left row followed by the right row.
     Join(Box<Join>),
+    /// A join with a `LATERAL` right side (inner or left): the right side
+    /// runs once per left row, which its expressions read as the innermost
+    /// enclosing row ([`crate::expr::Expr::Outer`] at depth 1).
+    Lateral(Box<Join>),
     /// Grouping: rows are the group's key values followed by the aggregates.
     Aggregate(Box<Aggregate>),
     /// The input without duplicate rows.
@@ -266,7 +270,7 @@ impl Rel {
             | Rel::Distinct(i)
             | Rel::Sort(i, _)
             | Rel::Limit { input: i, .. } => i.scans_mut(f),
-            Rel::Join(j) => {
+            Rel::Join(j) | Rel::Lateral(j) => {
                 j.left.scans_mut(f);
                 j.right.scans_mut(f);
             }

@@ -87,6 +87,7 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         }
         Rel::Aggregate(a) => Box::new(aggregate(a, env)?.into_iter().map(Ok)),
         Rel::Join(j) => join(j, env)?,
+        Rel::Lateral(j) => crate::lateral::rows(j, env)?,
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
         Rel::Commits => commits(env)?,
         Rel::Diff(d) => Box::new(diff(d, env)?.into_iter().map(Ok)),

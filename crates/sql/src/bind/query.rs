@@ -2,6 +2,7 @@
 //! operations, `VALUES` and `WITH` (`recursive.rs`: `WITH RECURSIVE`), to
 //! relational plans.
 
+mod lateral;
 mod recursive;
 
 pub(crate) use recursive::WorkRefs;
@@ -53,14 +54,25 @@ fn series_call(factor: &TableFactor) -> Result<Option<SeriesCall<'_>>> {
             SeriesCall {
                 func,
                 name: super::last_part(name)?,
-                args: args
-                    .args
-                    .iter()
-                    .map(|a| match a {
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
-                        other => Err(SqlError::unsupported(format!("argument {other}"))),
-                    })
-                    .collect::<Result<_>>()?,
+                args: series_args(&args.args)?,
+                alias: alias.as_ref(),
+                with_ordinality: *with_ordinality,
+            }
+        }
+        TableFactor::Function {
+            name,
+            args,
+            alias,
+            with_ordinality,
+            ..
+        } => {
+            let Some(func) = series_func(name) else {
+                return Ok(None);
+            };
+            SeriesCall {
+                func,
+                name: super::last_part(name)?,
+                args: series_args(args)?,
                 alias: alias.as_ref(),
                 with_ordinality: *with_ordinality,
             }
@@ -87,6 +99,16 @@ fn series_call(factor: &TableFactor) -> Result<Option<SeriesCall<'_>>> {
         }
         _ => return Ok(None),
     }))
+}
+
+/// The arguments of a set-returning function call in `FROM`.
+fn series_args(args: &[ast::FunctionArg]) -> Result<Vec<&ast::Expr>> {
+    args.iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+            other => Err(SqlError::unsupported(format!("argument {other}"))),
+        })
+        .collect()
 }
 
 /// Where an `ORDER BY` key comes from.
@@ -639,6 +661,22 @@ impl Binder<'_, '_> {
                 acc = Some(self.series(&call, acc.take(), parent, correlated)?);
                 continue;
             }
+            if let Some((q, alias)) = lateral::subquery(&item.relation)
+                && let Some((lrel, lscope)) = acc.take()
+            {
+                let (rrel, rscope) = self.lateral_factor(q, alias, &lscope, parent, correlated)?;
+                let join = Rel::Lateral(Box::new(Join {
+                    kind: JoinKind::Inner,
+                    left: lrel,
+                    right: rrel,
+                    on: Expr::Const(Value::Bool(true)),
+                    left_width: lscope.columns.len(),
+                    right_width: rscope.columns.len(),
+                }));
+                let joined = (join, Scope::join(lscope, rscope));
+                acc = Some(self.joins_onto(joined, &item.joins, parent, correlated)?);
+                continue;
+            }
             let (rel, scope) = self.table_with_joins(item, parent, correlated)?;
             acc = Some(match acc {
                 None => (rel, scope),
@@ -667,9 +705,19 @@ impl Binder<'_, '_> {
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
-        let (mut rel, mut scope) = self.factor(&twj.relation, parent, correlated)?;
-        for j in &twj.joins {
-            let (right, rscope) = self.factor(&j.relation, parent, correlated)?;
+        let left = self.factor(&twj.relation, parent, correlated)?;
+        self.joins_onto(left, &twj.joins, parent, correlated)
+    }
+
+    /// `joins` applied in order to `left`.
+    fn joins_onto(
+        &self,
+        (mut rel, mut scope): (Rel, Scope),
+        joins: &[ast::Join],
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<(Rel, Scope)> {
+        for j in joins {
             let (kind, constraint) = match &j.join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
@@ -678,6 +726,19 @@ impl Binder<'_, '_> {
                 JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
                 other => return Err(SqlError::unsupported(format!("join {other:?}"))),
             };
+            // LATERAL reads the left side's rows in inner and left joins; in
+            // the others the left side is out of its reach, as PostgreSQL's.
+            let lateral = lateral::subquery(&j.relation);
+            let (right, rscope) = match lateral {
+                Some((q, alias)) if matches!(kind, JoinKind::Inner | JoinKind::Left) => {
+                    self.lateral_factor(q, alias, &scope, parent, correlated)?
+                }
+                Some(_) => self
+                    .factor(&j.relation, parent, correlated)
+                    .map_err(lateral::out_of_reach)?,
+                None => self.factor(&j.relation, parent, correlated)?,
+            };
+            let lateral = lateral.filter(|_| matches!(kind, JoinKind::Inner | JoinKind::Left));
             let (lw, rw) = (scope.columns.len(), rscope.columns.len());
             let visible =
                 |s: &Scope| -> Vec<String> { s.star.iter().map(|c| c.name.clone()).collect() };
@@ -720,14 +781,19 @@ impl Binder<'_, '_> {
                     return Err(SqlError::unsupported(format!("join constraint {other:?}")));
                 }
             };
-            rel = Rel::Join(Box::new(Join {
+            let join = Box::new(Join {
                 kind,
                 left: rel,
                 right,
                 on,
                 left_width: lw,
                 right_width: rw,
-            }));
+            });
+            rel = if lateral.is_some() {
+                Rel::Lateral(join)
+            } else {
+                Rel::Join(join)
+            };
             scope = joined;
         }
         Ok((rel, scope))
@@ -900,10 +966,7 @@ impl Binder<'_, '_> {
                 Ok((bound.rel, Scope::table(&table, &bound.columns, &[], None)))
             }
             TableFactor::Derived {
-                lateral: false,
-                subquery,
-                alias,
-                ..
+                subquery, alias, ..
             } => {
                 let unused = Cell::new(false);
                 let mut b = self.query(subquery, parent, &unused)?;

@@ -225,7 +225,7 @@ fn check_step(rel: &Rel, id: usize, name: &str, within: Option<&str>) -> Result<
         | Rel::Distinct(i)
         | Rel::Sort(i, _)
         | Rel::Limit { input: i, .. } => check(i, within)?,
-        Rel::Join(j) => {
+        Rel::Join(j) | Rel::Lateral(j) => {
             let outer = Some("an outer join");
             let (l, r) = match j.kind {
                 JoinKind::Inner => (within, within),
