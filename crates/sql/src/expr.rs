@@ -235,6 +235,9 @@ pub struct Env<'a, 't> {
     /// The catalog as the system relations see it, read once per statement
     /// by the first catalog function that needs it.
     pub catalog: Rc<OnceCell<crate::system::model::Catalog>>,
+    /// `EXPLAIN ANALYZE`: where the executor records what each plan node
+    /// did.
+    pub profile: Option<Rc<crate::explain::Profile>>,
 }
 
 impl<'a, 't> Env<'a, 't> {
@@ -248,6 +251,7 @@ impl<'a, 't> Env<'a, 't> {
             outer: Vec::new(),
             cache,
             catalog: Rc::default(),
+            profile: None,
         }
     }
 
@@ -262,6 +266,7 @@ impl<'a, 't> Env<'a, 't> {
             outer,
             cache: self.cache,
             catalog: Rc::clone(&self.catalog),
+            profile: self.profile.clone(),
         }
     }
 
@@ -624,6 +629,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
                     outer: Vec::new(),
                     cache: env.cache,
                     catalog: Rc::clone(&env.catalog),
+                    profile: env.profile.clone(),
                 };
                 let rows = Rc::new(crate::run::run(&s.rel, &top)?.collect::<Result<Vec<_>>>()?);
                 env.cache.borrow_mut().insert(s.id, Rc::clone(&rows));

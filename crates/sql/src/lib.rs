@@ -27,6 +27,7 @@ pub mod ddl;
 pub mod describe;
 pub mod error;
 pub mod exec;
+pub mod explain;
 pub mod expr;
 mod func;
 mod lateral;

@@ -60,6 +60,10 @@ pub fn optimize_plan(plan: Plan) -> Plan {
             table,
             query: Some(optimize(rel)),
         },
+        Plan::Explain(mut e) => {
+            e.plan = optimize_plan(e.plan);
+            Plan::Explain(e)
+        }
         other => other,
     }
 }

@@ -80,6 +80,8 @@ pub struct Recursive {
     /// `UNION` (not `ALL`): a row already returned is not returned again,
     /// nor given to the next round.
     pub distinct: bool,
+    /// The query's name and column names (what `EXPLAIN` shows).
+    pub names: (String, Vec<String>),
 }
 
 /// A set-returning function.

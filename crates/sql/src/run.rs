@@ -30,8 +30,16 @@ pub type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Value>>> + 'a>;
 /// Number of hidden columns every scan appends.
 const HIDDEN: usize = 4;
 
-/// Runs `rel` in `env`.
+/// Runs `rel` in `env` (measured for `EXPLAIN ANALYZE` when `env` has a
+/// profile).
 pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
+    match &env.profile {
+        None => run_node(rel, env),
+        Some(p) => p.measure(rel, || run_node(rel, env)),
+    }
+}
+
+fn run_node<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     Ok(match rel {
         Rel::Values(rows) => Box::new(rows.iter().map(move |r| {
             r.iter()
@@ -575,7 +583,7 @@ fn normalize(values: Vec<Value>) -> Vec<Value> {
 
 /// The column equalities `left.a = right.b AND …` in a join condition: the
 /// left and right key expressions (right ones over the right row alone).
-fn equi_keys(on: &Expr, left_width: usize) -> Option<(Vec<Expr>, Vec<Expr>)> {
+pub(crate) fn equi_keys(on: &Expr, left_width: usize) -> Option<(Vec<Expr>, Vec<Expr>)> {
     let mut conjuncts = Vec::new();
     crate::optimize::conjuncts(on, &mut conjuncts);
     let (mut lk, mut rk) = (Vec::new(), Vec::new());

@@ -10,6 +10,7 @@ mod conflict;
 mod copy;
 mod ddl;
 mod dml;
+mod explain;
 mod expr;
 mod query;
 mod scope;
@@ -346,6 +347,13 @@ impl Binder<'_, '_> {
             } => self.copy(source, *to, target, options, legacy_options),
             Statement::Update(up) => self.update(up),
             Statement::Delete(del) => self.delete(del),
+            Statement::Explain {
+                analyze,
+                statement,
+                format,
+                options,
+                ..
+            } => self.explain(*analyze, statement, format.as_ref(), options.as_deref()),
             other => Err(SqlError::unsupported(statement_kind(other))),
         }
     }

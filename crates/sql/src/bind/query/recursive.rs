@@ -146,6 +146,10 @@ impl Binder<'_, '_> {
                 base: base.rel,
                 step: step_rel,
                 distinct: !matches!(set_quantifier, SetQuantifier::All),
+                names: (
+                    name.to_string(),
+                    base.columns.iter().map(|(n, _)| n.clone()).collect(),
+                ),
             })),
             columns: base.columns,
         })
