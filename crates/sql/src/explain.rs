@@ -8,11 +8,10 @@
 //!
 //! `ANALYZE` runs the statement (a write really writes, as in PostgreSQL)
 //! and adds each node's actual time (first row..all rows, in ms, averaged
-//! per run), rows per run and runs (`loops`), measured by the [`Profile`]
-//! the executor fills while it runs, and the total execution time. Of a
+//! per run), rows per run and runs (`loops`), measured by the
+//! [`crate::profile::Profile`] the executor fills while it runs, and the total execution time. Of a
 //! write, only the top node has actual figures.
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -28,8 +27,9 @@ use crate::exec::{Cache, Output, execute};
 use crate::expr::{Env, Expr, Func, Subquery, SubqueryKind};
 use crate::optimize::{conjuncts, key_range};
 use crate::plan::{InsertSource, Plan};
+use crate::profile::{Profile, node_key};
 use crate::rel::{AggCall, Join, JoinKind, Rel, Scan, SetOpKind, SortKey};
-use crate::run::{Rows, equi_keys, run};
+use crate::run::{equi_keys, run};
 
 /// An `EXPLAIN` statement, bound.
 #[derive(Debug, Clone)]
@@ -39,88 +39,6 @@ pub struct Explain {
     pub plan: Plan,
     /// `ANALYZE`: run it and report what happened.
     pub analyze: bool,
-}
-
-/// What the executor measured of each plan node while it ran (for
-/// `EXPLAIN ANALYZE`), by the node's address in the plan.
-#[derive(Debug, Default)]
-pub struct Profile {
-    nodes: RefCell<HashMap<usize, Stats>>,
-}
-
-/// What one node did, over all its runs.
-#[derive(Debug, Default, Clone, Copy)]
-struct Stats {
-    loops: u64,
-    rows: u64,
-    /// Time to the first row, summed over the runs that had one.
-    first: Duration,
-    total: Duration,
-}
-
-/// The key of a plan node in a [`Profile`].
-fn node_key(rel: &Rel) -> usize {
-    std::ptr::from_ref(rel) as usize
-}
-
-impl Profile {
-    /// `build`'s rows of `rel`, measured: the time to build them and to
-    /// take each one, and how many there are.
-    pub(crate) fn measure<'a>(
-        self: &Rc<Self>,
-        rel: &'a Rel,
-        build: impl FnOnce() -> Result<Rows<'a>>,
-    ) -> Result<Rows<'a>> {
-        let key = node_key(rel);
-        let start = Instant::now();
-        let rows = build()?;
-        let spent = start.elapsed();
-        {
-            let mut nodes = self.nodes.borrow_mut();
-            let s = nodes.entry(key).or_default();
-            s.loops += 1;
-            s.total += spent;
-        }
-        Ok(Box::new(Measured {
-            rows,
-            profile: Rc::clone(self),
-            key,
-            spent,
-            seen_first: false,
-        }))
-    }
-}
-
-/// A node's rows, counted and timed as they are taken.
-struct Measured<'a> {
-    rows: Rows<'a>,
-    profile: Rc<Profile>,
-    key: usize,
-    /// Time spent in this run so far.
-    spent: Duration,
-    seen_first: bool,
-}
-
-impl Iterator for Measured<'_> {
-    type Item = Result<Vec<Value>>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let t = Instant::now();
-        let row = self.rows.next();
-        let spent = t.elapsed();
-        self.spent += spent;
-        let mut nodes = self.profile.nodes.borrow_mut();
-        let s = nodes.entry(self.key).or_default();
-        s.total += spent;
-        if matches!(row, Some(Ok(_))) {
-            s.rows += 1;
-            if !self.seen_first {
-                self.seen_first = true;
-                s.first += self.spent;
-            }
-        }
-        row
-    }
 }
 
 /// Runs `EXPLAIN`: the plan's lines (after running it, with `ANALYZE`) and
@@ -304,23 +222,19 @@ impl Node {
         };
         let actual = match (&self.actual, profile, self.measured) {
             (Some(a), _, _) => format!("  {a}"),
-            (None, Some(p), Some(key)) => {
-                let s = p.nodes.borrow().get(&key).copied();
-                match s {
-                    Some(s) if s.loops > 0 => {
-                        let per =
-                            |d: Duration| ms_bare(d / u32::try_from(s.loops).unwrap_or(u32::MAX));
-                        format!(
-                            "  (actual time={}..{} rows={} loops={})",
-                            per(s.first),
-                            per(s.total),
-                            s.rows / s.loops,
-                            s.loops
-                        )
-                    }
-                    _ => "  (never executed)".into(),
+            (None, Some(p), Some(key)) => match p.stats(key) {
+                Some(s) if s.loops > 0 => {
+                    let per = |d: Duration| ms_bare(d / u32::try_from(s.loops).unwrap_or(u32::MAX));
+                    format!(
+                        "  (actual time={}..{} rows={} loops={})",
+                        per(s.first),
+                        per(s.total),
+                        s.rows / s.loops,
+                        s.loops
+                    )
                 }
-            }
+                _ => "  (never executed)".into(),
+            },
             _ => String::new(),
         };
         out.push(format!("{prefix}{}{actual}", self.title));

@@ -237,7 +237,7 @@ pub struct Env<'a, 't> {
     pub catalog: Rc<OnceCell<crate::system::model::Catalog>>,
     /// `EXPLAIN ANALYZE`: where the executor records what each plan node
     /// did.
-    pub profile: Option<Rc<crate::explain::Profile>>,
+    pub profile: Option<Rc<crate::profile::Profile>>,
 }
 
 impl<'a, 't> Env<'a, 't> {

@@ -8,6 +8,8 @@
 //! 3. `exec.rs`: the plan runs in a transaction of the engine
 //!    (`upsert.rs`: `INSERT … ON CONFLICT`; `sequence.rs`: `nextval` and
 //!    the other sequence functions).
+//!    `explain.rs` answers `EXPLAIN [ANALYZE]`; `recursive.rs` runs
+//!    `WITH RECURSIVE`, `lateral.rs` `LATERAL` joins.
 //! 4. `session.rs`: autocommit, transaction blocks and their aborted state.
 //! 5. `system/`: `pg_catalog` and `information_schema`, generated from the
 //!    engine's catalog; `system::types` maps types to PostgreSQL's OIDs.
@@ -35,6 +37,7 @@ pub mod optimize;
 pub mod params;
 pub mod parser;
 pub mod plan;
+pub mod profile;
 mod recursive;
 pub mod rel;
 pub mod run;
