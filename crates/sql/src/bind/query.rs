@@ -611,7 +611,7 @@ impl Binder<'_, '_> {
         }
         let columns: Vec<Column> = outputs[..width]
             .iter()
-            .map(|(n, e)| (n.clone(), type_of(e, &types)))
+            .map(|(n, e)| (n.clone(), type_of(&level.typed(e), &types)))
             .collect();
         let extra = outputs.len() > width;
         let exprs: Vec<Expr> = outputs.into_iter().map(|(_, e)| e).collect();
@@ -650,32 +650,25 @@ impl Binder<'_, '_> {
     ) -> Result<(Rel, Scope)> {
         let mut acc: Option<(Rel, Scope)> = None;
         for item in from {
-            // A function after other items reads their rows, unless WITH
-            // ORDINALITY (not there yet for those): its arguments then read
-            // only enclosing queries, as before.
-            if item.joins.is_empty()
-                && acc.is_some()
-                && let Some(call) = series_call(&item.relation)?
-                && !call.with_ordinality
-            {
-                acc = Some(self.series(&call, acc.take(), parent, correlated)?);
-                continue;
-            }
-            if let Some((q, alias)) = lateral::subquery(&item.relation)
-                && let Some((lrel, lscope)) = acc.take()
-            {
-                let (rrel, rscope) = self.lateral_factor(q, alias, &lscope, parent, correlated)?;
-                let join = Rel::Lateral(Box::new(Join {
-                    kind: JoinKind::Inner,
-                    left: lrel,
-                    right: rrel,
-                    on: Expr::Const(Value::Bool(true)),
-                    left_width: lscope.columns.len(),
-                    right_width: rscope.columns.len(),
-                }));
-                let joined = (join, Scope::join(lscope, rscope));
-                acc = Some(self.joins_onto(joined, &item.joins, parent, correlated)?);
-                continue;
+            // A LATERAL subquery or a function after other items reads
+            // their rows.
+            if let Some((lrel, lscope)) = acc.take() {
+                match self.lateral_item(&item.relation, &lscope, parent, correlated)? {
+                    Some((rrel, rscope)) => {
+                        let join = Rel::Lateral(Box::new(Join {
+                            kind: JoinKind::Inner,
+                            left: lrel,
+                            right: rrel,
+                            on: Expr::Const(Value::Bool(true)),
+                            left_width: lscope.columns.len(),
+                            right_width: rscope.columns.len(),
+                        }));
+                        let joined = (join, Scope::join(lscope, rscope));
+                        acc = Some(self.joins_onto(joined, &item.joins, parent, correlated)?);
+                        continue;
+                    }
+                    None => acc = Some((lrel, lscope)),
+                }
             }
             let (rel, scope) = self.table_with_joins(item, parent, correlated)?;
             acc = Some(match acc {
@@ -728,17 +721,19 @@ impl Binder<'_, '_> {
             };
             // LATERAL reads the left side's rows in inner and left joins; in
             // the others the left side is out of its reach, as PostgreSQL's.
-            let lateral = lateral::subquery(&j.relation);
-            let (right, rscope) = match lateral {
-                Some((q, alias)) if matches!(kind, JoinKind::Inner | JoinKind::Left) => {
-                    self.lateral_factor(q, alias, &scope, parent, correlated)?
+            let lateral = match kind {
+                JoinKind::Inner | JoinKind::Left => {
+                    self.lateral_item(&j.relation, &scope, parent, correlated)?
                 }
-                Some(_) => self
+                JoinKind::Right | JoinKind::Full => None,
+            };
+            let is_lateral = lateral.is_some();
+            let (right, rscope) = match lateral {
+                Some(r) => r,
+                None => self
                     .factor(&j.relation, parent, correlated)
                     .map_err(lateral::out_of_reach)?,
-                None => self.factor(&j.relation, parent, correlated)?,
             };
-            let lateral = lateral.filter(|_| matches!(kind, JoinKind::Inner | JoinKind::Left));
             let (lw, rw) = (scope.columns.len(), rscope.columns.len());
             let visible =
                 |s: &Scope| -> Vec<String> { s.star.iter().map(|c| c.name.clone()).collect() };
@@ -789,7 +784,7 @@ impl Binder<'_, '_> {
                 left_width: lw,
                 right_width: rw,
             });
-            rel = if lateral.is_some() {
+            rel = if is_lateral {
                 Rel::Lateral(join)
             } else {
                 Rel::Join(join)
@@ -801,16 +796,11 @@ impl Binder<'_, '_> {
 
     /// A set-returning function in `FROM`: one column named by the
     /// function (or its alias), and `ordinality` with `WITH ORDINALITY`; its
-    /// arguments may read enclosing queries.
-    ///
-    /// After other `FROM` items (`FROM t, unnest(t.tags)`) it is LATERAL, as
-    /// PostgreSQL makes a function there: its arguments read each row of
-    /// `left`, and the rows are `left`'s each followed by its values (no
-    /// `WITH ORDINALITY` there yet).
+    /// arguments may read enclosing queries (after other `FROM` items, the
+    /// rows of those: see `lateral.rs`).
     fn series(
         &self,
         call: &SeriesCall<'_>,
-        left: Option<(Rel, Scope)>,
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
@@ -824,7 +814,7 @@ impl Binder<'_, '_> {
         let (func, alias, with_ordinality) = (*func, *alias, *with_ordinality);
         let empty = Scope::default();
         let level = Level {
-            scope: left.as_ref().map_or(&empty, |(_, s)| s),
+            scope: &empty,
             parent,
             correlated,
         };
@@ -832,19 +822,17 @@ impl Binder<'_, '_> {
             .iter()
             .map(|e| self.expr(e, &level))
             .collect::<Result<Vec<_>>>()?;
-        let input_types = level.scope.types();
+        let first_arg_type = exprs.first().and_then(|e| type_of(&level.typed(e), &[]));
         let table = alias.map_or(fname.to_string(), |a| ident(&a.name));
         let first_type = match func {
             SeriesFunc::Unnest => Some(
-                exprs
-                    .first()
-                    .and_then(|e| type_of(e, &input_types))
+                first_arg_type
                     .and_then(DataType::element)
                     .unwrap_or(DataType::Text),
             ),
             SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
             SeriesFunc::PartitionAncestors => Some(DataType::Int8),
-            SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &input_types)),
+            SeriesFunc::GenerateSeries => first_arg_type,
         };
         // A single-column function is named by its alias.
         let first = match alias {
@@ -859,19 +847,6 @@ impl Binder<'_, '_> {
             rename_columns(&mut columns, &a.columns, &table)?;
         }
         let scope = Scope::table(&table, &columns, &[], None);
-        if let Some((lrel, lscope)) = left {
-            if with_ordinality {
-                return Err(SqlError::unsupported(
-                    "WITH ORDINALITY on a function after other FROM items",
-                ));
-            }
-            let outputs = (0..lscope.columns.len())
-                .map(Expr::Column)
-                .chain([Expr::Call(Func::Series(func), exprs)])
-                .collect();
-            let rel = Rel::ProjectSet(Box::new(lrel), outputs);
-            return Ok((rel, Scope::join(lscope, scope)));
-        }
         let rel = Rel::Series(Box::new(Series {
             func,
             args: exprs,
@@ -887,7 +862,7 @@ impl Binder<'_, '_> {
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
         if let Some(call) = series_call(factor)? {
-            return self.series(&call, None, parent, correlated);
+            return self.series(&call, parent, correlated);
         }
         match factor {
             TableFactor::Table {

@@ -3,9 +3,11 @@
 //! subquery binds with the `FROM` items before it as its enclosing level,
 //! as a correlated subquery binds with its query's, so their columns are
 //! [`crate::expr::Expr::Outer`] at depth 1; the join becomes a
-//! [`crate::rel::Rel::Lateral`], which runs it per left row. (A
-//! set-returning function after other items is LATERAL too, see
-//! `Binder::series`.)
+//! [`crate::rel::Rel::Lateral`], which runs it per left row. A
+//! set-returning function after other items is LATERAL the same way
+//! (`FROM t, unnest(t.tags) WITH ORDINALITY`, `JOIN LATERAL
+//! generate_series(1, t.n) g ON …`), as PostgreSQL makes every function
+//! in `FROM`.
 
 use std::cell::Cell;
 
@@ -13,7 +15,7 @@ use sqlparser::ast::{self, TableFactor};
 
 use super::super::scope::{Level, Scope};
 use super::super::{Binder, ident};
-use super::rename_columns;
+use super::{rename_columns, series_call};
 use crate::error::{Result, SqlError};
 use crate::rel::Rel;
 
@@ -48,6 +50,33 @@ pub(super) fn out_of_reach(e: SqlError) -> SqlError {
 }
 
 impl Binder<'_, '_> {
+    /// The right side of a `FROM` item after others whose names are `left`,
+    /// when it reads their rows: a `LATERAL` subquery or a set-returning
+    /// function (always LATERAL in PostgreSQL); `None` for other items.
+    pub(super) fn lateral_item(
+        &self,
+        factor: &TableFactor,
+        left: &Scope,
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Option<(Rel, Scope)>> {
+        if let Some((q, alias)) = subquery(factor) {
+            return self
+                .lateral_factor(q, alias, left, parent, correlated)
+                .map(Some);
+        }
+        let Some(call) = series_call(factor)? else {
+            return Ok(None);
+        };
+        let level = Level {
+            scope: left,
+            parent,
+            correlated,
+        };
+        self.series(&call, Some(&level), &Cell::new(false))
+            .map(Some)
+    }
+
     /// A `LATERAL` subquery after the `FROM` items whose names are `left`.
     pub(super) fn lateral_factor(
         &self,
