@@ -2,7 +2,7 @@
 //! and cut its work. Each rule is one function:
 //! - `pushdown`: conjuncts of a filter above a join that read one side only
 //!   move below the join (left side of inner and left joins, right side of
-//!   inner joins);
+//!   inner joins that are not `LATERAL`);
 //! - `key_range`: equality and range conjuncts on the primary key of a
 //!   scanned table become the scan's key range (a point read for `pk = c`);
 //! - `limit_into_sort`: nothing to do yet: limits stream, so a `LIMIT` over a
@@ -74,7 +74,8 @@ pub fn optimize(rel: Rel) -> Rel {
         Rel::Filter(input, pred) => {
             let input = optimize(*input);
             match input {
-                Rel::Join(j) => pushdown(*j, pred),
+                Rel::Join(j) => pushdown(*j, pred, false),
+                Rel::Lateral(j) => pushdown(*j, pred, true),
                 Rel::Scan(mut s) if matches!(s.range, (Bound::Unbounded, Bound::Unbounded)) => {
                     s.range = key_range(&s.def, &pred);
                     let by_index = matches!(
@@ -165,7 +166,11 @@ fn columns_read(e: &Expr) -> Option<Vec<usize>> {
     movable.then_some(cols)
 }
 
-fn pushdown(mut j: Join, pred: Expr) -> Rel {
+/// `pred` over join `j`, its one-sided conjuncts moved below it. Of a
+/// `LATERAL` join only to the left: the right side runs with the left row
+/// as an extra enclosing row, so a conjunct reading enclosing rows would
+/// read the wrong one there.
+fn pushdown(mut j: Join, pred: Expr, lateral: bool) -> Rel {
     let mut parts = Vec::new();
     conjuncts(&pred, &mut parts);
     let (mut left, mut right, mut keep) = (Vec::new(), Vec::new(), Vec::new());
@@ -180,7 +185,7 @@ fn pushdown(mut j: Join, pred: Expr) -> Rel {
             Some((true, _)) if matches!(j.kind, JoinKind::Inner | JoinKind::Left) => {
                 left.push(c.clone());
             }
-            Some((false, true)) if j.kind == JoinKind::Inner => {
+            Some((false, true)) if j.kind == JoinKind::Inner && !lateral => {
                 right.push(shift_down(c.clone(), j.left_width));
             }
             _ => keep.push(c.clone()),
@@ -192,7 +197,11 @@ fn pushdown(mut j: Join, pred: Expr) -> Rel {
     if let Some(r) = and_all(right) {
         j.right = optimize(Rel::Filter(Box::new(j.right), r));
     }
-    let joined = Rel::Join(Box::new(j));
+    let joined = if lateral {
+        Rel::Lateral(Box::new(j))
+    } else {
+        Rel::Join(Box::new(j))
+    };
     match and_all(keep) {
         Some(k) => Rel::Filter(Box::new(joined), k),
         None => joined,
