@@ -409,6 +409,7 @@ pub(crate) fn execute_with(
             catalog::undrop_table(txn, &schema, &name)?;
             Ok((command("UNDROP TABLE"), vec![format!("{schema}.{name}")]))
         }
+        Plan::Explain(e) => crate::explain::explain(txn, *e),
         Plan::Control(_) | Plan::CopyIn(_) => Err(SqlError::new(
             "XX000",
             "session control reached the executor",

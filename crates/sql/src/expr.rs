@@ -238,13 +238,17 @@ pub struct Env<'a, 't> {
     pub txn: &'a Transaction<'t>,
     /// Rows of enclosing queries, outermost first.
     pub outer: Vec<Vec<Value>>,
-    /// Results of uncorrelated subqueries, by id.
+    /// Results of uncorrelated subqueries, by id, and the working tables
+    /// of recursive queries, by theirs.
     pub cache: &'a RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>,
     /// The catalog as the system relations see it, read once per statement
     /// by the first catalog function that needs it.
     pub catalog: Rc<OnceCell<crate::system::model::Catalog>>,
     /// The values of a generic plan's parameters ([`Expr::Param`]).
     pub params: &'a [Value],
+    /// `EXPLAIN ANALYZE`: where the executor records what each plan node
+    /// did.
+    pub profile: Option<Rc<crate::profile::Profile>>,
 }
 
 impl<'a, 't> Env<'a, 't> {
@@ -259,6 +263,7 @@ impl<'a, 't> Env<'a, 't> {
             cache,
             catalog: Rc::default(),
             params: &[],
+            profile: None,
         }
     }
 
@@ -271,6 +276,22 @@ impl<'a, 't> Env<'a, 't> {
         Env {
             params,
             ..Env::new(txn, cache)
+        }
+    }
+
+    /// The environment of a query nested in this one and run for `row` of
+    /// it (a correlated subquery, a `LATERAL` item), which its expressions
+    /// read as the innermost enclosing row.
+    pub fn nested(&self, row: &[Value]) -> Env<'a, 't> {
+        let mut outer = self.outer.clone();
+        outer.push(row.to_vec());
+        Env {
+            txn: self.txn,
+            outer,
+            cache: self.cache,
+            catalog: Rc::clone(&self.catalog),
+            profile: self.profile.clone(),
+            params: self.params,
         }
     }
 
@@ -630,15 +651,7 @@ fn not_if(v: Value, negated: bool) -> Value {
 
 fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     let rows = if s.correlated {
-        let mut outer = env.outer.clone();
-        outer.push(row.to_vec());
-        let inner = Env {
-            txn: env.txn,
-            outer,
-            cache: env.cache,
-            catalog: Rc::clone(&env.catalog),
-            params: env.params,
-        };
+        let inner = env.nested(row);
         let limit = match s.kind {
             SubqueryKind::Exists => 1,
             SubqueryKind::Scalar => 2,
@@ -660,6 +673,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
                     cache: env.cache,
                     catalog: Rc::clone(&env.catalog),
                     params: env.params,
+                    profile: env.profile.clone(),
                 };
                 let rows = Rc::new(crate::run::run(&s.rel, &top)?.collect::<Result<Vec<_>>>()?);
                 env.cache.borrow_mut().insert(s.id, Rc::clone(&rows));

@@ -8,6 +8,8 @@
 //! 3. `exec.rs`: the plan runs in a transaction of the engine
 //!    (`upsert.rs`: `INSERT … ON CONFLICT`; `sequence.rs`: `nextval` and
 //!    the other sequence functions).
+//!    `explain.rs` answers `EXPLAIN [ANALYZE]`; `recursive.rs` runs
+//!    `WITH RECURSIVE`, `lateral.rs` `LATERAL` joins.
 //! 4. `session.rs`: autocommit, transaction blocks and their aborted state.
 //! 5. `system/`: `pg_catalog` and `information_schema`, generated from the
 //!    engine's catalog; `system::types` maps types to PostgreSQL's OIDs.
@@ -27,15 +29,19 @@ pub mod ddl;
 pub mod describe;
 pub mod error;
 pub mod exec;
+pub mod explain;
 pub mod expr;
 mod func;
 pub mod json;
+mod lateral;
 pub mod optimize;
 mod ordered_set;
 pub mod params;
 pub mod parser;
 pub mod plan;
 mod plan_cache;
+pub mod profile;
+mod recursive;
 pub mod rel;
 pub mod run;
 pub mod sequence;

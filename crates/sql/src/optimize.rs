@@ -2,7 +2,7 @@
 //! and cut its work. Each rule is one function:
 //! - `pushdown`: conjuncts of a filter above a join that read one side only
 //!   move below the join (left side of inner and left joins, right side of
-//!   inner joins);
+//!   inner joins that are not `LATERAL`);
 //! - `pushdown_set`: conjuncts of a filter above a projection with
 //!   set-returning functions (`FROM t, jsonb_each(t.j)`) that read only the
 //!   columns it passes through move below it, so the functions run only on
@@ -65,6 +65,10 @@ pub fn optimize_plan(plan: Plan, params: &[Value]) -> Plan {
             table,
             query: Some(optimize(rel, params)),
         },
+        Plan::Explain(mut e) => {
+            e.plan = optimize_plan(e.plan, params);
+            Plan::Explain(e)
+        }
         other => other,
     }
 }
@@ -75,7 +79,8 @@ pub fn optimize(rel: Rel, params: &[Value]) -> Rel {
         Rel::Filter(input, pred) => {
             let input = optimize(*input, params);
             match input {
-                Rel::Join(j) => pushdown(*j, pred, params),
+                Rel::Join(j) => pushdown(*j, pred, false, params),
+                Rel::Lateral(j) => pushdown(*j, pred, true, params),
                 Rel::ProjectSet(i, outputs) => pushdown_set(*i, outputs, pred, params),
                 Rel::Scan(mut s) if matches!(s.range, (Bound::Unbounded, Bound::Unbounded)) => {
                     s.range = key_range(&s.def, &pred, params);
@@ -110,6 +115,11 @@ pub fn optimize(rel: Rel, params: &[Value]) -> Rel {
             j.right = optimize(j.right, params);
             Rel::Join(j)
         }
+        Rel::Lateral(mut j) => {
+            j.left = optimize(j.left, params);
+            j.right = optimize(j.right, params);
+            Rel::Lateral(j)
+        }
         Rel::Aggregate(mut a) => {
             a.input = optimize(a.input, params);
             Rel::Aggregate(a)
@@ -123,7 +133,13 @@ pub fn optimize(rel: Rel, params: &[Value]) -> Rel {
             s.right = optimize(s.right, params);
             Rel::SetOp(s)
         }
+        Rel::Recursive(mut r) => {
+            r.base = optimize(r.base, params);
+            r.step = optimize(r.step, params);
+            Rel::Recursive(r)
+        }
         leaf @ (Rel::Values(_)
+        | Rel::WorkTable(_)
         | Rel::Scan(_)
         | Rel::Commits
         | Rel::Diff(_)
@@ -161,7 +177,11 @@ fn columns_read(e: &Expr) -> Option<Vec<usize>> {
     movable.then_some(cols)
 }
 
-fn pushdown(mut j: Join, pred: Expr, params: &[Value]) -> Rel {
+/// `pred` over join `j`, its one-sided conjuncts moved below it. Of a
+/// `LATERAL` join only to the left: the right side runs with the left row
+/// as an extra enclosing row, so a conjunct reading enclosing rows would
+/// read the wrong one there.
+fn pushdown(mut j: Join, pred: Expr, lateral: bool, params: &[Value]) -> Rel {
     let mut parts = Vec::new();
     conjuncts(&pred, &mut parts);
     let (mut left, mut right, mut keep) = (Vec::new(), Vec::new(), Vec::new());
@@ -176,7 +196,7 @@ fn pushdown(mut j: Join, pred: Expr, params: &[Value]) -> Rel {
             Some((true, _)) if matches!(j.kind, JoinKind::Inner | JoinKind::Left) => {
                 left.push(c.clone());
             }
-            Some((false, true)) if j.kind == JoinKind::Inner => {
+            Some((false, true)) if j.kind == JoinKind::Inner && !lateral => {
                 right.push(shift_down(c.clone(), j.left_width));
             }
             _ => keep.push(c.clone()),
@@ -188,7 +208,11 @@ fn pushdown(mut j: Join, pred: Expr, params: &[Value]) -> Rel {
     if let Some(r) = and_all(right) {
         j.right = optimize(Rel::Filter(Box::new(j.right), r), params);
     }
-    let joined = Rel::Join(Box::new(j));
+    let joined = if lateral {
+        Rel::Lateral(Box::new(j))
+    } else {
+        Rel::Join(Box::new(j))
+    };
     match and_all(keep) {
         Some(k) => Rel::Filter(Box::new(joined), k),
         None => joined,

@@ -189,6 +189,8 @@ pub enum Plan {
     },
     /// Transaction and session control, which the session runs itself.
     Control(Control),
+    /// `EXPLAIN [ANALYZE]`
+    Explain(Box<crate::explain::Explain>),
 }
 
 /// A table as `CREATE TABLE` declares it.
@@ -460,6 +462,7 @@ impl Plan {
             | Plan::Update { returning, .. }
             | Plan::Delete { returning, .. } => returning.as_ref().map(|r| r.columns.clone()),
             Plan::Control(Control::Show(name)) => Some(vec![(name.clone(), Some(DataType::Text))]),
+            Plan::Explain(_) => Some(vec![("QUERY PLAN".into(), Some(DataType::Text))]),
             _ => None,
         }
     }
@@ -489,5 +492,6 @@ impl Plan {
                 | Plan::Truncate { .. }
                 | Plan::CopyIn(_)
         ) || matches!(self, Plan::Many(plans) if plans.iter().any(Plan::writes))
+            || matches!(self, Plan::Explain(e) if e.analyze && e.plan.writes())
     }
 }

@@ -28,6 +28,10 @@ pub enum Rel {
     ProjectSet(Box<Rel>, Vec<Expr>),
     /// A join: rows are the left row followed by the right row.
     Join(Box<Join>),
+    /// A join with a `LATERAL` right side (inner or left): the right side
+    /// runs once per left row, which its expressions read as the innermost
+    /// enclosing row ([`crate::expr::Expr::Outer`] at depth 1).
+    Lateral(Box<Join>),
     /// Grouping: rows are the group's key values (NULL where its grouping
     /// set leaves the key out), the number of its grouping set, then the
     /// aggregates.
@@ -65,6 +69,29 @@ pub enum Rel {
     /// A set-returning function in `FROM` (`unnest`, `generate_series`,
     /// `pg_partition_ancestors`); its arguments may read enclosing rows.
     Series(Box<Series>),
+    /// `WITH RECURSIVE`: a recursive query's rows.
+    Recursive(Box<Recursive>),
+    /// The working table of the recursive query with this id: the rows its
+    /// last iteration added (read by its recursive term only).
+    WorkTable(usize),
+}
+
+/// A recursive query, `base UNION [ALL] step`: the rows of `base`, then
+/// those of `step` run over the rows the previous round added, until a
+/// round adds none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recursive {
+    /// Names the working table `step` reads ([`Rel::WorkTable`]).
+    pub id: usize,
+    /// The non-recursive term.
+    pub base: Rel,
+    /// The recursive term, its columns of the base's types.
+    pub step: Rel,
+    /// `UNION` (not `ALL`): a row already returned is not returned again,
+    /// nor given to the next round.
+    pub distinct: bool,
+    /// The query's name and column names (what `EXPLAIN` shows).
+    pub names: (String, Vec<String>),
 }
 
 /// A set-returning function.
@@ -273,7 +300,12 @@ impl Rel {
     /// Calls `f` on every scan in the tree (not inside subqueries).
     pub fn scans_mut(&mut self, f: &mut dyn FnMut(&mut Scan)) {
         match self {
-            Rel::Values(_) | Rel::Commits | Rel::Diff(_) | Rel::System(_) | Rel::Series(_) => {}
+            Rel::Values(_)
+            | Rel::Commits
+            | Rel::Diff(_)
+            | Rel::System(_)
+            | Rel::Series(_)
+            | Rel::WorkTable(_) => {}
             Rel::Scan(s) => f(s),
             Rel::Filter(i, _)
             | Rel::Project(i, _)
@@ -282,7 +314,7 @@ impl Rel {
             | Rel::DistinctOn(i, _)
             | Rel::Sort(i, _)
             | Rel::Limit { input: i, .. } => i.scans_mut(f),
-            Rel::Join(j) => {
+            Rel::Join(j) | Rel::Lateral(j) => {
                 j.left.scans_mut(f);
                 j.right.scans_mut(f);
             }
@@ -291,6 +323,10 @@ impl Rel {
             Rel::SetOp(s) => {
                 s.left.scans_mut(f);
                 s.right.scans_mut(f);
+            }
+            Rel::Recursive(r) => {
+                r.base.scans_mut(f);
+                r.step.scans_mut(f);
             }
         }
     }

@@ -30,8 +30,16 @@ pub type Rows<'a> = Box<dyn Iterator<Item = Result<Vec<Value>>> + 'a>;
 /// Number of hidden columns every scan appends.
 const HIDDEN: usize = 4;
 
-/// Runs `rel` in `env`.
+/// Runs `rel` in `env` (measured for `EXPLAIN ANALYZE` when `env` has a
+/// profile).
 pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
+    match &env.profile {
+        None => run_node(rel, env),
+        Some(p) => p.measure(rel, || run_node(rel, env)),
+    }
+}
+
+fn run_node<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     Ok(match rel {
         Rel::Values(rows) => Box::new(rows.iter().map(move |r| {
             r.iter()
@@ -105,11 +113,14 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         Rel::Aggregate(a) => Box::new(aggregate(a, env)?.into_iter().map(Ok)),
         Rel::Window(w) => Box::new(crate::window::window(w, env)?.into_iter().map(Ok)),
         Rel::Join(j) => join(j, env)?,
+        Rel::Lateral(j) => crate::lateral::rows(j, env)?,
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
         Rel::Commits => commits(env)?,
         Rel::Diff(d) => Box::new(diff(d, env)?.into_iter().map(Ok)),
         Rel::System(s) => Box::new(crate::system::rows(s, env)?.into_iter().map(Ok)),
         Rel::Series(s) => Box::new(series(s, env)?.into_iter().map(Ok)),
+        Rel::Recursive(r) => crate::recursive::rows(r, env),
+        Rel::WorkTable(id) => crate::recursive::work_table(*id, env)?,
     })
 }
 
@@ -273,6 +284,12 @@ fn row_key(row: &[Value]) -> Vec<u8> {
     let mut key = Vec::new();
     encode_key(row, &mut key);
     key
+}
+
+/// The bytes two rows share exactly when a set operation deems them equal
+/// (integers of different widths and whole `NUMERIC`s alike).
+pub(crate) fn distinct_key(row: &[Value]) -> Vec<u8> {
+    row_key(&normalize(row.to_vec()))
 }
 
 /// A key range of owned bounds, borrowed.
@@ -609,7 +626,7 @@ fn normalize(values: Vec<Value>) -> Vec<Value> {
 
 /// The column equalities `left.a = right.b AND …` in a join condition: the
 /// left and right key expressions (right ones over the right row alone).
-fn equi_keys(on: &Expr, left_width: usize) -> Option<(Vec<Expr>, Vec<Expr>)> {
+pub(crate) fn equi_keys(on: &Expr, left_width: usize) -> Option<(Vec<Expr>, Vec<Expr>)> {
     let mut conjuncts = Vec::new();
     crate::optimize::conjuncts(on, &mut conjuncts);
     let (mut lk, mut rk) = (Vec::new(), Vec::new());
@@ -643,18 +660,17 @@ fn set_op(s: &SetOp, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
     let count = |rows: &[Vec<Value>]| {
         let mut m: HashMap<Vec<u8>, usize> = HashMap::new();
         for r in rows {
-            *m.entry(row_key(&normalize(r.clone()))).or_default() += 1;
+            *m.entry(distinct_key(r)).or_default() += 1;
         }
         m
     };
-    let key = |r: &Vec<Value>| row_key(&normalize(r.clone()));
     Ok(match (s.kind, s.all) {
         (SetOpKind::Union, true) => left.into_iter().chain(right).collect(),
         (SetOpKind::Union, false) => {
             let mut seen = std::collections::HashSet::new();
             left.into_iter()
                 .chain(right)
-                .filter(|r| seen.insert(key(r)))
+                .filter(|r| seen.insert(distinct_key(r)))
                 .collect()
         }
         (SetOpKind::Intersect, all) => {
@@ -662,7 +678,7 @@ fn set_op(s: &SetOp, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
             let mut seen = std::collections::HashSet::new();
             left.into_iter()
                 .filter(|r| {
-                    let k = key(r);
+                    let k = distinct_key(r);
                     let n = available.get_mut(&k);
                     match n {
                         Some(n) if *n > 0 && (all || seen.insert(k)) => {
@@ -679,7 +695,7 @@ fn set_op(s: &SetOp, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
             let mut seen = std::collections::HashSet::new();
             left.into_iter()
                 .filter(|r| {
-                    let k = key(r);
+                    let k = distinct_key(r);
                     if all {
                         match remove.get_mut(&k) {
                             Some(n) if *n > 0 => {

@@ -10,6 +10,7 @@ mod conflict;
 mod copy;
 mod ddl;
 mod dml;
+mod explain;
 mod expr;
 mod grouping;
 mod query;
@@ -80,6 +81,9 @@ pub(crate) struct Binder<'b, 't> {
     pub(crate) hidden: RefCell<HashSet<usize>>,
     /// The `WITH` queries in scope, innermost last.
     pub(crate) ctes: RefCell<Vec<(String, Bound)>>,
+    /// The `WITH RECURSIVE` queries being bound, which a reference to
+    /// their name reads as their working table.
+    pub(crate) recursion: query::WorkRefs,
     /// How many views deep the binding is (a bound on view cycles).
     pub(crate) view_depth: Cell<usize>,
     /// Values of `$1`, `$2`, … of a prepared statement.
@@ -230,6 +234,7 @@ impl<'b, 't> Binder<'b, 't> {
             ids: Cell::new(0),
             hidden: RefCell::new(HashSet::new()),
             ctes: RefCell::new(Vec::new()),
+            recursion: RefCell::new(Vec::new()),
             view_depth: Cell::new(0),
             windows: RefCell::new(Vec::new()),
             reusable: Cell::new(true),
@@ -395,6 +400,13 @@ impl Binder<'_, '_> {
             } => self.copy(source, *to, target, options, legacy_options),
             Statement::Update(up) => self.update(up),
             Statement::Delete(del) => self.delete(del),
+            Statement::Explain {
+                analyze,
+                statement,
+                format,
+                options,
+                ..
+            } => self.explain(*analyze, statement, format.as_ref(), options.as_deref()),
             other => Err(SqlError::unsupported(statement_kind(other))),
         }
     }

@@ -1,5 +1,11 @@
 //! Binding queries: `SELECT` (with joins, grouping, ordering), set
-//! operations, `VALUES` and `WITH`, to relational plans.
+//! operations, `VALUES` and `WITH` (`recursive.rs`: `WITH RECURSIVE`), to
+//! relational plans.
+
+mod lateral;
+mod recursive;
+
+pub(crate) use recursive::WorkRefs;
 
 use std::cell::Cell;
 
@@ -50,14 +56,25 @@ fn series_call(factor: &TableFactor) -> Result<Option<SeriesCall<'_>>> {
             SeriesCall {
                 func,
                 name: super::last_part(name)?,
-                args: args
-                    .args
-                    .iter()
-                    .map(|a| match a {
-                        ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
-                        other => Err(SqlError::unsupported(format!("argument {other}"))),
-                    })
-                    .collect::<Result<_>>()?,
+                args: series_args(&args.args)?,
+                alias: alias.as_ref(),
+                with_ordinality: *with_ordinality,
+            }
+        }
+        TableFactor::Function {
+            name,
+            args,
+            alias,
+            with_ordinality,
+            ..
+        } => {
+            let Some(func) = series_func(name) else {
+                return Ok(None);
+            };
+            SeriesCall {
+                func,
+                name: super::last_part(name)?,
+                args: series_args(args)?,
                 alias: alias.as_ref(),
                 with_ordinality: *with_ordinality,
             }
@@ -84,6 +101,16 @@ fn series_call(factor: &TableFactor) -> Result<Option<SeriesCall<'_>>> {
         }
         _ => return Ok(None),
     }))
+}
+
+/// The arguments of a set-returning function call in `FROM`.
+fn series_args(args: &[ast::FunctionArg]) -> Result<Vec<&ast::Expr>> {
+    args.iter()
+        .map(|a| match a {
+            ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => Ok(e),
+            other => Err(SqlError::unsupported(format!("argument {other}"))),
+        })
+        .collect()
 }
 
 /// Where an `ORDER BY` key comes from.
@@ -119,9 +146,6 @@ impl Binder<'_, '_> {
         correlated: &Cell<bool>,
     ) -> Result<Bound> {
         if let Some(with) = &q.with {
-            if with.recursive {
-                return Err(SqlError::unsupported("WITH RECURSIVE"));
-            }
             let first = self.ctes.borrow().len();
             for cte in &with.cte_tables {
                 let name = ident(&cte.alias.name);
@@ -131,7 +155,11 @@ impl Binder<'_, '_> {
                         format!("WITH query name \"{name}\" specified more than once"),
                     ));
                 }
-                let mut bound = self.query(&cte.query, parent, correlated)?;
+                let mut bound = if with.recursive {
+                    self.recursive_cte(cte, &name, parent, correlated)?
+                } else {
+                    self.query(&cte.query, parent, correlated)?
+                };
                 rename_columns(&mut bound.columns, &cte.alias.columns, &name)?;
                 self.ctes.borrow_mut().push((name, bound));
             }
@@ -610,7 +638,7 @@ impl Binder<'_, '_> {
         }
         let columns: Vec<Column> = outputs[..width]
             .iter()
-            .map(|(n, e)| (n.clone(), type_of(e, &types)))
+            .map(|(n, e)| (n.clone(), type_of(&level.typed(e), &types)))
             .collect();
         let extra = outputs.len() > width;
         let exprs: Vec<Expr> = outputs.into_iter().map(|(_, e)| e).collect();
@@ -686,16 +714,25 @@ impl Binder<'_, '_> {
     ) -> Result<(Rel, Scope)> {
         let mut acc: Option<(Rel, Scope)> = None;
         for item in from {
-            // A function after other items reads their rows, unless WITH
-            // ORDINALITY (not there yet for those): its arguments then read
-            // only enclosing queries, as before.
-            if item.joins.is_empty()
-                && acc.is_some()
-                && let Some(call) = series_call(&item.relation)?
-                && !call.with_ordinality
-            {
-                acc = Some(self.series(&call, acc.take(), parent, correlated)?);
-                continue;
+            // A LATERAL subquery or a function after other items reads
+            // their rows.
+            if let Some((lrel, lscope)) = acc.take() {
+                match self.lateral_item(&item.relation, &lscope, parent, correlated)? {
+                    Some((rrel, rscope)) => {
+                        let join = Rel::Lateral(Box::new(Join {
+                            kind: JoinKind::Inner,
+                            left: lrel,
+                            right: rrel,
+                            on: Expr::Const(Value::Bool(true)),
+                            left_width: lscope.columns.len(),
+                            right_width: rscope.columns.len(),
+                        }));
+                        let joined = (join, Scope::join(lscope, rscope));
+                        acc = Some(self.joins_onto(joined, &item.joins, parent, correlated)?);
+                        continue;
+                    }
+                    None => acc = Some((lrel, lscope)),
+                }
             }
             let (rel, scope) = self.table_with_joins(item, parent, correlated)?;
             acc = Some(match acc {
@@ -725,9 +762,19 @@ impl Binder<'_, '_> {
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
-        let (mut rel, mut scope) = self.factor(&twj.relation, parent, correlated)?;
-        for j in &twj.joins {
-            let (right, rscope) = self.factor(&j.relation, parent, correlated)?;
+        let left = self.factor(&twj.relation, parent, correlated)?;
+        self.joins_onto(left, &twj.joins, parent, correlated)
+    }
+
+    /// `joins` applied in order to `left`.
+    fn joins_onto(
+        &self,
+        (mut rel, mut scope): (Rel, Scope),
+        joins: &[ast::Join],
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<(Rel, Scope)> {
+        for j in joins {
             let (kind, constraint) = match &j.join_operator {
                 JoinOperator::Join(c) | JoinOperator::Inner(c) => (JoinKind::Inner, Some(c)),
                 JoinOperator::Left(c) | JoinOperator::LeftOuter(c) => (JoinKind::Left, Some(c)),
@@ -735,6 +782,21 @@ impl Binder<'_, '_> {
                 JoinOperator::FullOuter(c) => (JoinKind::Full, Some(c)),
                 JoinOperator::CrossJoin(_) => (JoinKind::Inner, None),
                 other => return Err(SqlError::unsupported(format!("join {other:?}"))),
+            };
+            // LATERAL reads the left side's rows in inner and left joins; in
+            // the others the left side is out of its reach, as PostgreSQL's.
+            let lateral = match kind {
+                JoinKind::Inner | JoinKind::Left => {
+                    self.lateral_item(&j.relation, &scope, parent, correlated)?
+                }
+                JoinKind::Right | JoinKind::Full => None,
+            };
+            let is_lateral = lateral.is_some();
+            let (right, rscope) = match lateral {
+                Some(r) => r,
+                None => self
+                    .factor(&j.relation, parent, correlated)
+                    .map_err(lateral::out_of_reach)?,
             };
             let (lw, rw) = (scope.columns.len(), rscope.columns.len());
             let visible =
@@ -779,14 +841,19 @@ impl Binder<'_, '_> {
                     return Err(SqlError::unsupported(format!("join constraint {other:?}")));
                 }
             };
-            rel = Rel::Join(Box::new(Join {
+            let join = Box::new(Join {
                 kind,
                 left: rel,
                 right,
                 on,
                 left_width: lw,
                 right_width: rw,
-            }));
+            });
+            rel = if is_lateral {
+                Rel::Lateral(join)
+            } else {
+                Rel::Join(join)
+            };
             scope = joined;
         }
         Ok((rel, scope))
@@ -794,16 +861,11 @@ impl Binder<'_, '_> {
 
     /// A set-returning function in `FROM`: one column named by the
     /// function (or its alias), and `ordinality` with `WITH ORDINALITY`; its
-    /// arguments may read enclosing queries.
-    ///
-    /// After other `FROM` items (`FROM t, unnest(t.tags)`) it is LATERAL, as
-    /// PostgreSQL makes a function there: its arguments read each row of
-    /// `left`, and the rows are `left`'s each followed by its values (no
-    /// `WITH ORDINALITY` there yet).
+    /// arguments may read enclosing queries (after other `FROM` items, the
+    /// rows of those: see `lateral.rs`).
     fn series(
         &self,
         call: &SeriesCall<'_>,
-        left: Option<(Rel, Scope)>,
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
@@ -817,7 +879,7 @@ impl Binder<'_, '_> {
         let (func, alias, with_ordinality) = (*func, *alias, *with_ordinality);
         let empty = Scope::default();
         let level = Level {
-            scope: left.as_ref().map_or(&empty, |(_, s)| s),
+            scope: &empty,
             parent,
             correlated,
         };
@@ -825,19 +887,17 @@ impl Binder<'_, '_> {
             .iter()
             .map(|e| self.expr(e, &level))
             .collect::<Result<Vec<_>>>()?;
-        let input_types = level.scope.types();
+        let first_arg_type = exprs.first().and_then(|e| type_of(&level.typed(e), &[]));
         let table = alias.map_or(fname.to_string(), |a| ident(&a.name));
         let first_type = match func {
             SeriesFunc::Unnest => Some(
-                exprs
-                    .first()
-                    .and_then(|e| type_of(e, &input_types))
+                first_arg_type
                     .and_then(DataType::element)
                     .unwrap_or(DataType::Text),
             ),
             SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
             SeriesFunc::PartitionAncestors => Some(DataType::Int8),
-            SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &input_types)),
+            SeriesFunc::GenerateSeries => first_arg_type,
             SeriesFunc::Json(j) => Some(j.result_type()),
         };
         // A single-column function is named by its alias.
@@ -865,36 +925,18 @@ impl Binder<'_, '_> {
             rename_columns(&mut columns, &a.columns, &table)?;
         }
         let scope = Scope::table(&table, &columns, &[], None);
-        let calls: Vec<Expr> = match named {
-            Some(cols) => cols
+        if let Some(cols) = named {
+            if with_ordinality {
+                return Err(SqlError::unsupported(format!(
+                    "WITH ORDINALITY on {fname}()"
+                )));
+            }
+            let calls = cols
                 .into_iter()
                 .map(|(_, j)| Expr::Call(Func::Series(SeriesFunc::Json(j)), exprs.clone()))
-                .collect(),
-            None => vec![Expr::Call(Func::Series(func), exprs.clone())],
-        };
-        let left = match left {
-            None if calls.len() > 1 => {
-                if with_ordinality {
-                    return Err(SqlError::unsupported(format!(
-                        "WITH ORDINALITY on {fname}()"
-                    )));
-                }
-                Some((Rel::Values(vec![Vec::new()]), Scope::default()))
-            }
-            left => left,
-        };
-        if let Some((lrel, lscope)) = left {
-            if with_ordinality {
-                return Err(SqlError::unsupported(
-                    "WITH ORDINALITY on a function after other FROM items",
-                ));
-            }
-            let outputs = (0..lscope.columns.len())
-                .map(Expr::Column)
-                .chain(calls)
                 .collect();
-            let rel = Rel::ProjectSet(Box::new(lrel), outputs);
-            return Ok((rel, Scope::join(lscope, scope)));
+            let rel = Rel::ProjectSet(Box::new(Rel::Values(vec![Vec::new()])), calls);
+            return Ok((rel, scope));
         }
         let rel = Rel::Series(Box::new(Series {
             func,
@@ -911,7 +953,7 @@ impl Binder<'_, '_> {
         correlated: &Cell<bool>,
     ) -> Result<(Rel, Scope)> {
         if let Some(call) = series_call(factor)? {
-            return self.series(&call, None, parent, correlated);
+            return self.series(&call, parent, correlated);
         }
         match factor {
             TableFactor::Table {
@@ -933,6 +975,9 @@ impl Binder<'_, '_> {
                         .find(|(c, _)| *c == n)
                         .map(|(_, b)| b.clone());
                     if let Some(b) = cte {
+                        if let Rel::WorkTable(id) = b.rel {
+                            self.work_reference(id)?;
+                        }
                         let table = alias.as_ref().map_or(n, |a| ident(&a.name));
                         let mut columns = b.columns;
                         if let Some(a) = alias {
@@ -987,10 +1032,7 @@ impl Binder<'_, '_> {
                 Ok((bound.rel, Scope::table(&table, &bound.columns, &[], None)))
             }
             TableFactor::Derived {
-                lateral: false,
-                subquery,
-                alias,
-                ..
+                subquery, alias, ..
             } => {
                 let unused = Cell::new(false);
                 let mut b = self.query(subquery, parent, &unused)?;

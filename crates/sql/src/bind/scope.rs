@@ -257,6 +257,35 @@ impl<'p> Level<'p> {
         })
     }
 
+    /// `e` with each column of an enclosing level it reads replaced by a
+    /// NULL of that column's type, so [`super::type_of`] (which knows only
+    /// the row's own columns) sees their types.
+    pub fn typed(&self, e: &Expr) -> Expr {
+        e.clone()
+            .rewrite(&mut |n| {
+                Ok(match n {
+                    Expr::Outer { depth, index } => {
+                        let mut level = Some(self);
+                        for _ in 0..depth {
+                            level = level.and_then(|l| l.parent);
+                        }
+                        match level
+                            .and_then(|l| l.scope.columns.get(index))
+                            .and_then(|c| c.data_type)
+                        {
+                            Some(t) => Expr::Cast(
+                                Box::new(Expr::Const(driftdb_engine::value::Value::Null)),
+                                t,
+                            ),
+                            None => n,
+                        }
+                    }
+                    other => other,
+                })
+            })
+            .unwrap_or_else(|_| e.clone())
+    }
+
     fn any_table(&self, t: &str) -> bool {
         self.scope.has_table(t) || self.parent.is_some_and(|p| p.any_table(t))
     }
