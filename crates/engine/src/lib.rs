@@ -23,6 +23,7 @@ pub mod index;
 pub mod interrupt;
 pub mod keycode;
 pub mod numeric;
+mod numeric_math;
 pub mod reads;
 pub mod row;
 pub mod sequence;

@@ -273,7 +273,9 @@ fn parse_float(s: &str) -> Option<f64> {
 }
 
 fn parse_bytea(text: &str) -> Option<Vec<u8>> {
-    let hex = text.strip_prefix("\\x")?;
+    let Some(hex) = text.strip_prefix("\\x") else {
+        return parse_bytea_escape(text);
+    };
     if hex.len() % 2 != 0 {
         return None;
     }
@@ -281,6 +283,33 @@ fn parse_bytea(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// `bytea`'s escape format: bytes as they are, `\\` a backslash, `\ooo`
+/// an octal byte.
+fn parse_bytea_escape(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1..i + 4) {
+            _ if bytes.get(i + 1) == Some(&b'\\') => {
+                out.push(b'\\');
+                i += 2;
+            }
+            Some(octal) if octal.iter().all(|d| (b'0'..=b'7').contains(d)) && octal[0] <= b'3' => {
+                out.push(octal.iter().fold(0u8, |acc, d| acc * 8 + (d - b'0')));
+                i += 4;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Days since 2000-01-01 of `YYYY-MM-DD[ BC]`.

@@ -4,7 +4,7 @@
 //! end), then days, then microseconds.
 
 use driftdb_engine::text::{civil_from_days, days_from_civil};
-use driftdb_engine::value::{Interval, MICROS_PER_DAY, Value};
+use driftdb_engine::value::{DataType, Interval, MICROS_PER_DAY, Value};
 
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, as_f64, as_i64, out_of_range};
@@ -104,6 +104,34 @@ pub fn datetime_arithmetic(op: BinOp, a: &Value, b: &Value) -> Option<Result<Val
     })
 }
 
+/// `CAST(v AS t)` between the date/time types, in the session's time zone
+/// (UTC): a timestamp's day or time of day, a date at midnight, an
+/// interval's time of day; `None` when `v` and `t` are not two of them.
+pub fn datetime_cast(v: &Value, t: DataType) -> Option<Result<Value>> {
+    use Value as V;
+    Some(match (v, t) {
+        (V::Timestamp(ts) | V::Timestamptz(ts), DataType::Date) => {
+            i32::try_from(ts.div_euclid(MICROS_PER_DAY))
+                .map(V::Date)
+                .map_err(|_| SqlError::new("22008", "date out of range"))
+        }
+        (V::Timestamp(ts) | V::Timestamptz(ts), DataType::Time) => {
+            Ok(V::Time(ts.rem_euclid(MICROS_PER_DAY)))
+        }
+        (V::Timestamp(ts) | V::Timestamptz(ts), DataType::Timestamp) => Ok(V::Timestamp(*ts)),
+        (V::Timestamp(ts) | V::Timestamptz(ts), DataType::Timestamptz) => Ok(V::Timestamptz(*ts)),
+        (V::Date(d), DataType::Timestamp) => Ok(V::Timestamp(i64::from(*d) * MICROS_PER_DAY)),
+        (V::Date(d), DataType::Timestamptz) => Ok(V::Timestamptz(i64::from(*d) * MICROS_PER_DAY)),
+        (V::Interval(iv), DataType::Time) => Ok(V::Time(iv.micros.rem_euclid(MICROS_PER_DAY))),
+        (V::Time(t), DataType::Interval) => Ok(V::Interval(Interval {
+            months: 0,
+            days: 0,
+            micros: *t,
+        })),
+        _ => return None,
+    })
+}
+
 fn add_days(d: i32, n: i64) -> Result<Value> {
     i32::try_from(i64::from(d) + n)
         .map(Value::Date)
@@ -128,7 +156,8 @@ fn shift(ts: i64, iv: Interval, sign: i32) -> Result<i64> {
         .ok_or_else(|| SqlError::new("22008", "timestamp out of range"))
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
+/// The days of month `m` (1-12) of year `y` (proleptic Gregorian).
+pub(crate) fn days_in_month(y: i64, m: u32) -> u32 {
     match m {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,

@@ -180,6 +180,9 @@ pub enum Func {
     Sequence(crate::sequence::SeqFunc),
     /// An array function or operator (`array_length`, `a[i]`, `@>` …).
     Array(crate::array::ArrayFunc),
+    /// A function of the library (string, math, date/time), from its
+    /// registry.
+    Lib(&'static crate::func::registry::Builtin),
     /// A set-returning function in a select list (`unnest(a)`): the
     /// projection makes one row per value ([`crate::rel::Rel::ProjectSet`]);
     /// anywhere else it is 0A000.
@@ -273,7 +276,8 @@ impl Expr {
                     | Expr::Subquery(_)
                     | Expr::Agg(_)
                     | Expr::Call(Func::Sequence(_), _)
-            ) {
+            ) || matches!(e, Expr::Call(Func::Lib(b), _) if b.volatile)
+            {
                 constant = false;
             }
         });
@@ -778,6 +782,20 @@ pub(crate) fn negate_value(v: Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
         Value::Numeric(n) => Value::Numeric(n.neg()),
+        Value::Interval(iv) => Value::Interval(driftdb_engine::value::Interval {
+            months: iv
+                .months
+                .checked_neg()
+                .ok_or_else(|| out_of_range("interval"))?,
+            days: iv
+                .days
+                .checked_neg()
+                .ok_or_else(|| out_of_range("interval"))?,
+            micros: iv
+                .micros
+                .checked_neg()
+                .ok_or_else(|| out_of_range("interval"))?,
+        }),
         other => return Err(type_error("-", &other)),
     })
 }
@@ -1018,6 +1036,9 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
                 text_type_name(t)
             ),
         ));
+    }
+    if let Some(converted) = crate::datetime_ops::datetime_cast(&v, t) {
+        return converted;
     }
     let int_target = matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8);
     if let (true, Value::Numeric(n)) = (int_target, &v) {

@@ -336,7 +336,10 @@ impl Binder<'_, '_> {
             }
             E::Subquery(q) => self.subquery(q, level, SubqueryKind::Scalar)?,
             E::Function(f) => self.function(f, level)?,
-            other => return Err(SqlError::unsupported(format!("expression {other}"))),
+            other => match self.function_syntax(other, level)? {
+                Some(call) => call,
+                None => return Err(SqlError::unsupported(format!("expression {other}"))),
+            },
         })
     }
 

@@ -11,6 +11,7 @@ mod copy;
 mod ddl;
 mod dml;
 mod expr;
+mod func_syntax;
 mod query;
 mod scope;
 mod sequence;

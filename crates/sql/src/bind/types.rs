@@ -69,6 +69,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Length => Some(DataType::Int4),
             Func::Abs | Func::Nullif => args.first().and_then(t),
             Func::Regex(_) => Some(DataType::Bool),
+            Func::Lib(b) => b.result_type(&args.iter().map(t).collect::<Vec<_>>()),
             Func::Catalog(c) => c.result_type(),
             Func::Sequence(_) => Some(DataType::Int8),
             Func::Array(a) => a.result_type(&args.iter().map(t).collect::<Vec<_>>()),

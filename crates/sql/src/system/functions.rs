@@ -124,7 +124,6 @@ pub const NAMES: &[&str] = &[
     "pg_table_is_visible",
     "pg_type_is_visible",
     "quote_ident",
-    "rtrim",
     "shobj_description",
     "string_agg",
     "sum",

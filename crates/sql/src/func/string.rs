@@ -1,0 +1,707 @@
+//! String functions with PostgreSQL's results and errors: `substring`
+//! (positions or a regular expression), `strpos`, the trims, `replace`,
+//! `split_part`, `concat`, `format`, the `regexp_*` functions, padding,
+//! `md5`/`sha256`, `encode`/`decode`, quoting and `string_to_array`.
+//! Positions and lengths count characters, not bytes.
+
+use driftdb_engine::text::{format_text, parse_text};
+use driftdb_engine::value::{Array, DataType, Value};
+use md5::Digest;
+
+use super::regex::{Flags, compiled, replacement};
+use crate::error::{Result, SqlError};
+use crate::expr::as_i64;
+use crate::system::model::quote_ident;
+
+/// A string function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StrFunc {
+    /// `ascii(text)`
+    Ascii,
+    /// `bit_length(text)`
+    BitLength,
+    /// `btrim(text [, characters])`, `trim(BOTH …)`
+    Btrim,
+    /// `chr(int)`
+    Chr,
+    /// `concat(any, …)`: NULLs skipped.
+    Concat,
+    /// `concat_ws(separator, any, …)`
+    ConcatWs,
+    /// `decode(text, format)`
+    Decode,
+    /// `encode(bytea, format)`
+    Encode,
+    /// `format(text, any, …)`
+    Format,
+    /// `initcap(text)`
+    Initcap,
+    /// `left(text, n)`
+    Left,
+    /// `lpad(text, length [, fill])`
+    Lpad,
+    /// `ltrim(text [, characters])`
+    Ltrim,
+    /// `md5(text)`
+    Md5,
+    /// `octet_length(text)`
+    OctetLength,
+    /// `quote_literal(text)`
+    QuoteLiteral,
+    /// `quote_nullable(text)`
+    QuoteNullable,
+    /// `regexp_match(text, pattern [, flags])`
+    RegexpMatch,
+    /// `regexp_replace(text, pattern, replacement [, flags])`
+    RegexpReplace,
+    /// `regexp_split_to_array(text, pattern [, flags])`
+    RegexpSplitToArray,
+    /// `repeat(text, n)`
+    Repeat,
+    /// `replace(text, from, to)`
+    Replace,
+    /// `reverse(text)`
+    Reverse,
+    /// `right(text, n)`
+    Right,
+    /// `rpad(text, length [, fill])`
+    Rpad,
+    /// `rtrim(text [, characters])`
+    Rtrim,
+    /// `sha256(bytea)`
+    Sha256,
+    /// `split_part(text, delimiter, n)`
+    SplitPart,
+    /// `starts_with(text, prefix)`
+    StartsWith,
+    /// `string_to_array(text, delimiter [, null string])`
+    StringToArray,
+    /// `strpos(text, substring)`, `position(substring IN text)`
+    Strpos,
+    /// `substring(text, from [, for])` or `substring(text, pattern)`
+    Substring,
+    /// `to_hex(int)`
+    ToHex,
+    /// `translate(text, from, to)`
+    Translate,
+}
+
+/// Most characters a built string may have (PostgreSQL's 1 GB limit).
+const MAX_LENGTH: i64 = (1 << 30) - 1;
+
+impl StrFunc {
+    /// The result type (independent of the argument types but for `substring`).
+    pub fn result_type(self, _args: &[Option<DataType>]) -> Option<DataType> {
+        use StrFunc as F;
+        Some(match self {
+            F::Ascii | F::BitLength | F::OctetLength | F::Strpos => DataType::Int4,
+            F::StartsWith => DataType::Bool,
+            F::Decode | F::Sha256 => DataType::Bytea,
+            F::RegexpMatch | F::RegexpSplitToArray | F::StringToArray => {
+                DataType::array_of(DataType::Text).ok()?
+            }
+            _ => DataType::Text,
+        })
+    }
+}
+
+/// The value of `func(args)` (`name` is the name it was called by).
+pub fn call(func: StrFunc, name: &str, args: &[Value]) -> Result<Value> {
+    use StrFunc as F;
+    let text = |i: usize| args.get(i).and_then(format_text).unwrap_or_default();
+    let int = |i: usize| int_arg(name, args.get(i));
+    Ok(match func {
+        F::Ascii => Value::Int4(text(0).chars().next().map_or(0, |c| c as i32)),
+        F::BitLength => Value::Int4(len_i32(bytes_of(args.first())?.len() * 8)),
+        F::OctetLength => Value::Int4(len_i32(bytes_of(args.first())?.len())),
+        F::Btrim | F::Ltrim | F::Rtrim => {
+            let set: Vec<char> = if args.len() > 1 {
+                text(1).chars().collect()
+            } else {
+                vec![' ']
+            };
+            let s = text(0);
+            let trimmed = match func {
+                F::Ltrim => s.trim_start_matches(set.as_slice()),
+                F::Rtrim => s.trim_end_matches(set.as_slice()),
+                _ => s.trim_matches(set.as_slice()),
+            };
+            Value::Text(trimmed.to_string())
+        }
+        F::Chr => chr(int(0)?)?,
+        F::Concat => Value::Text(args.iter().filter_map(format_text).collect()),
+        F::ConcatWs => match args.first() {
+            Some(Value::Null) | None => Value::Null,
+            Some(sep) => {
+                let sep = format_text(sep).unwrap_or_default();
+                let parts: Vec<String> = args[1..].iter().filter_map(format_text).collect();
+                Value::Text(parts.join(&sep))
+            }
+        },
+        F::Decode => Value::Bytea(decode(&text(0), &text(1))?),
+        F::Encode => Value::Text(encode(&bytes_of(args.first())?, &text(1))?),
+        F::Format => match args.first() {
+            Some(Value::Null) | None => Value::Null,
+            Some(_) => Value::Text(format(&text(0), &args[1..])?),
+        },
+        F::Initcap => Value::Text(initcap(&text(0))),
+        F::Left | F::Right => {
+            let chars: Vec<char> = text(0).chars().collect();
+            let n = clamp_len(int(1)?, chars.len());
+            let len = chars.len();
+            let keep = if n >= 0 {
+                n as usize
+            } else {
+                len - n.unsigned_abs() as usize
+            };
+            let piece = if func == F::Left {
+                &chars[..keep]
+            } else {
+                &chars[len - keep..]
+            };
+            Value::Text(piece.iter().collect())
+        }
+        F::Lpad | F::Rpad => {
+            let fill = if args.len() > 2 { text(2) } else { " ".into() };
+            Value::Text(pad(&text(0), int(1)?, &fill, func == F::Lpad)?)
+        }
+        F::Md5 => {
+            let digest = md5::Md5::digest(bytes_of(args.first())?);
+            Value::Text(hex(&digest))
+        }
+        F::QuoteLiteral => Value::Text(quote_literal(&text(0))),
+        F::QuoteNullable => match args.first() {
+            Some(Value::Null) | None => Value::Text("NULL".into()),
+            Some(_) => Value::Text(quote_literal(&text(0))),
+        },
+        F::RegexpMatch => {
+            let flags = flags_arg(args.get(2))?;
+            if flags.global {
+                return Err(SqlError::new(
+                    "22023",
+                    "regexp_match() does not support the \"global\" option",
+                ));
+            }
+            let s = text(0);
+            let re = compiled(&text(1), flags)?;
+            match re.captures(&s) {
+                None => Value::Null,
+                Some(caps) => {
+                    let groups: Vec<Value> = if caps.len() == 1 {
+                        vec![
+                            caps.get(0)
+                                .map_or(Value::Null, |m| Value::Text(m.as_str().into())),
+                        ]
+                    } else {
+                        caps.iter()
+                            .skip(1)
+                            .map(|m| m.map_or(Value::Null, |m| Value::Text(m.as_str().into())))
+                            .collect()
+                    };
+                    Value::Array(Array::new(DataType::Text, groups)?)
+                }
+            }
+        }
+        F::RegexpReplace => {
+            let flags = flags_arg(args.get(3))?;
+            let re = compiled(&text(1), flags)?;
+            let (s, rep) = (text(0), replacement(&text(2)));
+            let out = if flags.global {
+                re.replace_all(&s, rep.as_str())
+            } else {
+                re.replace(&s, rep.as_str())
+            };
+            Value::Text(out.into_owned())
+        }
+        F::RegexpSplitToArray => {
+            let flags = flags_arg(args.get(2))?;
+            if flags.global {
+                return Err(SqlError::new(
+                    "22023",
+                    "regexp_split_to_array() does not support the \"global\" option",
+                ));
+            }
+            let re = compiled(&text(1), flags)?;
+            let s = text(0);
+            let parts = split_regex(&re, &s);
+            text_array(parts.into_iter().map(Value::Text).collect())?
+        }
+        F::Repeat => {
+            let (s, n) = (text(0), int(1)?.max(0));
+            let chars = i64::try_from(s.chars().count()).unwrap_or(i64::MAX);
+            if chars.saturating_mul(n) > MAX_LENGTH {
+                return Err(SqlError::new("54000", "requested length too large"));
+            }
+            Value::Text(s.repeat(usize::try_from(n).unwrap_or(0)))
+        }
+        F::Replace => {
+            let (s, from) = (text(0), text(1));
+            Value::Text(if from.is_empty() {
+                s
+            } else {
+                s.replace(&from, &text(2))
+            })
+        }
+        F::Reverse => Value::Text(text(0).chars().rev().collect()),
+        F::Sha256 => Value::Bytea(sha2::Sha256::digest(bytes_of(args.first())?).to_vec()),
+        F::SplitPart => split_part(&text(0), &text(1), int(2)?)?,
+        F::StartsWith => Value::Bool(text(0).starts_with(&text(1))),
+        F::StringToArray => string_to_array(args)?,
+        F::Strpos => {
+            let (s, sub) = (text(0), text(1));
+            Value::Int4(match s.find(&sub) {
+                Some(byte) => len_i32(s[..byte].chars().count() + 1),
+                None => 0,
+            })
+        }
+        F::Substring => match args.get(1) {
+            Some(Value::Text(pattern)) if args.len() == 2 => regex_substring(&text(0), pattern)?,
+            Some(Value::Text(_)) => {
+                return Err(SqlError::unsupported(
+                    "substring(text, pattern, escape), the SQL regular expression form",
+                ));
+            }
+            _ => {
+                let count = if args.len() > 2 { Some(int(2)?) } else { None };
+                substring(&text(0), int(1)?, count)?
+            }
+        },
+        F::ToHex => Value::Text(match args.first() {
+            Some(Value::Int8(i)) => format!("{:x}", *i as u64),
+            Some(v) => format!("{:x}", as_i64(v).unwrap_or(0) as i32 as u32),
+            None => String::new(),
+        }),
+        F::Translate => {
+            let (from, to): (Vec<char>, Vec<char>) =
+                (text(1).chars().collect(), text(2).chars().collect());
+            Value::Text(
+                text(0)
+                    .chars()
+                    .filter_map(|c| match from.iter().position(|f| *f == c) {
+                        Some(i) => to.get(i).copied(),
+                        None => Some(c),
+                    })
+                    .collect(),
+            )
+        }
+    })
+}
+
+/// An integer argument (an untyped literal read as one); 22P02 otherwise.
+pub(crate) fn int_arg(name: &str, v: Option<&Value>) -> Result<i64> {
+    match v {
+        Some(Value::Text(s)) => s.trim().parse().map_err(|_| {
+            SqlError::new(
+                "22P02",
+                format!("invalid input syntax for type integer: \"{s}\""),
+            )
+        }),
+        Some(v) => as_i64(v).ok_or_else(|| {
+            SqlError::new(
+                "42883",
+                format!(
+                    "function {name}() does not exist for an argument of type {}",
+                    crate::expr::type_name(v)
+                ),
+            )
+        }),
+        None => Err(SqlError::new(
+            "42883",
+            format!("function {name}() needs more arguments"),
+        )),
+    }
+}
+
+fn flags_arg(v: Option<&Value>) -> Result<Flags> {
+    Flags::parse(&v.and_then(format_text).unwrap_or_default())
+}
+
+fn len_i32(n: usize) -> i32 {
+    i32::try_from(n).unwrap_or(i32::MAX)
+}
+
+/// `n` limited to `-len..=len`.
+fn clamp_len(n: i64, len: usize) -> i64 {
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    n.clamp(-len, len)
+}
+
+/// The bytes of a `bytea` argument, or of text (an untyped literal read as
+/// `bytea`, as PostgreSQL resolves `md5('…')` and `encode('…', …)`).
+fn bytes_of(v: Option<&Value>) -> Result<Vec<u8>> {
+    Ok(match v {
+        Some(Value::Bytea(b)) => b.clone(),
+        Some(Value::Text(s)) => match parse_text(s, DataType::Bytea)? {
+            Value::Bytea(b) => b,
+            _ => s.as_bytes().to_vec(),
+        },
+        Some(other) => format_text(other).unwrap_or_default().into_bytes(),
+        None => Vec::new(),
+    })
+}
+
+fn text_array(items: Vec<Value>) -> Result<Value> {
+    Ok(Value::Array(Array::new(DataType::Text, items)?))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn chr(code: i64) -> Result<Value> {
+    if code == 0 {
+        return Err(SqlError::new("54000", "null character not permitted"));
+    }
+    u32::try_from(code)
+        .ok()
+        .and_then(char::from_u32)
+        .map(|c| Value::Text(c.to_string()))
+        .ok_or_else(|| {
+            SqlError::new(
+                "54000",
+                format!("requested character too large for encoding: {code}"),
+            )
+        })
+}
+
+/// `substring(s from start for count)`: characters `start .. start+count`,
+/// counting from 1, the part before 1 cut off.
+fn substring(s: &str, start: i64, count: Option<i64>) -> Result<Value> {
+    if count.is_some_and(|c| c < 0) {
+        return Err(SqlError::new(
+            "22011",
+            "negative substring length not allowed",
+        ));
+    }
+    let end = count.map_or(i64::MAX, |c| start.saturating_add(c));
+    let from = start.max(1);
+    if end <= from {
+        return Ok(Value::Text(String::new()));
+    }
+    let skip = usize::try_from(from - 1).unwrap_or(usize::MAX);
+    let take = usize::try_from(end - from).unwrap_or(usize::MAX);
+    Ok(Value::Text(s.chars().skip(skip).take(take).collect()))
+}
+
+/// `substring(s from pattern)`: the first parenthesized group's match, or
+/// the whole match when there is no group; NULL when nothing matches.
+fn regex_substring(s: &str, pattern: &str) -> Result<Value> {
+    let re = compiled(pattern, Flags::default())?;
+    Ok(match re.captures(s) {
+        None => Value::Null,
+        Some(caps) => {
+            let m = if caps.len() > 1 {
+                caps.get(1)
+            } else {
+                caps.get(0)
+            };
+            m.map_or(Value::Null, |m| Value::Text(m.as_str().into()))
+        }
+    })
+}
+
+/// `s` split around each match of `re`; an empty match splits between
+/// characters, as PostgreSQL does.
+fn split_regex(re: &regex::Regex, s: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for m in re.find_iter(s) {
+        if m.start() == m.end() {
+            if m.start() == 0 || m.start() >= s.len() {
+                continue;
+            }
+        } else if m.start() == s.len() {
+            break;
+        }
+        parts.push(s[start..m.start()].to_string());
+        start = m.end();
+    }
+    parts.push(s[start..].to_string());
+    parts
+}
+
+fn split_part(s: &str, delimiter: &str, n: i64) -> Result<Value> {
+    if n == 0 {
+        return Err(SqlError::new("22023", "field position must not be zero"));
+    }
+    let fields: Vec<&str> = if delimiter.is_empty() {
+        if s.is_empty() { vec![] } else { vec![s] }
+    } else {
+        s.split(delimiter).collect()
+    };
+    let index = if n > 0 {
+        usize::try_from(n - 1).ok()
+    } else {
+        usize::try_from(n.unsigned_abs())
+            .ok()
+            .and_then(|back| fields.len().checked_sub(back))
+    };
+    Ok(Value::Text(
+        index
+            .and_then(|i| fields.get(i))
+            .map_or(String::new(), |f| (*f).to_string()),
+    ))
+}
+
+/// `string_to_array(s, delimiter [, null string])`: a NULL delimiter splits
+/// into characters, an empty one keeps the string whole.
+fn string_to_array(args: &[Value]) -> Result<Value> {
+    let Some(Some(s)) = args.first().map(format_text) else {
+        return Ok(Value::Null);
+    };
+    let delimiter = args.get(1).and_then(format_text);
+    let null = args.get(2).and_then(format_text);
+    if s.is_empty() {
+        return text_array(Vec::new());
+    }
+    let parts: Vec<String> = match delimiter.as_deref() {
+        None => s.chars().map(String::from).collect(),
+        Some("") => vec![s.clone()],
+        Some(d) => s.split(d).map(String::from).collect(),
+    };
+    text_array(
+        parts
+            .into_iter()
+            .map(|p| {
+                if null.as_deref() == Some(p.as_str()) {
+                    Value::Null
+                } else {
+                    Value::Text(p)
+                }
+            })
+            .collect(),
+    )
+}
+
+fn pad(s: &str, length: i64, fill: &str, left: bool) -> Result<String> {
+    if length > MAX_LENGTH {
+        return Err(SqlError::new("54000", "requested length too large"));
+    }
+    let length = usize::try_from(length.max(0)).unwrap_or(0);
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() >= length || fill.is_empty() {
+        return Ok(chars.iter().take(length).collect());
+    }
+    let padding: String = fill.chars().cycle().take(length - chars.len()).collect();
+    Ok(if left {
+        padding + s
+    } else {
+        s.to_string() + &padding
+    })
+}
+
+/// Upper case at the start of each run of letters and digits, lower case
+/// inside it.
+fn initcap(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_word = false;
+    for c in s.chars() {
+        if in_word {
+            out.extend(c.to_lowercase());
+        } else {
+            out.extend(c.to_uppercase());
+        }
+        in_word = c.is_alphanumeric();
+    }
+    out
+}
+
+/// `quote_literal`: single quotes doubled; with a backslash, doubled too
+/// and the `E'…'` form.
+fn quote_literal(s: &str) -> String {
+    let body = s.replace('\'', "''");
+    if s.contains('\\') {
+        format!("E'{}'", body.replace('\\', "\\\\"))
+    } else {
+        format!("'{body}'")
+    }
+}
+
+fn encode(bytes: &[u8], format: &str) -> Result<String> {
+    use base64::Engine as _;
+    Ok(match format.to_ascii_lowercase().as_str() {
+        "hex" => hex(bytes),
+        "base64" => {
+            let flat = base64::engine::general_purpose::STANDARD.encode(bytes);
+            // PostgreSQL breaks base64 text into lines of 76 characters.
+            flat.as_bytes()
+                .chunks(76)
+                .map(|c| String::from_utf8_lossy(c).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        "escape" => bytes
+            .iter()
+            .map(|b| match b {
+                0 => "\\000".to_string(),
+                b'\\' => "\\\\".to_string(),
+                0x80..=0xff => format!("\\{b:03o}"),
+                b => char::from(*b).to_string(),
+            })
+            .collect(),
+        _ => return Err(unknown_encoding(format)),
+    })
+}
+
+fn decode(text: &str, format: &str) -> Result<Vec<u8>> {
+    use base64::Engine as _;
+    match format.to_ascii_lowercase().as_str() {
+        "hex" => {
+            let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+            if !digits.len().is_multiple_of(2) {
+                return Err(SqlError::new(
+                    "22023",
+                    "invalid hexadecimal data: odd number of digits",
+                ));
+            }
+            digits
+                .chunks(2)
+                .map(|pair| {
+                    std::str::from_utf8(pair)
+                        .ok()
+                        .and_then(|p| u8::from_str_radix(p, 16).ok())
+                        .ok_or_else(|| {
+                            SqlError::new(
+                                "22023",
+                                format!(
+                                    "invalid hexadecimal digit: \"{}\"",
+                                    String::from_utf8_lossy(pair)
+                                ),
+                            )
+                        })
+                })
+                .collect()
+        }
+        "base64" => {
+            let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(clean)
+                .map_err(|e| SqlError::new("22023", format!("invalid base64 data: {e}")))
+        }
+        "escape" => match parse_text(text, DataType::Bytea)? {
+            Value::Bytea(b) => Ok(b),
+            _ => Ok(text.as_bytes().to_vec()),
+        },
+        _ => Err(unknown_encoding(format)),
+    }
+}
+
+fn unknown_encoding(format: &str) -> SqlError {
+    SqlError::new("22023", format!("unrecognized encoding: \"{format}\""))
+}
+
+/// `format(fmt, args)`: `%s` text (NULL empty), `%I` an identifier, `%L`
+/// a literal (NULL unquoted), `%%`; `%n$` picks argument n, `-` and a
+/// width pad.
+fn format(fmt: &str, args: &[Value]) -> Result<String> {
+    let mut out = String::new();
+    let mut chars = fmt.chars().peekable();
+    let mut next = 0usize;
+    let bad = |m: &str| SqlError::new("22023", m.to_string());
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        if chars.peek() == Some(&'%') {
+            chars.next();
+            out.push('%');
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+            digits.push(d);
+            chars.next();
+        }
+        let mut position = None;
+        if !digits.is_empty() && chars.peek() == Some(&'$') {
+            chars.next();
+            let n: usize = digits
+                .parse()
+                .map_err(|_| bad("argument number is out of range"))?;
+            if n == 0 {
+                return Err(bad(
+                    "format specifies argument 0, but arguments are numbered from 1",
+                ));
+            }
+            position = Some(n - 1);
+            digits.clear();
+        }
+        let left = chars.peek() == Some(&'-');
+        if left {
+            chars.next();
+        }
+        while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+            digits.push(d);
+            chars.next();
+        }
+        let width: usize = if digits.is_empty() {
+            0
+        } else {
+            digits.parse().unwrap_or(0)
+        };
+        let Some(kind) = chars.next() else {
+            return Err(bad("unterminated format() type specifier"));
+        };
+        let index = position.unwrap_or(next);
+        next = index + 1;
+        let arg = args
+            .get(index)
+            .ok_or_else(|| bad("too few arguments for format()"))?;
+        let piece = match kind {
+            's' => format_text(arg).unwrap_or_default(),
+            'I' => match format_text(arg) {
+                Some(s) => quote_ident(&s),
+                None => {
+                    return Err(SqlError::new(
+                        "22004",
+                        "null values cannot be formatted as an SQL identifier",
+                    ));
+                }
+            },
+            'L' => format_text(arg).map_or_else(|| "NULL".to_string(), |s| quote_literal(&s)),
+            other => {
+                return Err(bad(&format!(
+                    "unrecognized format() type specifier \"{other}\""
+                )));
+            }
+        };
+        let fill = width.saturating_sub(piece.chars().count());
+        if left {
+            out.push_str(&piece);
+            out.extend(std::iter::repeat_n(' ', fill));
+        } else {
+            out.extend(std::iter::repeat_n(' ', fill));
+            out.push_str(&piece);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_reads_positions_widths_and_quotes() -> Result<()> {
+        let args = [Value::Text("a b".into()), Value::Null, Value::Int4(7)];
+        assert_eq!(format("%I|%L|%s|%%", &args)?, "\"a b\"|NULL|7|%");
+        assert_eq!(format("%3$s %1$s", &args)?, "7 a b");
+        assert_eq!(
+            format("[%5s][%-4s]", &[Value::Int4(1), Value::Int4(2)])?,
+            "[    1][2   ]"
+        );
+        assert!(format("%s %s %s %s", &args).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn splits_follow_postgres() -> std::result::Result<(), regex::Error> {
+        assert_eq!(
+            split_regex(&regex::Regex::new(",")?, "a,b,"),
+            ["a", "b", ""]
+        );
+        assert_eq!(split_regex(&regex::Regex::new("")?, "abc"), ["a", "b", "c"]);
+        Ok(())
+    }
+}
