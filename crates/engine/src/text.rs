@@ -138,25 +138,41 @@ fn format_timestamp(micros: i64) -> String {
     }
 }
 
+/// PostgreSQL's `postgres` IntervalStyle: `1 year 2 mons -3 days +04:05:06`
+/// (a positive part after a negative one carries its `+`).
 fn format_interval(iv: &Interval) -> String {
-    let mut parts = Vec::new();
-    let (years, months) = (iv.months / 12, iv.months % 12);
-    // PostgreSQL says "1 day" but "-1 days".
-    let unit = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    if years != 0 {
-        parts.push(unit(i64::from(years), "year", "years"));
-    }
-    if months != 0 {
-        parts.push(unit(i64::from(months), "mon", "mons"));
-    }
-    if iv.days != 0 {
-        parts.push(unit(i64::from(iv.days), "day", "days"));
-    }
-    if iv.micros != 0 || parts.is_empty() {
-        let sign = if iv.micros < 0 { "-" } else { "" };
+    let mut out = String::new();
+    // Whether the part printed last was negative.
+    let mut after_negative = false;
+    let mut part = |out: &mut String, n: i64, unit: &str| {
+        if n == 0 {
+            return;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let plus = if after_negative && n > 0 { "+" } else { "" };
+        let plural = if n == 1 { "" } else { "s" };
+        out.push_str(&format!("{plus}{n} {unit}{plural}"));
+        after_negative = n < 0;
+    };
+    part(&mut out, i64::from(iv.months / 12), "year");
+    part(&mut out, i64::from(iv.months % 12), "mon");
+    part(&mut out, i64::from(iv.days), "day");
+    if iv.micros != 0 || out.is_empty() {
+        let sign = if iv.micros < 0 {
+            "-"
+        } else if after_negative {
+            "+"
+        } else {
+            ""
+        };
         let m = iv.micros.unsigned_abs();
         let (secs, frac) = (m / 1_000_000, (m % 1_000_000) as i64);
-        parts.push(format!(
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!(
             "{sign}{:02}:{:02}:{:02}{}",
             secs / 3600,
             (secs / 60) % 60,
@@ -164,7 +180,7 @@ fn format_interval(iv: &Interval) -> String {
             fraction(frac)
         ));
     }
-    parts.join(" ")
+    out
 }
 
 /// Reads `text` as a value of type `t`, as PostgreSQL's input functions do

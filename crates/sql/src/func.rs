@@ -69,6 +69,15 @@ impl Func {
         }
     }
 
+    /// Whether a `char(n)` argument keeps its padding: functions of any
+    /// type print it as it is, and its octets count the padding.
+    pub fn sees_char_padding(self) -> bool {
+        matches!(
+            self,
+            Func::Lib(b) if matches!(b.name, "concat" | "concat_ws" | "format" | "octet_length" | "bit_length")
+        )
+    }
+
     /// Whether `n` arguments are accepted.
     pub fn accepts(self, n: usize) -> bool {
         match self {

@@ -673,7 +673,7 @@ impl Binder<'_, '_> {
                         .map(|a| {
                             // char(n) passed as text loses its padding.
                             let e = self.expr(a, level)?;
-                            Ok(if self.is_char(&e, level) {
+                            Ok(if self.is_char(&e, level) && !func.sees_char_padding() {
                                 Expr::Call(Func::Rtrim, vec![e])
                             } else {
                                 e

@@ -412,7 +412,7 @@ fn random() -> f64 {
 fn setseed(seed: f64) -> Result<Value> {
     if !(-1.0..=1.0).contains(&seed) {
         return Err(SqlError::new(
-            "22003",
+            "22023",
             format!("setseed parameter {seed} is out of allowed range [-1,1]"),
         ));
     }
