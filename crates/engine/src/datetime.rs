@@ -80,11 +80,16 @@ pub fn parse_interval(text: &str) -> Option<Interval> {
             .unwrap_or(tok.len());
         let (num, glued) = tok.split_at(split);
         let n: f64 = num.parse().ok()?;
-        let unit = if glued.is_empty() {
-            i += 1;
-            tokens.get(i).copied().unwrap_or("second")
-        } else {
-            glued
+        let next = tokens.get(i + 1).copied();
+        let unit = match (glued.is_empty(), next) {
+            (false, _) => glued,
+            // A bare number before a time of day counts days (`1 2:03:04`).
+            (true, Some(clock)) if clock.contains(':') => "day",
+            (true, Some(unit)) => {
+                i += 1;
+                unit
+            }
+            (true, None) => "second",
         };
         i += 1;
         match unit.trim_end_matches(',') {
@@ -222,6 +227,7 @@ mod tests {
         assert_eq!(parse_interval("P1Y2M3W"), iv(14, 21, 0));
         assert_eq!(parse_interval("PT1M30S"), iv(0, 0, 90_000_000));
         assert_eq!(parse_interval("P1X"), None);
+        assert_eq!(parse_interval("1 2:03:04"), iv(0, 1, 7_384_000_000));
         assert_eq!(parse_interval("1 fortnight"), None);
         assert_eq!(parse_interval(""), None);
     }

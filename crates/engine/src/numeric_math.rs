@@ -116,8 +116,10 @@ impl Numeric {
         if approx > MAX_EXP_ARGUMENT {
             return Err(NumericError::Overflow);
         }
-        let rscale = display_scale(MIN_SIG_DIGITS - (approx * LOG10_E) as i64, scale);
-        let p = rscale + guard_digits(approx.abs());
+        let weight = (approx * LOG10_E) as i64;
+        let rscale = display_scale(MIN_SIG_DIGITS - weight, scale);
+        // A large result needs its integer digits computed exactly too.
+        let p = rscale + guard_digits(approx.abs()) + u32::try_from(weight.max(0)).unwrap_or(0);
         let x = fixed(n, scale, p);
         round_fixed(&exp_fixed(&x, p), p, rscale)
     }
@@ -438,6 +440,10 @@ mod tests {
             "-8.0000000000000000"
         );
         assert_eq!(num("1.5")?.exp()?.to_string(), "4.4816890703380648");
+        assert_eq!(
+            num("100.0")?.exp()?.to_string(),
+            "26881171418161354484126255515800135873611118.8"
+        );
         assert!(num("0")?.ln().is_err());
         Ok(())
     }

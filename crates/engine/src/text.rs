@@ -34,7 +34,13 @@ pub fn format_text(v: &Value) -> Option<String> {
         Value::Date(d) => format_date(i64::from(*d)),
         Value::Time(t) => format_time(*t),
         Value::Timestamp(t) => format_timestamp(*t),
-        Value::Timestamptz(t) => format!("{}+00", format_timestamp(*t)),
+        Value::Timestamptz(t) => {
+            let local = format_timestamp(*t);
+            match local.strip_suffix(" BC") {
+                Some(ad) => format!("{ad}+00 BC"),
+                None => format!("{local}+00"),
+            }
+        }
         Value::Interval(iv) => format_interval(iv),
         Value::Uuid(u) => {
             let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
@@ -489,8 +495,8 @@ mod tests {
         assert_eq!(code("maybe", DataType::Bool), Some("22P02"));
         assert_eq!(code("2023-02-29", DataType::Date), Some("22008"));
         assert_eq!(code("2023-13-01", DataType::Date), Some("22008"));
-        assert_eq!(code("2023-01", DataType::Date), Some("22P02"));
-        assert_eq!(code("24:00:00", DataType::Time), Some("22P02"));
+        assert_eq!(code("2023-01", DataType::Date), Some("22007"));
+        assert_eq!(code("24:00:00", DataType::Time), Some("22007"));
         assert_eq!(code("\\x0", DataType::Bytea), Some("22P02"));
         assert_eq!(code("1.2.3", DataType::Numeric(None)), Some("22P02"));
         assert_eq!(code("1e-99999", DataType::Numeric(None)), Some("22003"));

@@ -39,6 +39,10 @@ pub fn datetime_arithmetic(op: BinOp, a: &Value, b: &Value) -> Option<Result<Val
         (BinOp::Plus, V::Date(d), V::Time(t)) | (BinOp::Plus, V::Time(t), V::Date(d)) => {
             Ok(V::Timestamp(i64::from(*d) * MICROS_PER_DAY + t))
         }
+        // A time of day converts to an interval, as PostgreSQL's implicit cast.
+        (BinOp::Plus, V::Timestamp(ts), V::Time(t))
+        | (BinOp::Plus, V::Time(t), V::Timestamp(ts)) => Ok(V::Timestamp(ts + t)),
+        (BinOp::Minus, V::Timestamp(ts), V::Time(t)) => Ok(V::Timestamp(ts - t)),
         (BinOp::Plus, V::Timestamp(ts), V::Interval(iv))
         | (BinOp::Plus, V::Interval(iv), V::Timestamp(ts)) => shift(*ts, *iv, 1).map(V::Timestamp),
         (BinOp::Minus, V::Timestamp(ts), V::Interval(iv)) => shift(*ts, *iv, -1).map(V::Timestamp),

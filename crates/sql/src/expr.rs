@@ -964,6 +964,8 @@ pub(crate) fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
         BinOp::Multiply => x.checked_mul(y),
         BinOp::Divide | BinOp::Modulo if y == 0 => return Err(division_by_zero()),
         BinOp::Divide => x.checked_div(y),
+        // PostgreSQL: anything % -1 is 0, even the smallest integer.
+        BinOp::Modulo if y == -1 => Some(0),
         BinOp::Modulo => x.checked_rem(y),
         _ => return Err(SqlError::new("XX000", "not an arithmetic operator")),
     };

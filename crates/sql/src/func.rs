@@ -5,6 +5,7 @@
 pub mod datetime;
 mod datetime_format;
 pub mod math;
+mod number_format;
 pub mod regex;
 pub mod registry;
 pub mod string;

@@ -554,6 +554,9 @@ impl Binder<'_, '_> {
     fn function(&self, f: &ast::Function, level: &Level<'_>) -> Result<Expr> {
         let name = f.name.to_string().to_lowercase();
         let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+        if let Some(call) = self.named_call(name, f, level)? {
+            return Ok(call);
+        }
         let (args, distinct, star) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false, false),
             ast::FunctionArguments::List(l) => {

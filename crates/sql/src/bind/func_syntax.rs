@@ -89,6 +89,90 @@ impl Binder<'_, '_> {
     }
 }
 
+impl Binder<'_, '_> {
+    /// A library function called with named arguments
+    /// (`make_interval(days => 10)`): each goes to its parameter's place,
+    /// and a parameter left out takes its default, 0; `None` when no
+    /// argument is named.
+    pub(crate) fn named_call(
+        &self,
+        name: &str,
+        f: &ast::Function,
+        level: &Level<'_>,
+    ) -> Result<Option<Expr>> {
+        let ast::FunctionArguments::List(list) = &f.args else {
+            return Ok(None);
+        };
+        if !list.args.iter().any(|a| {
+            matches!(
+                a,
+                ast::FunctionArg::Named { .. } | ast::FunctionArg::ExprNamed { .. }
+            )
+        }) {
+            return Ok(None);
+        }
+        let builtin = registry::lookup(name)
+            .filter(|b| !b.params.is_empty())
+            .ok_or_else(|| {
+                SqlError::new(
+                    "42883",
+                    format!("function {name}() does not take named arguments"),
+                )
+            })?;
+        let mut slots: Vec<Option<Expr>> = Vec::new();
+        for (position, arg) in list.args.iter().enumerate() {
+            let (index, e) = match arg {
+                ast::FunctionArg::Unnamed(ast::FunctionArgExpr::Expr(e)) => (position, e),
+                ast::FunctionArg::Named {
+                    name: param,
+                    arg: ast::FunctionArgExpr::Expr(e),
+                    ..
+                }
+                | ast::FunctionArg::ExprNamed {
+                    name: ast::Expr::Identifier(param),
+                    arg: ast::FunctionArgExpr::Expr(e),
+                    ..
+                } => {
+                    let param = super::ident(param);
+                    let index =
+                        builtin
+                            .params
+                            .iter()
+                            .position(|p| *p == param)
+                            .ok_or_else(|| {
+                                SqlError::new(
+                                    "42883",
+                                    format!("function {name}() has no parameter named \"{param}\""),
+                                )
+                            })?;
+                    (index, e)
+                }
+                other => return Err(SqlError::unsupported(format!("function argument {other}"))),
+            };
+            if slots.len() <= index {
+                slots.resize(index + 1, None);
+            }
+            if slots[index].is_some() {
+                return Err(SqlError::new(
+                    "42601",
+                    format!("argument of {name}() given more than once"),
+                ));
+            }
+            slots[index] = Some(self.expr(e, level)?);
+        }
+        if !builtin.accepts(slots.len())
+            || (builtin.min_args > 0 && slots.iter().any(Option::is_none))
+        {
+            return Err(no_args(name));
+        }
+        let args = slots
+            .into_iter()
+            .map(|s| s.unwrap_or(Expr::Const(Value::Int4(0))))
+            .collect();
+        Ok(Some(Expr::Call(Func::Lib(builtin), args)))
+    }
+}
+
 /// The output column name PostgreSQL gives a special form (the function
 /// it calls; `interval` for an `INTERVAL` literal).
 pub(super) fn column_name(e: &ast::Expr) -> Option<&'static str> {

@@ -92,7 +92,14 @@ impl TimeFunc {
 /// The value of `func(args)` in `env`'s transaction.
 pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     use TimeFunc as F;
-    let started = env.txn.started_at();
+    let mut started = env.txn.started_at();
+    if let (F::Now | F::LocalTimestamp | F::CurrentTime | F::LocalTime, [precision]) = (func, args)
+    {
+        started = round_to_precision(
+            started,
+            crate::func::string::int_arg(name, Some(precision))?,
+        )?;
+    }
     Ok(match func {
         F::Now => Value::Timestamptz(started),
         F::StatementTimestamp => Value::Timestamptz(env.txn.statement_at()),
@@ -151,6 +158,19 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
             _ => epoch_to_timestamp(float_arg(args.first())?)?,
         },
     })
+}
+
+/// `ts` rounded to `precision` decimals of a second (`current_timestamp(0)`);
+/// above 6 is 6, as PostgreSQL clamps it.
+fn round_to_precision(ts: i64, precision: i64) -> Result<i64> {
+    if precision < 0 {
+        return Err(SqlError::new(
+            "22023",
+            format!("TIMESTAMP({precision}) precision must not be negative"),
+        ));
+    }
+    let unit = 10i64.pow(6 - precision.min(6) as u32);
+    Ok((ts + unit / 2).div_euclid(unit) * unit)
 }
 
 fn date_range() -> SqlError {

@@ -1,16 +1,14 @@
-//! PostgreSQL's formatting templates: `to_char` of timestamps, dates and
-//! intervals (`YYYY MM DD HH24 HH12 MI SS MS US Mon Month Dy Day AM PM TZ`
-//! …, the `FM` prefix and `TH` suffix, `"quoted"` text), `to_char` of
-//! numbers (`9 0 . , D G S MI PR FM`), and the reverse for `to_timestamp`
-//! and `to_date`.
+//! PostgreSQL's formatting templates for dates and times: `to_char` of
+//! timestamps, dates and intervals (`YYYY MM DD HH24 HH12 MI SS MS US Mon
+//! Month Dy Day AM PM TZ` …, the `FM` prefix and `TH` suffix, `"quoted"`
+//! text), and the reverse for `to_timestamp` and `to_date`. Numbers are
+//! `number_format`'s.
 
-use driftdb_engine::numeric::Numeric;
 use driftdb_engine::text::{civil_from_days, days_from_civil, format_text};
 use driftdb_engine::value::{Interval, MICROS_PER_DAY, Value};
 
 use crate::datetime_ops::days_in_month;
 use crate::error::{Result, SqlError};
-use crate::expr::as_numeric;
 
 const MONTHS: [&str; 12] = [
     "January",
@@ -72,6 +70,7 @@ enum Field {
     Meridiem(Case, bool),
     Quarter,
     Week,
+    WeekOfMonth,
     IsoWeek,
     Century,
     Julian,
@@ -125,6 +124,7 @@ const PATTERNS: &[(&str, Field, bool)] = &[
     ("pm", Field::Meridiem(Case::Lower, false), false),
     ("Q", Field::Quarter, true),
     ("WW", Field::Week, true),
+    ("W", Field::WeekOfMonth, true),
     ("CC", Field::Century, true),
     ("J", Field::Julian, true),
     ("TZ", Field::Zone(Case::Upper), false),
@@ -216,7 +216,8 @@ fn parse_template(fmt: &str) -> Vec<Piece> {
     pieces
 }
 
-fn starts_with_ci(s: &str, prefix: &str) -> bool {
+/// Whether `s` starts with `prefix`, in any case.
+pub(super) fn starts_with_ci(s: &str, prefix: &str) -> bool {
     s.len() >= prefix.len()
         && s.is_char_boundary(prefix.len())
         && s[..prefix.len()].eq_ignore_ascii_case(prefix)
@@ -288,21 +289,7 @@ pub fn to_char(args: &[Value]) -> Result<Value> {
         Some(Value::Timestamptz(t)) => Moment::at(*t, true),
         Some(Value::Date(d)) => Moment::at(i64::from(*d) * MICROS_PER_DAY, false),
         Some(Value::Interval(iv)) => Moment::of_interval(*iv),
-        Some(v @ (Value::Float4(_) | Value::Float8(_))) => {
-            return Ok(Value::Text(to_char_number(&float_numeric(v)?, &template)?));
-        }
-        Some(v) => match as_numeric(v) {
-            Some(n) => return Ok(Value::Text(to_char_number(&n, &template)?)),
-            None => {
-                return Err(SqlError::new(
-                    "42883",
-                    format!(
-                        "function to_char({}, text) does not exist",
-                        crate::expr::type_name(v)
-                    ),
-                ));
-            }
-        },
+        Some(v) => return super::number_format::to_char(v, &template).map(Value::Text),
         None => return Ok(Value::Null),
     };
     let mut out = String::new();
@@ -323,12 +310,6 @@ pub fn to_char(args: &[Value]) -> Result<Value> {
         }
     }
     Ok(Value::Text(out))
-}
-
-/// A float as the exact decimal its text shows (as PostgreSQL's numeric
-/// `to_char` of a float rounds its printed digits).
-fn float_numeric(v: &Value) -> Result<Numeric> {
-    Ok(Numeric::parse(&format_text(v).unwrap_or_default())?)
 }
 
 /// The text of one field, and its number when it is one (for `TH`).
@@ -403,6 +384,7 @@ fn field_text(field: Field, m: &Moment, fill_mode: bool) -> (String, Option<i64>
         }
         Field::Quarter => num(i64::from((m.month.max(1) - 1) / 3 + 1), 1),
         Field::Week => num((day_of_year - 1) / 7 + 1, 2),
+        Field::WeekOfMonth => num((m.day - 1) / 7 + 1, 1),
         Field::IsoWeek => num(m.days.map_or(0, |d| super::datetime::iso_week(d).1), 2),
         Field::Century => num(
             if m.year > 0 {
@@ -423,173 +405,6 @@ fn field_text(field: Field, m: &Moment, fill_mode: bool) -> (String, Option<i64>
         ),
         Field::Offset => (if m.zoned { "+00".into() } else { String::new() }, None),
     }
-}
-
-/// `to_char(number, template)`: `9` a digit or a blank, `0` a digit or a
-/// zero, `.`/`D` the point, `,`/`G` a group separator, `S` an anchored
-/// sign, `MI` a minus, `PR` angle brackets for negatives, `FM` no padding;
-/// too few digit places print `#`.
-fn to_char_number(n: &Numeric, template: &str) -> Result<String> {
-    let upper = template.to_ascii_uppercase();
-    let fill_mode = upper.contains("FM");
-    let body: String = strip_ci(&strip_ci(template, "FM"), "PR");
-    let bracket = upper.contains("PR");
-    let int_places = body
-        .chars()
-        .take_while(|c| *c != '.' && *c != 'D' && *c != 'd')
-        .filter(|c| *c == '9' || *c == '0')
-        .count();
-    let point = body.find(['.', 'D', 'd']);
-    let frac_places = point.map_or(0, |p| {
-        body[p..].chars().filter(|c| *c == '9' || *c == '0').count()
-    });
-    let first_zero = body
-        .chars()
-        .filter(|c| matches!(c, '9' | '0'))
-        .position(|c| c == '0')
-        .filter(|i| *i < int_places);
-    let rounded = n.round_to(i32::try_from(frac_places).unwrap_or(0))?;
-    let text = rounded.abs().to_string();
-    let negative = rounded.to_string().starts_with('-');
-    let (int_text, frac_text) = text.split_once('.').unwrap_or((&text, ""));
-    let int_digits: Vec<char> = if int_text == "0" {
-        Vec::new()
-    } else {
-        int_text.chars().collect()
-    };
-    let overflow = int_digits.len() > int_places;
-    let frac_digits: Vec<char> = frac_text.chars().collect();
-    let explicit_sign = upper.contains('S') || upper.contains("MI") || bracket;
-
-    let mut out = String::new();
-    let mut int_pos = 0usize;
-    let mut frac_pos = 0usize;
-    let mut in_fraction = false;
-    let mut started = false;
-    let mut sign_done = false;
-    let mut chars = body.chars().peekable();
-    let sign_char = if negative { '-' } else { '+' };
-    let default_sign = |out: &mut String| {
-        if negative {
-            out.push('-');
-        } else if !fill_mode {
-            out.push(' ');
-        }
-    };
-    while let Some(c) = chars.next() {
-        match c {
-            '9' | '0' if !in_fraction => {
-                let digit_index =
-                    int_pos as isize - (int_places as isize - int_digits.len() as isize);
-                let forced = first_zero.is_some_and(|z| int_pos >= z);
-                let ch = if overflow {
-                    Some('#')
-                } else if digit_index >= 0 {
-                    int_digits.get(digit_index as usize).copied()
-                } else if forced {
-                    Some('0')
-                } else {
-                    None
-                };
-                match ch {
-                    Some(ch) => {
-                        if !started && !explicit_sign && !sign_done {
-                            default_sign(&mut out);
-                            sign_done = true;
-                        }
-                        started = true;
-                        out.push(ch);
-                    }
-                    None if !fill_mode => out.push(' '),
-                    None => {}
-                }
-                int_pos += 1;
-            }
-            '9' | '0' => {
-                let ch = if overflow {
-                    '#'
-                } else {
-                    frac_digits.get(frac_pos).copied().unwrap_or('0')
-                };
-                out.push(ch);
-                frac_pos += 1;
-            }
-            '.' | 'D' | 'd' => {
-                if !started && !explicit_sign && !sign_done {
-                    default_sign(&mut out);
-                    sign_done = true;
-                }
-                started = true;
-                in_fraction = true;
-                out.push('.');
-            }
-            ',' | 'G' | 'g' => {
-                if started {
-                    out.push(',');
-                } else if !fill_mode {
-                    out.push(' ');
-                }
-            }
-            'S' | 's' => {
-                out.push(sign_char);
-                sign_done = true;
-            }
-            'M' | 'm' if chars.peek().is_some_and(|n| n.eq_ignore_ascii_case(&'I')) => {
-                chars.next();
-                out.push(if negative { '-' } else { ' ' });
-            }
-            other => out.push(other),
-        }
-    }
-    if !started && !explicit_sign && !sign_done {
-        default_sign(&mut out);
-    }
-    if fill_mode && in_fraction {
-        // FM drops the trailing zeros of `9` places after the point.
-        let last_zero_place = body
-            .rfind('0')
-            .filter(|z| point.is_some_and(|p| *z > p))
-            .map(|z| {
-                body[..=z]
-                    .chars()
-                    .filter(|c| matches!(c, '9' | '0'))
-                    .count()
-            });
-        let keep_digits = last_zero_place.map_or(0, |k| k.saturating_sub(int_places));
-        let mut trailing = frac_places.saturating_sub(keep_digits);
-        while trailing > 0 && out.ends_with('0') {
-            out.pop();
-            trailing -= 1;
-        }
-    }
-    if bracket {
-        out = if negative {
-            format!("<{}>", out.trim_start())
-        } else if fill_mode {
-            out
-        } else {
-            format!(" {out} ")
-        };
-    }
-    Ok(out)
-}
-
-/// `s` without every occurrence of `word` (any case).
-fn strip_ci(s: &str, word: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while !rest.is_empty() {
-        if starts_with_ci(rest, word) {
-            rest = &rest[word.len()..];
-            continue;
-        }
-        let mut chars = rest.chars();
-        if let Some(c) = chars.next() {
-            out.push(c);
-        }
-        rest = chars.as_str();
-    }
-    out
 }
 
 /// Fields read by `to_timestamp` / `to_date`.
@@ -722,8 +537,9 @@ fn read_field<'a>(field: Field, rest: &'a str, adjacent: bool, r: &mut Read) -> 
         }
         Field::Minute => r.minute = value,
         Field::Second => r.second = value,
-        Field::Millis => r.micros = value * 1000,
-        Field::Micros => r.micros = value,
+        // Fewer digits are a fraction: `.5` with MS is 500 ms.
+        Field::Millis => r.micros = value * 10i64.pow(6 - clean.len().min(3) as u32),
+        Field::Micros => r.micros = value * 10i64.pow(6 - clean.len().min(6) as u32),
         Field::SecondsOfDay => {
             r.hour = value / 3600;
             r.minute = value / 60 % 60;
@@ -749,8 +565,12 @@ fn assemble(r: &Read, input: &str) -> Result<i64> {
             format!("date/time field value out of range: \"{input}\""),
         )
     };
-    let year = r.year.unwrap_or(1);
-    let year = if year <= 0 { year + 1 } else { year };
+    // No year is PostgreSQL's year 0, 1 BC; a negative one is BC.
+    let year = match r.year {
+        None => 0,
+        Some(y) if y < 0 => y + 1,
+        Some(y) => y,
+    };
     let month = u32::try_from(r.month.unwrap_or(1)).map_err(|_| out())?;
     let day = u32::try_from(r.day.unwrap_or(1)).map_err(|_| out())?;
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
@@ -797,22 +617,17 @@ pub fn to_date(input: &str, template: &str) -> Result<Value> {
 mod tests {
     use super::*;
 
-    fn number(n: &str, template: &str) -> Result<String> {
-        to_char_number(&Numeric::parse(n)?, template)
-    }
-
     #[test]
-    fn numbers_format_as_postgres() -> Result<()> {
-        assert_eq!(number("1234.5", "9999.99")?, " 1234.50");
-        assert_eq!(number("-12", "9999")?, "  -12");
-        assert_eq!(number("1234567", "9,999,999")?, " 1,234,567");
-        assert_eq!(number("12", "FM9999")?, "12");
-        assert_eq!(number("5", "000")?, " 005");
-        assert_eq!(number("12345", "999")?, " ###");
-        assert_eq!(number("1.5", "FM999.99")?, "1.5");
-        assert_eq!(number("0.5", "9.99")?, "  .50");
-        assert_eq!(number("-485", "999MI")?, "485-");
-        assert_eq!(number("-485", "999PR")?, "<485>");
-        Ok(())
+    fn templates_read_fields_and_literals() {
+        let pieces = parse_template("FMDD \"at\" HH24");
+        assert_eq!(pieces.len(), 6);
+        assert!(matches!(
+            pieces[0],
+            Piece::Field {
+                field: Field::DayOfMonth,
+                fill_mode: true,
+                ..
+            }
+        ));
     }
 }

@@ -83,6 +83,26 @@ pub enum MathFunc {
 }
 
 impl MathFunc {
+    /// Whether PostgreSQL has a `numeric` version (the others take
+    /// `double precision` only).
+    fn has_numeric_version(self) -> bool {
+        use MathFunc as F;
+        matches!(
+            self,
+            F::Round
+                | F::Trunc
+                | F::Ceil
+                | F::Floor
+                | F::Sign
+                | F::Sqrt
+                | F::Exp
+                | F::Ln
+                | F::Log
+                | F::Log10
+                | F::Power
+        )
+    }
+
     /// The result type for arguments of types `args`.
     pub fn result_type(self, args: &[Option<DataType>]) -> Option<DataType> {
         use MathFunc as F;
@@ -115,21 +135,7 @@ impl MathFunc {
                 .max_by_key(|t| t.numeric_rank())?,
             F::Gcd | F::Lcm => widest_int()?,
             F::Round | F::Trunc | F::Log if args.len() == 2 => DataType::Numeric(None),
-            F::Round
-            | F::Trunc
-            | F::Ceil
-            | F::Floor
-            | F::Sign
-            | F::Sqrt
-            | F::Exp
-            | F::Ln
-            | F::Log
-            | F::Log10
-            | F::Power
-                if numeric =>
-            {
-                DataType::Numeric(None)
-            }
+            f if numeric && f.has_numeric_version() => DataType::Numeric(None),
             _ => DataType::Float8,
         })
     }
@@ -159,7 +165,8 @@ pub fn call(func: MathFunc, name: &str, args: &[Value]) -> Result<Value> {
         F::WidthBucket => return width_bucket(name, args),
         _ => {}
     }
-    let exact = args.iter().any(|v| matches!(v, Value::Numeric(_)))
+    let exact = func.has_numeric_version()
+        && args.iter().any(|v| matches!(v, Value::Numeric(_)))
         && !args
             .iter()
             .any(|v| matches!(v, Value::Float4(_) | Value::Float8(_)));

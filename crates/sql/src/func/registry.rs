@@ -38,6 +38,9 @@ pub struct Builtin {
     pub strict: bool,
     /// A new value at every call (`random()`), so never folded.
     pub volatile: bool,
+    /// The parameters' names, for calls with named arguments (empty: only
+    /// positional ones).
+    pub params: &'static [&'static str],
 }
 
 const ANY: usize = usize::MAX;
@@ -50,7 +53,13 @@ const fn f(name: &'static str, func: LibFunc, min_args: usize, max_args: usize) 
         max_args,
         strict: true,
         volatile: false,
+        params: &[],
     }
+}
+
+/// A function whose arguments may be named (`make_interval(days => 1)`).
+const fn named(b: Builtin, params: &'static [&'static str]) -> Builtin {
+    Builtin { params, ..b }
 }
 
 /// A function that sees its NULL arguments (`concat`, `format`).
@@ -90,8 +99,8 @@ pub static BUILTINS: &[Builtin] = &[
     lax("concat_ws", S(StrFunc::ConcatWs), 1, ANY),
     f("cos", M(MathFunc::Cos), 1, 1),
     f("current_date", T(TimeFunc::CurrentDate), 0, 0),
-    f("current_time", T(TimeFunc::CurrentTime), 0, 0),
-    f("current_timestamp", T(TimeFunc::Now), 0, 0),
+    f("current_time", T(TimeFunc::CurrentTime), 0, 1),
+    f("current_timestamp", T(TimeFunc::Now), 0, 1),
     f("date_part", T(TimeFunc::DatePart), 2, 2),
     f("date_trunc", T(TimeFunc::DateTrunc), 2, 2),
     f("decode", S(StrFunc::Decode), 2, 2),
@@ -111,15 +120,24 @@ pub static BUILTINS: &[Builtin] = &[
     f("lcm", M(MathFunc::Lcm), 2, 2),
     f("left", S(StrFunc::Left), 2, 2),
     f("ln", M(MathFunc::Ln), 1, 1),
-    f("localtime", T(TimeFunc::LocalTime), 0, 0),
-    f("localtimestamp", T(TimeFunc::LocalTimestamp), 0, 0),
+    f("localtime", T(TimeFunc::LocalTime), 0, 1),
+    f("localtimestamp", T(TimeFunc::LocalTimestamp), 0, 1),
     f("log", M(MathFunc::Log), 1, 2),
     f("log10", M(MathFunc::Log10), 1, 1),
     f("lpad", S(StrFunc::Lpad), 2, 3),
     f("ltrim", S(StrFunc::Ltrim), 1, 2),
-    f("make_date", T(TimeFunc::MakeDate), 3, 3),
-    f("make_interval", T(TimeFunc::MakeInterval), 0, 7),
-    f("make_timestamp", T(TimeFunc::MakeTimestamp), 6, 6),
+    named(
+        f("make_date", T(TimeFunc::MakeDate), 3, 3),
+        &["year", "month", "day"],
+    ),
+    named(
+        f("make_interval", T(TimeFunc::MakeInterval), 0, 7),
+        &["years", "months", "weeks", "days", "hours", "mins", "secs"],
+    ),
+    named(
+        f("make_timestamp", T(TimeFunc::MakeTimestamp), 6, 6),
+        &["year", "month", "mday", "hour", "min", "sec"],
+    ),
     f("md5", S(StrFunc::Md5), 1, 1),
     f("mod", M(MathFunc::Mod), 2, 2),
     f("now", T(TimeFunc::Now), 0, 0),

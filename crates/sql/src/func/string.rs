@@ -206,12 +206,7 @@ pub fn call(func: StrFunc, name: &str, args: &[Value]) -> Result<Value> {
             let flags = flags_arg(args.get(3))?;
             let re = compiled(&text(1), flags)?;
             let (s, rep) = (text(0), replacement(&text(2)));
-            let out = if flags.global {
-                re.replace_all(&s, rep.as_str())
-            } else {
-                re.replace(&s, rep.as_str())
-            };
-            Value::Text(out.into_owned())
+            Value::Text(replace_matches(&re, &s, &rep, flags.global))
         }
         F::RegexpSplitToArray => {
             let flags = flags_arg(args.get(2))?;
@@ -349,6 +344,9 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn chr(code: i64) -> Result<Value> {
+    if code < 0 {
+        return Err(SqlError::new("22023", "character number must be positive"));
+    }
     if code == 0 {
         return Err(SqlError::new("54000", "null character not permitted"));
     }
@@ -398,6 +396,38 @@ fn regex_substring(s: &str, pattern: &str) -> Result<Value> {
             m.map_or(Value::Null, |m| Value::Text(m.as_str().into()))
         }
     })
+}
+
+/// `s` with the first (or, `global`, every) match of `re` replaced by
+/// `rep` (in the `regex` crate's form). As in PostgreSQL, an empty match
+/// right after another match is replaced too (`'aaa'` and `a*` give `XX`).
+fn replace_matches(re: &regex::Regex, s: &str, rep: &str, global: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    let mut start = 0;
+    while start <= s.len() {
+        let Some(caps) = re.captures_at(s, start) else {
+            break;
+        };
+        let Some(m) = caps.get(0) else { break };
+        out.push_str(&s[copied..m.start()]);
+        caps.expand(rep, &mut out);
+        copied = m.end();
+        if !global {
+            break;
+        }
+        start = if m.is_empty() {
+            // Step over one character, which is kept.
+            match s[m.end()..].chars().next() {
+                Some(c) => m.end() + c.len_utf8(),
+                None => break,
+            }
+        } else {
+            m.end()
+        };
+    }
+    out.push_str(&s[copied..]);
+    out
 }
 
 /// `s` split around each match of `re`; an empty match splits between
@@ -491,19 +521,21 @@ fn pad(s: &str, length: i64, fill: &str, left: bool) -> Result<String> {
 }
 
 /// Upper case at the start of each run of letters and digits, lower case
-/// inside it.
+/// inside it; under the C locale only ASCII letters and digits are word
+/// characters and change case, as in PostgreSQL.
 fn initcap(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
     let mut in_word = false;
-    for c in s.chars() {
-        if in_word {
-            out.extend(c.to_lowercase());
-        } else {
-            out.extend(c.to_uppercase());
-        }
-        in_word = c.is_alphanumeric();
-    }
-    out
+    s.chars()
+        .map(|c| {
+            let mapped = if in_word {
+                c.to_ascii_lowercase()
+            } else {
+                c.to_ascii_uppercase()
+            };
+            in_word = c.is_ascii_alphanumeric();
+            mapped
+        })
+        .collect()
 }
 
 /// `quote_literal`: single quotes doubled; with a backslash, doubled too
@@ -554,21 +586,19 @@ fn decode(text: &str, format: &str) -> Result<Vec<u8>> {
                     "invalid hexadecimal data: odd number of digits",
                 ));
             }
+            let nibble = |b: u8| {
+                char::from(b).to_digit(16).ok_or_else(|| {
+                    SqlError::new(
+                        "22023",
+                        format!("invalid hexadecimal digit: \"{}\"", char::from(b)),
+                    )
+                })
+            };
             digits
                 .chunks(2)
-                .map(|pair| {
-                    std::str::from_utf8(pair)
-                        .ok()
-                        .and_then(|p| u8::from_str_radix(p, 16).ok())
-                        .ok_or_else(|| {
-                            SqlError::new(
-                                "22023",
-                                format!(
-                                    "invalid hexadecimal digit: \"{}\"",
-                                    String::from_utf8_lossy(pair)
-                                ),
-                            )
-                        })
+                .map(|pair| match pair {
+                    [hi, lo] => Ok((nibble(*hi)? * 16 + nibble(*lo)?) as u8),
+                    _ => Ok(0),
                 })
                 .collect()
         }
@@ -576,7 +606,18 @@ fn decode(text: &str, format: &str) -> Result<Vec<u8>> {
             let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
             base64::engine::general_purpose::STANDARD
                 .decode(clean)
-                .map_err(|e| SqlError::new("22023", format!("invalid base64 data: {e}")))
+                .map_err(|e| {
+                    SqlError::new(
+                        "22023",
+                        match e {
+                            base64::DecodeError::InvalidByte(_, b) => format!(
+                                "invalid symbol \"{}\" found while decoding base64 sequence",
+                                char::from(b)
+                            ),
+                            _ => "invalid base64 end sequence".to_string(),
+                        },
+                    )
+                })
         }
         "escape" => match parse_text(text, DataType::Bytea)? {
             Value::Bytea(b) => Ok(b),
@@ -627,18 +668,30 @@ fn format(fmt: &str, args: &[Value]) -> Result<String> {
             position = Some(n - 1);
             digits.clear();
         }
-        let left = chars.peek() == Some(&'-');
+        let mut left = chars.peek() == Some(&'-');
         if left {
             chars.next();
         }
-        while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-            digits.push(d);
+        let width: usize = if chars.peek() == Some(&'*') {
+            // The width is the next argument (negative: left-aligned).
             chars.next();
-        }
-        let width: usize = if digits.is_empty() {
-            0
+            let w = args
+                .get(next)
+                .and_then(as_i64)
+                .ok_or_else(|| bad("too few arguments for format()"))?;
+            next += 1;
+            left |= w < 0;
+            usize::try_from(w.unsigned_abs()).unwrap_or(0)
         } else {
-            digits.parse().unwrap_or(0)
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                digits.push(d);
+                chars.next();
+            }
+            if digits.is_empty() {
+                0
+            } else {
+                digits.parse().unwrap_or(0)
+            }
         };
         let Some(kind) = chars.next() else {
             return Err(bad("unterminated format() type specifier"));
@@ -702,6 +755,13 @@ mod tests {
             ["a", "b", ""]
         );
         assert_eq!(split_regex(&regex::Regex::new("")?, "abc"), ["a", "b", "c"]);
+        let star = regex::Regex::new("a*")?;
+        assert_eq!(replace_matches(&star, "aaa", "X", true), "XX");
+        assert_eq!(
+            replace_matches(&regex::Regex::new("")?, "abc", "X", true),
+            "XaXbXcX"
+        );
+        assert_eq!(replace_matches(&star, "baaa", "X", false), "Xbaaa");
         Ok(())
     }
 }
