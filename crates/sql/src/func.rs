@@ -36,6 +36,7 @@ impl Func {
             "unnest" => Func::Series(SeriesFunc::Unnest),
             "generate_subscripts" => Func::Series(SeriesFunc::GenerateSubscripts),
             "generate_series" => Func::Series(SeriesFunc::GenerateSeries),
+            "regexp_matches" => Func::Series(SeriesFunc::RegexpMatches),
             other => {
                 return registry::lookup(other)
                     .map(Func::Lib)
@@ -67,6 +68,7 @@ impl Func {
             Func::Series(SeriesFunc::GenerateSubscripts) => "generate_subscripts",
             Func::Series(SeriesFunc::GenerateSeries) => "generate_series",
             Func::Series(SeriesFunc::PartitionAncestors) => "pg_partition_ancestors",
+            Func::Series(SeriesFunc::RegexpMatches) => "regexp_matches",
         }
     }
 
@@ -92,7 +94,9 @@ impl Func {
             Func::Array(a) => a.accepts(n),
             Func::Series(SeriesFunc::Unnest | SeriesFunc::PartitionAncestors) => n == 1,
             Func::Series(SeriesFunc::GenerateSubscripts) => n == 2,
-            Func::Series(SeriesFunc::GenerateSeries) => n == 2 || n == 3,
+            Func::Series(SeriesFunc::GenerateSeries | SeriesFunc::RegexpMatches) => {
+                n == 2 || n == 3
+            }
         }
     }
 }

@@ -68,6 +68,9 @@ pub enum SeriesFunc {
     GenerateSeries,
     /// `pg_partition_ancestors(oid)`: the relation itself (no partitions).
     PartitionAncestors,
+    /// `regexp_matches(text, pattern [, flags])`: a `text[]` of the groups
+    /// of each match (every match with the `g` flag).
+    RegexpMatches,
 }
 
 /// A set-returning function call in `FROM`.

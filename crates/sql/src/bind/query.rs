@@ -773,6 +773,7 @@ impl Binder<'_, '_> {
             SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
             SeriesFunc::PartitionAncestors => Some(DataType::Int8),
             SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &input_types)),
+            SeriesFunc::RegexpMatches => DataType::array_of(DataType::Text).ok(),
         };
         // A single-column function is named by its alias.
         let first = match alias {
@@ -955,6 +956,7 @@ fn series_func(name: &ast::ObjectName) -> Option<SeriesFunc> {
         "generate_series" => SeriesFunc::GenerateSeries,
         "generate_subscripts" => SeriesFunc::GenerateSubscripts,
         "pg_partition_ancestors" => SeriesFunc::PartitionAncestors,
+        "regexp_matches" => SeriesFunc::RegexpMatches,
         _ => return None,
     })
 }

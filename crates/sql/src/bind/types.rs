@@ -79,6 +79,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Series(SeriesFunc::GenerateSeries) => args.first().and_then(t),
             Func::Series(SeriesFunc::GenerateSubscripts) => Some(DataType::Int4),
             Func::Series(SeriesFunc::PartitionAncestors) => Some(DataType::Int8),
+            Func::Series(SeriesFunc::RegexpMatches) => DataType::array_of(DataType::Text).ok(),
             Func::Coalesce | Func::Greatest | Func::Least => args.iter().find_map(|a| match a {
                 Expr::Unknown(_) | Expr::Const(driftdb_engine::value::Value::Null) => None,
                 a => t(a),

@@ -68,6 +68,7 @@ enum Field {
     Micros,
     SecondsOfDay,
     Meridiem(Case, bool),
+    Era(Case, bool),
     Quarter,
     Week,
     WeekOfMonth,
@@ -118,6 +119,14 @@ const PATTERNS: &[(&str, Field, bool)] = &[
     ("P.M.", Field::Meridiem(Case::Upper, true), false),
     ("a.m.", Field::Meridiem(Case::Lower, true), false),
     ("p.m.", Field::Meridiem(Case::Lower, true), false),
+    ("A.D.", Field::Era(Case::Upper, true), false),
+    ("B.C.", Field::Era(Case::Upper, true), false),
+    ("a.d.", Field::Era(Case::Lower, true), false),
+    ("b.c.", Field::Era(Case::Lower, true), false),
+    ("AD", Field::Era(Case::Upper, false), false),
+    ("BC", Field::Era(Case::Upper, false), false),
+    ("ad", Field::Era(Case::Lower, false), false),
+    ("bc", Field::Era(Case::Lower, false), false),
     ("AM", Field::Meridiem(Case::Upper, false), false),
     ("PM", Field::Meridiem(Case::Upper, false), false),
     ("am", Field::Meridiem(Case::Lower, false), false),
@@ -382,6 +391,16 @@ fn field_text(field: Field, m: &Moment, fill_mode: bool) -> (String, Option<i64>
             };
             (cased(text, case), None)
         }
+        Field::Era(case, dots) => {
+            let bc = m.days.is_some() && m.year <= 0;
+            let text = match (bc, dots) {
+                (false, false) => "AD",
+                (true, false) => "BC",
+                (false, true) => "A.D.",
+                (true, true) => "B.C.",
+            };
+            (cased(text, case), None)
+        }
         Field::Quarter => num(i64::from((m.month.max(1) - 1) / 3 + 1), 1),
         Field::Week => num((day_of_year - 1) / 7 + 1, 2),
         Field::WeekOfMonth => num((m.day - 1) / 7 + 1, 1),
@@ -419,6 +438,7 @@ struct Read {
     micros: i64,
     pm: Option<bool>,
     twelve_hour: bool,
+    bc: bool,
 }
 
 fn bad_value(text: &str, pattern: &str) -> SqlError {
@@ -485,10 +505,14 @@ fn read_field<'a>(field: Field, rest: &'a str, adjacent: bool, r: &mut Read) -> 
                 .ok_or_else(|| bad_value(rest, "Dy"))?;
             return Ok(&rest[len..]);
         }
-        Field::Meridiem(_, dots) => {
+        Field::Meridiem(_, dots) | Field::Era(_, dots) => {
             let len = if dots { 4 } else { 2 };
-            let word = rest.get(..len).unwrap_or(rest);
-            r.pm = Some(word.to_ascii_uppercase().starts_with('P'));
+            let word = rest.get(..len).unwrap_or(rest).to_ascii_uppercase();
+            if matches!(field, Field::Era(..)) {
+                r.bc = word.starts_with('B');
+            } else {
+                r.pm = Some(word.starts_with('P'));
+            }
             return Ok(rest.get(len..).unwrap_or(""));
         }
         Field::Zone(_) | Field::Offset => {
@@ -568,6 +592,7 @@ fn assemble(r: &Read, input: &str) -> Result<i64> {
     // No year is PostgreSQL's year 0, 1 BC; a negative one is BC.
     let year = match r.year {
         None => 0,
+        Some(y) if r.bc => 1 - y,
         Some(y) if y < 0 => y + 1,
         Some(y) => y,
     };

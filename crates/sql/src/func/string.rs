@@ -186,20 +186,7 @@ pub fn call(func: StrFunc, name: &str, args: &[Value]) -> Result<Value> {
             let re = compiled(&text(1), flags)?;
             match re.captures(&s) {
                 None => Value::Null,
-                Some(caps) => {
-                    let groups: Vec<Value> = if caps.len() == 1 {
-                        vec![
-                            caps.get(0)
-                                .map_or(Value::Null, |m| Value::Text(m.as_str().into())),
-                        ]
-                    } else {
-                        caps.iter()
-                            .skip(1)
-                            .map(|m| m.map_or(Value::Null, |m| Value::Text(m.as_str().into())))
-                            .collect()
-                    };
-                    Value::Array(Array::new(DataType::Text, groups)?)
-                }
+                Some(caps) => text_array(groups(&caps))?,
             }
         }
         F::RegexpReplace => {
@@ -280,6 +267,33 @@ pub fn call(func: StrFunc, name: &str, args: &[Value]) -> Result<Value> {
             )
         }
     })
+}
+
+/// `regexp_matches(text, pattern [, flags])`: for the first match (every
+/// match with `g`), a `text[]` of its groups (or of the whole match when
+/// the pattern has none).
+pub fn regexp_matches(args: &[Value]) -> Result<Vec<Value>> {
+    let text = |i: usize| args.get(i).and_then(format_text).unwrap_or_default();
+    let flags = flags_arg(args.get(2))?;
+    let re = compiled(&text(1), flags)?;
+    let s = text(0);
+    let limit = if flags.global { usize::MAX } else { 1 };
+    re.captures_iter(&s)
+        .take(limit)
+        .map(|caps| text_array(groups(&caps)))
+        .collect()
+}
+
+/// A match's groups as text values (NULL for a group that took no part),
+/// or the whole match when the pattern has no group.
+fn groups(caps: &regex::Captures<'_>) -> Vec<Value> {
+    let text =
+        |m: Option<regex::Match<'_>>| m.map_or(Value::Null, |m| Value::Text(m.as_str().into()));
+    if caps.len() == 1 {
+        vec![text(caps.get(0))]
+    } else {
+        caps.iter().skip(1).map(text).collect()
+    }
 }
 
 /// An integer argument (an untyped literal read as one); 22P02 otherwise.

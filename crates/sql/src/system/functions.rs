@@ -124,6 +124,7 @@ pub const NAMES: &[&str] = &[
     "pg_table_is_visible",
     "pg_type_is_visible",
     "quote_ident",
+    "regexp_matches",
     "shobj_description",
     "string_agg",
     "sum",
