@@ -782,20 +782,14 @@ pub(crate) fn negate_value(v: Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
         Value::Numeric(n) => Value::Numeric(n.neg()),
-        Value::Interval(iv) => Value::Interval(driftdb_engine::value::Interval {
-            months: iv
-                .months
-                .checked_neg()
-                .ok_or_else(|| out_of_range("interval"))?,
-            days: iv
-                .days
-                .checked_neg()
-                .ok_or_else(|| out_of_range("interval"))?,
-            micros: iv
-                .micros
-                .checked_neg()
-                .ok_or_else(|| out_of_range("interval"))?,
-        }),
+        Value::Interval(iv) => {
+            let overflow = || SqlError::new("22008", "interval out of range");
+            Value::Interval(driftdb_engine::value::Interval {
+                months: iv.months.checked_neg().ok_or_else(overflow)?,
+                days: iv.days.checked_neg().ok_or_else(overflow)?,
+                micros: iv.micros.checked_neg().ok_or_else(overflow)?,
+            })
+        }
         other => return Err(type_error("-", &other)),
     })
 }

@@ -45,10 +45,12 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             ..,
         ) => Some(DataType::Bool),
         Expr::Binary(BinOp::Concat, ..) => Some(DataType::Text),
-        Expr::Binary(_, l, r) => {
+        Expr::Binary(op, l, r) => {
             let (a, b) = (t(l), t(r));
             match (a, b) {
-                (Some(x), Some(y)) => arithmetic_type(x, y).or(a),
+                (Some(x), Some(y)) => crate::datetime_ops::datetime_result_type(*op, x, y)
+                    .or_else(|| arithmetic_type(x, y))
+                    .or(a),
                 _ => a.or(b),
             }
         }

@@ -323,10 +323,16 @@ pub fn to_char(args: &[Value]) -> Result<Value> {
 
 /// The text of one field, and its number when it is one (for `TH`).
 fn field_text(field: Field, m: &Moment, fill_mode: bool) -> (String, Option<i64>) {
+    // The sign counts in the width (`-1` for DD), but not for the time
+    // fields (`-02` for HH24), as in PostgreSQL.
+    let time_field = matches!(
+        field,
+        Field::Hour24 | Field::Hour12 | Field::Minute | Field::Second
+    );
     let num = |n: i64, width: usize| {
         let text = if fill_mode {
             n.to_string()
-        } else if n < 0 {
+        } else if n < 0 && time_field {
             format!("-{:0width$}", n.unsigned_abs())
         } else {
             format!("{n:0width$}")
