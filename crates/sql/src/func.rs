@@ -2,6 +2,7 @@
 //! rules. The string, math and date/time library lives in the submodules,
 //! listed in one registry (`registry.rs`).
 
+mod args;
 pub mod datetime;
 mod datetime_format;
 pub mod math;

@@ -9,9 +9,10 @@ use driftdb_engine::text::{civil_from_days, days_from_civil, parse_text};
 use driftdb_engine::txn::wall_clock_micros;
 use driftdb_engine::value::{DataType, Interval, MICROS_PER_DAY, Value};
 
+use super::args::{float, int, wrong_type};
 use crate::datetime_ops::days_in_month;
 use crate::error::{Result, SqlError};
-use crate::expr::{Env, as_f64, type_name};
+use crate::expr::{Env, type_name};
 
 /// µs in a second, minute and hour.
 const SECOND: i64 = 1_000_000;
@@ -95,10 +96,7 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
     let mut started = env.txn.started_at();
     if let (F::Now | F::LocalTimestamp | F::CurrentTime | F::LocalTime, [precision]) = (func, args)
     {
-        started = round_to_precision(
-            started,
-            crate::func::string::int_arg(name, Some(precision))?,
-        )?;
+        started = round_to_precision(started, int(name, Some(precision))?)?;
     }
     Ok(match func {
         F::Now => Value::Timestamptz(started),
@@ -112,8 +110,8 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
         F::Age => {
             let midnight = started - started.rem_euclid(MICROS_PER_DAY);
             let (later, earlier) = match args {
-                [a, b] => (timestamp_arg(a)?, timestamp_arg(b)?),
-                [b] => (midnight, timestamp_arg(b)?),
+                [a, b] => (timestamp_arg(name, a)?, timestamp_arg(name, b)?),
+                [b] => (midnight, timestamp_arg(name, b)?),
                 _ => return Err(SqlError::new("42883", "age() takes one or two arguments")),
             };
             Value::Interval(age(later, earlier))
@@ -127,14 +125,14 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
         F::JustifyHours => Value::Interval(justify_hours(interval_arg(name, args.first())?)),
         F::JustifyInterval => Value::Interval(justify_interval(interval_arg(name, args.first())?)),
         F::MakeDate => {
-            let int = |i| crate::func::string::int_arg(name, args.get(i));
-            Value::Date(make_date(int(0)?, int(1)?, int(2)?)?)
+            let arg = |i| int(name, args.get(i));
+            Value::Date(make_date(arg(0)?, arg(1)?, arg(2)?)?)
         }
         F::MakeTimestamp => {
-            let int = |i| crate::func::string::int_arg(name, args.get(i));
-            let day = make_date(int(0)?, int(1)?, int(2)?)?;
-            let (h, mi) = (int(3)?, int(4)?);
-            let sec = float_arg(args.get(5))?;
+            let arg = |i| int(name, args.get(i));
+            let day = make_date(arg(0)?, arg(1)?, arg(2)?)?;
+            let (h, mi) = (arg(3)?, arg(4)?);
+            let sec = float(name, args.get(5))?;
             let valid = (0..24).contains(&h) && (0..60).contains(&mi) && (0.0..60.0).contains(&sec);
             if !valid {
                 return Err(SqlError::new(
@@ -155,7 +153,7 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
                 &text_arg(Some(text)),
                 &text_arg(Some(format)),
             )?,
-            _ => epoch_to_timestamp(float_arg(args.first())?)?,
+            _ => epoch_to_timestamp(float(name, args.first())?)?,
         },
     })
 }
@@ -182,26 +180,6 @@ fn text_arg(v: Option<&Value>) -> String {
         .unwrap_or_default()
 }
 
-fn float_arg(v: Option<&Value>) -> Result<f64> {
-    match v {
-        Some(Value::Text(s)) => s.trim().parse().map_err(|_| {
-            SqlError::new(
-                "22P02",
-                format!("invalid input syntax for type double precision: \"{s}\""),
-            )
-        }),
-        Some(v) => as_f64(v).ok_or_else(|| wrong_type(v)),
-        None => Ok(0.0),
-    }
-}
-
-fn wrong_type(v: &Value) -> SqlError {
-    SqlError::new(
-        "42883",
-        format!("function does not exist for type {}", type_name(v)),
-    )
-}
-
 fn interval_arg(name: &str, v: Option<&Value>) -> Result<Interval> {
     match v {
         Some(Value::Interval(iv)) => Ok(*iv),
@@ -212,7 +190,7 @@ fn interval_arg(name: &str, v: Option<&Value>) -> Result<Interval> {
                 format!("{name}() takes an interval"),
             )),
         },
-        Some(v) => Err(wrong_type(v)),
+        Some(v) => Err(wrong_type(name, v)),
         None => Err(SqlError::new(
             "42883",
             format!("{name}() takes an interval"),
@@ -221,7 +199,7 @@ fn interval_arg(name: &str, v: Option<&Value>) -> Result<Interval> {
 }
 
 /// A timestamp (or a date at midnight, or text read as one) in µs.
-fn timestamp_arg(v: &Value) -> Result<i64> {
+fn timestamp_arg(name: &str, v: &Value) -> Result<i64> {
     Ok(match v {
         Value::Timestamp(t) | Value::Timestamptz(t) => *t,
         Value::Date(d) => i64::from(*d) * MICROS_PER_DAY,
@@ -229,7 +207,7 @@ fn timestamp_arg(v: &Value) -> Result<i64> {
             Value::Timestamptz(t) => t,
             _ => 0,
         },
-        other => return Err(wrong_type(other)),
+        other => return Err(wrong_type(name, other)),
     })
 }
 
@@ -337,7 +315,7 @@ fn date_trunc(unit_text: &str, v: Option<&Value>) -> Result<Value> {
         Value::Timestamp(t) => Value::Timestamp(trunc_timestamp(&u, t, &v)?),
         Value::Timestamptz(t) => Value::Timestamptz(trunc_timestamp(&u, t, &v)?),
         Value::Interval(iv) => Value::Interval(trunc_interval(&u, iv, &v)?),
-        other => return Err(wrong_type(&other)),
+        other => return Err(wrong_type("date_trunc", &other)),
     })
 }
 
@@ -466,7 +444,10 @@ fn extract(field: &str, v: Option<&Value>, exact: bool) -> Result<Numeric> {
             other => Err(unknown_unit(other, &v)),
         },
         Value::Interval(iv) => extract_interval(&u, *iv, &v),
-        other => Err(wrong_type(other)),
+        other => Err(wrong_type(
+            if exact { "extract" } else { "date_part" },
+            other,
+        )),
     }
 }
 
@@ -574,15 +555,16 @@ fn make_date(year: i64, month: i64, day: i64) -> Result<i32> {
 }
 
 fn make_interval(name: &str, args: &[Value]) -> Result<Value> {
-    let int = |i: usize| -> Result<i64> {
+    // A missing part is 0.
+    let part = |i: usize| -> Result<i64> {
         match args.get(i) {
             None => Ok(0),
-            some => crate::func::string::int_arg(name, some),
+            some => int(name, some),
         }
     };
     let overflow = || SqlError::new("22008", "interval out of range");
-    let (years, months, weeks, days) = (int(0)?, int(1)?, int(2)?, int(3)?);
-    let (hours, minutes) = (int(4)?, int(5)?);
+    let (years, months, weeks, days) = (part(0)?, part(1)?, part(2)?, part(3)?);
+    let (hours, minutes) = (part(4)?, part(5)?);
     let months = years
         .checked_mul(12)
         .and_then(|y| y.checked_add(months))
@@ -594,7 +576,7 @@ fn make_interval(name: &str, args: &[Value]) -> Result<Value> {
         .and_then(|d| i32::try_from(d).ok())
         .ok_or_else(overflow)?;
     let secs = if args.len() > 6 {
-        float_arg(args.get(6))?
+        float(name, args.get(6))?
     } else {
         0.0
     };
@@ -685,7 +667,7 @@ mod tests {
     use super::*;
 
     fn ts(text: &str) -> Result<i64> {
-        timestamp_arg(&parse_text(text, DataType::Timestamp)?)
+        timestamp_arg("age", &parse_text(text, DataType::Timestamp)?)
     }
 
     #[test]

@@ -12,8 +12,9 @@ use driftdb_engine::numeric::Numeric;
 use driftdb_engine::value::{DataType, Value};
 use rand::{RngExt, SeedableRng};
 
+use super::args::{float, int, numeric};
 use crate::error::{Result, SqlError};
-use crate::expr::{BinOp, arithmetic, as_f64, as_i64, as_numeric, out_of_range};
+use crate::expr::{BinOp, arithmetic, as_i64, out_of_range};
 
 /// A math function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,41 +250,6 @@ fn numeric_call(func: MathFunc, name: &str, args: &[Value]) -> Result<Value> {
     }))
 }
 
-/// A `double precision` argument.
-fn float(name: &str, v: Option<&Value>) -> Result<f64> {
-    match v {
-        Some(Value::Text(s)) => s.trim().parse().map_err(|_| {
-            SqlError::new(
-                "22P02",
-                format!("invalid input syntax for type double precision: \"{s}\""),
-            )
-        }),
-        Some(v) => as_f64(v).ok_or_else(|| wrong_type(name, v)),
-        None => Err(wrong_type(name, &Value::Null)),
-    }
-}
-
-/// A `numeric` argument.
-fn numeric(name: &str, v: Option<&Value>) -> Result<Numeric> {
-    match v {
-        Some(Value::Text(s)) => Ok(Numeric::parse(s)?),
-        Some(Value::Float4(f)) => Ok(Numeric::from_f32(*f)?),
-        Some(Value::Float8(f)) => Ok(Numeric::from_f64(*f)?),
-        Some(v) => as_numeric(v).ok_or_else(|| wrong_type(name, v)),
-        None => Err(wrong_type(name, &Value::Null)),
-    }
-}
-
-fn wrong_type(name: &str, v: &Value) -> SqlError {
-    SqlError::new(
-        "42883",
-        format!(
-            "function {name}({}) does not exist",
-            crate::expr::type_name(v)
-        ),
-    )
-}
-
 fn two(args: &[Value], f: impl Fn(&Value, &Value) -> Result<Value>) -> Result<Value> {
     match args {
         [a, b] => f(a, b),
@@ -366,7 +332,7 @@ fn width_bucket(name: &str, args: &[Value]) -> Result<Value> {
         float(name, args.get(1))?,
         float(name, args.get(2))?,
     );
-    let count = crate::func::string::int_arg(name, args.get(3))?;
+    let count = int(name, args.get(3))?;
     if count <= 0 {
         return Err(SqlError::new("2201G", "count must be greater than zero"));
     }

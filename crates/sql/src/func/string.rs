@@ -109,7 +109,7 @@ impl StrFunc {
 pub fn call(func: StrFunc, name: &str, args: &[Value]) -> Result<Value> {
     use StrFunc as F;
     let text = |i: usize| args.get(i).and_then(format_text).unwrap_or_default();
-    let int = |i: usize| int_arg(name, args.get(i));
+    let int = |i: usize| super::args::int(name, args.get(i));
     Ok(match func {
         F::Ascii => Value::Int4(text(0).chars().next().map_or(0, |c| c as i32)),
         F::BitLength => Value::Int4(len_i32(bytes_of(args.first())?.len() * 8)),
@@ -293,31 +293,6 @@ fn groups(caps: &regex::Captures<'_>) -> Vec<Value> {
         vec![text(caps.get(0))]
     } else {
         caps.iter().skip(1).map(text).collect()
-    }
-}
-
-/// An integer argument (an untyped literal read as one); 22P02 otherwise.
-pub(crate) fn int_arg(name: &str, v: Option<&Value>) -> Result<i64> {
-    match v {
-        Some(Value::Text(s)) => s.trim().parse().map_err(|_| {
-            SqlError::new(
-                "22P02",
-                format!("invalid input syntax for type integer: \"{s}\""),
-            )
-        }),
-        Some(v) => as_i64(v).ok_or_else(|| {
-            SqlError::new(
-                "42883",
-                format!(
-                    "function {name}() does not exist for an argument of type {}",
-                    crate::expr::type_name(v)
-                ),
-            )
-        }),
-        None => Err(SqlError::new(
-            "42883",
-            format!("function {name}() needs more arguments"),
-        )),
     }
 }
 
