@@ -119,7 +119,14 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
         F::DateTrunc => date_trunc(&text_arg(args.first()), args.get(1))?,
         F::Extract => Value::Numeric(extract(&text_arg(args.first()), args.get(1), true)?),
         F::DatePart => {
-            Value::Float8(extract(&text_arg(args.first()), args.get(1), false)?.to_f64())
+            let field = text_arg(args.first());
+            Value::Float8(match args.get(1) {
+                // PostgreSQL divides the µs in double precision.
+                Some(Value::Timestamp(t) | Value::Timestamptz(t)) if unit(&field) == "epoch" => {
+                    (t + UNIX_TO_2000_SECS * SECOND) as f64 / 1e6
+                }
+                v => extract(&field, v, false)?.to_f64(),
+            })
         }
         F::JustifyDays => Value::Interval(justify_days(interval_arg(name, args.first())?)),
         F::JustifyHours => Value::Interval(justify_hours(interval_arg(name, args.first())?)),

@@ -93,7 +93,9 @@ pub fn to_char(v: &Value, template: &str) -> Result<String> {
     let mut pending_sign = match sign_at {
         Some(s) if s < last_place => Some(if negative { '-' } else { '+' }),
         Some(_) => None,
-        None if mi_at.is_some() || bracket => None,
+        // PR: `<` right before the number (a blank when positive).
+        None if bracket && negative => Some('<'),
+        None if mi_at.is_some() || bracket => (!fill_mode && bracket).then_some(' '),
         None if negative => Some('-'),
         None if fill_mode => None,
         None => Some(' '),
@@ -182,11 +184,12 @@ pub fn to_char(v: &Value, template: &str) -> Result<String> {
             droppable -= 1;
         }
     }
-    Ok(match (bracket, negative) {
-        (true, true) => format!("<{}>", out.trim_start()),
-        (true, false) if !fill_mode => format!(" {out} "),
-        _ => out,
-    })
+    if bracket && negative {
+        out.push('>');
+    } else if bracket && !fill_mode {
+        out.push(' ');
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -210,6 +213,8 @@ mod tests {
         assert_eq!(number("0.5", "9.99")?, "  .50");
         assert_eq!(number("-485", "999MI")?, "485-");
         assert_eq!(number("-485", "999PR")?, "<485>");
+        assert_eq!(number("-40506", "9999999PR")?, "  <40506>");
+        assert_eq!(number("485", "9999PR")?, "  485 ");
         assert_eq!(number("0", "9999")?, "    0");
         assert_eq!(number("0", "FM9.99")?, "0.");
         assert_eq!(number("12", "S9999")?, "  +12");
