@@ -53,7 +53,7 @@ pub fn parse_interval(text: &str) -> Option<Interval> {
         .trim()
         .to_ascii_lowercase();
     if let Some(iso) = s.strip_prefix('p') {
-        return parse_iso_interval(iso);
+        return parse_iso_interval(iso).or_else(|| parse_iso_alternative(iso));
     }
     let ago = s.ends_with(" ago");
     if ago {
@@ -66,6 +66,7 @@ pub fn parse_interval(text: &str) -> Option<Interval> {
     let mut months = 0f64;
     let mut days = 0f64;
     let mut micros = 0f64;
+    let mut seen: Vec<&str> = Vec::new();
     let mut i = 0;
     while i < tokens.len() {
         let tok = tokens[i];
@@ -92,21 +93,30 @@ pub fn parse_interval(text: &str) -> Option<Interval> {
             (true, None) => "second",
         };
         i += 1;
-        match unit.trim_end_matches(',') {
-            "microsecond" | "microseconds" | "us" | "usec" | "usecs" => micros += n,
-            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" => micros += n * 1e3,
-            "second" | "seconds" | "s" | "sec" | "secs" => micros += n * 1e6,
-            "minute" | "minutes" | "m" | "min" | "mins" => micros += n * 60e6,
-            "hour" | "hours" | "h" | "hr" | "hrs" => micros += n * 3600e6,
-            "day" | "days" | "d" => days += n,
-            "week" | "weeks" | "w" => days += n * 7.0,
-            "month" | "months" | "mon" | "mons" => months += n,
-            "year" | "years" | "y" | "yr" | "yrs" => months += n * 12.0,
-            "decade" | "decades" => months += n * 120.0,
-            "century" | "centuries" => months += n * 1200.0,
-            "millennium" | "millennia" | "millenniums" => months += n * 12000.0,
+        // (field, months, days, µs) of one of the unit.
+        let (field, per_month, per_day, per_micro) = match unit.trim_end_matches(',') {
+            "microsecond" | "microseconds" | "us" | "usec" | "usecs" => ("us", 0.0, 0.0, 1.0),
+            "millisecond" | "milliseconds" | "ms" | "msec" | "msecs" => ("ms", 0.0, 0.0, 1e3),
+            "second" | "seconds" | "s" | "sec" | "secs" => ("s", 0.0, 0.0, 1e6),
+            "minute" | "minutes" | "m" | "min" | "mins" => ("min", 0.0, 0.0, 60e6),
+            "hour" | "hours" | "h" | "hr" | "hrs" => ("h", 0.0, 0.0, 3600e6),
+            "day" | "days" | "d" => ("d", 0.0, 1.0, 0.0),
+            "week" | "weeks" | "w" => ("w", 0.0, 7.0, 0.0),
+            "month" | "months" | "mon" | "mons" => ("mon", 1.0, 0.0, 0.0),
+            "year" | "years" | "y" | "yr" | "yrs" => ("y", 12.0, 0.0, 0.0),
+            "decade" | "decades" => ("dec", 120.0, 0.0, 0.0),
+            "century" | "centuries" => ("c", 1200.0, 0.0, 0.0),
+            "millennium" | "millennia" | "millenniums" => ("mil", 12000.0, 0.0, 0.0),
             _ => return None,
+        };
+        // A unit given twice (`1 day 2 days`) is an error, as in PostgreSQL.
+        if seen.contains(&field) {
+            return None;
         }
+        seen.push(field);
+        months += n * per_month;
+        days += n * per_day;
+        micros += n * per_micro;
     }
     let sign = if ago { -1.0 } else { 1.0 };
     cascade(sign * months, sign * days, sign * micros)
@@ -139,6 +149,15 @@ fn parse_iso_interval(s: &str) -> Option<Interval> {
         return None;
     }
     cascade(months, days, micros)
+}
+
+/// ISO 8601's alternative form after its `P`: `0001-02-03T04:05:06`.
+fn parse_iso_alternative(s: &str) -> Option<Interval> {
+    let (date, time) = s.split_once('t').unwrap_or((s, "00:00:00"));
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<f64>().ok());
+    let (years, months, days) = (parts.next()??, parts.next()??, parts.next()??);
+    let micros = clock(time)? as f64;
+    cascade(years * 12.0 + months, days, micros)
 }
 
 /// An interval from fractional months, days and microseconds: fractions
@@ -228,6 +247,11 @@ mod tests {
         assert_eq!(parse_interval("PT1M30S"), iv(0, 0, 90_000_000));
         assert_eq!(parse_interval("P1X"), None);
         assert_eq!(parse_interval("1 2:03:04"), iv(0, 1, 7_384_000_000));
+        assert_eq!(
+            parse_interval("P0001-02-03T04:05:06"),
+            iv(14, 3, 14_706_000_000)
+        );
+        assert_eq!(parse_interval("1 day 2 days"), None);
         assert_eq!(parse_interval("1 fortnight"), None);
         assert_eq!(parse_interval(""), None);
     }

@@ -215,8 +215,9 @@ fn field_name(field: &DateTimeField) -> String {
     }
 }
 
-/// `INTERVAL '1 day'`, or `INTERVAL '2' HOUR` (a bare number in the unit
-/// named after it).
+/// `INTERVAL '1 day'`; with a field qualifier (`INTERVAL '2' HOUR`,
+/// `INTERVAL '1-2' YEAR TO MONTH`) a bare number counts the last field,
+/// and fields below the last are dropped, as in PostgreSQL.
 fn interval_literal(iv: &ast::Interval) -> Result<Expr> {
     let text = match &*iv.value {
         ast::Expr::Value(v) => match &v.value {
@@ -225,16 +226,49 @@ fn interval_literal(iv: &ast::Interval) -> Result<Expr> {
         },
         other => return Err(SqlError::unsupported(format!("interval literal {other}"))),
     };
-    let text = match (&iv.leading_field, &iv.last_field) {
-        (None, None) => text,
-        (Some(unit), None) if text.trim().parse::<f64>().is_ok() => {
-            format!("{text} {}", field_name(unit))
+    let Some(last) = iv.last_field.as_ref().or(iv.leading_field.as_ref()) else {
+        return Ok(Expr::Const(parse_text(&text, DataType::Interval)?));
+    };
+    let unit = field_name(last);
+    let trimmed = text.trim();
+    let text = if trimmed.parse::<f64>().is_ok() {
+        format!("{trimmed} {unit}")
+    } else if let (Some(DateTimeField::Year), Some((years, months))) = (
+        &iv.leading_field,
+        trimmed.split_once('-').filter(|(y, _)| !y.is_empty()),
+    ) {
+        // SQL's year-month form: `1-2` is 1 year 2 months.
+        format!("{years} years {months} months")
+    } else {
+        text
+    };
+    let Value::Interval(mut value) = parse_text(&text, DataType::Interval)? else {
+        return Err(SqlError::new(
+            "22007",
+            format!("invalid interval \"{text}\""),
+        ));
+    };
+    let keep_micros = |v: i64, unit: i64| v - v % unit;
+    match unit.as_str() {
+        "year" => {
+            value.months -= value.months % 12;
+            value.days = 0;
+            value.micros = 0;
         }
-        _ => {
-            return Err(SqlError::unsupported(
-                "an INTERVAL field qualifier on this literal",
+        "month" => {
+            value.days = 0;
+            value.micros = 0;
+        }
+        "day" => value.micros = 0,
+        "hour" => value.micros = keep_micros(value.micros, 3_600_000_000),
+        "minute" => value.micros = keep_micros(value.micros, 60_000_000),
+        "second" => {}
+        other => {
+            return Err(SqlError::new(
+                "42601",
+                format!("invalid INTERVAL field {other}"),
             ));
         }
-    };
-    Ok(Expr::Const(parse_text(&text, DataType::Interval)?))
+    }
+    Ok(Expr::Const(Value::Interval(value)))
 }

@@ -428,7 +428,8 @@ fn field_text(field: Field, m: &Moment, fill_mode: bool) -> (String, Option<i64>
             },
             None,
         ),
-        Field::Offset => (if m.zoned { "+00".into() } else { String::new() }, None),
+        // The session's offset (UTC), for a timestamp without one too.
+        Field::Offset => ("+00".into(), None),
     }
 }
 
@@ -445,6 +446,7 @@ struct Read {
     pm: Option<bool>,
     twelve_hour: bool,
     bc: bool,
+    day_of_year: Option<i64>,
 }
 
 fn bad_value(text: &str, pattern: &str) -> SqlError {
@@ -541,10 +543,8 @@ fn read_field<'a>(field: Field, rest: &'a str, adjacent: bool, r: &mut Read) -> 
     let consumed = digits_from + digits.len();
     let clean: String = digits.chars().filter(char::is_ascii_digit).collect();
     let value: i64 = clean.parse().map_err(|_| {
-        bad_value(
-            rest.split_whitespace().next().unwrap_or(rest),
-            pattern_name(field),
-        )
+        let shown: String = rest.chars().take(width(field)).collect();
+        bad_value(&shown, pattern_name(field))
     })?;
     let value = if sign { -value } else { value };
     match field {
@@ -560,6 +560,7 @@ fn read_field<'a>(field: Field, rest: &'a str, adjacent: bool, r: &mut Read) -> 
         Field::Year1 => r.year = Some(2000 + value),
         Field::MonthNumber => r.month = Some(value),
         Field::DayOfMonth => r.day = Some(value),
+        Field::DayOfYear => r.day_of_year = Some(value),
         Field::Hour24 => r.hour = value,
         Field::Hour12 => {
             r.hour = value;
@@ -611,7 +612,7 @@ fn assemble(r: &Read, input: &str) -> Result<i64> {
     if r.twelve_hour {
         if !(1..=12).contains(&hour) {
             return Err(SqlError::new(
-                "22008",
+                "22007",
                 format!("hour \"{hour}\" is invalid for the 12-hour clock"),
             ));
         }
@@ -626,7 +627,22 @@ fn assemble(r: &Read, input: &str) -> Result<i64> {
         return Err(out());
     }
     let time = ((hour * 60 + r.minute) * 60 + r.second) * 1_000_000 + r.micros;
-    Ok(days_from_civil(year, month, day) * MICROS_PER_DAY + time)
+    let date = match (r.day_of_year, r.month, r.day) {
+        // DDD counts days from the first of January.
+        (Some(doy), None, None) => {
+            let length = if days_in_month(year, 2) == 29 {
+                366
+            } else {
+                365
+            };
+            if !(1..=length).contains(&doy) {
+                return Err(out());
+            }
+            days_from_civil(year, 1, 1) + doy - 1
+        }
+        _ => days_from_civil(year, month, day),
+    };
+    Ok(date * MICROS_PER_DAY + time)
 }
 
 /// `to_timestamp(text, template)`.
