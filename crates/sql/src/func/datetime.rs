@@ -30,6 +30,9 @@ pub enum TimeFunc {
     CurrentDate,
     /// `current_time` (a `time`: DriftDB has no `timetz`)
     CurrentTime,
+    /// `date_bin(stride, source, origin)`: the start of the stride-long bin
+    /// (counted from origin) that holds source.
+    DateBin,
     /// `date_part(text, source)`: `double precision`.
     DatePart,
     /// `date_trunc(text, source)`
@@ -82,6 +85,10 @@ impl TimeFunc {
             F::DatePart => DataType::Float8,
             F::Extract => DataType::Numeric(None),
             F::ToChar => DataType::Text,
+            F::DateBin => match args.get(1).copied().flatten() {
+                Some(DataType::Timestamp) => DataType::Timestamp,
+                _ => DataType::Timestamptz,
+            },
             F::DateTrunc => match args.get(1).copied().flatten() {
                 Some(t @ (DataType::Timestamp | DataType::Interval)) => t,
                 _ => DataType::Timestamptz,
@@ -117,6 +124,7 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
             Value::Interval(age(later, earlier))
         }
         F::DateTrunc => date_trunc(&text_arg(args.first()), args.get(1))?,
+        F::DateBin => date_bin(name, args)?,
         F::Extract => Value::Numeric(extract(&text_arg(args.first()), args.get(1), true)?),
         F::DatePart => {
             let field = text_arg(args.first());
@@ -323,6 +331,36 @@ fn date_trunc(unit_text: &str, v: Option<&Value>) -> Result<Value> {
         Value::Timestamptz(t) => Value::Timestamptz(trunc_timestamp(&u, t, &v)?),
         Value::Interval(iv) => Value::Interval(trunc_interval(&u, iv, &v)?),
         other => return Err(wrong_type("date_trunc", &other)),
+    })
+}
+
+/// `date_bin(stride, source, origin)`: origin plus a whole number of
+/// strides, the last one not after source.
+fn date_bin(name: &str, args: &[Value]) -> Result<Value> {
+    let stride = interval_arg(name, args.first())?;
+    if stride.months != 0 {
+        return Err(SqlError::new(
+            "0A000",
+            "timestamps cannot be binned into intervals containing months or years",
+        ));
+    }
+    let step = i64::from(stride.days)
+        .checked_mul(MICROS_PER_DAY)
+        .and_then(|d| d.checked_add(stride.micros))
+        .filter(|s| *s > 0)
+        .ok_or_else(|| SqlError::new("22008", "stride must be greater than zero"))?;
+    let (source, origin) = match args {
+        [_, s, o] => (timestamp_arg(name, s)?, timestamp_arg(name, o)?),
+        _ => return Err(SqlError::new("42883", "date_bin() takes three arguments")),
+    };
+    let binned = source
+        .checked_sub(origin)
+        .map(|diff| diff.div_euclid(step) * step)
+        .and_then(|delta| origin.checked_add(delta))
+        .ok_or_else(|| SqlError::new("22008", "timestamp out of range"))?;
+    Ok(match args.get(1) {
+        Some(Value::Timestamp(_)) => Value::Timestamp(binned),
+        _ => Value::Timestamptz(binned),
     })
 }
 

@@ -101,6 +101,7 @@ pub static BUILTINS: &[Builtin] = &[
     f("current_date", T(TimeFunc::CurrentDate), 0, 0),
     f("current_time", T(TimeFunc::CurrentTime), 0, 1),
     f("current_timestamp", T(TimeFunc::Now), 0, 1),
+    f("date_bin", T(TimeFunc::DateBin), 3, 3),
     f("date_part", T(TimeFunc::DatePart), 2, 2),
     f("date_trunc", T(TimeFunc::DateTrunc), 2, 2),
     f("decode", S(StrFunc::Decode), 2, 2),
