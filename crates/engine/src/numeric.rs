@@ -123,7 +123,7 @@ pub(crate) fn pow10(n: u32) -> BigInt {
 }
 
 /// Decimal digits of `|n|` (1 for zero).
-fn digit_count(n: &BigInt) -> i64 {
+pub(crate) fn digit_count(n: &BigInt) -> i64 {
     n.magnitude().to_string().len() as i64
 }
 

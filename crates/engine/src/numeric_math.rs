@@ -7,10 +7,13 @@
 use num_bigint::BigInt;
 use num_traits::{Signed, Zero};
 
-use crate::numeric::{Numeric, NumericError, Result, div_round, pow10};
+use crate::numeric::{Numeric, NumericError, Result, digit_count, div_round, pow10};
 
 /// Fewest significant digits of an inexact result (`NUMERIC_MIN_SIG_DIGITS`).
 const MIN_SIG_DIGITS: i64 = 16;
+/// The range of `round`/`trunc` scales (PostgreSQL 15's
+/// `NUMERIC_DSCALE_MAX` and the digits before the point it holds).
+const RESULT_SCALES: std::ops::RangeInclusive<i64> = -131_072..=16_383;
 /// Most decimals of an inexact result (`NUMERIC_MAX_DISPLAY_SCALE`).
 const MAX_DISPLAY_SCALE: i64 = 1000;
 
@@ -185,8 +188,8 @@ impl Numeric {
         round_fixed(&exp_fixed(&x, p), p, rscale)
     }
 
-    /// Rounds (or truncates) to `decimals` with `divide`, which divides an
-    /// unscaled value by a power of ten.
+    /// Rounds (or truncates) to `decimals` (clamped as PostgreSQL clamps
+    /// it) with `divide`, which divides an unscaled value by a power of ten.
     fn to_decimals(
         &self,
         decimals: i32,
@@ -195,7 +198,7 @@ impl Numeric {
         let Some((n, scale)) = self.parts() else {
             return Ok(Numeric::NAN);
         };
-        let target = i64::from(decimals);
+        let target = i64::from(decimals).clamp(*RESULT_SCALES.start(), *RESULT_SCALES.end());
         if target >= i64::from(scale) {
             let to = u32::try_from(target).map_err(|_| NumericError::Overflow)?;
             return Numeric::finite(n * pow10(to - scale), to);
@@ -349,12 +352,15 @@ fn ln_fixed(n: &BigInt, scale: u32, p: u32) -> BigInt {
 
 /// `b × 10^-bs` to the integer power `k`, rounded to `rscale` decimals.
 fn power_int(b: &BigInt, bs: u32, k: i32, rscale: u32) -> Result<Numeric> {
-    let digits = (decimal_exponent(b, bs).abs() + 1).saturating_mul(i64::from(k).abs());
-    if digits > 2 * 131_072 {
+    // The exact power has about digits(b) × k digits: refuse what NUMERIC
+    // could not hold anyway rather than build it.
+    let digits = digit_count(b).saturating_mul(i64::from(k).abs());
+    if digits > 2 * 131_072 + 2 * 16_383 {
         return Err(NumericError::Overflow);
     }
     let exp = k.unsigned_abs();
-    let (num, num_scale) = (b.pow(exp), bs * exp);
+    let num_scale = bs.checked_mul(exp).ok_or(NumericError::Overflow)?;
+    let num = b.pow(exp);
     if k >= 0 {
         // num × 10^-num_scale at rscale decimals
         let v = if rscale >= num_scale {

@@ -536,7 +536,6 @@ fn read_field<'a>(field: Field, rest: &'a str, adjacent: bool, r: &mut Read) -> 
     let max = if adjacent { width(field) } else { usize::MAX };
     let digits: String = rest[digits_from..]
         .chars()
-        .filter(|c| *c != ',' || field == Field::YearComma)
         .take_while(|c| c.is_ascii_digit() || (*c == ',' && field == Field::YearComma))
         .take(max)
         .collect();
