@@ -42,6 +42,11 @@ impl Func {
                 return registry::lookup(other)
                     .map(Func::Lib)
                     .or_else(|| ArrayFunc::by_name(other).map(Func::Array))
+                    .or_else(|| crate::json::JsonFunc::by_name(other).map(Func::Json))
+                    .or_else(|| {
+                        crate::json::series::JsonSeries::by_name(other)
+                            .map(|j| Func::Series(SeriesFunc::Json(j)))
+                    })
                     .or_else(|| crate::sequence::SeqFunc::by_name(other).map(Func::Sequence))
                     .or_else(|| crate::system::functions::by_name(other).map(Func::Catalog));
             }
@@ -65,6 +70,8 @@ impl Func {
             Func::Catalog(c) => c.name(),
             Func::Sequence(f) => f.name(),
             Func::Array(a) => a.name(),
+            Func::Json(j) => j.name(),
+            Func::Series(SeriesFunc::Json(j)) => j.name(),
             Func::Series(SeriesFunc::Unnest) => "unnest",
             Func::Series(SeriesFunc::GenerateSubscripts) => "generate_subscripts",
             Func::Series(SeriesFunc::GenerateSeries) => "generate_series",
@@ -74,12 +81,17 @@ impl Func {
     }
 
     /// Whether a `char(n)` argument keeps its padding: functions of any
-    /// type print it as it is, and its octets count the padding.
+    /// type (JSON's, `concat`, `format`) print it as it is, and its octets
+    /// count the padding.
     pub fn sees_char_padding(self) -> bool {
-        matches!(
-            self,
-            Func::Lib(b) if matches!(b.name, "concat" | "concat_ws" | "format" | "octet_length" | "bit_length")
-        )
+        match self {
+            Func::Json(_) => true,
+            Func::Lib(b) => matches!(
+                b.name,
+                "concat" | "concat_ws" | "format" | "octet_length" | "bit_length"
+            ),
+            _ => false,
+        }
     }
 
     /// Whether `n` arguments are accepted.
@@ -93,6 +105,8 @@ impl Func {
             Func::Catalog(c) => c.accepts(n),
             Func::Sequence(f) => f.accepts(n),
             Func::Array(a) => a.accepts(n),
+            Func::Json(j) => j.accepts(n),
+            Func::Series(SeriesFunc::Json(_)) => n == 1,
             Func::Series(SeriesFunc::Unnest | SeriesFunc::PartitionAncestors) => n == 1,
             Func::Series(SeriesFunc::GenerateSubscripts) => n == 2,
             Func::Series(SeriesFunc::GenerateSeries | SeriesFunc::RegexpMatches) => {
@@ -107,6 +121,7 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
     match func {
         Func::Array(a) => crate::array::call(a, args, row, env),
         Func::Lib(b) => registry::call(b, args, row, env),
+        Func::Json(j) => crate::json::call(j, args, row, env),
         Func::Series(_) => Err(SqlError::new(
             "0A000",
             format!(
