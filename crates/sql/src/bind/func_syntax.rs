@@ -1,7 +1,8 @@
 //! SQL's special syntax for some functions, bound to the library's plain
 //! calls: `INTERVAL '…' [unit]`, `SUBSTRING(x FROM a FOR b)`,
 //! `TRIM([BOTH|LEADING|TRAILING] [chars] FROM x)`, `POSITION(a IN b)`,
-//! `EXTRACT(field FROM x)`, `CEIL(x)` and `FLOOR(x)`.
+//! `OVERLAY(a PLACING b FROM n [FOR m])`, `x AT TIME ZONE z`,
+//! `EXTRACT(field FROM x)`, `CEIL(x)` and `FLOOR(x)`; named arguments.
 
 use sqlparser::ast::{self, CeilFloorKind, DateTimeField, TrimWhereField};
 
@@ -63,6 +64,22 @@ impl Binder<'_, '_> {
                 call(name, args)?
             }
             E::Position { expr, r#in } => call("strpos", vec![bind(r#in)?, bind(expr)?])?,
+            E::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => call("timezone", vec![bind(time_zone)?, bind(timestamp)?])?,
+            E::Overlay {
+                expr,
+                overlay_what,
+                overlay_from,
+                overlay_for,
+            } => {
+                let mut args = vec![bind(expr)?, bind(overlay_what)?, bind(overlay_from)?];
+                if let Some(count) = overlay_for {
+                    args.push(bind(count)?);
+                }
+                call("overlay", args)?
+            }
             E::Extract { field, expr, .. } => {
                 let name = field_name(field);
                 call("extract", vec![Expr::Const(Value::Text(name)), bind(expr)?])?
@@ -190,6 +207,8 @@ pub(super) fn column_name(e: &ast::Expr) -> Option<&'static str> {
         } => "rtrim",
         E::Trim { .. } => "btrim",
         E::Position { .. } => "position",
+        E::AtTimeZone { .. } => "timezone",
+        E::Overlay { .. } => "overlay",
         E::Extract { .. } => "extract",
         E::Ceil { .. } => "ceil",
         E::Floor { .. } => "floor",

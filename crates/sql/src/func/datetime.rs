@@ -60,6 +60,9 @@ pub enum TimeFunc {
     Now,
     /// `statement_timestamp()`
     StatementTimestamp,
+    /// `timezone(zone, value)`, `value AT TIME ZONE zone`: a `timestamp`
+    /// read in the zone as a `timestamptz`, or the other way round.
+    Timezone,
     /// `to_char(value, format)`
     ToChar,
     /// `to_date(text, format)`
@@ -85,6 +88,10 @@ impl TimeFunc {
             F::DatePart => DataType::Float8,
             F::Extract => DataType::Numeric(None),
             F::ToChar => DataType::Text,
+            F::Timezone => match args.get(1).copied().flatten() {
+                Some(DataType::Timestamp) => DataType::Timestamptz,
+                _ => DataType::Timestamp,
+            },
             F::DateBin => match args.get(1).copied().flatten() {
                 Some(DataType::Timestamp) => DataType::Timestamp,
                 _ => DataType::Timestamptz,
@@ -125,6 +132,22 @@ pub fn call(func: TimeFunc, name: &str, args: &[Value], env: &Env<'_, '_>) -> Re
         }
         F::DateTrunc => date_trunc(&text_arg(args.first()), args.get(1))?,
         F::DateBin => date_bin(name, args)?,
+        F::Timezone => {
+            let zone = text_arg(args.first());
+            if !crate::params::is_utc(&zone) {
+                return Err(SqlError::new(
+                    "22023",
+                    format!("time zone \"{zone}\" not recognized"),
+                ));
+            }
+            // UTC: the same instant, only the type changes (a date is read
+            // as a timestamptz, PostgreSQL's preferred type).
+            match args.get(1) {
+                Some(Value::Timestamp(t)) => Value::Timestamptz(*t),
+                Some(v) => Value::Timestamp(timestamp_arg(name, v)?),
+                None => Value::Null,
+            }
+        }
         F::Extract => Value::Numeric(extract(&text_arg(args.first()), args.get(1), true)?),
         F::DatePart => {
             let field = text_arg(args.first());

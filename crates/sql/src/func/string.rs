@@ -46,6 +46,8 @@ pub enum StrFunc {
     Md5,
     /// `octet_length(text)`
     OctetLength,
+    /// `overlay(text PLACING text FROM start [FOR count])`
+    Overlay,
     /// `quote_literal(text)`
     QuoteLiteral,
     /// `quote_nullable(text)`
@@ -168,6 +170,23 @@ pub fn call(func: StrFunc, name: &str, args: &[Value]) -> Result<Value> {
         F::Md5 => {
             let digest = md5::Md5::digest(bytes_of(args.first())?);
             Value::Text(hex(&digest))
+        }
+        F::Overlay => {
+            // The part before `start`, the replacement, the part after the
+            // `count` characters replaced (the replacement's length by default).
+            let (s, placing, start) = (text(0), text(1), int(2)?);
+            let count = if args.len() > 3 {
+                int(3)?
+            } else {
+                i64::try_from(placing.chars().count()).unwrap_or(i64::MAX)
+            };
+            let (Value::Text(before), Value::Text(after)) = (
+                substring(&s, 1, Some(start.saturating_sub(1)))?,
+                substring(&s, start.saturating_add(count), None)?,
+            ) else {
+                return Ok(Value::Null);
+            };
+            Value::Text(before + &placing + &after)
         }
         F::QuoteLiteral => Value::Text(quote_literal(&text(0))),
         F::QuoteNullable => match args.first() {
