@@ -5,6 +5,8 @@
 mod args;
 pub mod datetime;
 mod datetime_format;
+mod encoding;
+mod format;
 pub mod math;
 mod number_format;
 pub mod regex;

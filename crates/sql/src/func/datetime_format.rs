@@ -668,12 +668,13 @@ mod tests {
         let pieces = parse_template("FMDD \"at\" HH24");
         assert_eq!(pieces.len(), 6);
         assert!(matches!(
-            pieces[0],
-            Piece::Field {
+            pieces.first(),
+            Some(Piece::Field {
                 field: Field::DayOfMonth,
                 fill_mode: true,
                 ..
-            }
+            })
         ));
+        assert_eq!(pieces.get(2), Some(&Piece::Literal('a')));
     }
 }

@@ -4,14 +4,15 @@
 //! `md5`/`sha256`, `encode`/`decode`, quoting and `string_to_array`.
 //! Positions and lengths count characters, not bytes.
 
-use driftdb_engine::text::{format_text, parse_text};
+use driftdb_engine::text::format_text;
 use driftdb_engine::value::{Array, DataType, Value};
 use md5::Digest;
 
+use super::encoding::{bytes_of, decode, encode, hex};
+use super::format::{format, quote_literal};
 use super::regex::{Flags, compiled, replacement};
 use crate::error::{Result, SqlError};
 use crate::expr::as_i64;
-use crate::system::model::quote_ident;
 
 /// A string function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,26 +330,8 @@ fn clamp_len(n: i64, len: usize) -> i64 {
     n.clamp(-len, len)
 }
 
-/// The bytes of a `bytea` argument, or of text (an untyped literal read as
-/// `bytea`, as PostgreSQL resolves `md5('…')` and `encode('…', …)`).
-fn bytes_of(v: Option<&Value>) -> Result<Vec<u8>> {
-    Ok(match v {
-        Some(Value::Bytea(b)) => b.clone(),
-        Some(Value::Text(s)) => match parse_text(s, DataType::Bytea)? {
-            Value::Bytea(b) => b,
-            _ => s.as_bytes().to_vec(),
-        },
-        Some(other) => format_text(other).unwrap_or_default().into_bytes(),
-        None => Vec::new(),
-    })
-}
-
 fn text_array(items: Vec<Value>) -> Result<Value> {
     Ok(Value::Array(Array::new(DataType::Text, items)?))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn chr(code: i64) -> Result<Value> {
@@ -546,215 +529,9 @@ fn initcap(s: &str) -> String {
         .collect()
 }
 
-/// `quote_literal`: single quotes doubled; with a backslash, doubled too
-/// and the `E'…'` form.
-fn quote_literal(s: &str) -> String {
-    let body = s.replace('\'', "''");
-    if s.contains('\\') {
-        format!("E'{}'", body.replace('\\', "\\\\"))
-    } else {
-        format!("'{body}'")
-    }
-}
-
-fn encode(bytes: &[u8], format: &str) -> Result<String> {
-    use base64::Engine as _;
-    Ok(match format.to_ascii_lowercase().as_str() {
-        "hex" => hex(bytes),
-        "base64" => {
-            let flat = base64::engine::general_purpose::STANDARD.encode(bytes);
-            // PostgreSQL breaks base64 text into lines of 76 characters.
-            flat.as_bytes()
-                .chunks(76)
-                .map(|c| String::from_utf8_lossy(c).into_owned())
-                .collect::<Vec<_>>()
-                .join("\n")
-        }
-        "escape" => bytes
-            .iter()
-            .map(|b| match b {
-                0 => "\\000".to_string(),
-                b'\\' => "\\\\".to_string(),
-                0x80..=0xff => format!("\\{b:03o}"),
-                b => char::from(*b).to_string(),
-            })
-            .collect(),
-        _ => return Err(unknown_encoding(format)),
-    })
-}
-
-fn decode(text: &str, format: &str) -> Result<Vec<u8>> {
-    use base64::Engine as _;
-    match format.to_ascii_lowercase().as_str() {
-        "hex" => {
-            let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-            if !digits.len().is_multiple_of(2) {
-                return Err(SqlError::new(
-                    "22023",
-                    "invalid hexadecimal data: odd number of digits",
-                ));
-            }
-            let nibble = |b: u8| {
-                char::from(b).to_digit(16).ok_or_else(|| {
-                    SqlError::new(
-                        "22023",
-                        format!("invalid hexadecimal digit: \"{}\"", char::from(b)),
-                    )
-                })
-            };
-            digits
-                .chunks(2)
-                .map(|pair| match pair {
-                    [hi, lo] => Ok((nibble(*hi)? * 16 + nibble(*lo)?) as u8),
-                    _ => Ok(0),
-                })
-                .collect()
-        }
-        "base64" => {
-            let clean: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-            base64::engine::general_purpose::STANDARD
-                .decode(clean)
-                .map_err(|e| {
-                    SqlError::new(
-                        "22023",
-                        match e {
-                            base64::DecodeError::InvalidByte(_, b) => format!(
-                                "invalid symbol \"{}\" found while decoding base64 sequence",
-                                char::from(b)
-                            ),
-                            _ => "invalid base64 end sequence".to_string(),
-                        },
-                    )
-                })
-        }
-        "escape" => match parse_text(text, DataType::Bytea)? {
-            Value::Bytea(b) => Ok(b),
-            _ => Ok(text.as_bytes().to_vec()),
-        },
-        _ => Err(unknown_encoding(format)),
-    }
-}
-
-fn unknown_encoding(format: &str) -> SqlError {
-    SqlError::new("22023", format!("unrecognized encoding: \"{format}\""))
-}
-
-/// `format(fmt, args)`: `%s` text (NULL empty), `%I` an identifier, `%L`
-/// a literal (NULL unquoted), `%%`; `%n$` picks argument n, `-` and a
-/// width pad.
-fn format(fmt: &str, args: &[Value]) -> Result<String> {
-    let mut out = String::new();
-    let mut chars = fmt.chars().peekable();
-    let mut next = 0usize;
-    let bad = |m: &str| SqlError::new("22023", m.to_string());
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        if chars.peek() == Some(&'%') {
-            chars.next();
-            out.push('%');
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-            digits.push(d);
-            chars.next();
-        }
-        let mut position = None;
-        if !digits.is_empty() && chars.peek() == Some(&'$') {
-            chars.next();
-            let n: usize = digits
-                .parse()
-                .map_err(|_| bad("argument number is out of range"))?;
-            if n == 0 {
-                return Err(bad(
-                    "format specifies argument 0, but arguments are numbered from 1",
-                ));
-            }
-            position = Some(n - 1);
-            digits.clear();
-        }
-        let mut left = chars.peek() == Some(&'-');
-        if left {
-            chars.next();
-        }
-        let width: usize = if chars.peek() == Some(&'*') {
-            // The width is the next argument (negative: left-aligned).
-            chars.next();
-            let w = args
-                .get(next)
-                .and_then(as_i64)
-                .ok_or_else(|| bad("too few arguments for format()"))?;
-            next += 1;
-            left |= w < 0;
-            usize::try_from(w.unsigned_abs()).unwrap_or(0)
-        } else {
-            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
-                digits.push(d);
-                chars.next();
-            }
-            if digits.is_empty() {
-                0
-            } else {
-                digits.parse().unwrap_or(0)
-            }
-        };
-        let Some(kind) = chars.next() else {
-            return Err(bad("unterminated format() type specifier"));
-        };
-        let index = position.unwrap_or(next);
-        next = index + 1;
-        let arg = args
-            .get(index)
-            .ok_or_else(|| bad("too few arguments for format()"))?;
-        let piece = match kind {
-            's' => format_text(arg).unwrap_or_default(),
-            'I' => match format_text(arg) {
-                Some(s) => quote_ident(&s),
-                None => {
-                    return Err(SqlError::new(
-                        "22004",
-                        "null values cannot be formatted as an SQL identifier",
-                    ));
-                }
-            },
-            'L' => format_text(arg).map_or_else(|| "NULL".to_string(), |s| quote_literal(&s)),
-            other => {
-                return Err(bad(&format!(
-                    "unrecognized format() type specifier \"{other}\""
-                )));
-            }
-        };
-        let fill = width.saturating_sub(piece.chars().count());
-        if left {
-            out.push_str(&piece);
-            out.extend(std::iter::repeat_n(' ', fill));
-        } else {
-            out.extend(std::iter::repeat_n(' ', fill));
-            out.push_str(&piece);
-        }
-    }
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn format_reads_positions_widths_and_quotes() -> Result<()> {
-        let args = [Value::Text("a b".into()), Value::Null, Value::Int4(7)];
-        assert_eq!(format("%I|%L|%s|%%", &args)?, "\"a b\"|NULL|7|%");
-        assert_eq!(format("%3$s %1$s", &args)?, "7 a b");
-        assert_eq!(
-            format("[%5s][%-4s]", &[Value::Int4(1), Value::Int4(2)])?,
-            "[    1][2   ]"
-        );
-        assert!(format("%s %s %s %s", &args).is_err());
-        Ok(())
-    }
 
     #[test]
     fn splits_follow_postgres() -> std::result::Result<(), regex::Error> {
