@@ -4,6 +4,7 @@
 
 mod args;
 pub mod datetime;
+mod datetime_fields;
 mod datetime_format;
 mod encoding;
 mod format;

@@ -370,7 +370,11 @@ fn field_text(field: Field, m: &Moment, fill_mode: bool) -> (String, Option<i64>
         Field::Year3 => num(year % 1000, 3),
         Field::Year2 => num(year % 100, 2),
         Field::Year1 => num(year % 10, 1),
-        Field::IsoYear => num(m.days.map_or(year, |d| super::datetime::iso_week(d).0), 4),
+        Field::IsoYear => num(
+            m.days
+                .map_or(year, |d| super::datetime_fields::iso_week(d).0),
+            4,
+        ),
         Field::Month(case) => name(MONTHS[month_index], case, 9),
         Field::Mon(case) => name(&MONTHS[month_index][..3], case, 3),
         Field::MonthNumber => num(i64::from(m.month), 2),
@@ -410,7 +414,10 @@ fn field_text(field: Field, m: &Moment, fill_mode: bool) -> (String, Option<i64>
         Field::Quarter => num(i64::from((m.month.max(1) - 1) / 3 + 1), 1),
         Field::Week => num((day_of_year - 1) / 7 + 1, 2),
         Field::WeekOfMonth => num((m.day - 1) / 7 + 1, 1),
-        Field::IsoWeek => num(m.days.map_or(0, |d| super::datetime::iso_week(d).1), 2),
+        Field::IsoWeek => num(
+            m.days.map_or(0, |d| super::datetime_fields::iso_week(d).1),
+            2,
+        ),
         Field::Century => num(
             if m.year > 0 {
                 (m.year + 99) / 100
