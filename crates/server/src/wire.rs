@@ -251,7 +251,16 @@ fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireR
         .enumerate()
         .map(|(i, bytes)| {
             let ty = types.get(i).and_then(Option::as_ref);
-            decode_param(bytes.as_deref(), ty, binary(i)).map_err(|e| user_error(&e))
+            let value = decode_param(bytes.as_deref(), ty, binary(i));
+            match value {
+                // Text the implied type cannot read stays an untyped
+                // literal: where it is used decides (and reports) its type.
+                Err(_) if !binary(i) && declared_type(declared, i).is_none() => {
+                    decode_param(bytes.as_deref(), None, false)
+                }
+                other => other,
+            }
+            .map_err(|e| user_error(&e))
         })
         .collect();
     if decoded.is_err() {

@@ -119,7 +119,10 @@ impl Binder<'_, '_> {
             E::Cast {
                 expr, data_type: t, ..
             } => {
-                self.infer_param(expr, || data_type(t).ok());
+                // A `reg…` type reads a name: the parameter stays text.
+                if reg_type(t).is_none() {
+                    self.infer_param(expr, || data_type(t).ok());
+                }
                 self.cast(expr, t, level)?
             }
             E::Collate { expr, .. } => self.expr(expr, level)?,
