@@ -168,6 +168,14 @@ impl EngineError {
             EngineError::UndefinedSavepoint(_) => "3B001",
             EngineError::DuplicateColumn(_) => "42701",
             EngineError::NotNull { .. } => "23502",
+            // Date/time input errors are `invalid_datetime_format`.
+            EngineError::InvalidText { type_name, .. }
+                if type_name == "date"
+                    || type_name == "interval"
+                    || type_name.starts_with("time") =>
+            {
+                "22007"
+            }
             EngineError::InvalidText { .. } | EngineError::MalformedArray(_) => "22P02",
             EngineError::OutOfRange { .. } => "22003",
             EngineError::DatetimeOverflow { .. } => "22008",

@@ -24,6 +24,7 @@ pub mod interrupt;
 pub mod json;
 pub mod keycode;
 pub mod numeric;
+mod numeric_math;
 pub mod reads;
 pub mod row;
 pub mod sequence;

@@ -51,6 +51,21 @@ pub enum NumericError {
     /// Division or modulo by zero (22012).
     #[error("division by zero")]
     DivisionByZero,
+    /// `sqrt` of a negative number (2201F).
+    #[error("cannot take square root of a negative number")]
+    NegativeSqrt,
+    /// `power(0, negative)` (2201F).
+    #[error("zero raised to a negative power is undefined")]
+    ZeroToNegativePower,
+    /// `power(negative, fraction)` (2201F).
+    #[error("a negative number raised to a non-integer power yields a complex result")]
+    ComplexPower,
+    /// `ln(0)`, `log(0)` (2201E).
+    #[error("cannot take logarithm of zero")]
+    LogOfZero,
+    /// `ln` of a negative number (2201E).
+    #[error("cannot take logarithm of a negative number")]
+    LogOfNegative,
     /// `NaN` converted to a type without one (0A000).
     #[error("cannot convert NaN to {0}")]
     NaNConversion(&'static str),
@@ -77,13 +92,17 @@ impl NumericError {
                 "22003"
             }
             NumericError::DivisionByZero => "22012",
+            NumericError::NegativeSqrt
+            | NumericError::ZeroToNegativePower
+            | NumericError::ComplexPower => "2201F",
+            NumericError::LogOfZero | NumericError::LogOfNegative => "2201E",
             NumericError::NaNConversion(_) | NumericError::Infinity => "0A000",
             NumericError::Precision(_) | NumericError::Scale(_) => "22023",
         }
     }
 }
 
-type Result<T> = std::result::Result<T, NumericError>;
+pub(crate) type Result<T> = std::result::Result<T, NumericError>;
 
 /// A finite value's unscaled integer and scale.
 type Parts<'a> = (&'a BigInt, u32);
@@ -99,17 +118,17 @@ pub fn check_typmod(precision: u32, scale: u32) -> Result<()> {
     Ok(())
 }
 
-fn pow10(n: u32) -> BigInt {
+pub(crate) fn pow10(n: u32) -> BigInt {
     BigInt::from(10u32).pow(n)
 }
 
 /// Decimal digits of `|n|` (1 for zero).
-fn digit_count(n: &BigInt) -> i64 {
+pub(crate) fn digit_count(n: &BigInt) -> i64 {
     n.magnitude().to_string().len() as i64
 }
 
 /// `num / den` rounded half away from zero.
-fn div_round(num: &BigInt, den: &BigInt) -> BigInt {
+pub(crate) fn div_round(num: &BigInt, den: &BigInt) -> BigInt {
     let (q, r) = (num / den, num % den);
     if r.abs() * 2u32 >= den.abs() {
         if num.sign() == den.sign() {
@@ -143,7 +162,7 @@ impl Numeric {
 
     /// A finite value, rounded to [`MAX_SCALE`] digits after the point (as
     /// PostgreSQL rounds a product), or `Overflow` past the digits NUMERIC holds.
-    fn finite(unscaled: BigInt, scale: u32) -> Result<Numeric> {
+    pub(crate) fn finite(unscaled: BigInt, scale: u32) -> Result<Numeric> {
         let (unscaled, scale) = if scale > MAX_SCALE {
             (rescale(&unscaled, scale, MAX_SCALE), MAX_SCALE)
         } else {

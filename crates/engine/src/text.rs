@@ -34,7 +34,13 @@ pub fn format_text(v: &Value) -> Option<String> {
         Value::Date(d) => format_date(i64::from(*d)),
         Value::Time(t) => format_time(*t),
         Value::Timestamp(t) => format_timestamp(*t),
-        Value::Timestamptz(t) => format!("{}+00", format_timestamp(*t)),
+        Value::Timestamptz(t) => {
+            let local = format_timestamp(*t);
+            match local.strip_suffix(" BC") {
+                Some(ad) => format!("{ad}+00 BC"),
+                None => format!("{local}+00"),
+            }
+        }
         Value::Interval(iv) => format_interval(iv),
         Value::Uuid(u) => {
             let hex: String = u.iter().map(|b| format!("{b:02x}")).collect();
@@ -140,25 +146,41 @@ fn format_timestamp(micros: i64) -> String {
     }
 }
 
+/// PostgreSQL's `postgres` IntervalStyle: `1 year 2 mons -3 days +04:05:06`
+/// (a positive part after a negative one carries its `+`).
 fn format_interval(iv: &Interval) -> String {
-    let mut parts = Vec::new();
-    let (years, months) = (iv.months / 12, iv.months % 12);
-    // PostgreSQL says "1 day" but "-1 days".
-    let unit = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
-    if years != 0 {
-        parts.push(unit(i64::from(years), "year", "years"));
-    }
-    if months != 0 {
-        parts.push(unit(i64::from(months), "mon", "mons"));
-    }
-    if iv.days != 0 {
-        parts.push(unit(i64::from(iv.days), "day", "days"));
-    }
-    if iv.micros != 0 || parts.is_empty() {
-        let sign = if iv.micros < 0 { "-" } else { "" };
+    let mut out = String::new();
+    // Whether the part printed last was negative.
+    let mut after_negative = false;
+    let mut part = |out: &mut String, n: i64, unit: &str| {
+        if n == 0 {
+            return;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        let plus = if after_negative && n > 0 { "+" } else { "" };
+        let plural = if n == 1 { "" } else { "s" };
+        out.push_str(&format!("{plus}{n} {unit}{plural}"));
+        after_negative = n < 0;
+    };
+    part(&mut out, i64::from(iv.months / 12), "year");
+    part(&mut out, i64::from(iv.months % 12), "mon");
+    part(&mut out, i64::from(iv.days), "day");
+    if iv.micros != 0 || out.is_empty() {
+        let sign = if iv.micros < 0 {
+            "-"
+        } else if after_negative {
+            "+"
+        } else {
+            ""
+        };
         let m = iv.micros.unsigned_abs();
         let (secs, frac) = (m / 1_000_000, (m % 1_000_000) as i64);
-        parts.push(format!(
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&format!(
             "{sign}{:02}:{:02}:{:02}{}",
             secs / 3600,
             (secs / 60) % 60,
@@ -166,7 +188,7 @@ fn format_interval(iv: &Interval) -> String {
             fraction(frac)
         ));
     }
-    parts.join(" ")
+    out
 }
 
 /// Reads `text` as a value of type `t`, as PostgreSQL's input functions do
@@ -282,7 +304,9 @@ fn parse_float(s: &str) -> Option<f64> {
 }
 
 fn parse_bytea(text: &str) -> Option<Vec<u8>> {
-    let hex = text.strip_prefix("\\x")?;
+    let Some(hex) = text.strip_prefix("\\x") else {
+        return parse_bytea_escape(text);
+    };
     if hex.len() % 2 != 0 {
         return None;
     }
@@ -290,6 +314,33 @@ fn parse_bytea(text: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// `bytea`'s escape format: bytes as they are, `\\` a backslash, `\ooo`
+/// an octal byte.
+fn parse_bytea_escape(text: &str) -> Option<Vec<u8>> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'\\' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        match bytes.get(i + 1..i + 4) {
+            _ if bytes.get(i + 1) == Some(&b'\\') => {
+                out.push(b'\\');
+                i += 2;
+            }
+            Some(octal) if octal.iter().all(|d| (b'0'..=b'7').contains(d)) && octal[0] <= b'3' => {
+                out.push(octal.iter().fold(0u8, |acc, d| acc * 8 + (d - b'0')));
+                i += 4;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
 }
 
 /// Days since 2000-01-01 of `YYYY-MM-DD[ BC]`.
@@ -453,8 +504,8 @@ mod tests {
         assert_eq!(code("maybe", DataType::Bool), Some("22P02"));
         assert_eq!(code("2023-02-29", DataType::Date), Some("22008"));
         assert_eq!(code("2023-13-01", DataType::Date), Some("22008"));
-        assert_eq!(code("2023-01", DataType::Date), Some("22P02"));
-        assert_eq!(code("24:00:00", DataType::Time), Some("22P02"));
+        assert_eq!(code("2023-01", DataType::Date), Some("22007"));
+        assert_eq!(code("24:00:00", DataType::Time), Some("22007"));
         assert_eq!(code("\\x0", DataType::Bytea), Some("22P02"));
         assert_eq!(code("1.2.3", DataType::Numeric(None)), Some("22P02"));
         assert_eq!(code("1e-99999", DataType::Numeric(None)), Some("22003"));

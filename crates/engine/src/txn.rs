@@ -51,6 +51,20 @@ pub struct Transaction<'s> {
     /// `READ ONLY` (or reading the past): even the writes made outside the
     /// transaction (`nextval`) are refused.
     read_only: bool,
+    /// When it began, in µs since 2000-01-01 UTC: `now()`.
+    started_at: i64,
+    /// When its current statement began: `statement_timestamp()`.
+    statement_at: std::cell::Cell<i64>,
+}
+
+/// The wall clock in µs since 2000-01-01 UTC, PostgreSQL's timestamp epoch.
+pub fn wall_clock_micros() -> i64 {
+    /// Seconds from 1970-01-01 to 2000-01-01.
+    const UNIX_TO_2000: i64 = 946_684_800;
+    let since_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+    since_unix - UNIX_TO_2000 * 1_000_000
 }
 
 impl<'s> Transaction<'s> {
@@ -72,7 +86,25 @@ impl<'s> Transaction<'s> {
             reads: None,
             sequences: SessionValues::default(),
             read_only: false,
+            started_at: wall_clock_micros(),
+            statement_at: std::cell::Cell::new(wall_clock_micros()),
         })
+    }
+
+    /// When the transaction began (µs since 2000-01-01 UTC), which
+    /// `now()` and `current_timestamp` give throughout it.
+    pub fn started_at(&self) -> i64 {
+        self.started_at
+    }
+
+    /// When the running statement began (µs since 2000-01-01 UTC).
+    pub fn statement_at(&self) -> i64 {
+        self.statement_at.get()
+    }
+
+    /// Notes that a new statement of the transaction begins now.
+    pub fn start_statement(&self) {
+        self.statement_at.set(wall_clock_micros());
     }
 
     /// Makes the transaction SERIALIZABLE (`on`) or snapshot isolation:

@@ -119,7 +119,7 @@ impl Accumulator {
                         arithmetic(BinOp::Plus, &self.value, v)?
                     };
                 }
-                (Value::Interval(_), _) if self.func == AggFunc::Sum => {
+                (Value::Interval(_), _) => {
                     self.value = if self.value.is_null() {
                         v.clone()
                     } else {
@@ -226,6 +226,9 @@ impl Accumulator {
                     Value::Numeric(Numeric::from(self.int_sum).div(&Numeric::from(self.count))?)
                 }
                 Value::Numeric(sum) => Value::Numeric(sum.div(&Numeric::from(self.count))?),
+                Value::Interval(_) => {
+                    arithmetic(BinOp::Divide, &self.value, &Value::Int8(self.count))?
+                }
                 _ => Value::Float8(self.float_sum / self.count as f64),
             },
             AggFunc::Json(f) => f.finish(&self.items)?,

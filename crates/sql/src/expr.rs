@@ -187,6 +187,9 @@ pub enum Func {
     Sequence(crate::sequence::SeqFunc),
     /// An array function or operator (`array_length`, `a[i]`, `@>` …).
     Array(crate::array::ArrayFunc),
+    /// A function of the library (string, math, date/time), from its
+    /// registry.
+    Lib(&'static crate::func::registry::Builtin),
     /// A JSON function or operator (`->`, `jsonb_build_object` …).
     Json(crate::json::JsonFunc),
     /// A set-returning function in a select list (`unnest(a)`): the
@@ -319,7 +322,8 @@ impl Expr {
                     | Expr::Agg(_)
                     | Expr::Window(_)
                     | Expr::Call(Func::Sequence(_), _)
-            ) {
+            ) || matches!(e, Expr::Call(Func::Lib(b), _) if b.volatile)
+            {
                 constant = false;
             }
         });
@@ -836,6 +840,14 @@ pub(crate) fn negate_value(v: Value) -> Result<Value> {
         Value::Float4(f) => Value::Float4(-f),
         Value::Float8(f) => Value::Float8(-f),
         Value::Numeric(n) => Value::Numeric(n.neg()),
+        Value::Interval(iv) => {
+            let overflow = || SqlError::new("22008", "interval out of range");
+            Value::Interval(driftdb_engine::value::Interval {
+                months: iv.months.checked_neg().ok_or_else(overflow)?,
+                days: iv.days.checked_neg().ok_or_else(overflow)?,
+                micros: iv.micros.checked_neg().ok_or_else(overflow)?,
+            })
+        }
         other => return Err(type_error("-", &other)),
     })
 }
@@ -1004,6 +1016,8 @@ pub(crate) fn arithmetic(op: BinOp, a: &Value, b: &Value) -> Result<Value> {
         BinOp::Multiply => x.checked_mul(y),
         BinOp::Divide | BinOp::Modulo if y == 0 => return Err(division_by_zero()),
         BinOp::Divide => x.checked_div(y),
+        // PostgreSQL: anything % -1 is 0, even the smallest integer.
+        BinOp::Modulo if y == -1 => Some(0),
         BinOp::Modulo => x.checked_rem(y),
         _ => return Err(SqlError::new("XX000", "not an arithmetic operator")),
     };
@@ -1079,6 +1093,9 @@ pub fn cast(v: Value, t: DataType) -> Result<Value> {
                 text_type_name(t)
             ),
         ));
+    }
+    if let Some(converted) = crate::datetime_ops::datetime_cast(&v, t) {
+        return converted;
     }
     let int_target = matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8);
     if let (true, Value::Numeric(n)) = (int_target, &v) {

@@ -1,9 +1,20 @@
 //! Scalar functions: their names, and their values with PostgreSQL's NULL
-//! rules.
+//! rules. The string, math and date/time library lives in the submodules,
+//! listed in one registry (`registry.rs`).
 
-use std::cell::RefCell;
+mod args;
+pub mod datetime;
+mod datetime_fields;
+mod datetime_format;
+mod encoding;
+mod format;
+pub mod math;
+mod number_format;
+pub mod regex;
+pub mod registry;
+pub mod string;
+
 use std::cmp::Ordering;
-use std::collections::HashMap;
 
 use driftdb_engine::text::format_text;
 
@@ -26,13 +37,14 @@ impl Func {
             "upper" => Func::Upper,
             "length" | "char_length" | "character_length" => Func::Length,
             "abs" => Func::Abs,
-            "rtrim" => Func::Rtrim,
             "unnest" => Func::Series(SeriesFunc::Unnest),
             "generate_subscripts" => Func::Series(SeriesFunc::GenerateSubscripts),
             "generate_series" => Func::Series(SeriesFunc::GenerateSeries),
+            "regexp_matches" => Func::Series(SeriesFunc::RegexpMatches),
             other => {
-                return ArrayFunc::by_name(other)
-                    .map(Func::Array)
+                return registry::lookup(other)
+                    .map(Func::Lib)
+                    .or_else(|| ArrayFunc::by_name(other).map(Func::Array))
                     .or_else(|| crate::json::JsonFunc::by_name(other).map(Func::Json))
                     .or_else(|| {
                         crate::json::series::JsonSeries::by_name(other)
@@ -57,6 +69,7 @@ impl Func {
             Func::Abs => "abs",
             Func::Rtrim => "rtrim",
             Func::Regex(_) => "textregexeq",
+            Func::Lib(b) => b.name,
             Func::Catalog(c) => c.name(),
             Func::Sequence(f) => f.name(),
             Func::Array(a) => a.name(),
@@ -66,6 +79,21 @@ impl Func {
             Func::Series(SeriesFunc::GenerateSubscripts) => "generate_subscripts",
             Func::Series(SeriesFunc::GenerateSeries) => "generate_series",
             Func::Series(SeriesFunc::PartitionAncestors) => "pg_partition_ancestors",
+            Func::Series(SeriesFunc::RegexpMatches) => "regexp_matches",
+        }
+    }
+
+    /// Whether a `char(n)` argument keeps its padding: functions of any
+    /// type (JSON's, `concat`, `format`) print it as it is, and its octets
+    /// count the padding.
+    pub fn sees_char_padding(self) -> bool {
+        match self {
+            Func::Json(_) => true,
+            Func::Lib(b) => matches!(
+                b.name,
+                "concat" | "concat_ws" | "format" | "octet_length" | "bit_length"
+            ),
+            _ => false,
         }
     }
 
@@ -76,6 +104,7 @@ impl Func {
             Func::Nullif => n == 2,
             Func::Lower | Func::Upper | Func::Length | Func::Abs | Func::Rtrim => n == 1,
             Func::Regex(_) => n == 2,
+            Func::Lib(b) => b.accepts(n),
             Func::Catalog(c) => c.accepts(n),
             Func::Sequence(f) => f.accepts(n),
             Func::Array(a) => a.accepts(n),
@@ -83,7 +112,9 @@ impl Func {
             Func::Series(SeriesFunc::Json(_)) => n == 1,
             Func::Series(SeriesFunc::Unnest | SeriesFunc::PartitionAncestors) => n == 1,
             Func::Series(SeriesFunc::GenerateSubscripts) => n == 2,
-            Func::Series(SeriesFunc::GenerateSeries) => n == 2 || n == 3,
+            Func::Series(SeriesFunc::GenerateSeries | SeriesFunc::RegexpMatches) => {
+                n == 2 || n == 3
+            }
         }
     }
 }
@@ -92,6 +123,7 @@ impl Func {
 pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     match func {
         Func::Array(a) => crate::array::call(a, args, row, env),
+        Func::Lib(b) => registry::call(b, args, row, env),
         Func::Json(j) => crate::json::call(j, args, row, env),
         Func::Series(_) => Err(SqlError::new(
             "0A000",
@@ -112,7 +144,7 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
                 format_text(&v).unwrap_or_default(),
                 format_text(&p).unwrap_or_default(),
             );
-            Ok(Value::Bool(regex_match(&v, &p, case_insensitive)?))
+            Ok(Value::Bool(regex::is_match(&v, &p, case_insensitive)?))
         }
         Func::Sequence(f) => crate::sequence::call(f, args, row, env),
         Func::Catalog(c) => {
@@ -186,30 +218,6 @@ pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Resu
             }
         }
     }
-}
-
-/// Whether `text` matches the POSIX regular expression `pattern`
-/// (compiled patterns are kept per thread, since catalog queries repeat them
-/// row after row).
-fn regex_match(text: &str, pattern: &str, case_insensitive: bool) -> Result<bool> {
-    thread_local! {
-        static COMPILED: RefCell<HashMap<(String, bool), regex::Regex>> = RefCell::new(HashMap::new());
-    }
-    COMPILED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        let key = (pattern.to_string(), case_insensitive);
-        if !cache.contains_key(&key) {
-            let re = regex::RegexBuilder::new(pattern)
-                .case_insensitive(case_insensitive)
-                .build()
-                .map_err(|e| SqlError::new("2201B", format!("invalid regular expression: {e}")))?;
-            if cache.len() > 256 {
-                cache.clear();
-            }
-            cache.insert(key.clone(), re);
-        }
-        Ok(cache.get(&key).is_some_and(|re| re.is_match(text)))
-    })
 }
 
 fn arity(func: Func) -> SqlError {

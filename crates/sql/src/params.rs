@@ -29,6 +29,11 @@ const fn p(name: &'static str, default: &'static str) -> Known {
 }
 
 const ON_OFF: &[&str] = &["on", "off", "true", "false", "1", "0", "yes", "no"];
+/// Whether `zone` names UTC, the one time zone DriftDB has (any case).
+pub(crate) fn is_utc(zone: &str) -> bool {
+    UTC.contains(&zone.trim().to_ascii_lowercase().as_str())
+}
+
 const UTC: &[&str] = &[
     "utc",
     "gmt",

@@ -105,6 +105,9 @@ pub enum SeriesFunc {
     GenerateSeries,
     /// `pg_partition_ancestors(oid)`: the relation itself (no partitions).
     PartitionAncestors,
+    /// `regexp_matches(text, pattern [, flags])`: a `text[]` of the groups
+    /// of each match (every match with the `g` flag).
+    RegexpMatches,
     /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` …
     Json(crate::json::series::JsonSeries),
 }

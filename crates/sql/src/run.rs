@@ -221,6 +221,7 @@ fn series_values(func: SeriesFunc, args: &[Value]) -> Result<Vec<Value>> {
             out
         }
         (SeriesFunc::PartitionAncestors, [v]) => vec![v.clone()],
+        (SeriesFunc::RegexpMatches, args) => crate::func::string::regexp_matches(args)?,
         (SeriesFunc::Json(j), [v]) => j.values(v)?,
         (f, _) => {
             return Err(SqlError::new(

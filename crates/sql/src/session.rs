@@ -427,6 +427,9 @@ impl<'s> Session<'s> {
         if self.settings.user != self.user_name {
             self.settings.user.clone_from(&self.user_name);
         }
+        if let Some(block) = &self.block {
+            block.txn.start_statement();
+        }
         let result = match &mut self.block {
             Some(block) => {
                 match crate::plan_cache::plan(plans, &block.txn, stmt, &self.settings, params) {

@@ -347,7 +347,10 @@ impl Binder<'_, '_> {
             }
             E::Subquery(q) => self.subquery(q, level, SubqueryKind::Scalar)?,
             E::Function(f) => self.function(f, level)?,
-            other => return Err(SqlError::unsupported(format!("expression {other}"))),
+            other => match self.function_syntax(other, level)? {
+                Some(call) => call,
+                None => return Err(SqlError::unsupported(format!("expression {other}"))),
+            },
         })
     }
 
@@ -572,6 +575,9 @@ impl Binder<'_, '_> {
     fn function(&self, f: &ast::Function, level: &Level<'_>) -> Result<Expr> {
         let name = f.name.to_string().to_lowercase();
         let name = name.strip_prefix("pg_catalog.").unwrap_or(&name);
+        if let Some(call) = self.named_call(name, f, level)? {
+            return Ok(call);
+        }
         let (args, distinct, star) = match &f.args {
             ast::FunctionArguments::None => (Vec::new(), false, false),
             ast::FunctionArguments::List(l) => {
@@ -672,15 +678,13 @@ impl Binder<'_, '_> {
                     args.into_iter()
                         .map(|a| {
                             // char(n) passed as text loses its padding (not
-                            // to a JSON function, which takes any type).
+                            // to a function of any type: JSON, concat …).
                             let e = self.expr(a, level)?;
-                            Ok(
-                                if self.is_char(&e, level) && !matches!(func, Func::Json(_)) {
-                                    Expr::Call(Func::Rtrim, vec![e])
-                                } else {
-                                    e
-                                },
-                            )
+                            Ok(if self.is_char(&e, level) && !func.sees_char_padding() {
+                                Expr::Call(Func::Rtrim, vec![e])
+                            } else {
+                                e
+                            })
                         })
                         .collect::<Result<_>>()?,
                 )),

@@ -12,6 +12,7 @@ mod ddl;
 mod dml;
 mod explain;
 mod expr;
+mod func_syntax;
 mod grouping;
 mod query;
 mod scope;

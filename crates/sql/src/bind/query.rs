@@ -898,6 +898,7 @@ impl Binder<'_, '_> {
             SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
             SeriesFunc::PartitionAncestors => Some(DataType::Int8),
             SeriesFunc::GenerateSeries => first_arg_type,
+            SeriesFunc::RegexpMatches => DataType::array_of(DataType::Text).ok(),
             SeriesFunc::Json(j) => Some(j.result_type()),
         };
         // A single-column function is named by its alias.
@@ -1134,6 +1135,7 @@ fn series_func(name: &ast::ObjectName) -> Option<SeriesFunc> {
         "generate_series" => SeriesFunc::GenerateSeries,
         "generate_subscripts" => SeriesFunc::GenerateSubscripts,
         "pg_partition_ancestors" => SeriesFunc::PartitionAncestors,
+        "regexp_matches" => SeriesFunc::RegexpMatches,
         other => SeriesFunc::Json(crate::json::series::JsonSeries::by_name(other)?),
     })
 }
@@ -1399,22 +1401,36 @@ pub(super) fn column_name(e: &ast::Expr) -> String {
         E::Nested(inner) => column_name(inner),
         E::Cast {
             expr, data_type, ..
-        } => match (column_name(expr).as_str(), catalog_type_name(data_type)) {
-            ("?column?", Some(name)) => name,
-            ("?column?", None) => match super::data_type(data_type).unwrap_or(DataType::Text) {
-                // PostgreSQL names a cast to `int[]` by the element's type name.
-                DataType::Array(t) => crate::system::pg_type(crate::system::type_oid(t.element))
-                    .map_or("?column?", |p| p.name)
-                    .to_string(),
-                t => driftdb_engine::text::type_name(t).to_string(),
-            },
-            (name, _) => name.to_string(),
+        } => match column_name(expr).as_str() {
+            "?column?" => type_column_name(data_type),
+            name => name.to_string(),
         },
+        E::TypedString(ts) => type_column_name(&ts.data_type),
         E::Case { .. } => "case".into(),
         E::Array(_) => "array".into(),
         E::CompoundFieldAccess { root, .. } => column_name(root),
         E::Exists { .. } => "exists".into(),
-        _ => "?column?".into(),
+        other => super::func_syntax::column_name(other)
+            .unwrap_or("?column?")
+            .into(),
+    }
+}
+
+/// The name PostgreSQL gives a column that is a cast to `data_type`.
+fn type_column_name(data_type: &ast::DataType) -> String {
+    match catalog_type_name(data_type) {
+        Some(name) => name,
+        None => {
+            // The type's catalog name (`int4`, `timestamptz`); a cast to
+            // `int[]` is named by the element's.
+            let t = match super::data_type(data_type).unwrap_or(DataType::Text) {
+                DataType::Array(t) => t.element,
+                t => t,
+            };
+            crate::system::pg_type(crate::system::type_oid(t))
+                .map_or("?column?", |p| p.name)
+                .to_string()
+        }
     }
 }
 

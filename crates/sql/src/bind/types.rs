@@ -47,10 +47,12 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             ..,
         ) => Some(DataType::Bool),
         Expr::Binary(BinOp::Concat, ..) => Some(DataType::Text),
-        Expr::Binary(_, l, r) => {
+        Expr::Binary(op, l, r) => {
             let (a, b) = (t(l), t(r));
             match (a, b) {
-                (Some(x), Some(y)) => arithmetic_type(x, y).or(a),
+                (Some(x), Some(y)) => crate::datetime_ops::datetime_result_type(*op, x, y)
+                    .or_else(|| arithmetic_type(x, y))
+                    .or(a),
                 _ => a.or(b),
             }
         }
@@ -71,6 +73,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Length => Some(DataType::Int4),
             Func::Abs | Func::Nullif => args.first().and_then(t),
             Func::Regex(_) => Some(DataType::Bool),
+            Func::Lib(b) => b.result_type(&args.iter().map(t).collect::<Vec<_>>()),
             Func::Catalog(c) => c.result_type(),
             Func::Sequence(_) => Some(DataType::Int8),
             Func::Array(a) => a.result_type(&args.iter().map(t).collect::<Vec<_>>()),
@@ -82,6 +85,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Series(SeriesFunc::GenerateSeries) => args.first().and_then(t),
             Func::Series(SeriesFunc::GenerateSubscripts) => Some(DataType::Int4),
             Func::Series(SeriesFunc::PartitionAncestors) => Some(DataType::Int8),
+            Func::Series(SeriesFunc::RegexpMatches) => DataType::array_of(DataType::Text).ok(),
             Func::Coalesce | Func::Greatest | Func::Least => args.iter().find_map(|a| match a {
                 Expr::Unknown(_) | Expr::Const(driftdb_engine::value::Value::Null) => None,
                 a => t(a),

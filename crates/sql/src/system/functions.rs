@@ -124,7 +124,7 @@ pub const NAMES: &[&str] = &[
     "pg_table_is_visible",
     "pg_type_is_visible",
     "quote_ident",
-    "rtrim",
+    "regexp_matches",
     "shobj_description",
     "string_agg",
     "sum",

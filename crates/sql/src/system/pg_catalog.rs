@@ -460,8 +460,8 @@ pub(super) fn access_methods(_: &Catalog) -> Rows {
 }
 
 pub(super) fn procs(_: &Catalog) -> Rows {
-    super::functions::NAMES
-        .iter()
+    crate::func::registry::all_names()
+        .into_iter()
         .map(|name| {
             vec![
                 oid(hashed_oid("function", name)),
