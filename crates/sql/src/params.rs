@@ -113,6 +113,12 @@ const KNOWN: &[Known] = &[
         read_only: false,
     },
     p("client_min_messages", "notice"),
+    Known {
+        name: "default_table_access_method",
+        default: "heap",
+        accepts: Some(&["heap"]),
+        read_only: false,
+    },
     p("bytea_output", "hex"),
     Known {
         name: "server_version",

@@ -17,7 +17,6 @@ pub use crate::describe::{DescribeCache, DescribeKey, Description};
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute, qualified};
 use crate::expr::Expr;
-use crate::params::Parameters;
 use crate::parser::{Stmt, parse};
 use crate::plan::{Control, Plan};
 use crate::plan::{CopyIn, InsertSource};
@@ -27,7 +26,6 @@ pub struct Session<'s> {
     storage: &'s Storage,
     block: Option<Block<'s>>,
     settings: Settings,
-    params: Parameters,
     /// Raised by another thread to stop the running statement.
     interrupt: Interrupt,
     /// How many times `drift.as_of` was set or reset (a describe depends
@@ -118,7 +116,6 @@ impl<'s> Session<'s> {
             storage,
             block: None,
             settings: Settings::default(),
-            params: Parameters::default(),
             interrupt: Interrupt::default(),
             as_of_changes: 0,
             copy: None,
@@ -158,12 +155,13 @@ impl<'s> Session<'s> {
 
     /// The value of a configuration parameter.
     pub fn parameter(&self, name: &str) -> Result<String> {
-        self.params.get(&name.to_ascii_lowercase())
+        self.settings.params.get(&name.to_ascii_lowercase())
     }
 
     /// Sets a configuration parameter (as a client's startup packet does).
     pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<()> {
-        self.params
+        self.settings
+            .params
             .set(&name.to_ascii_lowercase(), Some(value.to_string()))
     }
 
@@ -227,7 +225,9 @@ impl<'s> Session<'s> {
     fn begin(&self) -> Result<Transaction<'s>> {
         let mut txn = Transaction::begin(self.storage)?;
         txn.set_interrupt(self.interrupt.clone());
-        txn.set_serializable(self.params.get("default_transaction_isolation")? == "serializable");
+        txn.set_serializable(
+            self.settings.params.get("default_transaction_isolation")? == "serializable",
+        );
         txn.set_sequence_values(self.sequences.clone());
         txn.set_read_only(self.settings.as_of.is_some());
         Ok(txn)
@@ -539,11 +539,11 @@ impl<'s> Session<'s> {
             }
             Control::Set { name, value } => {
                 let reset = value.is_none();
-                self.params.set(&name, value)?;
+                self.settings.params.set(&name, value)?;
                 tag(if reset { "RESET" } else { "SET" })
             }
             Control::ResetAll => {
-                self.params.reset_all();
+                self.settings.params.reset_all();
                 self.settings.as_of = None;
                 self.as_of_changes += 1;
                 tag("RESET")
@@ -558,7 +558,7 @@ impl<'s> Session<'s> {
                             "repeatable read".to_string()
                         }
                     }
-                    _ => self.params.get(&name)?,
+                    _ => self.settings.params.get(&name)?,
                 };
                 Ok(Output::Rows {
                     columns: vec![(name, Some(DataType::Text))],
@@ -586,10 +586,10 @@ impl<'s> Session<'s> {
     fn commit(&self, txn: Transaction<'_>, tables: BTreeSet<String>) -> Result<()> {
         let meta = CommitMeta {
             user_name: self.user_name.clone(),
-            application_name: self.params.get("application_name")?,
+            application_name: self.settings.params.get("application_name")?,
             tables: tables.into_iter().collect(),
         };
-        txn.commit(meta.encode(), self.params.synchronous_commit())?;
+        txn.commit(meta.encode(), self.settings.params.synchronous_commit())?;
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ mod expr;
 mod query;
 mod scope;
 mod sequence;
+mod setting;
 mod types;
 
 use std::cell::{Cell, RefCell};
@@ -30,6 +31,7 @@ use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 
 use crate::error::{Result, SqlError};
+use crate::params::Parameters;
 use crate::parser::{Point, Stmt, SystemTime, system_time};
 use crate::plan::{Control, Plan};
 use crate::rel::{Rel, Scan};
@@ -53,6 +55,9 @@ pub struct Settings {
     /// The session's user: `current_user` and `session_user` (empty: the
     /// superuser `driftdb`).
     pub user: String,
+    /// The session's configuration parameters (`SET`, `SHOW`), which
+    /// `current_setting` reads.
+    pub params: Parameters,
 }
 
 /// An output column: name and (when known) type.

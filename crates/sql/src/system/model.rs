@@ -404,7 +404,7 @@ impl Catalog {
         for i in &t.indexes {
             let keys: Vec<i16> = i.columns.iter().map(|id| attnum(*id)).collect();
             let index_oid = FIRST_USER_OID + i.id;
-            if i.unique {
+            if i.constraint {
                 self.constraints.push(Constraint {
                     oid: hashed_oid("constraint", &format!("{}:{}", t.id, i.name)),
                     name: i.name.clone(),
