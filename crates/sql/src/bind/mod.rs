@@ -624,7 +624,8 @@ fn split_name(name: &ObjectName) -> Result<(String, String)> {
     }
 }
 
-fn data_type(t: &ast::DataType) -> Result<DataType> {
+/// The DriftDB type an SQL type name means (0A000 for one it lacks).
+pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
     use ast::DataType as T;
     let len = |l: &Option<ast::CharacterLength>| match l {
         Some(ast::CharacterLength::IntegerLength { length, .. }) => u32::try_from(*length).ok(),
