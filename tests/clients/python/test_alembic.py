@@ -61,6 +61,8 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("ok", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column("method", sa.String(10), nullable=False, server_default="password"),
+        sa.Column("tries", sa.Integer, nullable=False, server_default="0"),
     )
 
 
@@ -192,6 +194,8 @@ def test_autogenerate_compares_models_with_the_catalog(migrations):
             nullable=False,
         ),
         Column("ok", Boolean, nullable=False, server_default="false"),
+        Column("method", String(10), nullable=False, server_default="password"),
+        Column("tries", Integer, nullable=False, server_default="0"),
     )
     ours = {f"account_{suffix}", f"login_{suffix}"}
 
@@ -199,7 +203,12 @@ def test_autogenerate_compares_models_with_the_catalog(migrations):
         return kind != "table" or name in ours
 
     ctx = MigrationContext.configure(
-        connection, opts={"include_object": include, "compare_type": True}
+        connection,
+        opts={
+            "include_object": include,
+            "compare_type": True,
+            "compare_server_default": True,
+        },
     )
     assert compare_metadata(ctx, metadata) == []
 
@@ -207,5 +216,8 @@ def test_autogenerate_compares_models_with_the_catalog(migrations):
     Table(f"extra_{suffix}", metadata, Column("id", Integer, primary_key=True))
     ours.add(f"extra_{suffix}")
     account.append_column(Column("age", Integer))
+    login = metadata.tables[f"login_{suffix}"]
+    login.c.method.server_default.arg = "sms"
     diff = compare_metadata(ctx, metadata)
-    assert sorted(d[0] for d in diff) == ["add_column", "add_table"]
+    flat = [d if isinstance(d, tuple) else d[0] for d in diff]
+    assert sorted(d[0] for d in flat) == ["add_column", "add_table", "modify_default"]
