@@ -490,6 +490,9 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
         AlterOp::AlterColumn { column, change } => {
             crate::alter_column::alter_column(txn, &mut def, &column, change)?;
         }
+        AlterOp::DropConstraint { name, if_exists } => {
+            crate::drop_constraint::drop_constraint(txn, &mut def, &name, if_exists)?;
+        }
     }
     catalog::replace_table(txn, Some(&old_name), &def)?;
     Ok(())

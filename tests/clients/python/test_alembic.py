@@ -1,8 +1,9 @@
 """Alembic against DriftDB: a migration environment written to a scratch
 directory, upgraded and downgraded through alembic.command (create_table,
-create_index, add_column, alter_column, drop_column, the alembic_version
-bookkeeping), the result checked by reflection, and autogenerate's
-compare_metadata run against DriftDB's catalog."""
+create_index, add_column, alter_column, drop_column, unique and check
+constraints created and dropped, the alembic_version bookkeeping), the
+result checked by reflection, and autogenerate's compare_metadata run
+against DriftDB's catalog."""
 
 import textwrap
 import uuid
@@ -21,6 +22,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    UniqueConstraint,
     inspect,
     text,
 )
@@ -88,9 +90,13 @@ def upgrade():
     op.alter_column(f"account_{suffix}", "legacy", new_column_name="notes")
     op.create_index(f"ix_account_{suffix}_nickname", f"account_{suffix}", ["nickname"])
     op.drop_column(f"account_{suffix}", "notes")
+    op.create_unique_constraint(f"uq_account_{suffix}_nickname", f"account_{suffix}", ["nickname"])
+    op.create_check_constraint(f"ck_login_{suffix}_tries", f"login_{suffix}", "tries >= 0")
 
 
 def downgrade():
+    op.drop_constraint(f"ck_login_{suffix}_tries", f"login_{suffix}", type_="check")
+    op.drop_constraint(f"uq_account_{suffix}_nickname", f"account_{suffix}", type_="unique")
     op.add_column(f"account_{suffix}", sa.Column("legacy", sa.Text))
     op.drop_index(f"ix_account_{suffix}_nickname", table_name=f"account_{suffix}")
     op.drop_column(f"account_{suffix}", "nickname")
@@ -156,11 +162,20 @@ def test_upgrade_and_downgrade_keep_schema_and_version(engine, migrations):
     assert (fk["referred_table"], fk["constrained_columns"]) == (account, ["account_id"])
     assert fk["options"].get("ondelete") == "CASCADE"
     assert connection.execute(text(f"SELECT nickname FROM {account}")).scalar_one() == "ann@x"
+    uniques = insp.get_unique_constraints(account)
+    assert [(u["name"], u["column_names"]) for u in uniques] == [
+        (f"uq_account_{suffix}_nickname", ["nickname"])
+    ]
+    checks = insp.get_check_constraints(login)
+    assert [c["name"] for c in checks] == [f"ck_login_{suffix}_tries"]
 
     command.downgrade(cfg, "a1")
     connection.commit()
     assert version(connection) == "a1"
-    assert [c["name"] for c in inspect(engine).get_columns(account)] == ["id", "email", "legacy"]
+    insp = inspect(engine)
+    assert [c["name"] for c in insp.get_columns(account)] == ["id", "email", "legacy"]
+    assert insp.get_unique_constraints(account) == []
+    assert insp.get_check_constraints(login) == []
 
     command.downgrade(cfg, "base")
     connection.commit()
@@ -182,6 +197,7 @@ def test_autogenerate_compares_models_with_the_catalog(migrations):
         Column("nickname", String(50), nullable=False),
         Index(f"ix_account_{suffix}_email", "email", unique=True),
         Index(f"ix_account_{suffix}_nickname", "nickname"),
+        UniqueConstraint("nickname", name=f"uq_account_{suffix}_nickname"),
     )
     Table(
         f"login_{suffix}",
