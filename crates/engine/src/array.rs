@@ -40,7 +40,7 @@ const fn array(element: DataType, name: &'static str) -> ArrayType {
 }
 
 /// The array types there are.
-pub static ARRAY_TYPES: [ArrayType; 18] = [
+pub static ARRAY_TYPES: [ArrayType; 20] = [
     array(DataType::Bool, "boolean[]"),
     array(DataType::Int2, "smallint[]"),
     array(DataType::Int4, "integer[]"),
@@ -57,6 +57,8 @@ pub static ARRAY_TYPES: [ArrayType; 18] = [
     array(DataType::Timestamptz, "timestamp with time zone[]"),
     array(DataType::Interval, "interval[]"),
     array(DataType::Uuid, "uuid[]"),
+    array(DataType::Json, "json[]"),
+    array(DataType::Jsonb, "jsonb[]"),
     ArrayType {
         element: DataType::Int2,
         name: "int2vector",

@@ -126,6 +126,18 @@ pub enum EngineError {
     /// A write in a read-only transaction (`nextval` in `READ ONLY`).
     #[error("cannot execute {0} in a read-only transaction")]
     ReadOnly(String),
+    /// Text that is not JSON (`json` and `jsonb` input).
+    #[error("invalid input syntax for type json")]
+    InvalidJson,
+    /// JSON nested deeper than [`crate::json::MAX_DEPTH`] levels.
+    #[error(
+        "stack depth limit exceeded: JSON nested deeper than {} levels",
+        crate::json::MAX_DEPTH
+    )]
+    JsonTooDeep,
+    /// `\u0000` in `jsonb`, which cannot hold it.
+    #[error("unsupported Unicode escape sequence")]
+    UnsupportedUnicodeEscape,
 }
 
 impl From<RowError> for EngineError {
@@ -175,6 +187,9 @@ impl EngineError {
             EngineError::SequenceExhausted(_) => "2200H",
             EngineError::OutOfBounds(_) => "22003",
             EngineError::ReadOnly(_) => "25006",
+            EngineError::InvalidJson => "22P02",
+            EngineError::JsonTooDeep => "54001",
+            EngineError::UnsupportedUnicodeEscape => "22P05",
         }
     }
 }

@@ -24,6 +24,8 @@
 //!           inverted, so a larger magnitude sorts lower
 //! array     each element as a value above (NULL 02 after every value),
 //!           then 00, so a prefix sorts first (PostgreSQL's array order)
+//! json      as text (json has no order of its own)
+//! jsonb     `Json::key_bytes`: jsonb_cmp's order
 //! ```
 
 use num_bigint::Sign;
@@ -60,7 +62,8 @@ fn encode_one(v: &Value, out: &mut Vec<u8>) {
         // f32 widens to f64 exactly and in order: one encoding serves both.
         Value::Float4(f) => out.extend_from_slice(&float_key(f64::from(*f)).to_be_bytes()),
         Value::Float8(f) => out.extend_from_slice(&float_key(*f).to_be_bytes()),
-        Value::Text(s) => escaped(s.as_bytes(), out),
+        Value::Text(s) | Value::Json(s) => escaped(s.as_bytes(), out),
+        Value::Jsonb(j) => j.key_bytes(out),
         Value::Bytea(b) => escaped(b, out),
         Value::Interval(iv) => {
             let span = iv.comparable_micros();

@@ -1,6 +1,6 @@
 //! DriftDB's engine: what the SQL layer runs on, over the storage layer.
-//! Today: SQL values (`value`) with exact decimals (`numeric`) and arrays
-//! (`array`), their order-preserving key encoding
+//! Today: SQL values (`value`) with exact decimals (`numeric`), arrays
+//! (`array`) and JSON (`json`), their order-preserving key encoding
 //! (`keycode`), the row encoding (`row`), transactions with snapshot
 //! isolation, savepoints and reads of the past (`txn`), and a versioned
 //! catalog of tables (`catalog`), and the metadata each commit carries for
@@ -21,6 +21,7 @@ mod foreign;
 pub mod history;
 pub mod index;
 pub mod interrupt;
+pub mod json;
 pub mod keycode;
 pub mod numeric;
 pub mod reads;

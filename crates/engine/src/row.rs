@@ -14,7 +14,9 @@
 //!          numeric NaN (tag 16) no payload;
 //!          array (tag 17) its type (`type_code`) | count varint |
 //!          each element: tag 0 for NULL, else its tag and payload as above
-//!          (never an array)
+//!          (never an array);
+//!          json (tag 18) and jsonb (tag 19) varint length + the text
+//!          (jsonb's normalized text, read back with `jsonb_in`)
 //! ```
 
 use num_bigint::BigInt;
@@ -105,6 +107,8 @@ fn put_value(out: &mut Vec<u8>, v: &Value) {
             return;
         }
         Value::Uuid(u) => (14, u),
+        Value::Json(s) => return sized(out, 18, s.as_bytes()),
+        Value::Jsonb(j) => return sized(out, 19, j.to_string().as_bytes()),
         Value::Numeric(n) => {
             let Some((unscaled, scale)) = n.parts() else {
                 return tagged(out, 16, &[]);
@@ -165,6 +169,10 @@ impl Reader<'_> {
         Ok(self.0.slice(len).map_err(RowError)?.to_vec())
     }
 
+    fn text(&mut self) -> Result<String, RowError> {
+        String::from_utf8(self.bytes()?).map_err(|_| RowError("text is not UTF-8".into()))
+    }
+
     fn value(&mut self) -> Result<Value, RowError> {
         match self.u8()? {
             ARRAY_TAG => self.array(),
@@ -202,10 +210,7 @@ impl Reader<'_> {
             4 => Value::Int8(i64::from_le_bytes(self.take()?)),
             5 => Value::Float4(f32::from_bits(u32::from_le_bytes(self.take()?))),
             6 => Value::Float8(f64::from_bits(u64::from_le_bytes(self.take()?))),
-            7 => Value::Text(
-                String::from_utf8(self.bytes()?)
-                    .map_err(|_| RowError("text is not UTF-8".into()))?,
-            ),
+            7 => Value::Text(self.text()?),
             8 => Value::Bytea(self.bytes()?),
             9 => Value::Date(i32::from_le_bytes(self.take()?)),
             10 => Value::Time(i64::from_le_bytes(self.take()?)),
@@ -226,6 +231,10 @@ impl Reader<'_> {
                 )
             }
             16 => Value::Numeric(Numeric::NAN),
+            18 => Value::Json(self.text()?),
+            19 => Value::Jsonb(
+                crate::json::parse_jsonb(&self.text()?).map_err(|e| RowError(e.to_string()))?,
+            ),
             tag => return Err(RowError(format!("unknown type tag {tag}"))),
         })
     }
@@ -263,6 +272,14 @@ mod tests {
                 Numeric::from_parts(BigInt::from(u), scale).unwrap_or(Numeric::NAN)
             )),
             Just(Value::Numeric(Numeric::NAN)),
+            ".{0,8}".prop_map(|s| Value::Json(format!("{s:?}"))),
+            proptest::collection::vec("[a-zé\"]{0,3}", 0..4).prop_map(|keys| Value::Jsonb(
+                crate::json::Json::object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), crate::json::Json::String(k)))
+                        .collect()
+                )
+            )),
             proptest::collection::vec(proptest::option::of(any::<i64>()), 0..5).prop_map(|items| {
                 let items = items
                     .into_iter()
@@ -290,6 +307,21 @@ mod tests {
         let bytes = encode_row(&[(1, Value::Array(a.clone()))]);
         assert_eq!(bytes, [1, 1, 1, 17, 18, 2, 2, 2, 5, 0, 0]);
         assert_eq!(decode_row(&bytes)?, vec![(1, Value::Array(a))]);
+        Ok(())
+    }
+
+    #[test]
+    fn jsonb_is_laid_out_as_documented() -> Result<(), RowError> {
+        let j = crate::json::parse_jsonb(r#"{"a":1}"#).map_err(|e| RowError(e.to_string()))?;
+        let bytes = encode_row(&[(1, Value::Jsonb(j.clone()))]);
+        assert_eq!(bytes[3..], *b"\x13\x08{\"a\": 1}");
+        assert_eq!(decode_row(&bytes)?, vec![(1, Value::Jsonb(j))]);
+        let mut key = Vec::new();
+        crate::keycode::encode_key(
+            &[Value::Jsonb(crate::json::Json::Number(Numeric::from(1i64)))],
+            &mut key,
+        );
+        assert_eq!(key, [1, 5, 0, 0, 0, 1, 0, 3, 1, 3, 0x80, 0, 0, 1, 0x0b, 0]);
         Ok(())
     }
 

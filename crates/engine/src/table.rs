@@ -307,8 +307,8 @@ pub fn scan<'t>(
     })
 }
 
-/// Checks that `values` fit `table`: one per column, and no NULL in a NOT
-/// NULL column (23502). Every write checks it; `ON CONFLICT` checks it before
+/// Checks that `values` fit `table`: one per column, no NULL in a NOT
+/// NULL column (23502), no JSON nested too deeply to read back (54001). Every write checks it; `ON CONFLICT` checks it before
 /// looking for a conflict, as PostgreSQL does.
 pub fn check(table: &TableDef, values: &[Value]) -> Result<()> {
     if values.len() != table.columns.len() {
@@ -319,6 +319,7 @@ pub fn check(table: &TableDef, values: &[Value]) -> Result<()> {
         });
     }
     for (c, v) in table.columns.iter().zip(values) {
+        crate::json::check_depth(v)?;
         if !c.nullable && v.is_null() {
             return Err(EngineError::NotNull {
                 table: table.name.clone(),

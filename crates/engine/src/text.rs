@@ -48,6 +48,8 @@ pub fn format_text(v: &Value) -> Option<String> {
             )
         }
         Value::Array(a) => a.to_text(),
+        Value::Json(s) => s.clone(),
+        Value::Jsonb(j) => j.to_string(),
     })
 }
 
@@ -218,6 +220,11 @@ pub fn parse_text(text: &str, t: DataType) -> Result<Value> {
         DataType::Uuid => Value::Uuid(parse_uuid(s).ok_or_else(invalid)?),
         DataType::Interval => Value::Interval(datetime::parse_interval(s).ok_or_else(invalid)?),
         DataType::Array(t) => Value::Array(Array::parse(text, t)?),
+        DataType::Json => {
+            crate::json::validate(text)?;
+            Value::Json(text.into())
+        }
+        DataType::Jsonb => Value::Jsonb(crate::json::parse_jsonb(text)?),
     })
 }
 
@@ -239,6 +246,8 @@ pub fn type_name(t: DataType) -> &'static str {
         DataType::Timestamptz => "timestamp with time zone",
         DataType::Interval => "interval",
         DataType::Uuid => "uuid",
+        DataType::Json => "json",
+        DataType::Jsonb => "jsonb",
         DataType::Array(t) => t.name,
     }
 }

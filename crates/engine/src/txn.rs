@@ -31,6 +31,8 @@ type Pending = Option<Vec<u8>>;
 pub struct Transaction<'s> {
     storage: &'s Storage,
     snapshot: StoreSnapshot,
+    /// See [`Transaction::cache_epoch`].
+    cache_epoch: Option<u64>,
     writes: BTreeMap<StoreKey, Pending>,
     savepoints: Vec<(String, BTreeMap<StoreKey, Pending>)>,
     /// Random per transaction: with the snapshot seq and `row_ids`, it makes
@@ -54,9 +56,13 @@ pub struct Transaction<'s> {
 impl<'s> Transaction<'s> {
     /// Begins a transaction that sees every commit answered so far.
     pub fn begin(storage: &'s Storage) -> Result<Self> {
+        let epoch_before = storage.cache_epoch();
+        let snapshot = storage.snapshot()?;
+        let epoch = storage.cache_epoch();
         Ok(Transaction {
             storage,
-            snapshot: storage.snapshot()?,
+            snapshot,
+            cache_epoch: if epoch == epoch_before { epoch } else { None },
             writes: BTreeMap::new(),
             savepoints: Vec::new(),
             nonce: RandomState::new().hash_one(std::time::SystemTime::now()),
@@ -129,6 +135,16 @@ impl<'s> Transaction<'s> {
     /// The store snapshot, for reads of history that bypass the write buffer.
     pub fn snapshot(&self) -> &StoreSnapshot {
         &self.snapshot
+    }
+
+    /// The generation of the catalog this transaction reads
+    /// ([`Storage::cache_epoch`]), under which what is derived from the
+    /// catalog (a statement's description, a prepared query's plan) can be
+    /// cached and shared; `None` when not known for sure (a catalog change
+    /// was being applied as the snapshot was taken) or when the transaction
+    /// has changed the catalog itself.
+    pub fn cache_epoch(&self) -> Option<u64> {
+        self.cache_epoch.filter(|_| !self.changes_catalog())
     }
 
     /// Whether the transaction has changed the catalog (a table, view or
@@ -299,12 +315,9 @@ impl<'s> Transaction<'s> {
             synchronous,
             snapshot_seq: Some(self.snapshot.seq()),
             reads: self.reads.map(ReadSet::into_reads),
+            invalidates_caches: catalog_changed,
         };
-        let committed = self.storage.commit(commit)?;
-        if catalog_changed {
-            self.storage.advance_cache_epoch();
-        }
-        Ok(Some(committed))
+        Ok(Some(self.storage.commit(commit)?))
     }
 }
 

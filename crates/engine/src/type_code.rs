@@ -8,7 +8,7 @@
 //!   10 bytea, 11 date, 12 time, 13 timestamp, 14 timestamptz, 15 interval,
 //!   16 uuid, 17 numeric: has typmod u8 | precision u32 LE | scale u32 LE,
 //!   18 array: the element's type, 19 vector (int2vector, oidvector): the
-//!   element's type
+//!   element's type, 20 json, 21 jsonb
 //! ```
 
 use crate::bytes::ByteReader;
@@ -42,6 +42,8 @@ pub(crate) fn put_type(out: &mut Vec<u8>, t: DataType) {
         DataType::Timestamptz => 14,
         DataType::Interval => 15,
         DataType::Uuid => 16,
+        DataType::Json => 20,
+        DataType::Jsonb => 21,
         DataType::Numeric(typmod) => {
             out.push(17);
             out.push(u8::from(typmod.is_some()));
@@ -92,6 +94,8 @@ pub(crate) fn read_type(r: &mut ByteReader<'_>) -> Result<DataType, String> {
             element if tag == 18 => DataType::array_of(element).map_err(|e| e.to_string())?,
             element => DataType::vector_of(element).map_err(|e| e.to_string())?,
         },
+        20 => DataType::Json,
+        21 => DataType::Jsonb,
         tag => return Err(format!("unknown type tag {tag}")),
     })
 }

@@ -8,6 +8,7 @@
 use std::cmp::Ordering;
 
 pub use crate::array::{Array, ArrayType};
+pub use crate::json::Json;
 use crate::numeric::Numeric;
 
 /// Microseconds in a day.
@@ -54,6 +55,10 @@ pub enum DataType {
     /// is an entry of [`crate::array::ARRAY_TYPES`] (elements have no length
     /// or precision of their own), so `DataType` stays a small `Copy` value.
     Array(&'static ArrayType),
+    /// `JSON`: text, checked to be JSON and kept as given.
+    Json,
+    /// `JSONB`: a normalized JSON tree.
+    Jsonb,
 }
 
 impl DataType {
@@ -152,6 +157,10 @@ pub enum Value {
     Uuid([u8; 16]),
     /// An array (`int[]`, `text[]` …).
     Array(Array),
+    /// `JSON`: the text as given.
+    Json(String),
+    /// `JSONB`
+    Jsonb(Json),
 }
 
 impl Value {
@@ -180,13 +189,16 @@ impl Value {
             Value::Interval(_) => DataType::Interval,
             Value::Uuid(_) => DataType::Uuid,
             Value::Array(a) => a.data_type(),
+            Value::Json(_) => DataType::Json,
+            Value::Jsonb(_) => DataType::Jsonb,
         })
     }
 
     /// Orders two non-NULL values of the same type as PostgreSQL's default
     /// B-tree operator class does (NaN above every number, -0 equal to 0,
     /// `1.5` equal to `1.50`, intervals by their comparable span, text by
-    /// bytes as under the C collation, arrays element by element).
+    /// bytes as under the C collation, arrays element by element, `jsonb` as
+    /// `jsonb_cmp`; `json` has no order).
     /// `None` for NULL or for values of different types.
     pub fn sql_cmp(&self, other: &Value) -> Option<Ordering> {
         use Value as V;
@@ -207,6 +219,7 @@ impl Value {
             (V::Interval(a), V::Interval(b)) => a.comparable_micros().cmp(&b.comparable_micros()),
             (V::Uuid(a), V::Uuid(b)) => a.cmp(b),
             (V::Array(a), V::Array(b)) => a.sql_cmp(b)?,
+            (V::Jsonb(a), V::Jsonb(b)) => a.sql_cmp(b),
             _ => return None,
         })
     }

@@ -81,6 +81,12 @@ fn put_binary(out: &mut BytesMut, v: &Value) -> bool {
         }
         Value::Uuid(u) => out.put_slice(u),
         Value::Array(a) => put_array(out, a),
+        Value::Json(s) => out.put_slice(s.as_bytes()),
+        // jsonb's binary form is a version byte (1) and the text.
+        Value::Jsonb(j) => {
+            out.put_u8(1);
+            out.put_slice(j.to_string().as_bytes());
+        }
     }
     true
 }
@@ -248,6 +254,11 @@ fn decode_binary(
             Value::Numeric(read_numeric(bytes).ok_or_else(|| bad("numeric"))?)
         }
         Some(DataType::Array(t)) => Value::Array(read_array(bytes, DataType::Array(t))?),
+        Some(t @ DataType::Json) => parse_text(&utf8(bytes)?, t)?,
+        Some(t @ DataType::Jsonb) => match bytes.split_first() {
+            Some((1, text)) => parse_text(&utf8(text)?, t)?,
+            _ => return Err(bad("jsonb: unsupported jsonb version number")),
+        },
         // The binary form of text is UTF-8.
         Some(DataType::Text | DataType::Varchar(_) | DataType::Char(_)) => {
             Value::Text(utf8(bytes)?)

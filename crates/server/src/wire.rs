@@ -228,8 +228,9 @@ fn response(output: Output, format: &Format) -> PgWireResult<Response> {
 }
 
 /// The Bind parameters of `portal` as values, read as the types the Parse
-/// message gave (a binary one it left untyped as the type the statement
-/// implies); one that cannot be read fails the session's open block.
+/// message gave (one it left untyped as the type the statement implies, as
+/// PostgreSQL infers it at Parse; text where nothing implies one); one that
+/// cannot be read fails the session's open block.
 fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireResult<Vec<Value>> {
     let declared = &portal.statement.parameter_types;
     let binary = |i: usize| match &portal.parameter_format {
@@ -238,7 +239,7 @@ fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireR
         Format::Individual(codes) => codes.get(i).is_some_and(|c| *c == 1),
     };
     let mut types: Vec<Option<Type>> = declared.clone();
-    if (0..portal.parameters.len()).any(|i| binary(i) && declared_type(declared, i).is_none()) {
+    if (0..portal.parameters.len()).any(|i| declared_type(declared, i).is_none()) {
         let implied = answered(worker.describe(&portal.statement.statement, None))?.params;
         types = (0..portal.parameters.len())
             .map(|i| param_type(declared, &implied, i))
@@ -250,7 +251,16 @@ fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireR
         .enumerate()
         .map(|(i, bytes)| {
             let ty = types.get(i).and_then(Option::as_ref);
-            decode_param(bytes.as_deref(), ty, binary(i)).map_err(|e| user_error(&e))
+            let value = decode_param(bytes.as_deref(), ty, binary(i));
+            match value {
+                // Text the implied type cannot read stays an untyped
+                // literal: where it is used decides (and reports) its type.
+                Err(_) if !binary(i) && declared_type(declared, i).is_none() => {
+                    decode_param(bytes.as_deref(), None, false)
+                }
+                other => other,
+            }
+            .map_err(|e| user_error(&e))
         })
         .collect();
     if decoded.is_err() {

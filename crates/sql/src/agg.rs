@@ -15,7 +15,9 @@ use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Env, arithmetic, as_f64, as_i64, compare, type_error};
 use crate::rel::{AggCall, AggFunc};
 
-/// One aggregate's state over the rows of a group seen so far.
+/// One aggregate's state over the rows of a group seen so far (cloned to
+/// read a window frame's value while the frame goes on growing).
+#[derive(Clone)]
 pub struct Accumulator {
     func: AggFunc,
     /// Distinct argument values seen, for `DISTINCT`.
@@ -71,6 +73,13 @@ impl Accumulator {
             .collect::<Result<Vec<_>>>()?;
         // count(*) counts rows; every other aggregate but array_agg skips
         // NULL inputs.
+        if let AggFunc::Json(f) = self.func {
+            if self.is_repeat(&args) {
+                return Ok(());
+            }
+            self.count += 1;
+            return f.accept(&args, &mut self.items);
+        }
         let Some(v) = args.first() else {
             self.count += 1;
             return Ok(());
@@ -83,12 +92,8 @@ impl Accumulator {
         if v.is_null() {
             return Ok(());
         }
-        if let Some(seen) = &mut self.seen {
-            let mut key = Vec::new();
-            encode_key(std::slice::from_ref(v), &mut key);
-            if !seen.insert(key) {
-                return Ok(());
-            }
+        if self.is_repeat(std::slice::from_ref(v)) {
+            return Ok(());
         }
         self.count += 1;
         match self.func {
@@ -160,15 +165,43 @@ impl Accumulator {
                     _ => Value::Text(s.clone()),
                 };
             }
-            AggFunc::ArrayAgg => self.items.push(v.clone()),
+            AggFunc::ArrayAgg | AggFunc::Json(_) => self.items.push(v.clone()),
+            AggFunc::Grouping => {
+                return Err(SqlError::new(
+                    "42803",
+                    "GROUPING is only allowed over the grouping expressions of a grouped query",
+                ));
+            }
+            AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode => {
+                return Err(SqlError::new(
+                    "42809",
+                    format!(
+                        "WITHIN GROUP is required for ordered-set aggregate {}",
+                        self.name()
+                    ),
+                ));
+            }
         }
         Ok(())
+    }
+
+    /// Whether `DISTINCT` has seen `values` before (and notes them).
+    fn is_repeat(&mut self, values: &[Value]) -> bool {
+        let Some(seen) = &mut self.seen else {
+            return false;
+        };
+        let mut key = Vec::new();
+        encode_key(values, &mut key);
+        !seen.insert(key)
     }
 
     /// The aggregate's value over the rows added (`call` and `env` sort and
     /// aggregate the rows an ordered aggregate kept).
     pub fn finish(mut self, call: &AggCall, env: &Env<'_, '_>) -> Result<Value> {
         if let Some(held) = self.held.take() {
+            if self.func.is_ordered_set() {
+                return crate::ordered_set::finish(call, held, env);
+            }
             let rows = Box::new(held.into_iter().map(Ok));
             for row in crate::run::sort(rows, &call.order, env)? {
                 self.accept(call, &row, env)?;
@@ -195,6 +228,7 @@ impl Accumulator {
                 Value::Numeric(sum) => Value::Numeric(sum.div(&Numeric::from(self.count))?),
                 _ => Value::Float8(self.float_sum / self.count as f64),
             },
+            AggFunc::Json(f) => f.finish(&self.items)?,
             AggFunc::ArrayAgg => {
                 let element = self
                     .items
@@ -218,6 +252,11 @@ impl Accumulator {
             AggFunc::BoolOr => "bool_or",
             AggFunc::StringAgg => "string_agg",
             AggFunc::ArrayAgg => "array_agg",
+            AggFunc::Grouping => "grouping",
+            AggFunc::PercentileCont => "percentile_cont",
+            AggFunc::PercentileDisc => "percentile_disc",
+            AggFunc::Mode => "mode",
+            AggFunc::Json(f) => f.name(),
         }
     }
 }

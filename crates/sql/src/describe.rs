@@ -7,6 +7,7 @@
 
 use std::sync::Mutex;
 
+use driftdb_engine::history::PointIn;
 use driftdb_engine::value::{DataType, Value};
 
 use crate::bind::Column;
@@ -22,15 +23,15 @@ pub struct Description {
 }
 
 /// Everything a description depends on besides the statement text and its
-/// parameters: the catalog, through the storage's cache epoch (advanced by
-/// every catalog change), and the session's `drift.as_of`, through a count
-/// of its changes. Equal keys give equal descriptions.
+/// parameters: the catalog generation it was bound in
+/// ([`Transaction::cache_epoch`](driftdb_engine::txn::Transaction::cache_epoch))
+/// and the session's `drift.as_of`. Equal keys give equal descriptions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DescribeKey {
-    /// `Storage::cache_epoch` read before binding.
+    /// The catalog generation.
     pub catalog_epoch: u64,
-    /// `Session::describe_scope` when the session described.
-    pub scope: u64,
+    /// The session's `drift.as_of`.
+    pub as_of: Option<PointIn>,
 }
 
 /// The types a description was made for: none for a statement (its
@@ -48,13 +49,25 @@ impl ParamTypes {
             Some(values) => ParamTypes::Portal(values.iter().map(Value::data_type).collect()),
         }
     }
+
+    /// Which slot of a [`DescribeCache`] holds descriptions of this kind.
+    fn slot(&self) -> usize {
+        match self {
+            ParamTypes::Statement => 0,
+            ParamTypes::Portal(_) => 1,
+        }
+    }
 }
 
-/// The last description of one prepared statement and what it was made
-/// under. Clones start empty.
+/// A kept description and what it was made under.
+type Entry = (DescribeKey, ParamTypes, Description);
+
+/// The last description of one prepared statement and of its last portal
+/// (a client may describe both before each execution), each with what it
+/// was made under. Clones start empty.
 #[derive(Debug, Default)]
 pub struct DescribeCache {
-    last: Mutex<Option<(DescribeKey, ParamTypes, Description)>>,
+    last: Mutex<[Option<Entry>; 2]>,
 }
 
 impl Clone for DescribeCache {
@@ -66,9 +79,10 @@ impl Clone for DescribeCache {
 impl DescribeCache {
     /// The kept description made under `key` for `params`, if any.
     pub fn get(&self, key: DescribeKey, params: Option<&[Value]>) -> Option<Description> {
+        let types = ParamTypes::of(params);
         let last = self.last.lock().ok()?;
-        let (k, types, description) = last.as_ref()?;
-        (*k == key && *types == ParamTypes::of(params)).then(|| description.clone())
+        let (k, kept_types, description) = last.get(types.slot())?.as_ref()?;
+        (*k == key && *kept_types == types).then(|| description.clone())
     }
 
     /// Keeps `description`, made under `key` for `params`.
@@ -78,8 +92,11 @@ impl DescribeCache {
         params: Option<&[Value]>,
         description: &Description,
     ) {
-        if let Ok(mut last) = self.last.lock() {
-            *last = Some((key, ParamTypes::of(params), description.clone()));
+        let types = ParamTypes::of(params);
+        if let Ok(mut last) = self.last.lock()
+            && let Some(slot) = last.get_mut(types.slot())
+        {
+            *slot = Some((key, types, description.clone()));
         }
     }
 }

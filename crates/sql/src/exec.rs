@@ -58,9 +58,32 @@ pub enum Output {
 /// Cached results of a statement's uncorrelated subqueries.
 pub(crate) type Cache = RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>;
 
+/// Runs a query whose [`Expr::Param`]s read `params` (a generic plan; empty
+/// for a plan bound with its values).
+fn query(txn: &Transaction<'_>, q: crate::bind::Bound, params: &[Value]) -> Result<Output> {
+    let cache = Cache::default();
+    let env = Env::with_params(txn, &cache, params);
+    let rows = run(&q.rel, &env)?.collect::<Result<Vec<_>>>()?;
+    Ok(Output::Rows {
+        columns: q.columns,
+        rows,
+        command: "SELECT",
+    })
+}
+
 /// Runs a data or schema statement (not session control) in `txn`; returns
 /// its output and the tables it changed (for `drift_commits.tables`).
 pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<String>)> {
+    execute_with(txn, plan, &[])
+}
+
+/// [`execute`] of a plan whose [`Expr::Param`]s read `params` (a generic
+/// plan, which is always a query).
+pub(crate) fn execute_with(
+    txn: &mut Transaction<'_>,
+    plan: Plan,
+    params: &[Value],
+) -> Result<(Output, Vec<String>)> {
     let cache = Cache::default();
     let command = |tag: &str| Output::Command(tag.into());
     match plan {
@@ -85,18 +108,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
                 Vec::new(),
             ))
         }
-        Plan::Query(q) => {
-            let env = Env::new(txn, &cache);
-            let rows = run(&q.rel, &env)?.collect::<Result<Vec<_>>>()?;
-            Ok((
-                Output::Rows {
-                    columns: q.columns,
-                    rows,
-                    command: "SELECT",
-                },
-                Vec::new(),
-            ))
-        }
+        Plan::Query(q) => Ok((query(txn, q, params)?, Vec::new())),
         Plan::CreateTable(new) => {
             let name = format!("{}.{}", new.schema, new.name);
             let created = ddl::create_table(txn, new)?;
@@ -491,7 +503,7 @@ pub(crate) fn assign(e: &Expr, row: &[Value], t: DataType, env: &Env<'_, '_>) ->
 /// The present rows of `table` for which `filter` is true, with their keys.
 fn matching(env: &Env<'_, '_>, table: &TableDef, filter: Option<&Expr>) -> Result<Vec<table::Row>> {
     let range = filter.map_or((Bound::Unbounded, Bound::Unbounded), |f| {
-        crate::optimize::key_range(table, f)
+        crate::optimize::key_range(table, f, &[])
     });
     let mut out = Vec::new();
     for r in table::scan(env.txn, table, crate::run::as_ref_range(&range), None)? {

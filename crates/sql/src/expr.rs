@@ -84,6 +84,10 @@ pub enum Expr {
     Const(Value),
     /// A string literal whose type comes from where it is used.
     Unknown(String),
+    /// Parameter `$n` (at index `n - 1`) of a generic plan, of this type:
+    /// a prepared query bound once reads its parameters' values from the
+    /// environment of each execution ([`Env::params`]).
+    Param(usize, DataType),
     /// The value at this position of the input row.
     Column(usize),
     /// A column of an enclosing query's row (correlated subqueries): `depth`
@@ -133,6 +137,9 @@ pub enum Expr {
     /// An aggregate call; only while binding a grouped query, which replaces
     /// it by a column of the aggregation's output.
     Agg(Box<AggCall>),
+    /// A window function call; only while binding a query, which replaces it
+    /// by a column of the window operator's output.
+    Window(Box<crate::rel::window::WindowCall>),
 }
 
 /// `LIKE` and `ILIKE`.
@@ -180,6 +187,8 @@ pub enum Func {
     Sequence(crate::sequence::SeqFunc),
     /// An array function or operator (`array_length`, `a[i]`, `@>` …).
     Array(crate::array::ArrayFunc),
+    /// A JSON function or operator (`->`, `jsonb_build_object` …).
+    Json(crate::json::JsonFunc),
     /// A set-returning function in a select list (`unnest(a)`): the
     /// projection makes one row per value ([`crate::rel::Rel::ProjectSet`]);
     /// anywhere else it is 0A000.
@@ -234,6 +243,8 @@ pub struct Env<'a, 't> {
     /// The catalog as the system relations see it, read once per statement
     /// by the first catalog function that needs it.
     pub catalog: Rc<OnceCell<crate::system::model::Catalog>>,
+    /// The values of a generic plan's parameters ([`Expr::Param`]).
+    pub params: &'a [Value],
 }
 
 impl<'a, 't> Env<'a, 't> {
@@ -247,6 +258,19 @@ impl<'a, 't> Env<'a, 't> {
             outer: Vec::new(),
             cache,
             catalog: Rc::default(),
+            params: &[],
+        }
+    }
+
+    /// An environment for `txn` in which [`Expr::Param`] reads `params`.
+    pub fn with_params(
+        txn: &'a Transaction<'t>,
+        cache: &'a RefCell<HashMap<usize, Rc<Vec<Vec<Value>>>>>,
+        params: &'a [Value],
+    ) -> Self {
+        Env {
+            params,
+            ..Env::new(txn, cache)
         }
     }
 
@@ -272,6 +296,7 @@ impl Expr {
                     | Expr::Outer { .. }
                     | Expr::Subquery(_)
                     | Expr::Agg(_)
+                    | Expr::Window(_)
                     | Expr::Call(Func::Sequence(_), _)
             ) {
                 constant = false;
@@ -292,7 +317,11 @@ impl Expr {
     /// The expressions directly inside this one.
     pub fn children(&self) -> Vec<&Expr> {
         match self {
-            Expr::Const(_) | Expr::Unknown(_) | Expr::Column(_) | Expr::Outer { .. } => vec![],
+            Expr::Const(_)
+            | Expr::Unknown(_)
+            | Expr::Param(..)
+            | Expr::Column(_)
+            | Expr::Outer { .. } => vec![],
             Expr::Not(e) | Expr::Neg(e) | Expr::IsNull(e, _) | Expr::Cast(e, _) => vec![e],
             Expr::Binary(_, l, r) | Expr::IsDistinct(l, r, _) => vec![l, r],
             Expr::Like(l) => vec![&l.expr, &l.pattern],
@@ -318,6 +347,7 @@ impl Expr {
                 .chain(&a.filter)
                 .chain(a.order.iter().map(|k| &k.expr))
                 .collect(),
+            Expr::Window(w) => w.exprs(),
         }
     }
 
@@ -424,9 +454,12 @@ impl Expr {
                         .collect::<Result<_>>()?,
                 }))
             }
-            leaf @ (Expr::Const(_) | Expr::Unknown(_) | Expr::Column(_) | Expr::Outer { .. }) => {
-                leaf
-            }
+            Expr::Window(w) => Expr::Window(Box::new(w.map_exprs(f)?)),
+            leaf @ (Expr::Const(_)
+            | Expr::Unknown(_)
+            | Expr::Param(..)
+            | Expr::Column(_)
+            | Expr::Outer { .. }) => leaf,
         })
     }
 
@@ -435,6 +468,9 @@ impl Expr {
         Ok(match self {
             Expr::Const(v) => v.clone(),
             Expr::Unknown(s) => Value::Text(s.clone()),
+            Expr::Param(i, _) => env.params.get(*i).cloned().ok_or_else(|| {
+                SqlError::new("42P02", format!("there is no parameter ${}", i + 1))
+            })?,
             Expr::Column(i) => row.get(*i).cloned().ok_or_else(|| {
                 SqlError::new("XX000", format!("column position {i} out of range"))
             })?,
@@ -510,6 +546,12 @@ impl Expr {
                 return Err(SqlError::new(
                     "42803",
                     "aggregate functions are not allowed here",
+                ));
+            }
+            Expr::Window(_) => {
+                return Err(SqlError::new(
+                    "42P20",
+                    "window functions are not allowed here",
                 ));
             }
         })
@@ -595,6 +637,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
             outer,
             cache: env.cache,
             catalog: Rc::clone(&env.catalog),
+            params: env.params,
         };
         let limit = match s.kind {
             SubqueryKind::Exists => 1,
@@ -616,6 +659,7 @@ fn subquery(s: &Subquery, row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
                     outer: Vec::new(),
                     cache: env.cache,
                     catalog: Rc::clone(&env.catalog),
+                    params: env.params,
                 };
                 let rows = Rc::new(crate::run::run(&s.rel, &top)?.collect::<Result<Vec<_>>>()?);
                 env.cache.borrow_mut().insert(s.id, Rc::clone(&rows));
@@ -994,6 +1038,9 @@ fn division_by_zero() -> SqlError {
 pub fn cast(v: Value, t: DataType) -> Result<Value> {
     if v.is_null() {
         return Ok(Value::Null);
+    }
+    if let Some(result) = crate::json::cast(&v, t) {
+        return result;
     }
     if let DataType::Numeric(typmod) = t {
         return to_numeric(v, typmod);

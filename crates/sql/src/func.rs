@@ -33,6 +33,11 @@ impl Func {
             other => {
                 return ArrayFunc::by_name(other)
                     .map(Func::Array)
+                    .or_else(|| crate::json::JsonFunc::by_name(other).map(Func::Json))
+                    .or_else(|| {
+                        crate::json::series::JsonSeries::by_name(other)
+                            .map(|j| Func::Series(SeriesFunc::Json(j)))
+                    })
                     .or_else(|| crate::sequence::SeqFunc::by_name(other).map(Func::Sequence))
                     .or_else(|| crate::system::functions::by_name(other).map(Func::Catalog));
             }
@@ -55,6 +60,8 @@ impl Func {
             Func::Catalog(c) => c.name(),
             Func::Sequence(f) => f.name(),
             Func::Array(a) => a.name(),
+            Func::Json(j) => j.name(),
+            Func::Series(SeriesFunc::Json(j)) => j.name(),
             Func::Series(SeriesFunc::Unnest) => "unnest",
             Func::Series(SeriesFunc::GenerateSubscripts) => "generate_subscripts",
             Func::Series(SeriesFunc::GenerateSeries) => "generate_series",
@@ -72,6 +79,8 @@ impl Func {
             Func::Catalog(c) => c.accepts(n),
             Func::Sequence(f) => f.accepts(n),
             Func::Array(a) => a.accepts(n),
+            Func::Json(j) => j.accepts(n),
+            Func::Series(SeriesFunc::Json(_)) => n == 1,
             Func::Series(SeriesFunc::Unnest | SeriesFunc::PartitionAncestors) => n == 1,
             Func::Series(SeriesFunc::GenerateSubscripts) => n == 2,
             Func::Series(SeriesFunc::GenerateSeries) => n == 2 || n == 3,
@@ -83,6 +92,7 @@ impl Func {
 pub fn call(func: Func, args: &[Expr], row: &[Value], env: &Env<'_, '_>) -> Result<Value> {
     match func {
         Func::Array(a) => crate::array::call(a, args, row, env),
+        Func::Json(j) => crate::json::call(j, args, row, env),
         Func::Series(_) => Err(SqlError::new(
             "0A000",
             format!(

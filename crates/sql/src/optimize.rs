@@ -3,6 +3,10 @@
 //! - `pushdown`: conjuncts of a filter above a join that read one side only
 //!   move below the join (left side of inner and left joins, right side of
 //!   inner joins);
+//! - `pushdown_set`: conjuncts of a filter above a projection with
+//!   set-returning functions (`FROM t, jsonb_each(t.j)`) that read only the
+//!   columns it passes through move below it, so the functions run only on
+//!   the rows that pass, as PostgreSQL's implicit LATERAL does;
 //! - `key_range`: equality and range conjuncts on the primary key of a
 //!   scanned table become the scan's key range (a point read for `pk = c`);
 //! - `limit_into_sort`: nothing to do yet: limits stream, so a `LIMIT` over a
@@ -24,11 +28,12 @@ use crate::expr::{BinOp, Expr};
 use crate::plan::{InsertSource, Plan};
 use crate::rel::{Join, JoinKind, KeyBounds, Rel};
 
-/// The plan with every rule applied.
-pub fn optimize_plan(plan: Plan) -> Plan {
+/// The plan with every rule applied; `params` are the values of a generic
+/// plan's parameters ([`Expr::Param`]), empty for a plan bound with its values.
+pub fn optimize_plan(plan: Plan, params: &[Value]) -> Plan {
     match plan {
         Plan::Query(BoundQuery { rel, columns }) => Plan::Query(BoundQuery {
-            rel: optimize(rel),
+            rel: optimize(rel, params),
             columns,
         }),
         Plan::Insert {
@@ -45,7 +50,7 @@ pub fn optimize_plan(plan: Plan) -> Plan {
         } => Plan::Insert {
             table,
             source: InsertSource::Query {
-                rel: optimize(rel),
+                rel: optimize(rel, params),
                 targets,
                 defaults,
             },
@@ -58,58 +63,64 @@ pub fn optimize_plan(plan: Plan) -> Plan {
             query: Some(rel),
         } => Plan::CreateTableAs {
             table,
-            query: Some(optimize(rel)),
+            query: Some(optimize(rel, params)),
         },
         other => other,
     }
 }
 
-/// `rel` with every rule applied, bottom up.
-pub fn optimize(rel: Rel) -> Rel {
+/// `rel` with every rule applied, bottom up (`params` as for [`optimize_plan`]).
+pub fn optimize(rel: Rel, params: &[Value]) -> Rel {
     match rel {
         Rel::Filter(input, pred) => {
-            let input = optimize(*input);
+            let input = optimize(*input, params);
             match input {
-                Rel::Join(j) => pushdown(*j, pred),
+                Rel::Join(j) => pushdown(*j, pred, params),
+                Rel::ProjectSet(i, outputs) => pushdown_set(*i, outputs, pred, params),
                 Rel::Scan(mut s) if matches!(s.range, (Bound::Unbounded, Bound::Unbounded)) => {
-                    s.range = key_range(&s.def, &pred);
+                    s.range = key_range(&s.def, &pred, params);
                     let by_index = matches!(
                         s.versions,
                         None | Some(driftdb_engine::history::VersionFilter::AsOf(_))
                     );
                     if by_index && matches!(s.range, (Bound::Unbounded, Bound::Unbounded)) {
-                        s.index = index_range(&s.def, &pred);
+                        s.index = index_range(&s.def, &pred, params);
                     }
                     Rel::Filter(Box::new(Rel::Scan(s)), pred)
                 }
                 other => Rel::Filter(Box::new(other), pred),
             }
         }
-        Rel::Project(i, e) => Rel::Project(Box::new(optimize(*i)), e),
-        Rel::ProjectSet(i, e) => Rel::ProjectSet(Box::new(optimize(*i)), e),
-        Rel::Distinct(i) => Rel::Distinct(Box::new(optimize(*i))),
-        Rel::Sort(i, k) => Rel::Sort(Box::new(optimize(*i)), k),
+        Rel::Project(i, e) => Rel::Project(Box::new(optimize(*i, params)), e),
+        Rel::ProjectSet(i, e) => Rel::ProjectSet(Box::new(optimize(*i, params)), e),
+        Rel::Distinct(i) => Rel::Distinct(Box::new(optimize(*i, params))),
+        Rel::DistinctOn(i, k) => Rel::DistinctOn(Box::new(optimize(*i, params)), k),
+        Rel::Sort(i, k) => Rel::Sort(Box::new(optimize(*i, params)), k),
         Rel::Limit {
             input,
             limit,
             offset,
         } => Rel::Limit {
-            input: Box::new(optimize(*input)),
+            input: Box::new(optimize(*input, params)),
             limit,
             offset,
         },
         Rel::Join(mut j) => {
-            j.left = optimize(j.left);
-            j.right = optimize(j.right);
+            j.left = optimize(j.left, params);
+            j.right = optimize(j.right, params);
             Rel::Join(j)
         }
         Rel::Aggregate(mut a) => {
-            a.input = optimize(a.input);
+            a.input = optimize(a.input, params);
             Rel::Aggregate(a)
         }
+        Rel::Window(mut w) => {
+            w.input = optimize(w.input, params);
+            Rel::Window(w)
+        }
         Rel::SetOp(mut s) => {
-            s.left = optimize(s.left);
-            s.right = optimize(s.right);
+            s.left = optimize(s.left, params);
+            s.right = optimize(s.right, params);
             Rel::SetOp(s)
         }
         leaf @ (Rel::Values(_)
@@ -144,13 +155,13 @@ fn columns_read(e: &Expr) -> Option<Vec<usize>> {
     let mut movable = true;
     e.walk(&mut |n| match n {
         Expr::Column(i) => cols.push(*i),
-        Expr::Subquery(_) | Expr::Agg(_) => movable = false,
+        Expr::Subquery(_) | Expr::Agg(_) | Expr::Window(_) => movable = false,
         _ => {}
     });
     movable.then_some(cols)
 }
 
-fn pushdown(mut j: Join, pred: Expr) -> Rel {
+fn pushdown(mut j: Join, pred: Expr, params: &[Value]) -> Rel {
     let mut parts = Vec::new();
     conjuncts(&pred, &mut parts);
     let (mut left, mut right, mut keep) = (Vec::new(), Vec::new(), Vec::new());
@@ -172,10 +183,10 @@ fn pushdown(mut j: Join, pred: Expr) -> Rel {
         }
     }
     if let Some(l) = and_all(left) {
-        j.left = optimize(Rel::Filter(Box::new(j.left), l));
+        j.left = optimize(Rel::Filter(Box::new(j.left), l), params);
     }
     if let Some(r) = and_all(right) {
-        j.right = optimize(Rel::Filter(Box::new(j.right), r));
+        j.right = optimize(Rel::Filter(Box::new(j.right), r), params);
     }
     let joined = Rel::Join(Box::new(j));
     match and_all(keep) {
@@ -184,11 +195,38 @@ fn pushdown(mut j: Join, pred: Expr) -> Rel {
     }
 }
 
+fn pushdown_set(input: Rel, outputs: Vec<Expr>, pred: Expr, params: &[Value]) -> Rel {
+    let passed = outputs
+        .iter()
+        .enumerate()
+        .take_while(|(i, e)| **e == Expr::Column(*i))
+        .count();
+    let mut parts = Vec::new();
+    conjuncts(&pred, &mut parts);
+    let (mut below, mut keep) = (Vec::new(), Vec::new());
+    for c in parts {
+        match columns_read(c) {
+            Some(cols) if cols.iter().all(|&i| i < passed) => below.push(c.clone()),
+            _ => keep.push(c.clone()),
+        }
+    }
+    let input = match and_all(below) {
+        Some(b) => optimize(Rel::Filter(Box::new(input), b), params),
+        None => input,
+    };
+    let set = Rel::ProjectSet(Box::new(input), outputs);
+    match and_all(keep) {
+        Some(k) => Rel::Filter(Box::new(set), k),
+        None => set,
+    }
+}
+
 /// `v` as a key value of a column of type `t`, when it compares with the
 /// column exactly as its key does (same type, or an integer that fits).
-fn key_value(e: &Expr, t: DataType) -> Option<Value> {
+fn key_value(e: &Expr, t: DataType, params: &[Value]) -> Option<Value> {
     let v = match e {
         Expr::Const(v) => v.clone(),
+        Expr::Param(i, _) => params.get(*i)?.clone(),
         Expr::Unknown(s) => parse_text(s, t).ok()?,
         _ => return None,
     };
@@ -212,7 +250,7 @@ fn key_of(values: &[Value]) -> Vec<u8> {
 }
 
 /// The range of primary keys that rows satisfying `pred` can have.
-pub fn key_range(def: &TableDef, pred: &Expr) -> KeyBounds {
+pub fn key_range(def: &TableDef, pred: &Expr, params: &[Value]) -> KeyBounds {
     let all = (Bound::Unbounded, Bound::Unbounded);
     let positions: Vec<usize> = def
         .primary_key
@@ -222,7 +260,7 @@ pub fn key_range(def: &TableDef, pred: &Expr) -> KeyBounds {
     if positions.is_empty() {
         return all;
     }
-    let comparisons = comparisons(def, pred);
+    let comparisons = comparisons(def, pred, params);
     let equal: Option<Vec<Value>> = positions
         .iter()
         .map(|p| {
@@ -267,7 +305,7 @@ fn shift_down(e: Expr, by: usize) -> Expr {
 /// The conjuncts of `pred` that compare a column of `def` with a constant
 /// usable as its key value: (column position, operator, value), column on
 /// the left.
-fn comparisons(def: &TableDef, pred: &Expr) -> Vec<(usize, BinOp, Value)> {
+fn comparisons(def: &TableDef, pred: &Expr, params: &[Value]) -> Vec<(usize, BinOp, Value)> {
     let mut parts = Vec::new();
     conjuncts(pred, &mut parts);
     let mut out = Vec::new();
@@ -284,7 +322,7 @@ fn comparisons(def: &TableDef, pred: &Expr) -> Vec<(usize, BinOp, Value)> {
         let Some(t) = def.columns.get(col).map(|c| c.data_type) else {
             continue;
         };
-        if let Some(v) = key_value(other, t) {
+        if let Some(v) = key_value(other, t, params) {
             out.push((col, op, v));
         }
     }
@@ -294,8 +332,8 @@ fn comparisons(def: &TableDef, pred: &Expr) -> Vec<(usize, BinOp, Value)> {
 /// An index of `def` and the range of its entries that rows satisfying
 /// `pred` can have: equalities on a prefix of its columns, or a range on its
 /// first column. The longest equality prefix wins.
-fn index_range(def: &TableDef, pred: &Expr) -> Option<(IndexDef, KeyBounds)> {
-    let comps = comparisons(def, pred);
+fn index_range(def: &TableDef, pred: &Expr, params: &[Value]) -> Option<(IndexDef, KeyBounds)> {
+    let comps = comparisons(def, pred, params);
     if comps.is_empty() {
         return None;
     }

@@ -167,7 +167,7 @@ fn known(name: &str) -> Result<&'static Known> {
 }
 
 /// A session's parameters: the ones set differ from their defaults.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parameters {
     set: BTreeMap<&'static str, String>,
 }

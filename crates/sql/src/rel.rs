@@ -8,6 +8,8 @@ use driftdb_engine::history::VersionFilter;
 
 use crate::expr::Expr;
 
+pub mod window;
+
 /// A relational operator.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rel {
@@ -26,10 +28,18 @@ pub enum Rel {
     ProjectSet(Box<Rel>, Vec<Expr>),
     /// A join: rows are the left row followed by the right row.
     Join(Box<Join>),
-    /// Grouping: rows are the group's key values followed by the aggregates.
+    /// Grouping: rows are the group's key values (NULL where its grouping
+    /// set leaves the key out), the number of its grouping set, then the
+    /// aggregates.
     Aggregate(Box<Aggregate>),
     /// The input without duplicate rows.
     Distinct(Box<Rel>),
+    /// `DISTINCT ON (keys)`: the first input row of each distinct value of
+    /// the keys (the input comes sorted on them).
+    DistinctOn(Box<Rel>, Vec<Expr>),
+    /// Window functions: the input rows, each followed by the values of the
+    /// window calls ([`window::Window`]).
+    Window(Box<window::Window>),
     /// The input in this order.
     Sort(Box<Rel>, Vec<SortKey>),
     /// `OFFSET` then `LIMIT`.
@@ -68,6 +78,8 @@ pub enum SeriesFunc {
     GenerateSeries,
     /// `pg_partition_ancestors(oid)`: the relation itself (no partitions).
     PartitionAncestors,
+    /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` …
+    Json(crate::json::series::JsonSeries),
 }
 
 /// A set-returning function call in `FROM`.
@@ -165,6 +177,31 @@ pub enum AggFunc {
     StringAgg,
     /// `array_agg(e)`: the values, NULLs included, as an array.
     ArrayAgg,
+    /// `GROUPING(keys…)`: which keys a row's grouping set leaves out; the
+    /// binder turns it into a test of the set number.
+    Grouping,
+    /// `percentile_cont(f) WITHIN GROUP (ORDER BY v)`: the value at
+    /// fraction `f` of the sorted values, interpolated (double precision).
+    PercentileCont,
+    /// `percentile_disc(f) WITHIN GROUP (ORDER BY v)`: the first value whose
+    /// position in the sorted values reaches fraction `f`.
+    PercentileDisc,
+    /// `mode() WITHIN GROUP (ORDER BY v)`: the most frequent value.
+    Mode,
+    /// `jsonb_agg`, `jsonb_object_agg` and their `json` twins.
+    Json(crate::json::agg::JsonAgg),
+}
+
+impl AggFunc {
+    /// Whether it is an ordered-set aggregate (`WITHIN GROUP`), whose
+    /// `order` sorts the values it reads and whose `args` are its direct
+    /// arguments.
+    pub fn is_ordered_set(self) -> bool {
+        matches!(
+            self,
+            AggFunc::PercentileCont | AggFunc::PercentileDisc | AggFunc::Mode
+        )
+    }
 }
 
 /// One aggregate of a grouped query.
@@ -187,8 +224,12 @@ pub struct AggCall {
 pub struct Aggregate {
     /// The input.
     pub input: Rel,
-    /// Group keys (none: one group over all rows, even when there are none).
+    /// Group keys.
     pub group: Vec<Expr>,
+    /// The grouping sets, as positions in `group`: each input row joins a
+    /// group in every set. A set of no keys is one group over all rows,
+    /// even when there are none.
+    pub sets: Vec<Vec<usize>>,
     /// The aggregates.
     pub aggs: Vec<AggCall>,
 }
@@ -238,6 +279,7 @@ impl Rel {
             | Rel::Project(i, _)
             | Rel::ProjectSet(i, _)
             | Rel::Distinct(i)
+            | Rel::DistinctOn(i, _)
             | Rel::Sort(i, _)
             | Rel::Limit { input: i, .. } => i.scans_mut(f),
             Rel::Join(j) => {
@@ -245,6 +287,7 @@ impl Rel {
                 j.right.scans_mut(f);
             }
             Rel::Aggregate(a) => a.input.scans_mut(f),
+            Rel::Window(w) => w.input.scans_mut(f),
             Rel::SetOp(s) => {
                 s.left.scans_mut(f);
                 s.right.scans_mut(f);

@@ -85,7 +85,25 @@ pub fn run<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
                 Err(_) => true,
             }))
         }
+        Rel::DistinctOn(input, keys) => {
+            let mut seen = std::collections::HashSet::new();
+            Box::new(run(input, env)?.filter_map(move |r| {
+                let row = match r {
+                    Ok(row) => row,
+                    Err(e) => return Some(Err(e)),
+                };
+                match keys
+                    .iter()
+                    .map(|k| k.eval(&row, env))
+                    .collect::<Result<Vec<_>>>()
+                {
+                    Ok(values) => seen.insert(row_key(&values)).then_some(Ok(row)),
+                    Err(e) => Some(Err(e)),
+                }
+            }))
+        }
         Rel::Aggregate(a) => Box::new(aggregate(a, env)?.into_iter().map(Ok)),
+        Rel::Window(w) => Box::new(crate::window::window(w, env)?.into_iter().map(Ok)),
         Rel::Join(j) => join(j, env)?,
         Rel::SetOp(s) => Box::new(set_op(s, env)?.into_iter().map(Ok)),
         Rel::Commits => commits(env)?,
@@ -192,6 +210,7 @@ fn series_values(func: SeriesFunc, args: &[Value]) -> Result<Vec<Value>> {
             out
         }
         (SeriesFunc::PartitionAncestors, [v]) => vec![v.clone()],
+        (SeriesFunc::Json(j), [v]) => j.values(v)?,
         (f, _) => {
             return Err(SqlError::new(
                 "42883",
@@ -341,26 +360,10 @@ pub fn sort(rows: Rows<'_>, keys: &[SortKey], env: &Env<'_, '_>) -> Result<Vec<V
         .collect::<Result<Vec<_>>>()?;
     let mut failure = None;
     keyed.sort_by(|(a, _), (b, _)| {
-        for ((x, y), key) in a.iter().zip(b).zip(keys) {
-            let ord = match (x.is_null(), y.is_null()) {
-                (true, true) => Ordering::Equal,
-                (true, false) if key.nulls_first => Ordering::Less,
-                (true, false) => Ordering::Greater,
-                (false, true) if key.nulls_first => Ordering::Greater,
-                (false, true) => Ordering::Less,
-                (false, false) => {
-                    let o = compare(x, y).unwrap_or_else(|e| {
-                        failure.get_or_insert(e);
-                        Ordering::Equal
-                    });
-                    if key.asc { o } else { o.reverse() }
-                }
-            };
-            if ord != Ordering::Equal {
-                return ord;
-            }
-        }
-        Ordering::Equal
+        compare_keys(a, b, keys).unwrap_or_else(|e| {
+            failure.get_or_insert(e);
+            Ordering::Equal
+        })
     });
     match failure {
         Some(e) => Err(e),
@@ -368,31 +371,71 @@ pub fn sort(rows: Rows<'_>, keys: &[SortKey], env: &Env<'_, '_>) -> Result<Vec<V
     }
 }
 
+/// The order of two rows' values of the sort `keys` (each key's direction
+/// and NULL placement).
+pub fn compare_keys(a: &[Value], b: &[Value], keys: &[SortKey]) -> Result<Ordering> {
+    for ((x, y), key) in a.iter().zip(b).zip(keys) {
+        let ord = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) if key.nulls_first => Ordering::Less,
+            (true, false) => Ordering::Greater,
+            (false, true) if key.nulls_first => Ordering::Greater,
+            (false, true) => Ordering::Less,
+            (false, false) => {
+                let o = compare(x, y)?;
+                if key.asc { o } else { o.reverse() }
+            }
+        };
+        if ord != Ordering::Equal {
+            return Ok(ord);
+        }
+    }
+    Ok(Ordering::Equal)
+}
+
 fn aggregate(a: &Aggregate, env: &Env<'_, '_>) -> Result<Vec<Vec<Value>>> {
-    // Groups in the order they first appear.
+    // Groups in the order they first appear; a group's key is its key
+    // values (NULL where its set leaves a key out) and its set's number.
     let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut groups: Vec<(Vec<Value>, Vec<Accumulator>)> = Vec::new();
     let fresh = || a.aggs.iter().map(Accumulator::new).collect::<Vec<_>>();
+    let set_key = |values: &[Value], set: &[usize], n: usize| -> Vec<Value> {
+        let mut key: Vec<Value> = (0..a.group.len())
+            .map(|k| match values.get(k) {
+                Some(v) if set.contains(&k) => v.clone(),
+                _ => Value::Null,
+            })
+            .collect();
+        key.push(Value::Int4(i32::try_from(n).unwrap_or(i32::MAX)));
+        key
+    };
     for r in run(&a.input, env)? {
         let row = r?;
-        let key_values = a
+        let values = a
             .group
             .iter()
             .map(|e| e.eval(&row, env))
             .collect::<Result<Vec<_>>>()?;
-        let slot = match index.entry(row_key(&key_values)) {
-            Entry::Occupied(o) => *o.get(),
-            Entry::Vacant(v) => {
-                groups.push((key_values, fresh()));
-                *v.insert(groups.len() - 1)
+        for (n, set) in a.sets.iter().enumerate() {
+            let key_values = set_key(&values, set, n);
+            let slot = match index.entry(row_key(&key_values)) {
+                Entry::Occupied(o) => *o.get(),
+                Entry::Vacant(v) => {
+                    groups.push((key_values, fresh()));
+                    *v.insert(groups.len() - 1)
+                }
+            };
+            for (acc, call) in groups[slot].1.iter_mut().zip(&a.aggs) {
+                acc.add(call, &row, env)?;
             }
-        };
-        for (acc, call) in groups[slot].1.iter_mut().zip(&a.aggs) {
-            acc.add(call, &row, env)?;
         }
     }
-    if groups.is_empty() && a.group.is_empty() {
-        groups.push((Vec::new(), fresh()));
+    if groups.is_empty() {
+        for (n, set) in a.sets.iter().enumerate() {
+            if set.is_empty() {
+                groups.push((set_key(&[], set, n), fresh()));
+            }
+        }
     }
     groups
         .into_iter()

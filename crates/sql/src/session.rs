@@ -15,11 +15,12 @@ use crate::bind::{Settings, bind_describe, bind_with};
 use crate::copy::CopyReader;
 pub use crate::describe::{DescribeCache, DescribeKey, Description};
 use crate::error::{Result, SqlError};
-use crate::exec::{Output, execute, qualified};
+use crate::exec::{Output, execute, execute_with, qualified};
 use crate::expr::Expr;
 use crate::parser::{Stmt, parse};
 use crate::plan::{Control, Plan};
 use crate::plan::{CopyIn, InsertSource};
+use crate::plan_cache::{PlanCache, Planned};
 
 /// One client's session over an open storage.
 pub struct Session<'s> {
@@ -28,9 +29,6 @@ pub struct Session<'s> {
     settings: Settings,
     /// Raised by another thread to stop the running statement.
     interrupt: Interrupt,
-    /// How many times `drift.as_of` was set or reset (a describe depends
-    /// on it).
-    as_of_changes: u64,
     /// A `COPY … FROM STDIN` reading the client's data.
     copy: Option<CopyState<'s>>,
     /// Recorded in `drift_commits.user_name`.
@@ -46,6 +44,8 @@ pub struct Prepared {
     stmt: Stmt,
     /// The last Describe's answer.
     pub described: DescribeCache,
+    /// The last generic plan.
+    plans: PlanCache,
 }
 
 impl Prepared {
@@ -61,6 +61,7 @@ impl Prepared {
         Ok(Prepared {
             stmt: statements.remove(0),
             described: DescribeCache::default(),
+            plans: PlanCache::default(),
         })
     }
 
@@ -72,6 +73,7 @@ impl Prepared {
             .map(|stmt| Prepared {
                 stmt,
                 described: DescribeCache::default(),
+                plans: PlanCache::default(),
             })
             .collect())
     }
@@ -117,7 +119,6 @@ impl<'s> Session<'s> {
             block: None,
             settings: Settings::default(),
             interrupt: Interrupt::default(),
-            as_of_changes: 0,
             copy: None,
             user_name: user_name.into(),
             sequences: SessionValues::new(user_name),
@@ -176,9 +177,13 @@ impl<'s> Session<'s> {
     /// portal), else with each parameter unknown (a statement).
     /// The answer is kept with `prepared` under the key it was made under.
     pub fn describe(&self, prepared: &Prepared, params: Option<&[Value]>) -> Result<Description> {
-        let key = self.describe_scope().map(|scope| DescribeKey {
-            catalog_epoch: self.storage.cache_epoch(),
-            scope,
+        let epoch = match &self.block {
+            Some(block) => block.txn.cache_epoch(),
+            None => self.storage.cache_epoch(),
+        };
+        let key = epoch.map(|catalog_epoch| DescribeKey {
+            catalog_epoch,
+            as_of: self.settings.as_of,
         });
         if let Some(known) = key.and_then(|k| prepared.described.get(k, params)) {
             return Ok(known);
@@ -203,20 +208,12 @@ impl<'s> Session<'s> {
             params,
             columns: plan.result_columns(),
         };
-        if let Some(key) = key {
+        if let Some(key) = key
+            && txn.cache_epoch() == Some(key.catalog_epoch)
+        {
             prepared.described.put(key, params_given, &description);
         }
         Ok(description)
-    }
-
-    /// The session's part of a [`DescribeKey`]: what describes depend on
-    /// in this session, or `None` while its open block has changed the
-    /// catalog (uncommitted definitions are not cached).
-    pub fn describe_scope(&self) -> Option<u64> {
-        match &self.block {
-            Some(block) if block.txn.changes_catalog() => None,
-            _ => Some(self.as_of_changes),
-        }
     }
 
     /// A transaction over the latest commit that this session's interrupt
@@ -235,7 +232,7 @@ impl<'s> Session<'s> {
 
     /// Runs a prepared statement with `params` as `$1`, `$2`, ….
     pub fn execute_prepared(&mut self, prepared: &Prepared, params: &[Value]) -> Result<Output> {
-        self.run(&prepared.stmt, params)
+        self.run(&prepared.stmt, Some(&prepared.plans), params)
     }
 
     /// Runs every statement of `sql` in order; stops at the first error.
@@ -243,7 +240,7 @@ impl<'s> Session<'s> {
         let statements = parse(sql)?;
         let mut out = Vec::with_capacity(statements.len());
         for stmt in &statements {
-            out.push(self.run(stmt, &[])?);
+            out.push(self.run(stmt, None, &[])?);
         }
         Ok(out)
     }
@@ -251,7 +248,10 @@ impl<'s> Session<'s> {
     /// Runs every statement of `sql`, going on after a failed one as psql
     /// does with a script; only a syntax error stops it before it starts.
     pub fn execute_each(&mut self, sql: &str) -> Result<Vec<Result<Output>>> {
-        Ok(parse(sql)?.iter().map(|stmt| self.run(stmt, &[])).collect())
+        Ok(parse(sql)?
+            .iter()
+            .map(|stmt| self.run(stmt, None, &[]))
+            .collect())
     }
 
     /// Opens the implicit transaction PostgreSQL runs a multi-statement
@@ -404,7 +404,9 @@ impl<'s> Session<'s> {
         Output::CopyIn { columns }
     }
 
-    fn run(&mut self, stmt: &Stmt, params: &[Value]) -> Result<Output> {
+    /// Runs one statement with `params`, from the generic plan `plans`
+    /// keeps when there is one (a prepared statement).
+    fn run(&mut self, stmt: &Stmt, plans: Option<&PlanCache>, params: &[Value]) -> Result<Output> {
         use sqlparser::ast::Statement as S;
         if self.copy.take().is_some() {
             self.fail_block();
@@ -426,22 +428,33 @@ impl<'s> Session<'s> {
             self.settings.user.clone_from(&self.user_name);
         }
         let result = match &mut self.block {
-            Some(block) => match bind_with(&block.txn, stmt, &self.settings, params) {
-                Ok(Plan::Control(c)) => self.control(c),
-                Ok(plan) if block.read_only && plan.writes() => Err(SqlError::new(
-                    "25006",
-                    "cannot execute a write in a read-only transaction",
-                )),
-                Ok(Plan::CopyIn(c)) => Ok(self.start_copy(c, None)),
-                Ok(plan) => execute(&mut block.txn, plan).map(|(out, table)| {
-                    block.tables.extend(table);
-                    out
-                }),
-                Err(e) => Err(e),
-            },
+            Some(block) => {
+                match crate::plan_cache::plan(plans, &block.txn, stmt, &self.settings, params) {
+                    Ok(Planned {
+                        plan: Plan::Control(c),
+                        ..
+                    }) => self.control(c),
+                    Ok(Planned { plan, .. }) if block.read_only && plan.writes() => Err(
+                        SqlError::new("25006", "cannot execute a write in a read-only transaction"),
+                    ),
+                    Ok(Planned {
+                        plan: Plan::CopyIn(c),
+                        ..
+                    }) => Ok(self.start_copy(c, None)),
+                    Ok(Planned { plan, params }) => {
+                        execute_with(&mut block.txn, plan, params).map(|(out, table)| {
+                            block.tables.extend(table);
+                            out
+                        })
+                    }
+                    Err(e) => Err(e),
+                }
+            }
             None => {
                 let mut txn = self.begin()?;
-                match bind_with(&txn, stmt, &self.settings, params)? {
+                let Planned { plan, params } =
+                    crate::plan_cache::plan(plans, &txn, stmt, &self.settings, params)?;
+                match plan {
                     Plan::Control(Control::Begin {
                         read_only,
                         serializable,
@@ -463,7 +476,7 @@ impl<'s> Session<'s> {
                     Plan::Control(c) => self.control(c),
                     Plan::CopyIn(c) => Ok(self.start_copy(c, Some(txn))),
                     plan => {
-                        let (out, table) = execute(&mut txn, plan)?;
+                        let (out, table) = execute_with(&mut txn, plan, params)?;
                         self.commit(txn, table.into_iter().collect())?;
                         Ok(out)
                     }
@@ -534,7 +547,6 @@ impl<'s> Session<'s> {
             },
             Control::SetAsOf(p) => {
                 self.settings.as_of = p;
-                self.as_of_changes += 1;
                 tag(if p.is_some() { "SET" } else { "RESET" })
             }
             Control::Set { name, value } => {
@@ -545,7 +557,6 @@ impl<'s> Session<'s> {
             Control::ResetAll => {
                 self.settings.params.reset_all();
                 self.settings.as_of = None;
-                self.as_of_changes += 1;
                 tag("RESET")
             }
             Control::Deallocate { all } => tag(if all { "DEALLOCATE ALL" } else { "DEALLOCATE" }),

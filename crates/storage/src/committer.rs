@@ -47,6 +47,8 @@ struct Batch {
     log_end: LogEnd,
     checkpoint_waiters: Vec<SyncSender<Result<()>>>,
     checkpoint: bool,
+    /// Whether a commit in it invalidates caches ([`Commit::invalidates_caches`]).
+    invalidates_caches: bool,
 }
 
 /// Progress shared between the committer threads and readers.
@@ -59,6 +61,9 @@ pub struct Watermarks {
     applied_changed: Condvar,
     /// The highest seq answered to a committer.
     acked: AtomicU64,
+    /// Twice [`crate::Storage::cache_epoch`], plus one while the applier
+    /// applies a change that invalidates caches (a sequence lock).
+    cache_epoch: AtomicU64,
 }
 
 impl Watermarks {
@@ -69,7 +74,14 @@ impl Watermarks {
             applied: Mutex::new(seq),
             applied_changed: Condvar::new(),
             acked: AtomicU64::new(seq),
+            cache_epoch: AtomicU64::new(0),
         }
+    }
+
+    /// See [`crate::Storage::cache_epoch`].
+    pub fn cache_epoch(&self) -> Option<u64> {
+        let raw = self.cache_epoch.load(Ordering::Acquire);
+        raw.is_multiple_of(2).then_some(raw / 2)
     }
 
     /// Records a write failure; the first reason is kept.
@@ -173,6 +185,7 @@ pub fn run(
             log_end: sequencer.log.end(sequencer.next_seq),
             checkpoint_waiters: Vec::new(),
             checkpoint: true,
+            invalidates_caches: false,
         });
     }
     drop(to_applier);
@@ -296,6 +309,7 @@ impl Sequencer {
             log_end: self.log.end(self.next_seq),
             checkpoint_waiters: Vec::new(),
             checkpoint: self.bytes_since_checkpoint >= self.config.checkpoint_bytes,
+            invalidates_caches: false,
         };
         let mut replies = Vec::with_capacity(requests.len());
         let mut snapshot = None;
@@ -310,9 +324,11 @@ impl Sequencer {
                 }
                 Request::Commit(commit, reply) => {
                     let synchronous = commit.synchronous;
+                    let invalidates_caches = commit.invalidates_caches;
                     let outcome = match self.number(&mut snapshot, commit, &mut frames)? {
                         Ok(record) => {
                             any_sync |= synchronous;
+                            batch.invalidates_caches |= invalidates_caches;
                             let committed = Committed {
                                 seq: record.seq,
                                 commit_ts: record.commit_ts,
@@ -481,6 +497,10 @@ fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, marks: &Waterma
             .map(|r| r.seq)
             .next_back();
         let log_end = merged.last().map(|b| b.log_end);
+        let invalidates_caches = merged.iter().any(|b| b.invalidates_caches);
+        if invalidates_caches {
+            marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
+        }
         let applied = store.write(checkpoint, |tx| {
             merged
                 .iter()
@@ -491,6 +511,9 @@ fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, marks: &Waterma
             }
             Ok(())
         });
+        if invalidates_caches {
+            marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
+        }
         if let Err(e) = applied {
             // Dropping the checkpoint replies tells their callers to read this.
             marks.poison(&e);

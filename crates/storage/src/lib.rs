@@ -96,6 +96,9 @@ pub struct Commit {
     /// [`StorageError::ReadConflict`] if any of it was changed by a commit
     /// after that seq, so the commit is as if it ran alone at its seq.
     pub reads: Option<Reads>,
+    /// Whether the commit changes state that readers derive and cache (the
+    /// catalog): applying it moves [`Storage::cache_epoch`] on.
+    pub invalidates_caches: bool,
 }
 
 /// What a serializable transaction read of the present.
@@ -180,8 +183,6 @@ pub struct Storage {
     requests: Option<SyncSender<Request>>,
     committer: Option<JoinHandle<()>>,
     marks: Arc<Watermarks>,
-    /// See [`Storage::cache_epoch`].
-    cache_epoch: std::sync::atomic::AtomicU64,
     dir: PathBuf,
     _lock: DirLock,
     /// In-memory state the layers above share across every user of this
@@ -304,7 +305,6 @@ impl Storage {
             requests: Some(tx),
             committer: Some(handle),
             marks,
-            cache_epoch: std::sync::atomic::AtomicU64::new(0),
             dir: dir.to_path_buf(),
             _lock: lock,
             shared: Mutex::default(),
@@ -371,19 +371,15 @@ impl Storage {
         self.store.read()
     }
 
-    /// A counter the layers above advance after committing a change that
-    /// makes what they derived from the store and cached stale (the engine:
-    /// any catalog change). A cache entry made under one value is good
-    /// while the counter still has it. It starts at 0 with every open.
-    pub fn cache_epoch(&self) -> u64 {
-        self.cache_epoch.load(std::sync::atomic::Ordering::Acquire)
-    }
-
-    /// Advances [`Storage::cache_epoch`]; called after the commit that made
-    /// cached derivations stale is visible.
-    pub fn advance_cache_epoch(&self) {
-        self.cache_epoch
-            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+    /// The generation of what the layers above derive from the store and
+    /// cache (the engine: anything read from the catalog). It changes
+    /// whenever a commit marked [`Commit::invalidates_caches`] is applied,
+    /// and is `None` while one is being applied, so a snapshot taken between
+    /// two equal readings of it sees exactly that generation's state. A
+    /// cache entry made under one value is good while the generation still
+    /// has it. It starts at 0 with every open.
+    pub fn cache_epoch(&self) -> Option<u64> {
+        self.marks.cache_epoch()
     }
 
     /// Space use inside the versioned store.

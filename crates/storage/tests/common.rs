@@ -117,6 +117,7 @@ pub fn commit_of(writes: Vec<Write>) -> Commit {
         synchronous: true,
         snapshot_seq: None,
         reads: None,
+        invalidates_caches: false,
     }
 }
 

@@ -83,6 +83,7 @@ fn crash_child() -> Result<()> {
                         synchronous: thread != 0,
                         snapshot_seq: None,
                         reads: None,
+                        invalidates_caches: false,
                     };
                     match storage.commit(c) {
                         Ok(c) if thread != 0 => {

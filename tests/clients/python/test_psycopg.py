@@ -325,3 +325,34 @@ def test_bad_copy_data_writes_nothing(conn, table):
             raise psycopg.errors.QueryCanceled("client gave up")
     conn.rollback()
     assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_json_columns_round_trip_as_python_objects(conn, table, binary):
+    from psycopg.types.json import Json, Jsonb
+
+    conn.execute(f"CREATE TABLE {table} (id int primary key, doc jsonb, raw json)")
+    doc = {"name": "héllo", "n": 1.5, "tags": ["a", None], "nested": {"ok": True}}
+    with conn.cursor(binary=binary) as cur:
+        # psycopg's Jsonb adapter sends jsonb's binary form (a version byte
+        # and the text) in a binary cursor.
+        cur.execute(
+            f"INSERT INTO {table} VALUES (%s, %s, %s)",
+            (1, Jsonb(doc), Json([1, {"a": 2}])),
+        )
+        cur.execute(
+            f"SELECT doc, raw, doc -> 'nested', doc ->> 'name' FROM {table} WHERE id = %s",
+            (1,),
+        )
+        assert cur.fetchone() == (doc, [1, {"a": 2}], {"ok": True}, "héllo")
+        assert [d.type_code for d in cur.description] == [3802, 114, 3802, 25]
+        # `?` is jsonb's key-exists operator, parameters are $n: both in one query.
+        cur.execute(
+            f"SELECT id FROM {table} WHERE doc ? %s AND doc @> %s",
+            ("tags", Jsonb({"nested": {"ok": True}})),
+        )
+        assert cur.fetchall() == [(1,)]
+        cur.execute(f"UPDATE {table} SET doc = doc || %s WHERE id = 1", (Jsonb({"n": 2}),))
+        cur.execute(f"SELECT doc ->> 'n', jsonb_agg(id) FROM {table} GROUP BY 1")
+        assert cur.fetchone() == ("2", [1])
+    conn.commit()

@@ -125,6 +125,7 @@ fn write_state(
         synchronous: false,
         snapshot_seq: Some(seq),
         reads: None,
+        invalidates_caches: false,
     };
     match txn.storage().commit(commit) {
         Ok(_) => Ok(true),

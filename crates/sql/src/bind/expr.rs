@@ -88,10 +88,18 @@ impl Binder<'_, '_> {
                     });
                 }
                 let (mut l, mut r) = (self.expr(left, level)?, self.expr(right, level)?);
+                let types = level.scope.types();
+                let has_json = [&l, &r]
+                    .iter()
+                    .any(|e| crate::json::is_json_type(super::types::type_of(e, &types)));
+                if let Some(f) = crate::json::JsonFunc::operator(&op, has_json) {
+                    self.infer_param(left, || Some(DataType::Jsonb));
+                    self.infer_param(right, || f.right_type());
+                    return Ok(Expr::Call(Func::Json(f), vec![l, r]));
+                }
                 if let Some(f) = array_op(&op) {
                     return Ok(Expr::Call(Func::Array(f), vec![l, r]));
                 }
-                let types = level.scope.types();
                 let is_array = |e: &Expr| {
                     super::types::type_of(e, &types).is_some_and(|t| t.element().is_some())
                 };
@@ -111,7 +119,10 @@ impl Binder<'_, '_> {
             E::Cast {
                 expr, data_type: t, ..
             } => {
-                self.infer_param(expr, || data_type(t).ok());
+                // A `reg…` type reads a name: the parameter stays text.
+                if reg_type(t).is_none() {
+                    self.infer_param(expr, || data_type(t).ok());
+                }
                 self.cast(expr, t, level)?
             }
             E::Collate { expr, .. } => self.expr(expr, level)?,
@@ -408,6 +419,16 @@ impl Binder<'_, '_> {
             .ok_or_else(|| SqlError::new("42601", format!("invalid parameter {p}")))?;
         let values = match &self.params {
             Params::Values(values) => values,
+            Params::Generic(values) => {
+                if let Some(i) = n.checked_sub(1)
+                    && let Some(t) = values.get(i).and_then(Value::data_type)
+                    && t != DataType::Text
+                {
+                    return Ok(Expr::Param(i, t));
+                }
+                self.reusable.set(false);
+                values
+            }
             Params::Describe(described) => {
                 described.saw(n);
                 return Ok(Expr::Const(Value::Null));
@@ -580,57 +601,39 @@ impl Binder<'_, '_> {
                 return Err(SqlError::unsupported("a subquery as function argument"));
             }
         };
-        if f.over.is_some() {
-            return Err(SqlError::unsupported("window functions"));
-        }
-        let agg = match name {
-            "count" => Some(AggFunc::Count),
-            "sum" => Some(AggFunc::Sum),
-            "avg" => Some(AggFunc::Avg),
-            "min" => Some(AggFunc::Min),
-            "max" => Some(AggFunc::Max),
-            "bool_and" | "every" => Some(AggFunc::BoolAnd),
-            "bool_or" => Some(AggFunc::BoolOr),
-            "string_agg" => Some(AggFunc::StringAgg),
-            "array_agg" => Some(AggFunc::ArrayAgg),
-            _ => None,
+        let call_args = CallArgs {
+            args,
+            distinct,
+            star,
         };
-        if let Some(func) = agg {
-            let want = match func {
-                AggFunc::Count if star => 0,
-                AggFunc::StringAgg => 2,
-                _ => 1,
-            };
-            if args.len() != want || (star && func != AggFunc::Count) {
-                return Err(no_function(name, args.len()));
-            }
-            let args = args
-                .into_iter()
-                .map(|a| self.expr(a, level))
-                .collect::<Result<Vec<_>>>()?;
-            if args.iter().any(contains_agg) {
+        if let Some(over) = &f.over {
+            return self.window_function(f, over, name, &call_args, level);
+        }
+        if let Some(func) = agg_func(name) {
+            let call = Expr::Agg(Box::new(
+                self.aggregate_call(f, func, name, &call_args, level)?,
+            ));
+            let inner = call.children();
+            if inner.iter().any(|e| contains_agg(e)) {
                 return Err(SqlError::new(
                     "42803",
                     "aggregate function calls cannot be nested",
                 ));
             }
-            let filter = f
-                .filter
-                .as_deref()
-                .map(|e| self.expr(e, level))
-                .transpose()?;
-            let order = match &f.args {
-                ast::FunctionArguments::List(l) => self.agg_order(&l.clauses, level)?,
-                _ => Vec::new(),
-            };
-            return Ok(Expr::Agg(Box::new(AggCall {
-                func,
-                args,
-                distinct,
-                filter,
-                order,
-            })));
+            if inner.into_iter().any(super::window::contains_window) {
+                return Err(SqlError::new(
+                    "42803",
+                    "aggregate function calls cannot contain window function calls",
+                ));
+            }
+            return Ok(call);
         }
+        super::window::needs_over(name)?;
+        let CallArgs {
+            args,
+            distinct,
+            star,
+        } = call_args;
         if distinct || star || f.filter.is_some() {
             return Err(SqlError::new(
                 "42809",
@@ -638,7 +641,7 @@ impl Binder<'_, '_> {
             ));
         }
         match name {
-            "drift_seq" if args.is_empty() => Ok(Expr::Const(seq_value(self.txn.snapshot_seq()))),
+            "drift_seq" if args.is_empty() => Ok(Expr::Const(seq_value(self.snapshot_seq()))),
             "drift_seq_at" => {
                 let [arg] = args.as_slice() else {
                     return Err(no_function(name, args.len()));
@@ -669,13 +672,16 @@ impl Binder<'_, '_> {
                     func,
                     args.into_iter()
                         .map(|a| {
-                            // char(n) passed as text loses its padding.
+                            // char(n) passed as text loses its padding (not
+                            // to a JSON function, which takes any type).
                             let e = self.expr(a, level)?;
-                            Ok(if self.is_char(&e, level) {
-                                Expr::Call(Func::Rtrim, vec![e])
-                            } else {
-                                e
-                            })
+                            Ok(
+                                if self.is_char(&e, level) && !matches!(func, Func::Json(_)) {
+                                    Expr::Call(Func::Rtrim, vec![e])
+                                } else {
+                                    e
+                                },
+                            )
                         })
                         .collect::<Result<_>>()?,
                 )),
@@ -683,6 +689,96 @@ impl Binder<'_, '_> {
             },
         }
     }
+}
+
+impl Binder<'_, '_> {
+    /// The call `f` of the aggregate `func` (named `name`), its arguments
+    /// bound at `level` (the caller checks what they may contain).
+    pub(super) fn aggregate_call(
+        &self,
+        f: &ast::Function,
+        func: AggFunc,
+        name: &str,
+        call: &CallArgs<'_>,
+        level: &Level<'_>,
+    ) -> Result<AggCall> {
+        let CallArgs {
+            args,
+            distinct,
+            star,
+        } = call;
+        let (distinct, star) = (*distinct, *star);
+        let want = match func {
+            AggFunc::Count if star => 0,
+            AggFunc::StringAgg => 2,
+            AggFunc::Grouping => args.len().max(1),
+            AggFunc::Mode => 0,
+            AggFunc::Json(j) => j.arity(),
+            _ => 1,
+        };
+        if args.len() != want || (star && func != AggFunc::Count) {
+            return Err(no_function(name, args.len()));
+        }
+        let args = args
+            .iter()
+            .map(|a| self.expr(a, level))
+            .collect::<Result<Vec<_>>>()?;
+        let filter = f
+            .filter
+            .as_deref()
+            .map(|e| self.expr(e, level))
+            .transpose()?;
+        let mut order = match &f.args {
+            ast::FunctionArguments::List(l) => self.agg_order(&l.clauses, level)?,
+            _ => Vec::new(),
+        };
+        // An ordered-set aggregate takes one WITHIN GROUP key, any other
+        // none (else no function of that name takes these arguments).
+        match (func.is_ordered_set(), f.within_group.as_slice()) {
+            (false, []) => {}
+            (true, [item]) if order.is_empty() && !distinct => {
+                order.push(super::query::sort_key(self.expr(&item.expr, level)?, item));
+            }
+            (_, within) => return Err(no_function(name, args.len() + within.len())),
+        }
+        Ok(AggCall {
+            func,
+            args,
+            distinct,
+            filter,
+            order,
+        })
+    }
+}
+
+/// The arguments of a function call, as written.
+pub(super) struct CallArgs<'a> {
+    /// The argument expressions.
+    pub(super) args: Vec<&'a ast::Expr>,
+    /// `f(DISTINCT …)`
+    pub(super) distinct: bool,
+    /// `f(*)`
+    pub(super) star: bool,
+}
+
+/// The aggregate function called `name`, if it is one.
+pub(super) fn agg_func(name: &str) -> Option<AggFunc> {
+    Some(match name {
+        "count" => AggFunc::Count,
+        "sum" => AggFunc::Sum,
+        "avg" => AggFunc::Avg,
+        "min" => AggFunc::Min,
+        "max" => AggFunc::Max,
+        "bool_and" | "every" => AggFunc::BoolAnd,
+        "bool_or" => AggFunc::BoolOr,
+        "string_agg" => AggFunc::StringAgg,
+        "array_agg" => AggFunc::ArrayAgg,
+        "grouping" => AggFunc::Grouping,
+        "percentile_cont" => AggFunc::PercentileCont,
+        "percentile_disc" => AggFunc::PercentileDisc,
+        "mode" => AggFunc::Mode,
+        other => return crate::json::agg::JsonAgg::by_name(other).map(AggFunc::Json),
+    })
 }
 
 fn seq_value(seq: u64) -> Value {

@@ -11,11 +11,13 @@ mod copy;
 mod ddl;
 mod dml;
 mod expr;
+mod grouping;
 mod query;
 mod scope;
 mod sequence;
 mod setting;
 mod types;
+mod window;
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
@@ -47,7 +49,7 @@ pub const PG_EPOCH_MICROS: i64 = 946_684_800_000_000;
 pub const HIDDEN_COLUMNS: [&str; 4] = ["_seq_from", "_seq_to", "_system_from", "_system_to"];
 
 /// Session settings that change how statements bind.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
     /// `drift.as_of`: the point every table reference without its own
     /// `FOR SYSTEM_TIME` reads; writes are refused while it is set.
@@ -87,6 +89,12 @@ pub(crate) struct Binder<'b, 't> {
     pub(crate) view_depth: Cell<usize>,
     /// Values of `$1`, `$2`, … of a prepared statement.
     pub(crate) params: Params<'b>,
+    /// Cleared when the plan depends on more than the statement, the
+    /// catalog, the settings and the parameters' types (a parameter's value
+    /// or the snapshot's last commit): a generic plan is then not reused.
+    reusable: Cell<bool>,
+    /// The named windows (`WINDOW w AS (…)`) of the `SELECT` being bound.
+    pub(crate) windows: RefCell<Vec<(String, sqlparser::ast::WindowSpec)>>,
 }
 
 /// What the parameters `$1`, `$2`, … of a statement bind to.
@@ -96,6 +104,11 @@ pub(crate) enum Params<'b> {
     /// No values yet: each binds as NULL, to learn the statement's result
     /// columns and parameter types before it runs.
     Describe(Described),
+    /// Values known, but each binds as [`Expr::Param`] of its value's type,
+    /// so the plan serves later executions with other values (a generic
+    /// plan). Only values with a type of their own (not NULL, not untyped
+    /// text) bind so.
+    Generic(&'b [Value]),
 }
 
 /// What binding without values learns of the parameters.
@@ -173,49 +186,89 @@ pub fn bind_describe(
     Ok((plan, types.unwrap_or_default()))
 }
 
+/// A plan bound with [`Params::Generic`], not yet optimized.
+pub(crate) struct GenericPlan {
+    /// The plan, its parameters as [`Expr::Param`].
+    pub plan: Plan,
+    /// Whether later executions may reuse it (see [`Binder::reusable`]).
+    pub reusable: bool,
+}
+
+/// Binds one statement as a generic plan: parameters stay placeholders of
+/// the types of `params`, which are read only where the statement needs a
+/// value to bind (a LIMIT, a time-travel point): then it is not reusable.
+pub(crate) fn bind_generic(
+    txn: &Transaction<'_>,
+    stmt: &Stmt,
+    settings: &Settings,
+    params: &[Value],
+) -> Result<GenericPlan> {
+    let binder = Binder::new(txn, settings, Params::Generic(params));
+    let plan = binder.bound_statement(stmt)?;
+    Ok(GenericPlan {
+        plan,
+        reusable: binder.reusable.get(),
+    })
+}
+
 fn bind_params(
     txn: &Transaction<'_>,
     stmt: &Stmt,
     settings: &Settings,
     params: Params<'_>,
 ) -> Result<(Plan, Option<Vec<Option<DataType>>>)> {
-    let binder = Binder {
-        params,
-        txn,
-        settings,
-        ids: Cell::new(0),
-        hidden: RefCell::new(HashSet::new()),
-        ctes: RefCell::new(Vec::new()),
-        view_depth: Cell::new(0),
-    };
-    let plan = match stmt {
-        Stmt::Sql(s) => binder.statement(s)?,
-        Stmt::Restore { table, point } => {
-            let (schema, name) = split_name(table)?;
-            let def = catalog::get_table(txn, &schema, &name, None)?
-                .ok_or_else(|| undefined_table(&name))?;
-            let seq = binder.point(point.as_ref())?.le;
-            if catalog::get_table(txn, &schema, &name, Some(seq))?.is_none() {
-                return Err(undefined_table(&name));
-            }
-            Plan::Restore { table: def, seq }
-        }
-        Stmt::Undrop { table } => {
-            let (schema, name) = split_name(table)?;
-            Plan::Undrop { schema, name }
-        }
-    };
-    if plan.writes() && settings.as_of.is_some() {
-        return Err(SqlError::new(
-            "25006",
-            "cannot write while drift.as_of is set: reading the past is read-only (RESET drift.as_of)",
-        ));
-    }
+    let binder = Binder::new(txn, settings, params);
+    let plan = binder.bound_statement(stmt)?;
     let types = match binder.params {
         Params::Describe(d) => Some(d.finish()),
-        Params::Values(_) => None,
+        Params::Values(_) | Params::Generic(_) => None,
     };
-    Ok((crate::optimize::optimize_plan(plan), types))
+    Ok((crate::optimize::optimize_plan(plan, &[]), types))
+}
+
+impl<'b, 't> Binder<'b, 't> {
+    fn new(txn: &'b Transaction<'t>, settings: &'b Settings, params: Params<'b>) -> Self {
+        Binder {
+            params,
+            txn,
+            settings,
+            ids: Cell::new(0),
+            hidden: RefCell::new(HashSet::new()),
+            ctes: RefCell::new(Vec::new()),
+            view_depth: Cell::new(0),
+            windows: RefCell::new(Vec::new()),
+            reusable: Cell::new(true),
+        }
+    }
+
+    /// The statement's plan, before optimization.
+    fn bound_statement(&self, stmt: &Stmt) -> Result<Plan> {
+        let txn = self.txn;
+        let plan = match stmt {
+            Stmt::Sql(s) => self.statement(s)?,
+            Stmt::Restore { table, point } => {
+                let (schema, name) = split_name(table)?;
+                let def = catalog::get_table(txn, &schema, &name, None)?
+                    .ok_or_else(|| undefined_table(&name))?;
+                let seq = self.point(point.as_ref())?.le;
+                if catalog::get_table(txn, &schema, &name, Some(seq))?.is_none() {
+                    return Err(undefined_table(&name));
+                }
+                Plan::Restore { table: def, seq }
+            }
+            Stmt::Undrop { table } => {
+                let (schema, name) = split_name(table)?;
+                Plan::Undrop { schema, name }
+            }
+        };
+        if plan.writes() && self.settings.as_of.is_some() {
+            return Err(SqlError::new(
+                "25006",
+                "cannot write while drift.as_of is set: reading the past is read-only (RESET drift.as_of)",
+            ));
+        }
+        Ok(plan)
+    }
 }
 
 impl Binder<'_, '_> {
@@ -365,8 +418,54 @@ impl Binder<'_, '_> {
         if !bound.is_constant() {
             return Err(SqlError::new("42601", format!("{what} must be a constant")));
         }
+        self.fold(&bound)
+    }
+
+    /// The value of the constant expression `e`, computed while binding.
+    pub(crate) fn fold(&self, e: &crate::expr::Expr) -> Result<Value> {
         let cache = RefCell::new(std::collections::HashMap::new());
-        bound.eval(&[], &crate::expr::Env::new(self.txn, &cache))
+        let params = match self.params {
+            Params::Generic(values) => {
+                let mut reads_param = false;
+                e.walk(&mut |e| reads_param |= matches!(e, crate::expr::Expr::Param(..)));
+                if reads_param {
+                    self.reusable.set(false);
+                }
+                values
+            }
+            Params::Values(_) | Params::Describe(_) => &[],
+        };
+        e.eval(
+            &[],
+            &crate::expr::Env::with_params(self.txn, &cache, params),
+        )
+    }
+
+    /// `p` resolved against the commit history. A plan that resolves a
+    /// timestamp is not reused: later commits may resolve it differently.
+    pub(crate) fn resolve(&self, p: PointIn) -> Result<Resolved> {
+        if matches!(p, PointIn::Time(_)) {
+            self.reusable.set(false);
+        }
+        Ok(history::resolve(self.txn.snapshot(), p)?)
+    }
+
+    /// Whether `seq` lies before the snapshot's last commit (a read at it
+    /// reads the past, not the present). True stays true for every later
+    /// snapshot; a plan for which it is false is not reused.
+    pub(crate) fn before_snapshot(&self, seq: u64) -> bool {
+        let past = seq < self.txn.snapshot_seq();
+        if !past {
+            self.reusable.set(false);
+        }
+        past
+    }
+
+    /// The snapshot's last seq (`drift_seq()`): a plan that reads it is
+    /// not reused.
+    pub(crate) fn snapshot_seq(&self) -> u64 {
+        self.reusable.set(false);
+        self.txn.snapshot_seq()
     }
 
     /// The point `SET drift.as_of` names: `'@SEQ:N'`, `@SEQ:N` or a timestamp.
@@ -424,7 +523,7 @@ impl Binder<'_, '_> {
                 }
             },
         };
-        Ok(history::resolve(self.txn.snapshot(), point)?)
+        self.resolve(point)
     }
 
     /// A table reference: its rows (now, or the versions its
@@ -441,7 +540,7 @@ impl Binder<'_, '_> {
             None => match self.settings.as_of {
                 None => (None, None),
                 Some(p) => {
-                    let r = history::resolve(self.txn.snapshot(), p)?;
+                    let r = self.resolve(p)?;
                     (Some(VersionFilter::AsOf(r)), Some(r.le))
                 }
             },
@@ -465,7 +564,7 @@ impl Binder<'_, '_> {
         };
         let txn = self.txn;
         let def = match (def_at, &versions) {
-            (Some(seq), _) if seq < txn.snapshot_seq() => {
+            (Some(seq), _) if self.before_snapshot(seq) => {
                 catalog::get_table(txn, &schema, &tname, Some(seq))?
             }
             (None, Some(_)) => catalog::latest_table(txn, &schema, &tname)?,
@@ -650,6 +749,8 @@ pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
         T::Timestamp(_, _) => DataType::Timestamptz,
         T::Interval { .. } => DataType::Interval,
         T::Uuid => DataType::Uuid,
+        T::JSON => DataType::Json,
+        T::JSONB => DataType::Jsonb,
         T::Numeric(info) | T::Decimal(info) | T::Dec(info) => numeric_type(info)?,
         T::Regclass => DataType::Int8,
         T::Array(

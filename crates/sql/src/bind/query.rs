@@ -13,13 +13,15 @@ use driftdb_engine::text::parse_text;
 use driftdb_engine::value::{DataType, Value};
 
 use super::expr::{contains_agg, literal};
+use super::grouping::{Grouping, item_sets};
 use super::scope::{Level, Scope};
 use super::types::type_of;
+use super::window::{no_window_in, plan_windows};
 use super::{Binder, Bound, Column, ident};
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr, Func};
 use crate::rel::{
-    AggCall, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
+    AggCall, AggFunc, Aggregate, Join, JoinKind, Rel, Series, SeriesFunc, SetOp, SetOpKind, SortKey,
 };
 
 /// A set-returning function call in `FROM`, as written.
@@ -397,7 +399,22 @@ impl Binder<'_, '_> {
         }
     }
 
+    /// A `SELECT` with its named windows in scope.
     fn select(
+        &self,
+        s: &ast::Select,
+        order: &[ast::OrderByExpr],
+        parent: Option<&Level<'_>>,
+        correlated: &Cell<bool>,
+    ) -> Result<Bound> {
+        let named = self.named_windows(&s.named_window)?;
+        let outer = self.windows.replace(named);
+        let bound = self.select_block(s, order, parent, correlated);
+        self.windows.replace(outer);
+        bound
+    }
+
+    fn select_block(
         &self,
         s: &ast::Select,
         order: &[ast::OrderByExpr],
@@ -418,6 +435,7 @@ impl Binder<'_, '_> {
                     "aggregate functions are not allowed in WHERE",
                 ));
             }
+            no_window_in(&pred, "WHERE")?;
             rel = Rel::Filter(Box::new(rel), pred);
         }
         // The select list, over the input row.
@@ -466,78 +484,78 @@ impl Binder<'_, '_> {
         }
         let output_names: Vec<(String, Option<DataType>)> =
             outputs.iter().map(|(n, _)| (n.clone(), None)).collect();
-        // GROUP BY items: expressions, output positions or output names.
-        let mut group = Vec::new();
-        match &s.group_by {
+        // GROUP BY items: expressions, output positions or output names,
+        // and grouping sets of them.
+        let mut grouping = Grouping::new();
+        let has_group_by = match &s.group_by {
             GroupByExpr::Expressions(items, modifiers) if modifiers.is_empty() => {
-                for g in items {
-                    let e = match g {
-                        ast::Expr::Value(_) => match self.output_ref(g, &output_names)? {
-                            Some(k) => outputs[k].1.clone(),
-                            None => self.expr(g, &level)?,
-                        },
-                        ast::Expr::Identifier(i) if scope.find(None, &ident(i))?.is_none() => {
-                            match self.output_ref(g, &output_names)? {
-                                Some(k) => outputs[k].1.clone(),
-                                None => self.expr(g, &level)?,
-                            }
-                        }
-                        other => self.expr(other, &level)?,
-                    };
-                    if contains_agg(&e) {
-                        return Err(SqlError::new(
-                            "42803",
-                            "aggregate functions are not allowed in GROUP BY",
-                        ));
-                    }
-                    group.push(e);
+                for item in items {
+                    let sets = item_sets(item)?
+                        .into_iter()
+                        .map(|set| {
+                            set.into_iter()
+                                .map(|g| self.group_key(g, &outputs, &output_names, &level))
+                                .collect::<Result<Vec<_>>>()
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    grouping.add_item(sets)?;
                 }
+                !items.is_empty()
             }
             _ => {
-                return Err(SqlError::unsupported(
-                    "GROUP BY ALL, ROLLUP, CUBE and GROUPING SETS",
-                ));
+                return Err(SqlError::unsupported("GROUP BY ALL and GROUP BY … WITH"));
             }
-        }
+        };
         let having = s
             .having
             .as_ref()
             .map(|h| self.expr(h, &level))
             .transpose()?;
+        if let Some(h) = &having {
+            no_window_in(h, "HAVING")?;
+        }
+        // ORDER BY items, then DISTINCT ON items.
+        let order_items = order.iter().map(|item| &item.expr);
+        let (distinct, on_items) = match &s.distinct {
+            None | Some(ast::Distinct::All) => (false, &[][..]),
+            Some(ast::Distinct::Distinct) => (true, &[][..]),
+            Some(ast::Distinct::On(items)) => (false, items.as_slice()),
+        };
         let mut targets = Vec::new();
-        for item in order {
-            targets.push(match self.output_ref(&item.expr, &output_names)? {
+        for e in order_items.chain(on_items) {
+            targets.push(match self.output_ref(e, &output_names)? {
                 Some(k) => OrderTarget::Output(k),
-                None => OrderTarget::Expr(self.expr(&item.expr, &level)?),
+                None => OrderTarget::Expr(self.expr(e, &level)?),
             });
         }
-        let aggregated = !group.is_empty()
+        let aggregated = has_group_by
             || having.is_some()
             || outputs.iter().any(|(_, e)| contains_agg(e))
             || targets
                 .iter()
                 .any(|t| matches!(t, OrderTarget::Expr(e) if contains_agg(e)));
         let mut types = scope.types();
-        let (mut outputs, having, targets) = if aggregated {
+        let (mut outputs, having, mut targets) = if aggregated {
             let mut aggs: Vec<AggCall> = Vec::new();
             let mut outs = Vec::with_capacity(outputs.len());
             for (n, e) in outputs {
-                outs.push((n, grouped(e, &group, &mut aggs, &scope)?));
+                outs.push((n, grouped(e, &grouping, &mut aggs, &scope)?));
             }
             let having = having
-                .map(|h| grouped(h, &group, &mut aggs, &scope))
+                .map(|h| grouped(h, &grouping, &mut aggs, &scope))
                 .transpose()?;
             let targets = targets
                 .into_iter()
                 .map(|t| match t {
                     OrderTarget::Expr(e) => {
-                        Ok(OrderTarget::Expr(grouped(e, &group, &mut aggs, &scope)?))
+                        Ok(OrderTarget::Expr(grouped(e, &grouping, &mut aggs, &scope)?))
                     }
                     o => Ok(o),
                 })
                 .collect::<Result<Vec<_>>>()?;
             let mut grouped_types: Vec<Option<DataType>> =
-                group.iter().map(|g| type_of(g, &types)).collect();
+                grouping.keys.iter().map(|g| type_of(g, &types)).collect();
+            grouped_types.push(Some(DataType::Int4));
             grouped_types.extend(
                 aggs.iter()
                     .map(|a| type_of(&Expr::Agg(Box::new(a.clone())), &types)),
@@ -545,7 +563,8 @@ impl Binder<'_, '_> {
             types = grouped_types;
             rel = Rel::Aggregate(Box::new(Aggregate {
                 input: rel,
-                group,
+                group: grouping.keys,
+                sets: grouping.sets,
                 aggs,
             }));
             (outs, having, targets)
@@ -555,14 +574,16 @@ impl Binder<'_, '_> {
         if let Some(h) = having {
             rel = Rel::Filter(Box::new(rel), h);
         }
-        let distinct = match &s.distinct {
-            None | Some(ast::Distinct::All) => false,
-            Some(ast::Distinct::Distinct) => true,
-            Some(other) => return Err(SqlError::unsupported(format!("{other}"))),
-        };
+        let mut exprs: Vec<&mut Expr> = outputs.iter_mut().map(|(_, e)| e).collect();
+        exprs.extend(targets.iter_mut().filter_map(|t| match t {
+            OrderTarget::Expr(e) => Some(e),
+            OrderTarget::Output(_) => None,
+        }));
+        rel = plan_windows(rel, exprs, &mut types)?;
         let width = outputs.len();
         let mut keys = Vec::new();
-        for (t, item) in targets.into_iter().zip(order) {
+        let mut on_columns = Vec::new();
+        for (i, t) in targets.into_iter().enumerate() {
             let k = match t {
                 OrderTarget::Output(k) => k,
                 OrderTarget::Expr(e) => match outputs.iter().position(|(_, o)| *o == e) {
@@ -579,7 +600,13 @@ impl Binder<'_, '_> {
                     }
                 },
             };
-            keys.push(sort_key(Expr::Column(k), item));
+            match order.get(i) {
+                Some(item) => keys.push(sort_key(Expr::Column(k), item)),
+                None => on_columns.push(k),
+            }
+        }
+        if !on_items.is_empty() {
+            distinct_on_order(&on_columns, &mut keys)?;
         }
         let columns: Vec<Column> = outputs[..width]
             .iter()
@@ -601,6 +628,12 @@ impl Binder<'_, '_> {
         if !keys.is_empty() {
             rel = Rel::Sort(Box::new(rel), keys);
         }
+        if !on_columns.is_empty() {
+            rel = Rel::DistinctOn(
+                Box::new(rel),
+                on_columns.into_iter().map(Expr::Column).collect(),
+            );
+        }
         if extra {
             rel = Rel::Project(Box::new(rel), (0..width).map(Expr::Column).collect());
         }
@@ -611,6 +644,37 @@ impl Binder<'_, '_> {
             }
         });
         Ok(Bound { rel, columns })
+    }
+
+    /// One `GROUP BY` expression: an output position, an output name (when
+    /// no input column has it) or an expression over the input row.
+    fn group_key(
+        &self,
+        g: &ast::Expr,
+        outputs: &[(String, Expr)],
+        output_names: &[(String, Option<DataType>)],
+        level: &Level<'_>,
+    ) -> Result<Expr> {
+        let by_output = match g {
+            ast::Expr::Value(_) => true,
+            ast::Expr::Identifier(i) => level.scope.find(None, &ident(i))?.is_none(),
+            _ => false,
+        };
+        let e = match by_output
+            .then(|| self.output_ref(g, output_names))
+            .transpose()?
+        {
+            Some(Some(k)) => outputs[k].1.clone(),
+            _ => self.expr(g, level)?,
+        };
+        if contains_agg(&e) {
+            return Err(SqlError::new(
+                "42803",
+                "aggregate functions are not allowed in GROUP BY",
+            ));
+        }
+        no_window_in(&e, "GROUP BY")?;
+        Ok(e)
     }
 
     /// The `FROM` list: its items cross-joined.
@@ -698,6 +762,7 @@ impl Binder<'_, '_> {
                             "aggregate functions are not allowed in JOIN conditions",
                         ));
                     }
+                    no_window_in(&on, "JOIN conditions")?;
                     on
                 }
                 Some(JoinConstraint::Using(names)) => {
@@ -773,13 +838,26 @@ impl Binder<'_, '_> {
             SeriesFunc::GenerateSubscripts => Some(DataType::Int4),
             SeriesFunc::PartitionAncestors => Some(DataType::Int8),
             SeriesFunc::GenerateSeries => exprs.first().and_then(|e| type_of(e, &input_types)),
+            SeriesFunc::Json(j) => Some(j.result_type()),
         };
         // A single-column function is named by its alias.
         let first = match alias {
             Some(a) if a.columns.is_empty() => table.clone(),
             _ => fname.to_string(),
         };
-        let mut columns = vec![(first, first_type)];
+        // A JSON function with named columns (`jsonb_each`: key, value)
+        // gives each column by a call of its own, zipped by a projection.
+        let named = match func {
+            SeriesFunc::Json(j) => j.columns(),
+            _ => None,
+        };
+        let mut columns = match &named {
+            Some(cols) => cols
+                .iter()
+                .map(|(n, j)| (n.to_string(), Some(j.result_type())))
+                .collect(),
+            None => vec![(first, first_type)],
+        };
         if with_ordinality {
             columns.push(("ordinality".into(), Some(DataType::Int8)));
         }
@@ -787,6 +865,24 @@ impl Binder<'_, '_> {
             rename_columns(&mut columns, &a.columns, &table)?;
         }
         let scope = Scope::table(&table, &columns, &[], None);
+        let calls: Vec<Expr> = match named {
+            Some(cols) => cols
+                .into_iter()
+                .map(|(_, j)| Expr::Call(Func::Series(SeriesFunc::Json(j)), exprs.clone()))
+                .collect(),
+            None => vec![Expr::Call(Func::Series(func), exprs.clone())],
+        };
+        let left = match left {
+            None if calls.len() > 1 => {
+                if with_ordinality {
+                    return Err(SqlError::unsupported(format!(
+                        "WITH ORDINALITY on {fname}()"
+                    )));
+                }
+                Some((Rel::Values(vec![Vec::new()]), Scope::default()))
+            }
+            left => left,
+        };
         if let Some((lrel, lscope)) = left {
             if with_ordinality {
                 return Err(SqlError::unsupported(
@@ -795,7 +891,7 @@ impl Binder<'_, '_> {
             }
             let outputs = (0..lscope.columns.len())
                 .map(Expr::Column)
-                .chain([Expr::Call(Func::Series(func), exprs)])
+                .chain(calls)
                 .collect();
             let rel = Rel::ProjectSet(Box::new(lrel), outputs);
             return Ok((rel, Scope::join(lscope, scope)));
@@ -932,6 +1028,47 @@ fn shown(e: Expr, parent: Option<&Level<'_>>) -> Expr {
     }
 }
 
+/// The sort of a `SELECT DISTINCT ON (…)`: its items (output columns
+/// `on`) must be the leading `ORDER BY` keys, in any order (42P10 when an
+/// `ORDER BY` key that is no `DISTINCT ON` item comes before one); items
+/// `ORDER BY` lacks are sorted on after it, ascending, as PostgreSQL does.
+fn distinct_on_order(on: &[usize], keys: &mut Vec<SortKey>) -> Result<()> {
+    let mismatch = || {
+        SqlError::new(
+            "42P10",
+            "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+        )
+    };
+    let ordered: Vec<usize> = keys
+        .iter()
+        .filter_map(|k| match k.expr {
+            Expr::Column(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let mut skipped = false;
+    for c in &ordered {
+        match (on.contains(c), skipped) {
+            (true, true) => return Err(mismatch()),
+            (true, false) => {}
+            (false, _) => skipped = true,
+        }
+    }
+    for &c in on {
+        if !ordered.contains(&c) {
+            if skipped {
+                return Err(mismatch());
+            }
+            keys.push(SortKey {
+                expr: Expr::Column(c),
+                asc: true,
+                nulls_first: false,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// `l1 = r1 AND l2 = r2 …` for the column pairs of a USING join.
 fn using_condition(pairs: Vec<(usize, usize)>) -> Expr {
     pairs
@@ -955,7 +1092,7 @@ fn series_func(name: &ast::ObjectName) -> Option<SeriesFunc> {
         "generate_series" => SeriesFunc::GenerateSeries,
         "generate_subscripts" => SeriesFunc::GenerateSubscripts,
         "pg_partition_ancestors" => SeriesFunc::PartitionAncestors,
-        _ => return None,
+        other => SeriesFunc::Json(crate::json::series::JsonSeries::by_name(other)?),
     })
 }
 
@@ -993,7 +1130,7 @@ impl Binder<'_, '_> {
             None => self
                 .settings
                 .as_of
-                .map(|p| driftdb_engine::history::resolve(self.txn.snapshot(), p))
+                .map(|p| self.resolve(p))
                 .transpose()?
                 .map(|r| r.le),
             Some(crate::parser::SystemTime::AsOf(p)) => Some(self.point(&p)?.le),
@@ -1003,7 +1140,7 @@ impl Binder<'_, '_> {
                 ));
             }
         };
-        let as_of = point.filter(|seq| *seq < self.txn.snapshot_seq());
+        let as_of = point.filter(|seq| self.before_snapshot(*seq));
         Ok(Some(Bound {
             rel: Rel::System(crate::system::SystemScan { table, as_of }),
             columns: crate::system::columns(table),
@@ -1113,7 +1250,7 @@ impl Binder<'_, '_> {
                 ));
             }
         };
-        Ok(driftdb_engine::history::resolve(self.txn.snapshot(), point)?.le)
+        Ok(self.resolve(point)?.le)
     }
 
     /// The view `name` bound as a query (its own names), when there is one
@@ -1176,7 +1313,11 @@ fn rename_columns(
 }
 
 /// The type two branches of a set operation (or rows of VALUES) share.
-fn unify(what: &str, a: Option<DataType>, b: Option<DataType>) -> Result<Option<DataType>> {
+pub(super) fn unify(
+    what: &str,
+    a: Option<DataType>,
+    b: Option<DataType>,
+) -> Result<Option<DataType>> {
     Ok(match (a, b) {
         (None, t) | (t, None) => t,
         (Some(x), Some(y)) if x == y => Some(x),
@@ -1249,12 +1390,18 @@ fn catalog_type_name(t: &ast::DataType) -> Option<String> {
 }
 
 /// `e` over a grouped row: group keys and aggregates become columns of the
-/// aggregation's output; any other column reference is an error.
-fn grouped(e: Expr, group: &[Expr], aggs: &mut Vec<AggCall>, scope: &Scope) -> Result<Expr> {
+/// aggregation's output (the keys, the set number, the aggregates),
+/// `GROUPING(…)` a test of the set number; any other column reference is
+/// an error.
+fn grouped(e: Expr, grouping: &Grouping, aggs: &mut Vec<AggCall>, scope: &Scope) -> Result<Expr> {
+    let group = &grouping.keys;
     if let Some(i) = group.iter().position(|g| *g == e) {
         return Ok(Expr::Column(i));
     }
     match e {
+        Expr::Agg(call) if call.func == AggFunc::Grouping => {
+            grouping.grouping(call.args, group.len())
+        }
         Expr::Agg(call) => {
             let call = *call;
             let j = match aggs.iter().position(|a| *a == call) {
@@ -1264,7 +1411,7 @@ fn grouped(e: Expr, group: &[Expr], aggs: &mut Vec<AggCall>, scope: &Scope) -> R
                     aggs.len() - 1
                 }
             };
-            Ok(Expr::Column(group.len() + j))
+            Ok(Expr::Column(group.len() + 1 + j))
         }
         Expr::Column(i) => {
             let name = scope
@@ -1284,6 +1431,6 @@ fn grouped(e: Expr, group: &[Expr], aggs: &mut Vec<AggCall>, scope: &Scope) -> R
         Expr::Subquery(s) if s.correlated => Err(SqlError::unsupported(
             "a correlated subquery in a grouped query's select list",
         )),
-        other => other.map_children(&mut |c| grouped(c, group, aggs, scope)),
+        other => other.map_children(&mut |c| grouped(c, grouping, aggs, scope)),
     }
 }

@@ -3,9 +3,6 @@
 //! when the statement binds, since a statement cannot change it while it
 //! runs.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
-
 use sqlparser::ast;
 
 use driftdb_engine::value::{DataType, Value};
@@ -14,7 +11,7 @@ use super::Binder;
 use super::expr::no_function;
 use super::scope::Level;
 use crate::error::{Result, SqlError};
-use crate::expr::{Env, Expr};
+use crate::expr::Expr;
 
 impl Binder<'_, '_> {
     /// `current_setting(name)`, or with `missing_ok` true NULL instead of
@@ -52,7 +49,6 @@ impl Binder<'_, '_> {
                 "current_setting of a value read from a row: {e}"
             )));
         }
-        let cache = RefCell::new(HashMap::new());
-        bound.eval(&[], &Env::new(self.txn, &cache))
+        self.fold(&bound)
     }
 }

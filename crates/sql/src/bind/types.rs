@@ -4,6 +4,7 @@
 use driftdb_engine::value::DataType;
 
 use crate::expr::{BinOp, Expr, Func, SubqueryKind};
+use crate::rel::window::{WindowFunc, WindowKind};
 use crate::rel::{AggFunc, SeriesFunc};
 
 /// The type of arithmetic over numbers of types `a` and `b`: the higher in
@@ -25,6 +26,7 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
     match e {
         Expr::Const(v) => v.data_type(),
         Expr::Unknown(_) => Some(DataType::Text),
+        Expr::Param(_, t) => Some(*t),
         Expr::Column(i) => input.get(*i).copied().flatten(),
         Expr::Outer { .. } => None,
         Expr::Cast(_, to) => Some(*to),
@@ -72,6 +74,8 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
             Func::Catalog(c) => c.result_type(),
             Func::Sequence(_) => Some(DataType::Int8),
             Func::Array(a) => a.result_type(&args.iter().map(t).collect::<Vec<_>>()),
+            Func::Json(j) => j.result_type(&args.iter().map(t).collect::<Vec<_>>()),
+            Func::Series(SeriesFunc::Json(j)) => Some(j.result_type()),
             Func::Series(SeriesFunc::Unnest) => {
                 args.first().and_then(t).and_then(DataType::element)
             }
@@ -90,6 +94,19 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
         },
         Expr::Agg(a) => match a.func {
             AggFunc::Count => Some(DataType::Int8),
+            AggFunc::Grouping => Some(DataType::Int4),
+            AggFunc::PercentileCont => match a.args.first().and_then(t) {
+                Some(DataType::Array(_)) => DataType::array_of(DataType::Float8).ok(),
+                _ => Some(DataType::Float8),
+            },
+            AggFunc::PercentileDisc => {
+                let v = a.order.first().and_then(|k| t(&k.expr));
+                match a.args.first().and_then(t) {
+                    Some(DataType::Array(_)) => v.and_then(|v| DataType::array_of(v).ok()),
+                    _ => v,
+                }
+            }
+            AggFunc::Mode => a.order.first().and_then(|k| t(&k.expr)),
             AggFunc::Avg => match a.args.first().and_then(t) {
                 Some(DataType::Float4 | DataType::Float8) => Some(DataType::Float8),
                 Some(DataType::Interval) => Some(DataType::Interval),
@@ -108,6 +125,22 @@ pub fn type_of(e: &Expr, input: &[Option<DataType>]) -> Option<DataType> {
                 other => other,
             },
             AggFunc::Min | AggFunc::Max => a.args.first().and_then(t),
+            AggFunc::Json(j) => Some(j.result_type()),
+        },
+        Expr::Window(w) => match &w.kind {
+            WindowKind::Agg(a) => t(&Expr::Agg(Box::new(a.clone()))),
+            WindowKind::Func(f, args) => match f {
+                WindowFunc::RowNumber | WindowFunc::Rank | WindowFunc::DenseRank => {
+                    Some(DataType::Int8)
+                }
+                WindowFunc::Ntile => Some(DataType::Int4),
+                WindowFunc::PercentRank | WindowFunc::CumeDist => Some(DataType::Float8),
+                WindowFunc::Lag
+                | WindowFunc::Lead
+                | WindowFunc::FirstValue
+                | WindowFunc::LastValue
+                | WindowFunc::NthValue => args.first().and_then(t),
+            },
         },
     }
 }

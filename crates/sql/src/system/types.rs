@@ -60,6 +60,10 @@ pub const REGTYPE: u32 = 2206;
 pub const UUID: u32 = 2950;
 /// `regnamespace`
 pub const REGNAMESPACE: u32 = 4089;
+/// `json`
+pub const JSON: u32 = 114;
+/// `jsonb`
+pub const JSONB: u32 = 3802;
 
 /// The OID of `t` in `pg_type`, as PostgreSQL numbers it.
 pub fn type_oid(t: DataType) -> u32 {
@@ -81,6 +85,8 @@ pub fn type_oid(t: DataType) -> u32 {
         DataType::Timestamptz => TIMESTAMPTZ,
         DataType::Interval => INTERVAL,
         DataType::Uuid => UUID,
+        DataType::Json => JSON,
+        DataType::Jsonb => JSONB,
         DataType::Array(t) if t.vector => match t.element {
             DataType::Int2 => INT2VECTOR,
             _ => OIDVECTOR,
@@ -108,6 +114,8 @@ pub fn data_type_of(oid: u32) -> Option<DataType> {
         TIMESTAMPTZ => DataType::Timestamptz,
         INTERVAL => DataType::Interval,
         UUID => DataType::Uuid,
+        JSON => DataType::Json,
+        JSONB => DataType::Jsonb,
         INT2VECTOR => DataType::vector_of(DataType::Int2).ok()?,
         OIDVECTOR => DataType::vector_of(DataType::Int8).ok()?,
         array => {
@@ -245,6 +253,8 @@ pub const PG_TYPES: &[PgType] = &[
     ty(REGTYPE, "regtype", 4, 'N', 2211, "regtype"),
     ty(UUID, "uuid", 16, 'U', 2951, "uuid"),
     ty(REGNAMESPACE, "regnamespace", 4, 'N', 4090, "regnamespace"),
+    ty(JSON, "json", -1, 'U', 199, "json"),
+    ty(JSONB, "jsonb", -1, 'U', 3807, "jsonb"),
     array_of(1000, "_bool", BOOL, "boolean[]"),
     array_of(1001, "_bytea", BYTEA, "bytea[]"),
     array_of(1002, "_char", CHAR, "\"char\"[]"),
@@ -281,6 +291,8 @@ pub const PG_TYPES: &[PgType] = &[
     array_of(2211, "_regtype", REGTYPE, "regtype[]"),
     array_of(2951, "_uuid", UUID, "uuid[]"),
     array_of(4090, "_regnamespace", REGNAMESPACE, "regnamespace[]"),
+    array_of(199, "_json", JSON, "json[]"),
+    array_of(3807, "_jsonb", JSONB, "jsonb[]"),
 ];
 
 /// The `pg_type` row of OID `oid`.
@@ -369,6 +381,8 @@ mod tests {
             DataType::Timestamptz,
             DataType::Interval,
             DataType::Uuid,
+            DataType::Json,
+            DataType::Jsonb,
         ] {
             assert!(pg_type(type_oid(t)).is_some(), "{t:?}");
             if let Ok(array) = DataType::array_of(t) {

@@ -1,0 +1,133 @@
+//! Generic plans: a prepared query bound once and run many times with other
+//! parameter values, as PostgreSQL's plan cache does. Binding resolves every
+//! name against the catalog, a sixth of a prepared point select's server
+//! time; a generic plan keeps its parameters as placeholders
+//! ([`Expr::Param`](crate::expr::Expr::Param)) and is only optimized again
+//! for each execution's values, so `WHERE id = $1` is still one key seek.
+//!
+//! A plan is kept with its prepared statement under what binding derived it
+//! from: the catalog generation its transaction read
+//! ([`Transaction::cache_epoch`]), the session settings binding reads, and
+//! the parameters' types. Only queries are kept, and only when binding read
+//! no parameter's value (a `LIMIT $1`) and nothing of the snapshot but the
+//! catalog (a timestamp point, `drift_seq()`); other statements bind with
+//! their values at every execution.
+
+use std::sync::Mutex;
+
+use driftdb_engine::txn::Transaction;
+use driftdb_engine::value::{DataType, Value};
+
+use crate::bind::{Bound, GenericPlan, Settings, bind_generic, bind_with};
+use crate::error::Result;
+use crate::optimize::optimize;
+use crate::parser::Stmt;
+use crate::plan::Plan;
+
+/// The last generic plan of one prepared statement.
+#[derive(Debug, Default)]
+pub(crate) struct PlanCache {
+    last: Mutex<Option<Kept>>,
+}
+
+impl Clone for PlanCache {
+    /// A copy of a prepared statement starts with no plan of its own.
+    fn clone(&self) -> Self {
+        PlanCache::default()
+    }
+}
+
+/// A kept plan and what it was derived from.
+#[derive(Debug)]
+struct Kept {
+    catalog_epoch: u64,
+    settings: Settings,
+    param_types: Vec<DataType>,
+    /// The query, or `None` when the statement binds with its values at
+    /// every execution (it is no query, or binding read a value).
+    query: Option<Bound>,
+}
+
+impl Kept {
+    fn matches(&self, catalog_epoch: u64, settings: &Settings, types: &[DataType]) -> bool {
+        self.catalog_epoch == catalog_epoch
+            && self.settings == *settings
+            && self.param_types == types
+    }
+}
+
+/// A statement's plan and the parameter values its placeholders read (empty
+/// when it was bound with its values).
+pub(crate) struct Planned<'p> {
+    /// The optimized plan.
+    pub plan: Plan,
+    /// What its [`Expr::Param`](crate::expr::Expr::Param)s read.
+    pub params: &'p [Value],
+}
+
+/// The plan of `stmt` with `params` in `txn`: the generic plan `cache`
+/// keeps when one fits, else a fresh binding (kept when it may serve
+/// later executions).
+pub(crate) fn plan<'p>(
+    cache: Option<&PlanCache>,
+    txn: &Transaction<'_>,
+    stmt: &Stmt,
+    settings: &Settings,
+    params: &'p [Value],
+) -> Result<Planned<'p>> {
+    let with_values = || {
+        Ok(Planned {
+            plan: bind_with(txn, stmt, settings, params)?,
+            params: &[],
+        })
+    };
+    let (Some(cache), Some(epoch), Some(types)) = (cache, txn.cache_epoch(), typed(params)) else {
+        return with_values();
+    };
+    let kept = match cache.last.lock() {
+        Ok(last) => match last.as_ref() {
+            Some(k) if k.matches(epoch, settings, &types) => Some(k.query.clone()),
+            _ => None,
+        },
+        Err(_) => None,
+    };
+    let query = match kept {
+        Some(Some(query)) => query,
+        Some(None) => return with_values(),
+        None => {
+            let GenericPlan { plan, reusable } = bind_generic(txn, stmt, settings, params)?;
+            let query = match plan {
+                Plan::Query(q) => Some(q),
+                _ => None,
+            };
+            if let Ok(mut last) = cache.last.lock() {
+                *last = Some(Kept {
+                    catalog_epoch: epoch,
+                    settings: settings.clone(),
+                    param_types: types,
+                    query: query.clone().filter(|_| reusable),
+                });
+            }
+            match query {
+                Some(q) => q,
+                None => return with_values(),
+            }
+        }
+    };
+    Ok(Planned {
+        plan: Plan::Query(Bound {
+            rel: optimize(query.rel, params),
+            columns: query.columns,
+        }),
+        params,
+    })
+}
+
+/// The types of `params` when each has a type of its own (not NULL, not
+/// untyped text, which takes its type from where it is used).
+fn typed(params: &[Value]) -> Option<Vec<DataType>> {
+    params
+        .iter()
+        .map(|v| v.data_type().filter(|t| *t != DataType::Text))
+        .collect()
+}
