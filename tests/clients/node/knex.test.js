@@ -2,7 +2,7 @@
 // and the queries of a small todo app (users own lists of todos): inserts
 // with RETURNING, joins, filters, grouping, paging, updates, cascading
 // deletes, a transaction rolled back by an error, an upsert, raw SQL with
-// bindings, and a read of the past through time travel.
+// bindings, a jsonb column, and a read of the past through time travel.
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const createKnex = require("knex");
@@ -16,6 +16,7 @@ const suffix = Math.random().toString(16).slice(2, 10);
 const users = `k_user_${suffix}`;
 const lists = `k_list_${suffix}`;
 const todos = `k_todo_${suffix}`;
+const docs = `k_doc_${suffix}`;
 let knex;
 
 before(async () => {
@@ -44,6 +45,7 @@ before(async () => {
 });
 
 after(async () => {
+  await knex.schema.dropTableIfExists(docs);
   await knex.schema.dropTableIfExists(todos);
   await knex.schema.dropTableIfExists(lists);
   await knex.schema.dropTableIfExists(users);
@@ -269,6 +271,29 @@ test("onConflict upserts: merge and ignore", async () => {
     .onConflict(["owner_id", "title"])
     .merge({ title: "house" });
   assert.deepEqual(await knex(lists).orderBy("title").pluck("title"), ["house", "trip", "work"]);
+});
+
+test("a jsonb column: objects in, objects out, queried by key", async () => {
+  await knex.schema.createTable(docs, (t) => {
+    t.increments("id");
+    t.jsonb("meta").notNullable().defaultTo("{}");
+  });
+  await knex(docs).insert([
+    { meta: { color: "red", n: 1, tags: ["a", "b"] } },
+    { meta: { color: "blue", n: 2 } },
+    {},
+  ]);
+  const rows = await knex(docs).orderBy("id").pluck("meta");
+  assert.deepEqual(rows, [{ color: "red", n: 1, tags: ["a", "b"] }, { color: "blue", n: 2 }, {}]);
+  const red = await knex(docs).whereRaw("meta->>'color' = ?", ["red"]).pluck("id");
+  assert.equal(red.length, 1);
+  const blue = await knex(docs)
+    .whereRaw("meta @> ?::jsonb", [JSON.stringify({ color: "blue" })])
+    .select(knex.raw("(meta->>'n')::int AS n"));
+  assert.deepEqual(blue, [{ n: 2 }]);
+  const info = await knex(docs).columnInfo("meta");
+  assert.equal(info.type, "jsonb");
+  assert.equal(info.defaultValue, "'{}'::jsonb");
 });
 
 test("raw SQL with bindings, and a read of the past", async (t) => {

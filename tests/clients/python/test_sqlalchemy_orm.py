@@ -3,7 +3,8 @@ DriftDB: declarative models with one-to-many and many-to-many relationships
 (foreign keys ON DELETE CASCADE), create_all, identity and serial keys read
 back through RETURNING, server defaults, joins with selectinload and
 joinedload, updates, cascading deletes, bulk inserts, upserts (ON CONFLICT DO
-UPDATE / DO NOTHING) and a time-travel read of what the ORM wrote."""
+UPDATE / DO NOTHING), JSON and JSONB columns, and a time-travel read of
+what the ORM wrote."""
 
 import uuid
 from datetime import date
@@ -16,15 +17,18 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Integer,
+    JSON,
     String,
     Table,
     delete,
     func,
     insert,
+    inspect,
     select,
     text,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import (
     DeclarativeBase,
@@ -270,6 +274,49 @@ def test_upserts(engine, models):
         ).one()
         s.commit()
         assert upserted.uses == 7
+
+
+def test_json_and_jsonb_columns(engine):
+    class Base(DeclarativeBase):
+        pass
+
+    class Doc(Base):
+        __tablename__ = f"doc_{uuid.uuid4().hex[:8]}"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        meta = mapped_column(JSONB, nullable=False, server_default=text("'{}'::jsonb"))
+        extra = mapped_column(JSON)
+
+    Base.metadata.create_all(engine)
+    try:
+        with Session(engine) as s:
+            s.add_all(
+                [
+                    Doc(id=1, meta={"color": "red", "n": 1, "tags": ["a"]}, extra=[1, 2]),
+                    Doc(id=2, meta={"color": "blue", "n": 2}),
+                    Doc(id=3),
+                ]
+            )
+            s.commit()
+
+            def ids(cond):
+                return s.scalars(select(Doc.id).where(cond).order_by(Doc.id)).all()
+
+            assert ids(Doc.meta["color"].astext == "red") == [1]
+            assert ids(Doc.meta.contains({"color": "blue"})) == [2]
+            assert ids(Doc.meta.has_key("tags")) == [1]
+            assert s.scalars(select(Doc.meta["n"].as_integer()).order_by(Doc.id)).all() == [1, 2, None]
+            assert s.get(Doc, 3).meta == {}
+            assert s.get(Doc, 1).extra == [1, 2]
+            doc = s.get(Doc, 2)
+            doc.meta = {**doc.meta, "n": 5}
+            s.commit()
+            assert s.scalar(select(Doc.meta["n"].as_integer()).where(Doc.id == 2)) == 5
+        columns = {c["name"]: c for c in inspect(engine).get_columns(Doc.__tablename__)}
+        assert type(columns["meta"]["type"]).__name__ == "JSONB"
+        assert type(columns["extra"]["type"]).__name__ == "JSON"
+        assert columns["meta"]["default"] == "'{}'::jsonb"
+    finally:
+        Base.metadata.drop_all(engine)
 
 
 def test_time_travel_read_of_orm_writes(engine, models, driftdb):
