@@ -2,23 +2,24 @@
 # The client test suites: real PostgreSQL drivers against a real DriftDB
 # server over a socket. Installs what they need (idempotently), starts
 # `driftdb serve` on a scratch data directory and a free loopback port, runs
-# psql, psycopg 3 and SQLAlchemy (pytest), node-postgres (node --test) and
-# pgJDBC against
-# it, and stops it (SIGTERM: it must exit 0).
+# psql, psycopg 3, SQLAlchemy (Core and ORM) and Alembic (pytest),
+# node-postgres and Knex (node --test) and pgJDBC against it, and stops it
+# (SIGTERM: it must exit 0).
 #
-# Usage: scripts/client-tests.sh   (after `cargo build --release -p driftdb`)
+# Usage: scripts/client-tests.sh   (after `cargo build --release -p driftdb`;
+#        DRIFTDB_BIN=path/to/driftdb runs another build, e.g. a debug one)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-bin="${CARGO_TARGET_DIR:-$root/target}/release/driftdb"
+bin="${DRIFTDB_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/driftdb}"
 [ -x "$bin" ] || cargo build --release -q -p driftdb
 
 # --- installs, each skipped when already there ---
-if ! python3 -c 'import psycopg, pytest, sqlalchemy' >/dev/null 2>&1; then
+if ! python3 -c 'import alembic, psycopg, pytest, sqlalchemy' >/dev/null 2>&1; then
     python3 -m pip install -q --root-user-action=ignore -r tests/clients/python/requirements.txt
 fi
-if [ ! -d tests/clients/node/node_modules/pg ]; then
+if [ ! -d tests/clients/node/node_modules/pg ] || [ ! -d tests/clients/node/node_modules/knex ]; then
     (cd tests/clients/node && npm ci --no-audit --no-fund --silent)
 fi
 jdbc_jar=/usr/share/java/postgresql.jar
@@ -68,10 +69,10 @@ fi
 grep -q 'relation "no_such_table" does not exist' /tmp/psql_err.$$ && rm -f /tmp/psql_err.$$
 echo "psql: ok"
 
-echo "== psycopg 3"
+echo "== psycopg 3, SQLAlchemy, Alembic"
 DRIFTDB_TEST_DSN="$dsn" DRIFTDB_BIN="$bin" python3 -m pytest -q -p no:cacheprovider tests/clients/python
 
-echo "== node-postgres"
+echo "== node-postgres, Knex"
 (cd tests/clients/node && DRIFTDB_TEST_URL="postgres://driftdb@127.0.0.1:$port/driftdb" node --test)
 
 echo "== pgJDBC"

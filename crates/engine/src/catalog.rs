@@ -89,6 +89,9 @@ pub struct IndexDef {
     pub name: String,
     /// Whether two rows may not share non-NULL values.
     pub unique: bool,
+    /// Whether it is the index of a `UNIQUE` constraint (which the catalogs
+    /// list as a constraint) rather than one `CREATE UNIQUE INDEX` made.
+    pub constraint: bool,
     /// Ids of the indexed columns, in key order.
     pub columns: Vec<u32>,
 }
@@ -621,7 +624,7 @@ fn encode_table(def: &TableDef) -> Vec<u8> {
     for i in &def.indexes {
         out.extend_from_slice(&i.id.to_le_bytes());
         put_str(&mut out, &i.name);
-        out.push(u8::from(i.unique));
+        out.push(index_kind_tag(i));
         put_ids(&mut out, &i.columns);
     }
     out.extend_from_slice(&(def.foreign_keys.len() as u32).to_le_bytes());
@@ -671,6 +674,21 @@ fn put_ids(out: &mut Vec<u8>, ids: &[u32]) {
     out.extend_from_slice(&(ids.len() as u32).to_le_bytes());
     for id in ids {
         out.extend_from_slice(&id.to_le_bytes());
+    }
+}
+
+/// An index's kind byte: a plain index, a `UNIQUE` constraint's (every
+/// unique index of definitions written before `CREATE UNIQUE INDEX` was told
+/// apart), and one `CREATE UNIQUE INDEX` made.
+const INDEX_PLAIN: u8 = 0;
+const INDEX_UNIQUE_CONSTRAINT: u8 = 1;
+const INDEX_UNIQUE: u8 = 2;
+
+fn index_kind_tag(i: &IndexDef) -> u8 {
+    match (i.unique, i.constraint) {
+        (false, _) => INDEX_PLAIN,
+        (true, true) => INDEX_UNIQUE_CONSTRAINT,
+        (true, false) => INDEX_UNIQUE,
     }
 }
 
@@ -728,10 +746,14 @@ fn decode_table(bytes: &[u8]) -> Result<TableDef> {
             });
         }
         for _ in 0..r.count()? {
+            let id = r.u32()?;
+            let name = r.string()?;
+            let kind = r.u8()?;
             indexes.push(IndexDef {
-                id: r.u32()?,
-                name: r.string()?,
-                unique: r.u8()? != 0,
+                id,
+                name,
+                unique: kind != INDEX_PLAIN,
+                constraint: kind == INDEX_UNIQUE_CONSTRAINT,
                 columns: r.ids()?,
             });
         }
@@ -888,7 +910,11 @@ mod tests {
                 primary_key: vec![1],
                 next_column_id: 7,
                 checks: vec![CheckDef { name: "c".into(), expr: "x > 0".into() }],
-                indexes: vec![IndexDef { id: 2000, name: "i".into(), unique: true, columns: vec![1] }],
+                indexes: vec![
+                    IndexDef { id: 2000, name: "i".into(), unique: true, constraint: true, columns: vec![1] },
+                    IndexDef { id: 2001, name: "j".into(), unique: true, constraint: false, columns: vec![1] },
+                    IndexDef { id: 2002, name: "k".into(), unique: false, constraint: false, columns: vec![1] },
+                ],
                 foreign_keys: vec![ForeignKeyDef {
                     name: "f".into(),
                     columns: vec![1],

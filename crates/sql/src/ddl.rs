@@ -60,7 +60,7 @@ pub fn create_table(txn: &mut Transaction<'_>, new: NewTable) -> Result<Option<T
         add_check(&mut def, c);
     }
     for (n, cols) in uniques {
-        add_index(txn, &mut def, n, &cols, true, false)?;
+        add_index(txn, &mut def, n, &cols, NewIndex::UniqueConstraint, false)?;
     }
     for fk in foreign_keys {
         add_foreign_key(txn, &mut def, fk)?;
@@ -180,6 +180,17 @@ fn column_ids(def: &TableDef, names: &[String]) -> Result<Vec<u32>> {
         .collect()
 }
 
+/// The kind of index `add_index` makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NewIndex {
+    /// `CREATE INDEX`
+    Plain,
+    /// `CREATE UNIQUE INDEX`
+    Unique,
+    /// A `UNIQUE` constraint's, which the catalogs list as a constraint.
+    UniqueConstraint,
+}
+
 /// Adds an index to `def` and fills it from the present rows. `false` when
 /// the name is taken and `if_not_exists` was given.
 fn add_index(
@@ -187,7 +198,7 @@ fn add_index(
     def: &mut TableDef,
     name: Option<String>,
     columns: &[String],
-    unique: bool,
+    kind: NewIndex,
     if_not_exists: bool,
 ) -> Result<bool> {
     let ids = column_ids(def, columns)?;
@@ -198,7 +209,11 @@ fn add_index(
                 "{}_{}_{}",
                 def.name,
                 columns.join("_"),
-                if unique { "key" } else { "idx" }
+                if kind == NewIndex::UniqueConstraint {
+                    "key"
+                } else {
+                    "idx"
+                }
             );
             unique_name(&base, |n| def.indexes.iter().any(|i| i.name == n))
         }
@@ -218,7 +233,8 @@ fn add_index(
     let index = IndexDef {
         id: catalog::new_keyspace(txn)?,
         name,
-        unique,
+        unique: kind != NewIndex::Plain,
+        constraint: kind == NewIndex::UniqueConstraint,
         columns: ids,
     };
     index::build(txn, def, &index)?;
@@ -433,7 +449,14 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
             def.name = to;
         }
         AlterOp::AddUnique { name, columns } => {
-            add_index(txn, &mut def, name, &columns, true, false)?;
+            add_index(
+                txn,
+                &mut def,
+                name,
+                &columns,
+                NewIndex::UniqueConstraint,
+                false,
+            )?;
         }
         AlterOp::AddCheck(check, bound) => {
             let cache = RefCell::new(HashMap::new());
@@ -467,6 +490,9 @@ pub fn alter_table(txn: &mut Transaction<'_>, table: TableDef, op: AlterOp) -> R
         AlterOp::AlterColumn { column, change } => {
             crate::alter_column::alter_column(txn, &mut def, &column, change)?;
         }
+        AlterOp::DropConstraint { name, if_exists } => {
+            crate::drop_constraint::drop_constraint(txn, &mut def, &name, if_exists)?;
+        }
     }
     catalog::replace_table(txn, Some(&old_name), &def)?;
     Ok(())
@@ -495,7 +521,12 @@ pub fn create_index(
     if_not_exists: bool,
 ) -> Result<bool> {
     let mut def = table;
-    if !add_index(txn, &mut def, Some(name), columns, unique, if_not_exists)? {
+    let kind = if unique {
+        NewIndex::Unique
+    } else {
+        NewIndex::Plain
+    };
+    if !add_index(txn, &mut def, Some(name), columns, kind, if_not_exists)? {
         return Ok(false);
     }
     catalog::replace_table(txn, None, &def)?;

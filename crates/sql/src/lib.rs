@@ -27,6 +27,7 @@ pub mod copy;
 mod datetime_ops;
 pub mod ddl;
 pub mod describe;
+mod drop_constraint;
 pub mod error;
 pub mod exec;
 pub mod explain;

@@ -118,6 +118,12 @@ const KNOWN: &[Known] = &[
         read_only: false,
     },
     p("client_min_messages", "notice"),
+    Known {
+        name: "default_table_access_method",
+        default: "heap",
+        accepts: Some(&["heap"]),
+        read_only: false,
+    },
     p("bytea_output", "hex"),
     Known {
         name: "server_version",
@@ -166,7 +172,7 @@ fn known(name: &str) -> Result<&'static Known> {
 }
 
 /// A session's parameters: the ones set differ from their defaults.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Parameters {
     set: BTreeMap<&'static str, String>,
 }

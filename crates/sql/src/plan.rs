@@ -373,6 +373,13 @@ pub enum AlterOp {
     /// `ADD [CONSTRAINT n] PRIMARY KEY (…)`: existing rows must be unique
     /// and not NULL there.
     AddPrimaryKey(Vec<String>),
+    /// `DROP CONSTRAINT [IF EXISTS] name`
+    DropConstraint {
+        /// Its name.
+        name: String,
+        /// `IF EXISTS`
+        if_exists: bool,
+    },
     /// `ALTER [COLUMN] name …`
     AlterColumn {
         /// The column.

@@ -17,7 +17,6 @@ pub use crate::describe::{DescribeCache, DescribeKey, Description};
 use crate::error::{Result, SqlError};
 use crate::exec::{Output, execute, execute_with, qualified};
 use crate::expr::Expr;
-use crate::params::Parameters;
 use crate::parser::{Stmt, parse};
 use crate::plan::{Control, Plan};
 use crate::plan::{CopyIn, InsertSource};
@@ -28,7 +27,6 @@ pub struct Session<'s> {
     storage: &'s Storage,
     block: Option<Block<'s>>,
     settings: Settings,
-    params: Parameters,
     /// Raised by another thread to stop the running statement.
     interrupt: Interrupt,
     /// A `COPY … FROM STDIN` reading the client's data.
@@ -120,7 +118,6 @@ impl<'s> Session<'s> {
             storage,
             block: None,
             settings: Settings::default(),
-            params: Parameters::default(),
             interrupt: Interrupt::default(),
             copy: None,
             user_name: user_name.into(),
@@ -159,12 +156,13 @@ impl<'s> Session<'s> {
 
     /// The value of a configuration parameter.
     pub fn parameter(&self, name: &str) -> Result<String> {
-        self.params.get(&name.to_ascii_lowercase())
+        self.settings.params.get(&name.to_ascii_lowercase())
     }
 
     /// Sets a configuration parameter (as a client's startup packet does).
     pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<()> {
-        self.params
+        self.settings
+            .params
             .set(&name.to_ascii_lowercase(), Some(value.to_string()))
     }
 
@@ -224,7 +222,9 @@ impl<'s> Session<'s> {
     fn begin(&self) -> Result<Transaction<'s>> {
         let mut txn = Transaction::begin(self.storage)?;
         txn.set_interrupt(self.interrupt.clone());
-        txn.set_serializable(self.params.get("default_transaction_isolation")? == "serializable");
+        txn.set_serializable(
+            self.settings.params.get("default_transaction_isolation")? == "serializable",
+        );
         txn.set_sequence_values(self.sequences.clone());
         txn.set_read_only(self.settings.as_of.is_some());
         Ok(txn)
@@ -554,11 +554,11 @@ impl<'s> Session<'s> {
             }
             Control::Set { name, value } => {
                 let reset = value.is_none();
-                self.params.set(&name, value)?;
+                self.settings.params.set(&name, value)?;
                 tag(if reset { "RESET" } else { "SET" })
             }
             Control::ResetAll => {
-                self.params.reset_all();
+                self.settings.params.reset_all();
                 self.settings.as_of = None;
                 tag("RESET")
             }
@@ -572,7 +572,7 @@ impl<'s> Session<'s> {
                             "repeatable read".to_string()
                         }
                     }
-                    _ => self.params.get(&name)?,
+                    _ => self.settings.params.get(&name)?,
                 };
                 Ok(Output::Rows {
                     columns: vec![(name, Some(DataType::Text))],
@@ -604,10 +604,10 @@ impl<'s> Session<'s> {
         }
         let meta = CommitMeta {
             user_name: self.user_name.clone(),
-            application_name: self.params.get("application_name")?,
+            application_name: self.settings.params.get("application_name")?,
             tables: tables.into_iter().collect(),
         };
-        txn.commit(meta.encode(), self.params.synchronous_commit())?;
+        txn.commit(meta.encode(), self.settings.params.synchronous_commit())?;
         Ok(())
     }
 }

@@ -3,19 +3,8 @@ reflection through pg_catalog, and an ORM insert-query-update round trip."""
 
 import uuid
 
-import pytest
-from sqlalchemy import ForeignKey, Integer, String, create_engine, inspect, select
+from sqlalchemy import ForeignKey, Integer, String, inspect, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
-
-
-@pytest.fixture
-def engine(dsn):
-    url = "postgresql+psycopg://driftdb@{host}:{port}/driftdb".format(
-        **dict(p.split("=", 1) for p in dsn.split())
-    )
-    e = create_engine(url)
-    yield e
-    e.dispose()
 
 
 def test_orm_round_trip_and_reflection(engine):

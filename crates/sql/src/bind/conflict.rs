@@ -120,7 +120,11 @@ fn named(table: &TableDef, name: &str) -> Result<UniqueKey> {
     if !table.primary_key.is_empty() && name == format!("{}_pkey", table.name) {
         return Ok(UniqueKey::PrimaryKey);
     }
-    match table.indexes.iter().find(|i| i.name == name && i.unique) {
+    match table
+        .indexes
+        .iter()
+        .find(|i| i.name == name && i.constraint)
+    {
         Some(i) => Ok(UniqueKey::Index(i.id)),
         None => Err(SqlError::new(
             "42704",

@@ -357,6 +357,19 @@ impl Binder<'_, '_> {
             AlterTableOperation::AlterColumn { column_name, op } => {
                 self.alter_column(&table, column_name, op)?
             }
+            AlterTableOperation::DropConstraint {
+                if_exists,
+                name,
+                drop_behavior,
+            } => {
+                if matches!(drop_behavior, Some(ast::DropBehavior::Cascade)) {
+                    return Err(SqlError::unsupported("DROP CONSTRAINT … CASCADE"));
+                }
+                AlterOp::DropConstraint {
+                    name: ident(name),
+                    if_exists: *if_exists,
+                }
+            }
             other => return Err(SqlError::unsupported(format!("ALTER TABLE {other}"))),
         };
         Ok(Plan::AlterTable { table, op })

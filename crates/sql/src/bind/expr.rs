@@ -655,6 +655,7 @@ impl Binder<'_, '_> {
                 let seq = self.point(&Point::Time((*arg).clone()))?.le;
                 Ok(Expr::Const(seq_value(seq)))
             }
+            "current_setting" => self.current_setting(&args, level),
             _ => match Func::by_name(name) {
                 Some(Func::Catalog(CatalogFunc::CurrentUser)) if args.is_empty() => {
                     Ok(Expr::Const(Value::Text(if self.settings.user.is_empty() {
@@ -788,6 +789,7 @@ fn seq_value(seq: u64) -> Value {
     Value::Int8(i64::try_from(seq).unwrap_or(i64::MAX))
 }
 
+/// 42883: no function `name` takes `n` arguments.
 pub(super) fn no_function(name: &str, n: usize) -> SqlError {
     SqlError::new(
         "42883",

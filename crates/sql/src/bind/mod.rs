@@ -17,6 +17,7 @@ mod grouping;
 mod query;
 mod scope;
 mod sequence;
+mod setting;
 mod types;
 mod window;
 
@@ -34,6 +35,7 @@ use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 
 use crate::error::{Result, SqlError};
+use crate::params::Parameters;
 use crate::parser::{Point, Stmt, SystemTime, system_time};
 use crate::plan::{Control, Plan};
 use crate::rel::{Rel, Scan};
@@ -57,6 +59,9 @@ pub struct Settings {
     /// The session's user: `current_user` and `session_user` (empty: the
     /// superuser `driftdb`).
     pub user: String,
+    /// The session's configuration parameters (`SET`, `SHOW`), which
+    /// `current_setting` reads.
+    pub params: Parameters,
 }
 
 /// An output column: name and (when known) type.
@@ -731,7 +736,8 @@ fn split_name(name: &ObjectName) -> Result<(String, String)> {
     }
 }
 
-fn data_type(t: &ast::DataType) -> Result<DataType> {
+/// The DriftDB type an SQL type name means (0A000 for one it lacks).
+pub(crate) fn data_type(t: &ast::DataType) -> Result<DataType> {
     use ast::DataType as T;
     let len = |l: &Option<ast::CharacterLength>| match l {
         Some(ast::CharacterLength::IntegerLength { length, .. }) => u32::try_from(*length).ok(),

@@ -102,6 +102,7 @@ pub const NAMES: &[&str] = &[
     "current_database",
     "current_schema",
     "current_schemas",
+    "current_setting",
     "format_type",
     "greatest",
     "has_schema_privilege",

@@ -9,6 +9,8 @@
 //! - `model.rs`: the catalog as namespaces, relations, attributes and
 //!   constraints with their OIDs.
 //! - `pg_catalog.rs` and `information_schema.rs`: the rows of each relation.
+//! - `default_text.rs`: a column default as PostgreSQL prints it back
+//!   (`'x'::character varying`, `false` for `'0'` on a boolean).
 //! - `functions.rs`: the catalog functions (`format_type`, `pg_get_indexdef`,
 //!   `pg_table_is_visible`, `regclass` casts …).
 //!
@@ -17,6 +19,7 @@
 //! `reloptions` …) arrays of those, and `int2vector`/`oidvector` (`indkey`,
 //! `indclass`) the engine's vector types (subscripts from 0, text `1 2`).
 
+mod default_text;
 pub mod functions;
 mod information_schema;
 pub mod model;

@@ -83,7 +83,7 @@ pub struct Attribute {
     pub typmod: i32,
     /// `NOT NULL`
     pub not_null: bool,
-    /// The `DEFAULT` expression as SQL text.
+    /// The `DEFAULT` expression as SQL text, as PostgreSQL prints it back.
     pub default: Option<String>,
     /// `GENERATED … AS IDENTITY`
     pub identity: Option<Identity>,
@@ -368,7 +368,10 @@ impl Catalog {
                 type_oid: types::type_oid(col.data_type),
                 typmod: types::type_modifier(col.data_type),
                 not_null: !col.nullable,
-                default: col.default.clone(),
+                default: col
+                    .default
+                    .as_deref()
+                    .and_then(|d| super::default_text::shown_default(d, col.data_type)),
                 identity: col.identity,
             })
             .collect();
@@ -404,7 +407,7 @@ impl Catalog {
         for i in &t.indexes {
             let keys: Vec<i16> = i.columns.iter().map(|id| attnum(*id)).collect();
             let index_oid = FIRST_USER_OID + i.id;
-            if i.unique {
+            if i.constraint {
                 self.constraints.push(Constraint {
                     oid: hashed_oid("constraint", &format!("{}:{}", t.id, i.name)),
                     name: i.name.clone(),
