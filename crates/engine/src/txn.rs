@@ -70,13 +70,11 @@ pub fn wall_clock_micros() -> i64 {
 impl<'s> Transaction<'s> {
     /// Begins a transaction that sees every commit answered so far.
     pub fn begin(storage: &'s Storage) -> Result<Self> {
-        let epoch_before = storage.cache_epoch();
-        let snapshot = storage.snapshot()?;
-        let epoch = storage.cache_epoch();
+        let (snapshot, cache_epoch) = storage.snapshot_with_epoch()?;
         Ok(Transaction {
             storage,
             snapshot,
-            cache_epoch: if epoch == epoch_before { epoch } else { None },
+            cache_epoch,
             writes: BTreeMap::new(),
             savepoints: Vec::new(),
             nonce: RandomState::new().hash_one(std::time::SystemTime::now()),

@@ -179,7 +179,7 @@ impl<'s> Session<'s> {
     pub fn describe(&self, prepared: &Prepared, params: Option<&[Value]>) -> Result<Description> {
         let epoch = match &self.block {
             Some(block) => block.txn.cache_epoch(),
-            None => self.storage.cache_epoch(),
+            None => self.storage.cache_epoch()?,
         };
         let key = epoch.map(|catalog_epoch| DescribeKey {
             catalog_epoch,

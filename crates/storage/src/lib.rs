@@ -371,6 +371,17 @@ impl Storage {
         self.store.read()
     }
 
+    /// [`Storage::snapshot`] and the [`Storage::cache_epoch`] whose state it
+    /// holds: `None` when a change that invalidates caches was being
+    /// applied as it was taken (then which generation it holds is unknown).
+    pub fn snapshot_with_epoch(&self) -> Result<(StoreSnapshot, Option<u64>)> {
+        self.marks.wait_visible()?;
+        let before = self.marks.cache_epoch();
+        let snapshot = self.store.read()?;
+        let after = self.marks.cache_epoch();
+        Ok((snapshot, if before == after { before } else { None }))
+    }
+
     /// The generation of what the layers above derive from the store and
     /// cache (the engine: anything read from the catalog). It changes
     /// whenever a commit marked [`Commit::invalidates_caches`] is applied,
@@ -378,8 +389,10 @@ impl Storage {
     /// two equal readings of it sees exactly that generation's state. A
     /// cache entry made under one value is good while the generation still
     /// has it. It starts at 0 with every open.
-    pub fn cache_epoch(&self) -> Option<u64> {
-        self.marks.cache_epoch()
+    /// Like a snapshot, it reflects every commit answered so far.
+    pub fn cache_epoch(&self) -> Result<Option<u64>> {
+        self.marks.wait_visible()?;
+        Ok(self.marks.cache_epoch())
     }
 
     /// Space use inside the versioned store.

@@ -926,7 +926,7 @@ impl Binder<'_, '_> {
             rename_columns(&mut columns, &a.columns, &table)?;
         }
         let scope = Scope::table(&table, &columns, &[], None);
-        if let Some(cols) = named {
+        if let Some(cols) = named.filter(|cols| cols.len() > 1) {
             if with_ordinality {
                 return Err(SqlError::unsupported(format!(
                     "WITH ORDINALITY on {fname}()"
