@@ -42,43 +42,38 @@ struct SeriesCall<'a> {
 
 /// The set-returning function `factor` calls, when it is one.
 fn series_call(factor: &TableFactor) -> Result<Option<SeriesCall<'_>>> {
-    Ok(Some(match factor {
+    let (name, args, alias, with_ordinality) = match factor {
         TableFactor::Table {
             name,
             alias,
             args: Some(args),
             with_ordinality,
             ..
-        } => {
-            let Some(func) = series_func(name) else {
-                return Ok(None);
-            };
-            SeriesCall {
-                func,
-                name: super::last_part(name)?,
-                args: series_args(&args.args)?,
-                alias: alias.as_ref(),
-                with_ordinality: *with_ordinality,
-            }
-        }
+        } => (name, &args.args, alias, with_ordinality),
         TableFactor::Function {
             name,
             args,
             alias,
             with_ordinality,
             ..
-        } => {
-            let Some(func) = series_func(name) else {
-                return Ok(None);
-            };
-            SeriesCall {
-                func,
-                name: super::last_part(name)?,
-                args: series_args(args)?,
-                alias: alias.as_ref(),
-                with_ordinality: *with_ordinality,
-            }
-        }
+        } => (name, args, alias, with_ordinality),
+        _ => return unnest_call(factor),
+    };
+    let Some(func) = series_func(name) else {
+        return Ok(None);
+    };
+    Ok(Some(SeriesCall {
+        func,
+        name: super::last_part(name)?,
+        args: series_args(args)?,
+        alias: alias.as_ref(),
+        with_ordinality: *with_ordinality,
+    }))
+}
+
+/// The `UNNEST(array)` `factor` is, when it is one.
+fn unnest_call(factor: &TableFactor) -> Result<Option<SeriesCall<'_>>> {
+    Ok(Some(match factor {
         TableFactor::UNNEST {
             alias,
             array_exprs,

@@ -2,7 +2,7 @@
 //! `null`, as an array) and `jsonb_object_agg`/`json_object_agg` (key and
 //! value pairs as an object; a NULL key is 22023).
 
-use driftdb_engine::json::{Json, escape_string};
+use driftdb_engine::json::Json;
 use driftdb_engine::text::format_text;
 use driftdb_engine::value::{DataType, Value};
 
@@ -105,19 +105,7 @@ impl JsonAgg {
                     let value = pair.get(1).unwrap_or(&Value::Null);
                     pairs.push((key, value));
                 }
-                if binary {
-                    let pairs = pairs
-                        .into_iter()
-                        .map(|(k, v)| Ok((k, to_jsonb(v)?)))
-                        .collect::<Result<Vec<_>>>()?;
-                    Value::Jsonb(Json::object(pairs))
-                } else {
-                    let members = pairs
-                        .into_iter()
-                        .map(|(k, v)| Ok(format!("{} : {}", escape_string(&k), to_json_text(v)?)))
-                        .collect::<Result<Vec<_>>>()?;
-                    Value::Json(format!("{{ {} }}", members.join(", ")))
-                }
+                super::convert::object_of(pairs, binary, true)?
             }
         })
     }

@@ -131,6 +131,13 @@ pub(super) fn build_object(args: &[Value], binary: bool) -> Result<Value> {
     for (i, pair) in args.chunks(2).enumerate() {
         pairs.push((key_text(&pair[0], 2 * i + 1)?, &pair[1]));
     }
+    object_of(pairs, binary, false)
+}
+
+/// A JSON object of `pairs` (key, value): `jsonb`, or `json` in the text
+/// PostgreSQL writes (`{"k" : v}`, or `{ "k" : v }` when `spaced`, as its
+/// object aggregates do).
+pub(super) fn object_of(pairs: Vec<(String, &Value)>, binary: bool, spaced: bool) -> Result<Value> {
     Ok(if binary {
         let pairs = pairs
             .into_iter()
@@ -142,7 +149,8 @@ pub(super) fn build_object(args: &[Value], binary: bool) -> Result<Value> {
             .into_iter()
             .map(|(k, v)| Ok(format!("{} : {}", escape_string(&k), to_json_text(v)?)))
             .collect::<Result<Vec<_>>>()?;
-        Value::Json(format!("{{{}}}", members.join(", ")))
+        let pad = if spaced { " " } else { "" };
+        Value::Json(format!("{{{pad}{}{pad}}}", members.join(", ")))
     })
 }
 
