@@ -303,14 +303,27 @@ pub fn as_ref_range(r: &KeyBounds) -> (Bound<&[u8]>, Bound<&[u8]>) {
 
 fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     let range = as_ref_range(&s.range);
+    if let Some(clause) = s.lock
+        && env.txn.is_read_only()
+    {
+        return Err(SqlError::new(
+            "25006",
+            format!("cannot execute SELECT {clause} in a read-only transaction"),
+        ));
+    }
+    let lock = move |key: &[u8]| match s.lock {
+        Some(_) => env.txn.lock(s.def.id, key),
+        None => Ok(()),
+    };
     let filter = match (s.versions, s.hidden) {
         (None, false) => {
             let rows = match &s.index {
                 Some((ix, r)) => table::scan_by_index(env.txn, &s.def, ix, as_ref_range(r))?,
                 None => table::scan(env.txn, &s.def, range, None)?,
             };
-            return Ok(Box::new(rows.map(|r| {
-                let (_, mut values) = r?;
+            return Ok(Box::new(rows.map(move |r| {
+                let (key, mut values) = r?;
+                lock(&key)?;
                 values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
                 Ok(values)
             })));
@@ -352,6 +365,7 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     };
     Ok(Box::new(versions.map(move |r| {
         let v = r?;
+        lock(&v.key)?;
         let mut values = v.values;
         values.push(seq_value(v.seq_from));
         values.push(v.seq_to.map_or(Value::Null, seq_value));

@@ -3,6 +3,7 @@
 //! relational plans.
 
 mod lateral;
+mod locking;
 mod recursive;
 
 pub(crate) use recursive::WorkRefs;
@@ -130,13 +131,12 @@ impl Binder<'_, '_> {
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<Bound> {
-        if !q.locks.is_empty() {
-            return Err(SqlError::unsupported("locking clauses (FOR UPDATE/SHARE)"));
-        }
         let visible = self.ctes.borrow().len();
         let result = self.with_ctes(q, parent, correlated);
         self.ctes.borrow_mut().truncate(visible);
-        result
+        let mut bound = result?;
+        locking::apply(q, &q.locks, &mut bound)?;
+        Ok(bound)
     }
 
     fn with_ctes(
