@@ -706,7 +706,8 @@ impl Binder<'_, '_> {
     }
 
     /// The `FROM` list: its items cross-joined.
-    fn from(
+    /// The items of a `FROM` list, joined.
+    pub(super) fn from(
         &self,
         from: &[TableWithJoins],
         parent: Option<&Level<'_>>,
