@@ -267,6 +267,16 @@ impl Binder<'_, '_> {
                     }
                     continue;
                 }
+                SelectItem::QualifiedWildcard(
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => {
+                    for (name, e) in scope.table_star(&last_part(n)?)? {
+                        columns.push((name, type_of(&e, &types)));
+                        exprs.push(e);
+                    }
+                    continue;
+                }
                 SelectItem::UnnamedExpr(e) => (super::query::column_name(e), e),
                 SelectItem::ExprWithAlias { expr, alias } => (ident(alias), expr),
                 other => return Err(SqlError::unsupported(format!("RETURNING {other}"))),

@@ -483,23 +483,7 @@ impl Binder<'_, '_> {
                     SelectItemQualifiedWildcardKind::ObjectName(n),
                     _,
                 ) => {
-                    let t = super::last_part(n)?;
-                    if !scope.has_table(&t) {
-                        return Err(SqlError::new(
-                            "42P01",
-                            format!("missing FROM-clause entry for table \"{t}\""),
-                        ));
-                    }
-                    outputs.extend(
-                        scope
-                            .columns
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, c)| {
-                                c.table.as_deref() == Some(&t) && c.hidden_of.is_none()
-                            })
-                            .map(|(i, c)| (c.name.clone(), Expr::Column(i))),
-                    );
+                    outputs.extend(scope.table_star(&super::last_part(n)?)?);
                 }
                 SelectItem::UnnamedExpr(e) => {
                     outputs.push((column_name(e), shown(self.expr(e, &level)?, parent)));
