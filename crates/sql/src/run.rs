@@ -48,18 +48,25 @@ fn run_node<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         })),
         // Every row read passes a scan: the one place a cancel request or a
         // statement timeout is noticed.
-        Rel::Scan(s) => Box::new(scan(s, env)?.map(move |r| {
+        Rel::Scan(s) => Box::new(scan(s, env, None)?.map(move |r| {
             env.txn.check_interrupt()?;
             r
         })),
-        Rel::Filter(input, pred) => Box::new(run(input, env)?.filter_map(move |r| match r {
-            Ok(row) => match pred.is_true(&row, env) {
-                Ok(true) => Some(Ok(row)),
-                Ok(false) => None,
+        Rel::Filter(input, pred) => match &**input {
+            // A locking scan under its filter locks only the rows it passes.
+            Rel::Scan(s) if s.lock.is_some() => Box::new(scan(s, env, Some(pred))?.map(move |r| {
+                env.txn.check_interrupt()?;
+                r
+            })),
+            _ => Box::new(run(input, env)?.filter_map(move |r| match r {
+                Ok(row) => match pred.is_true(&row, env) {
+                    Ok(true) => Some(Ok(row)),
+                    Ok(false) => None,
+                    Err(e) => Some(Err(e)),
+                },
                 Err(e) => Some(Err(e)),
-            },
-            Err(e) => Some(Err(e)),
-        })),
+            })),
+        },
         Rel::Project(input, exprs) => Box::new(run(input, env)?.map(move |r| {
             let row = r?;
             exprs.iter().map(|e| e.eval(&row, env)).collect()
@@ -301,7 +308,9 @@ pub fn as_ref_range(r: &KeyBounds) -> (Bound<&[u8]>, Bound<&[u8]>) {
     )
 }
 
-fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
+/// The rows of `s` (those `only` is true for, when given), locked when
+/// `s` carries a locking clause.
+fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>, only: Option<&'a Expr>) -> Result<Rows<'a>> {
     let range = as_ref_range(&s.range);
     if let Some(clause) = s.lock
         && env.txn.is_read_only()
@@ -311,9 +320,17 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
             format!("cannot execute SELECT {clause} in a read-only transaction"),
         ));
     }
-    let lock = move |key: &[u8]| match s.lock {
-        Some(_) => env.txn.lock(s.def.id, key),
-        None => Ok(()),
+    // Whether a row read is passed on, locking it when it is.
+    let keep = move |key: &[u8], row: &[Value]| -> Result<bool> {
+        if let Some(p) = only
+            && !p.is_true(row, env)?
+        {
+            return Ok(false);
+        }
+        if s.lock.is_some() {
+            env.txn.lock(s.def.id, key)?;
+        }
+        Ok(true)
     };
     let filter = match (s.versions, s.hidden) {
         (None, false) => {
@@ -321,12 +338,14 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
                 Some((ix, r)) => table::scan_by_index(env.txn, &s.def, ix, as_ref_range(r))?,
                 None => table::scan(env.txn, &s.def, range, None)?,
             };
-            return Ok(Box::new(rows.map(move |r| {
-                let (key, mut values) = r?;
-                lock(&key)?;
-                values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
-                Ok(values)
-            })));
+            return Ok(Box::new(
+                rows.map(move |r| {
+                    let (key, mut values) = r?;
+                    values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
+                    Ok(keep(&key, &values)?.then_some(values))
+                })
+                .filter_map(Result::transpose),
+            ));
         }
         // Hidden columns in the present: the committed versions as of the
         // transaction's snapshot carry them.
@@ -363,19 +382,22 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         ),
         _ => Box::new(history::versions(snap, &s.def, range, filter)?),
     };
-    Ok(Box::new(versions.map(move |r| {
-        let v = r?;
-        lock(&v.key)?;
-        let mut values = v.values;
-        values.push(seq_value(v.seq_from));
-        values.push(v.seq_to.map_or(Value::Null, seq_value));
-        values.push(time(v.seq_from)?);
-        values.push(match v.seq_to {
-            Some(to) => time(to)?,
-            None => Value::Null,
-        });
-        Ok(values)
-    })))
+    Ok(Box::new(
+        versions
+            .map(move |r| {
+                let v = r?;
+                let mut values = v.values;
+                values.push(seq_value(v.seq_from));
+                values.push(v.seq_to.map_or(Value::Null, seq_value));
+                values.push(time(v.seq_from)?);
+                values.push(match v.seq_to {
+                    Some(to) => time(to)?,
+                    None => Value::Null,
+                });
+                Ok(keep(&v.key, &values)?.then_some(values))
+            })
+            .filter_map(Result::transpose),
+    ))
 }
 
 /// Orders `rows` by `keys`; equal rows keep their order.

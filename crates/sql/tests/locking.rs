@@ -127,5 +127,18 @@ fn locks_of_different_rows_do_not_conflict() -> TestResult {
         rows(&mut a, "SELECT v FROM t ORDER BY id")?,
         vec![vec![Value::Int4(12)], vec![Value::Int4(23)]]
     );
+
+    // A filter that is no key range: only the rows it passes are locked.
+    a.execute("BEGIN")?;
+    assert_eq!(
+        rows(&mut a, "SELECT id FROM t WHERE v > 20 FOR UPDATE")?,
+        vec![vec![Value::Int4(2)]]
+    );
+    assert_eq!(outcome(&mut b, "UPDATE t SET v = 13 WHERE id = 1"), None);
+    assert_eq!(outcome(&mut a, "COMMIT"), None);
+    a.execute("BEGIN")?;
+    rows(&mut a, "SELECT id FROM t WHERE v > 20 FOR UPDATE")?;
+    assert_eq!(outcome(&mut b, "UPDATE t SET v = 24 WHERE id = 2"), None);
+    assert_eq!(outcome(&mut a, "COMMIT").as_deref(), Some("40001"));
     Ok(())
 }
