@@ -536,7 +536,8 @@ impl Target {
 
 /// The present rows of `table` for which `filter` is true, each joined to
 /// the first row of `others` (the tables of `FROM`/`USING`) it is true
-/// with when there are others.
+/// with when there are others (found through a hash of them on the
+/// filter's equalities between the two sides, when it has some).
 fn matching(
     env: &Env<'_, '_>,
     table: &TableDef,
@@ -551,6 +552,14 @@ fn matching(
         _ => (Bound::Unbounded, Bound::Unbounded),
     };
     let accepts = |row: &[Value]| filter.map_or(Ok(true), |f| f.is_true(row, env));
+    // Equalities between the table and the others: those hashed on them.
+    let width = table.columns.len() + HIDDEN_COLUMNS.len();
+    let equi = filter.and_then(|f| crate::run::equi_keys(f, width));
+    let buckets = match (&equi, &others) {
+        (Some((_, keys)), Some(rows)) => Some(crate::run::hash_rows(rows, keys, env)?),
+        _ => None,
+    };
+    let all: Vec<usize> = (0..others.as_ref().map_or(0, Vec::len)).collect();
     let mut out = Vec::new();
     for r in table::scan(env.txn, table, crate::run::as_ref_range(&range), None)? {
         let (key, values) = r?;
@@ -558,10 +567,17 @@ fn matching(
         let input = match &others {
             None => accepts(&input)?.then_some(input),
             Some(rows) => {
+                let candidates: &[usize] = match (&equi, &buckets) {
+                    (Some((keys, _)), Some(m)) => match crate::run::hash_key(&input, keys, env)? {
+                        Some(k) => m.get(&k).map_or(&[][..], Vec::as_slice),
+                        None => &[],
+                    },
+                    _ => &all,
+                };
                 let mut found = None;
-                for other in rows {
+                for &i in candidates {
                     let mut joined = input.clone();
-                    joined.extend(other.iter().cloned());
+                    joined.extend(rows[i].iter().cloned());
                     if accepts(&joined)? {
                         found = Some(joined);
                         break;

@@ -509,21 +509,8 @@ fn join<'a>(j: &'a Join, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     let right: Vec<Vec<Value>> = run(&j.right, env)?.collect::<Result<_>>()?;
     let equi = equi_keys(&j.on, j.left_width);
     // With equality keys, the right side is hashed on them.
-    let buckets: Option<HashMap<Vec<u8>, Vec<usize>>> = match &equi {
-        Some((_, rk)) => {
-            let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-            for (i, row) in right.iter().enumerate() {
-                let vals = rk
-                    .iter()
-                    .map(|e| e.eval(row, env))
-                    .collect::<Result<Vec<_>>>()?;
-                if vals.iter().any(Value::is_null) {
-                    continue;
-                }
-                m.entry(row_key(&normalize(vals))).or_default().push(i);
-            }
-            Some(m)
-        }
+    let buckets = match &equi {
+        Some((_, rk)) => Some(hash_rows(&right, rk, env)?),
         None => None,
     };
     Ok(Box::new(JoinRows {
@@ -538,6 +525,34 @@ fn join<'a>(j: &'a Join, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         pending: std::collections::VecDeque::new(),
         unmatched_right: None,
     }))
+}
+
+/// The positions of `rows` by the bytes of their `keys` (rows with a NULL
+/// key left out: they equal nothing), for a hash join.
+pub(crate) fn hash_rows(
+    rows: &[Vec<Value>],
+    keys: &[Expr],
+    env: &Env<'_, '_>,
+) -> Result<HashMap<Vec<u8>, Vec<usize>>> {
+    let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(k) = hash_key(row, keys, env)? {
+            m.entry(k).or_default().push(i);
+        }
+    }
+    Ok(m)
+}
+
+/// The hash-join bytes of `row`'s `keys`; `None` when one is NULL.
+pub(crate) fn hash_key(row: &[Value], keys: &[Expr], env: &Env<'_, '_>) -> Result<Option<Vec<u8>>> {
+    let vals = keys
+        .iter()
+        .map(|e| e.eval(row, env))
+        .collect::<Result<Vec<_>>>()?;
+    if vals.iter().any(Value::is_null) {
+        return Ok(None);
+    }
+    Ok(Some(row_key(&normalize(vals))))
 }
 
 /// The state of a streaming join.
@@ -571,18 +586,10 @@ impl JoinRows<'_, '_> {
             ..
         } = self;
         let candidates: &[usize] = match (left_keys.as_ref(), buckets.as_ref()) {
-            (Some(lk), Some(m)) => {
-                let vals = lk
-                    .iter()
-                    .map(|e| e.eval(&left, env))
-                    .collect::<Result<Vec<_>>>()?;
-                if vals.iter().any(Value::is_null) {
-                    &[]
-                } else {
-                    m.get(&row_key(&normalize(vals)))
-                        .map_or(&[][..], Vec::as_slice)
-                }
-            }
+            (Some(lk), Some(m)) => match hash_key(&left, lk, env)? {
+                Some(k) => m.get(&k).map_or(&[][..], Vec::as_slice),
+                None => &[],
+            },
             _ => all,
         };
         let mut matched = false;
