@@ -8,7 +8,7 @@ use sqlparser::ast::{self, LockClause, LockType, SetExpr};
 
 use super::super::{Bound, ident};
 use crate::error::{Result, SqlError};
-use crate::rel::Rel;
+use crate::rel::{JoinKind, Rel};
 
 /// Applies `locks` to the scans of `bound`, the query `q` was bound to.
 pub(super) fn apply(q: &ast::Query, locks: &[LockClause], bound: &mut Bound) -> Result<()> {
@@ -29,17 +29,27 @@ pub(super) fn apply(q: &ast::Query, locks: &[LockClause], bound: &mut Bound) -> 
             .and_then(|n| n.0.last())
             .and_then(|p| p.as_ident())
             .map(ident);
+        let mut nullable = Vec::new();
+        nullable_scans(&mut bound.rel, &mut nullable);
         let mut found = false;
         let mut past = None;
+        let mut outer = false;
         bound.rel.scans_mut(&mut |s| {
             if target.as_ref().is_none_or(|t| *t == s.label) {
                 found = true;
                 if s.versions.is_some() {
                     past.get_or_insert_with(|| s.label.clone());
                 }
+                outer |= nullable.contains(&s.id);
                 s.lock = Some(clause);
             }
         });
+        if outer {
+            return Err(SqlError::new(
+                "0A000",
+                format!("{clause} cannot be applied to the nullable side of an outer join"),
+            ));
+        }
         if let Some(table) = past {
             return Err(SqlError::new(
                 "0A000",
@@ -56,6 +66,36 @@ pub(super) fn apply(q: &ast::Query, locks: &[LockClause], bound: &mut Bound) -> 
         }
     }
     Ok(())
+}
+
+/// Adds to `out` the ids of the scans on the nullable side of an outer
+/// join of `rel`'s `FROM` (whose rows an output row may lack).
+fn nullable_scans(rel: &mut Rel, out: &mut Vec<usize>) {
+    let mut all = |r: &mut Rel| r.scans_mut(&mut |s| out.push(s.id));
+    match rel {
+        Rel::Join(j) => match j.kind {
+            JoinKind::Inner => {
+                nullable_scans(&mut j.left, out);
+                nullable_scans(&mut j.right, out);
+            }
+            JoinKind::Left => {
+                all(&mut j.right);
+                nullable_scans(&mut j.left, out);
+            }
+            JoinKind::Right => {
+                all(&mut j.left);
+                nullable_scans(&mut j.right, out);
+            }
+            JoinKind::Full => {
+                all(&mut j.left);
+                all(&mut j.right);
+            }
+        },
+        Rel::Filter(i, _) | Rel::Project(i, _) | Rel::Sort(i, _) | Rel::Limit { input: i, .. } => {
+            nullable_scans(i, out);
+        }
+        _ => {}
+    }
 }
 
 /// What keeps a query's rows from being locked, as PostgreSQL names it:
