@@ -57,6 +57,17 @@ impl ReadSet {
         self.locked.borrow_mut().insert((keyspace, key.to_vec()));
     }
 
+    /// The rows locked so far, for a savepoint to restore.
+    pub fn locks(&self) -> BTreeSet<(u32, Vec<u8>)> {
+        self.locked.borrow().clone()
+    }
+
+    /// Makes `locks` the rows locked (`ROLLBACK TO` a savepoint releases
+    /// the locks taken after it).
+    pub fn set_locks(&self, locks: BTreeSet<(u32, Vec<u8>)>) {
+        *self.locked.borrow_mut() = locks;
+    }
+
     /// Whether any row was locked.
     pub fn has_locks(&self) -> bool {
         !self.locked.borrow().is_empty()

@@ -8,7 +8,7 @@
 //! nothing takes no seq. Savepoints are copies of the buffer.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, RandomState};
 use std::ops::Bound;
 
@@ -34,7 +34,8 @@ pub struct Transaction<'s> {
     /// See [`Transaction::cache_epoch`].
     cache_epoch: Option<u64>,
     writes: BTreeMap<StoreKey, Pending>,
-    savepoints: Vec<(String, BTreeMap<StoreKey, Pending>)>,
+    /// Each savepoint's name, writes and locked rows.
+    savepoints: Vec<(String, BTreeMap<StoreKey, Pending>, BTreeSet<StoreKey>)>,
     /// Random per transaction: with the snapshot seq and `row_ids`, it makes
     /// generated row ids unique without any coordination.
     nonce: u64,
@@ -326,18 +327,20 @@ impl<'s> Transaction<'s> {
         Ok(t)
     }
 
-    /// `SAVEPOINT name`: remembers the writes so far.
+    /// `SAVEPOINT name`: remembers the writes and locks so far.
     pub fn savepoint(&mut self, name: &str) {
         self.savepoints
-            .push((name.to_string(), self.writes.clone()));
+            .push((name.to_string(), self.writes.clone(), self.reads.locks()));
     }
 
-    /// `ROLLBACK TO name`: forgets the writes since the savepoint, which stays.
+    /// `ROLLBACK TO name`: forgets the writes and releases the locks since
+    /// the savepoint, which stays.
     pub fn rollback_to(&mut self, name: &str) -> Result<()> {
         let at = self.find_savepoint(name)?;
         self.savepoints.truncate(at + 1);
-        if let Some((_, writes)) = self.savepoints.last() {
+        if let Some((_, writes, locks)) = self.savepoints.last() {
             self.writes = writes.clone();
+            self.reads.set_locks(locks.clone());
         }
         self.tables.get_mut().take();
         Ok(())
@@ -353,7 +356,7 @@ impl<'s> Transaction<'s> {
     fn find_savepoint(&self, name: &str) -> Result<usize> {
         self.savepoints
             .iter()
-            .rposition(|(n, _)| n == name)
+            .rposition(|(n, _, _)| n == name)
             .ok_or_else(|| EngineError::UndefinedSavepoint(name.to_string()))
     }
 

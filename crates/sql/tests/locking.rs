@@ -142,3 +142,26 @@ fn locks_of_different_rows_do_not_conflict() -> TestResult {
     assert_eq!(outcome(&mut a, "COMMIT").as_deref(), Some("40001"));
     Ok(())
 }
+
+#[test]
+fn rollback_to_a_savepoint_releases_the_locks_taken_after_it() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let storage = Storage::open(dir.path(), Options::default())?;
+    let (mut a, mut b) = setup(&storage)?;
+    a.execute("BEGIN")?;
+    rows(&mut a, "SELECT v FROM t WHERE id = 1 FOR UPDATE")?;
+    a.execute("SAVEPOINT s")?;
+    rows(&mut a, "SELECT v FROM t WHERE id = 2 FOR UPDATE")?;
+    a.execute("ROLLBACK TO SAVEPOINT s")?;
+    assert_eq!(outcome(&mut b, "UPDATE t SET v = 21 WHERE id = 2"), None);
+    assert_eq!(outcome(&mut a, "COMMIT"), None);
+
+    // The lock taken before the savepoint stays.
+    a.execute("BEGIN")?;
+    rows(&mut a, "SELECT v FROM t WHERE id = 1 FOR UPDATE")?;
+    a.execute("SAVEPOINT s")?;
+    a.execute("ROLLBACK TO SAVEPOINT s")?;
+    assert_eq!(outcome(&mut b, "UPDATE t SET v = 11 WHERE id = 1"), None);
+    assert_eq!(outcome(&mut a, "COMMIT").as_deref(), Some("40001"));
+    Ok(())
+}
