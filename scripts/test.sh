@@ -46,7 +46,7 @@ cargo test --workspace --release
 
 # The PostgreSQL-checked files DriftDB runs in full today; the rest join this
 # list as the SQL engine grows (scripts/pg-crosscheck.sh runs them all on PG).
-embedded=(aggregates alter_column alter_table arrays basics catalog comments constraints create_table_as ddl distinct_on dml expressions functions_datetime functions_math functions_string grouping_sets indexes_views interval joins json lateral numeric on_conflict ordered_set_aggregates orm_catalog predicates recursive returning sequences set_operations subqueries transactions types window window_frames with)
+embedded=(aggregates alter_column alter_table arrays basics catalog comments constraints create_table_as ddl distinct_on dml expressions functions_datetime functions_math functions_string grouping_sets indexes_views interval joins json lateral locking numeric on_conflict ordered_set_aggregates orm_catalog predicates recursive returning sequences set_operations subqueries transactions types update_from window window_frames with)
 step "sqllogictest, DriftDB embedded: tests/slt/drift and ${embedded[*]}"
 cargo build --release -q -p driftdb-slt
 "$target/release/driftdb-slt" --embedded tests/slt/drift/*.slt \

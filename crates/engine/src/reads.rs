@@ -3,6 +3,10 @@
 //! (`Commit::reads`), which makes the transaction as if it ran alone at its
 //! commit: PostgreSQL's SERIALIZABLE, checked optimistically. Reads of the
 //! past need no check (history never changes).
+//!
+//! The same set holds the rows a transaction of any isolation locked
+//! (`SELECT … FOR UPDATE`): those are checked like the keys it writes, so
+//! a lock that another commit overtook fails the commit with 40001.
 
 use std::cell::RefCell;
 use std::collections::BTreeSet;
@@ -15,11 +19,12 @@ use driftdb_storage::Reads;
 /// not report).
 const KEYS_PER_KEYSPACE: usize = 64;
 
-/// The reads of one serializable transaction.
+/// The reads of one serializable transaction and the rows it locked.
 #[derive(Debug, Default)]
 pub struct ReadSet {
     keys: RefCell<BTreeSet<(u32, Vec<u8>)>>,
     keyspaces: RefCell<BTreeSet<u32>>,
+    locked: RefCell<BTreeSet<(u32, Vec<u8>)>>,
 }
 
 impl ReadSet {
@@ -47,11 +52,33 @@ impl ReadSet {
         self.keys.borrow_mut().retain(|(ks, _)| *ks != keyspace);
     }
 
+    /// Notes a lock of the row at `key` in `keyspace`.
+    pub fn lock(&self, keyspace: u32, key: &[u8]) {
+        self.locked.borrow_mut().insert((keyspace, key.to_vec()));
+    }
+
+    /// The rows locked so far, for a savepoint to restore.
+    pub fn locks(&self) -> BTreeSet<(u32, Vec<u8>)> {
+        self.locked.borrow().clone()
+    }
+
+    /// Makes `locks` the rows locked (`ROLLBACK TO` a savepoint releases
+    /// the locks taken after it).
+    pub fn set_locks(&self, locks: BTreeSet<(u32, Vec<u8>)>) {
+        *self.locked.borrow_mut() = locks;
+    }
+
+    /// Whether any row was locked.
+    pub fn has_locks(&self) -> bool {
+        !self.locked.borrow().is_empty()
+    }
+
     /// The reads, as the storage checks them at commit.
     pub fn into_reads(self) -> Reads {
         Reads {
             keys: self.keys.into_inner().into_iter().collect(),
             keyspaces: self.keyspaces.into_inner().into_iter().collect(),
+            locked: self.locked.into_inner().into_iter().collect(),
         }
     }
 }

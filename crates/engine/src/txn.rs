@@ -8,7 +8,7 @@
 //! nothing takes no seq. Savepoints are copies of the buffer.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{BuildHasher, RandomState};
 use std::ops::Bound;
 
@@ -34,7 +34,8 @@ pub struct Transaction<'s> {
     /// See [`Transaction::cache_epoch`].
     cache_epoch: Option<u64>,
     writes: BTreeMap<StoreKey, Pending>,
-    savepoints: Vec<(String, BTreeMap<StoreKey, Pending>)>,
+    /// Each savepoint's name, writes and locked rows.
+    savepoints: Vec<(String, BTreeMap<StoreKey, Pending>, BTreeSet<StoreKey>)>,
     /// Random per transaction: with the snapshot seq and `row_ids`, it makes
     /// generated row ids unique without any coordination.
     nonce: u64,
@@ -44,8 +45,14 @@ pub struct Transaction<'s> {
     tables: std::cell::RefCell<Option<std::sync::Arc<Vec<crate::catalog::TableDef>>>>,
     /// Raised by another thread to stop the statement running in it.
     interrupt: Interrupt,
-    /// What it read of the present, when it is serializable.
-    reads: Option<ReadSet>,
+    /// What it read of the present (noted when it is serializable) and
+    /// the rows it locked.
+    reads: ReadSet,
+    /// Whether it is SERIALIZABLE.
+    serializable: bool,
+    /// The store as of the last commit answered, taken once per statement
+    /// that locks rows, to fail a lock on a row changed after the snapshot.
+    latest: std::cell::RefCell<Option<StoreSnapshot>>,
     /// The session's `currval`/`lastval` record, which `nextval` updates.
     sequences: SessionValues,
     /// `READ ONLY` (or reading the past): even the writes made outside the
@@ -81,7 +88,9 @@ impl<'s> Transaction<'s> {
             row_ids: 0,
             tables: std::cell::RefCell::new(None),
             interrupt: Interrupt::default(),
-            reads: None,
+            reads: ReadSet::default(),
+            serializable: false,
+            latest: std::cell::RefCell::new(None),
             sequences: SessionValues::default(),
             read_only: false,
             started_at: wall_clock_micros(),
@@ -103,22 +112,47 @@ impl<'s> Transaction<'s> {
     /// Notes that a new statement of the transaction begins now.
     pub fn start_statement(&self) {
         self.statement_at.set(wall_clock_micros());
+        self.latest.borrow_mut().take();
     }
 
     /// Makes the transaction SERIALIZABLE (`on`) or snapshot isolation:
     /// serializable, what it reads of the present is noted, and its commit
     /// fails with 40001 if any of it changed after its snapshot.
     pub fn set_serializable(&mut self, on: bool) {
-        match (on, &self.reads) {
-            (true, None) => self.reads = Some(ReadSet::default()),
-            (false, Some(_)) => self.reads = None,
-            _ => {}
-        }
+        self.serializable = on;
     }
 
     /// Whether the transaction is SERIALIZABLE.
     pub fn is_serializable(&self) -> bool {
-        self.reads.is_some()
+        self.serializable
+    }
+
+    /// Locks the row at `key` of `keyspace` (`SELECT … FOR UPDATE`): the
+    /// commit fails with 40001 if another commit changes it after the
+    /// snapshot, and so does this call if one already has (PostgreSQL's
+    /// REPEATABLE READ, without waiting). A row this transaction wrote
+    /// itself is its own already.
+    pub fn lock(&self, keyspace: u32, key: &[u8]) -> Result<()> {
+        if self.writes.contains_key(&(keyspace, key.to_vec())) {
+            return Ok(());
+        }
+        let mut latest = self.latest.borrow_mut();
+        let store = match latest.as_mut() {
+            Some(s) => s,
+            None => latest.insert(self.storage.snapshot()?),
+        };
+        let committed_seq = store.last_change_seq(keyspace, key)?;
+        let snapshot_seq = self.snapshot.seq();
+        if committed_seq > snapshot_seq {
+            return Err(driftdb_storage::StorageError::WriteConflict {
+                keyspace,
+                committed_seq,
+                snapshot_seq,
+            }
+            .into());
+        }
+        self.reads.lock(keyspace, key);
+        Ok(())
     }
 
     /// Marks the transaction read-only.
@@ -191,13 +225,19 @@ impl<'s> Transaction<'s> {
         !self.writes.is_empty()
     }
 
+    /// Whether the transaction locked rows, which its commit checks even
+    /// without writes.
+    pub fn has_locks(&self) -> bool {
+        self.reads.has_locks()
+    }
+
     /// The value of `key`: this transaction's own write, else the snapshot's.
     pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Vec<u8>>> {
         if let Some(pending) = self.writes.get(&(keyspace, key.to_vec())) {
             return Ok(pending.clone());
         }
-        if let Some(reads) = &self.reads {
-            reads.key(keyspace, key);
+        if self.serializable {
+            self.reads.key(keyspace, key);
         }
         Ok(self.snapshot.get(keyspace, key)?.map(|v| v.value))
     }
@@ -205,10 +245,8 @@ impl<'s> Transaction<'s> {
     /// The version of `key` right after commit `seq` (the past is read-only, so
     /// this transaction's own writes play no part).
     pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
-        if let Some(reads) = &self.reads
-            && seq >= self.snapshot.seq()
-        {
-            reads.key(keyspace, key);
+        if self.serializable && seq >= self.snapshot.seq() {
+            self.reads.key(keyspace, key);
         }
         Ok(self.snapshot.get_as_of(keyspace, key, seq)?)
     }
@@ -220,8 +258,8 @@ impl<'s> Transaction<'s> {
         keyspace: u32,
         range: KeyRange<'_>,
     ) -> Result<impl Iterator<Item = Result<(Vec<u8>, Vec<u8>)>> + use<>> {
-        if let Some(reads) = &self.reads {
-            reads.range(keyspace);
+        if self.serializable {
+            self.reads.range(keyspace);
         }
         let stored = self.snapshot.scan(keyspace, range)?;
         let own: Vec<(Vec<u8>, Pending)> = if is_empty(range) {
@@ -238,10 +276,8 @@ impl<'s> Transaction<'s> {
     /// The rows of `keyspace` within `range` right after commit `seq`, in key
     /// order.
     pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
-        if let Some(reads) = &self.reads
-            && seq >= self.snapshot.seq()
-        {
-            reads.range(keyspace);
+        if self.serializable && seq >= self.snapshot.seq() {
+            self.reads.range(keyspace);
         }
         Ok(self.snapshot.scan_as_of(keyspace, range, seq)?)
     }
@@ -289,18 +325,20 @@ impl<'s> Transaction<'s> {
         Ok(t)
     }
 
-    /// `SAVEPOINT name`: remembers the writes so far.
+    /// `SAVEPOINT name`: remembers the writes and locks so far.
     pub fn savepoint(&mut self, name: &str) {
         self.savepoints
-            .push((name.to_string(), self.writes.clone()));
+            .push((name.to_string(), self.writes.clone(), self.reads.locks()));
     }
 
-    /// `ROLLBACK TO name`: forgets the writes since the savepoint, which stays.
+    /// `ROLLBACK TO name`: forgets the writes and releases the locks since
+    /// the savepoint, which stays.
     pub fn rollback_to(&mut self, name: &str) -> Result<()> {
         let at = self.find_savepoint(name)?;
         self.savepoints.truncate(at + 1);
-        if let Some((_, writes)) = self.savepoints.last() {
+        if let Some((_, writes, locks)) = self.savepoints.last() {
             self.writes = writes.clone();
+            self.reads.set_locks(locks.clone());
         }
         self.tables.get_mut().take();
         Ok(())
@@ -316,14 +354,23 @@ impl<'s> Transaction<'s> {
     fn find_savepoint(&self, name: &str) -> Result<usize> {
         self.savepoints
             .iter()
-            .rposition(|(n, _)| n == name)
+            .rposition(|(n, _, _)| n == name)
             .ok_or_else(|| EngineError::UndefinedSavepoint(name.to_string()))
     }
 
     /// Commits the buffered writes with `meta` as the commit's metadata. A
-    /// transaction without writes takes no seq and returns `None`.
+    /// transaction without writes takes no seq and returns `None`; if it
+    /// locked rows, they are still checked (40001 if another commit
+    /// changed one after the snapshot).
     pub fn commit(self, meta: Vec<u8>, synchronous: bool) -> Result<Option<Committed>> {
         if self.writes.is_empty() {
+            if self.reads.has_locks() {
+                self.storage.check(Commit {
+                    snapshot_seq: Some(self.snapshot.seq()),
+                    reads: Some(self.reads.into_reads()),
+                    ..Commit::default()
+                })?;
+            }
             return Ok(None);
         }
         let catalog_changed = self.changes_catalog();
@@ -344,7 +391,7 @@ impl<'s> Transaction<'s> {
             meta,
             synchronous,
             snapshot_seq: Some(self.snapshot.seq()),
-            reads: self.reads.map(ReadSet::into_reads),
+            reads: Some(self.reads.into_reads()),
             invalidates_caches: catalog_changed,
         };
         Ok(Some(self.storage.commit(commit)?))

@@ -343,11 +343,13 @@ pub(crate) fn execute_with(
                     (written, n)
                 }
             };
+            let written = written.into_iter().map(with_hidden).collect();
             let out = finish(txn, &cache, returning, written, "INSERT 0", n)?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Update {
             table,
+            from,
             filter,
             set,
             checks,
@@ -355,45 +357,52 @@ pub(crate) fn execute_with(
         } => {
             let changes = {
                 let env = Env::new(txn, &cache);
-                let targets = matching(&env, &table, filter.as_ref())?;
+                let targets = matching(&env, &table, from.as_ref(), filter.as_ref())?;
                 let mut changes = Vec::with_capacity(targets.len());
-                for (key, old) in targets {
-                    let mut input = old.clone();
-                    input.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
-                    let mut values = old;
+                for Target { key, values, input } in targets {
+                    let mut new = values;
                     for (i, e) in &set {
-                        values[*i] = assign(e, &input, table.columns[*i].data_type, &env)?;
+                        new[*i] = assign(e, &input, table.columns[*i].data_type, &env)?;
                     }
-                    enforce_checks(&table, &checks, &values, &env)?;
-                    changes.push((key, values));
+                    enforce_checks(&table, &checks, &new, &env)?;
+                    changes.push(Target {
+                        key,
+                        values: new,
+                        input,
+                    });
                 }
                 changes
             };
             let n = changes.len();
             let mut written = Vec::new();
-            for (key, values) in changes {
+            for t in changes {
                 if returning.is_some() {
-                    written.push(values.clone());
+                    written.push(t.returned(table.columns.len()));
                 }
-                table::update(txn, &table, &key, values)?;
+                table::update(txn, &table, &t.key, t.values)?;
             }
             let out = finish(txn, &cache, returning, written, "UPDATE", n)?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Delete {
             table,
+            using,
             filter,
             returning,
         } => {
-            let targets = matching(&Env::new(txn, &cache), &table, filter.as_ref())?;
+            let targets = matching(
+                &Env::new(txn, &cache),
+                &table,
+                using.as_ref(),
+                filter.as_ref(),
+            )?;
             let n = targets.len();
             let mut written = Vec::new();
-            for (key, values) in targets {
-                table::delete(txn, &table, &key)?;
-                written.push(values);
-            }
-            if returning.is_none() {
-                written.clear();
+            for t in targets {
+                table::delete(txn, &table, &t.key)?;
+                if returning.is_some() {
+                    written.push(t.returned(table.columns.len()));
+                }
             }
             let out = finish(txn, &cache, returning, written, "DELETE", n)?;
             Ok((out, vec![qualified(&table)]))
@@ -465,7 +474,7 @@ pub(crate) fn qualified(t: &TableDef) -> String {
 }
 
 /// The statement's output: its command tag, or the `RETURNING` rows of the
-/// rows it wrote.
+/// rows it wrote (each as `RETURNING` reads it: hidden columns included).
 fn finish(
     txn: &Transaction<'_>,
     cache: &Cache,
@@ -480,10 +489,7 @@ fn finish(
     let env = Env::new(txn, cache);
     let rows = written
         .into_iter()
-        .map(|mut row| {
-            row.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
-            r.exprs.iter().map(|e| e.eval(&row, &env)).collect()
-        })
+        .map(|row| r.exprs.iter().map(|e| e.eval(&row, &env)).collect())
         .collect::<Result<_>>()?;
     Ok(Output::Rows {
         columns: r.columns,
@@ -501,18 +507,87 @@ pub(crate) fn assign(e: &Expr, row: &[Value], t: DataType, env: &Env<'_, '_>) ->
     }
 }
 
-/// The present rows of `table` for which `filter` is true, with their keys.
-fn matching(env: &Env<'_, '_>, table: &TableDef, filter: Option<&Expr>) -> Result<Vec<table::Row>> {
-    let range = filter.map_or((Bound::Unbounded, Bound::Unbounded), |f| {
-        crate::optimize::key_range(table, f, &[])
-    });
+/// A written row as expressions over it read it: its hidden columns NULL.
+fn with_hidden(mut row: Vec<Value>) -> Vec<Value> {
+    row.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
+    row
+}
+
+/// A row an `UPDATE` or `DELETE` writes.
+struct Target {
+    /// Its key.
+    key: Vec<u8>,
+    /// Its values (an `UPDATE`'s new ones once computed).
+    values: Vec<Value>,
+    /// The row its expressions read: the old values, the hidden columns
+    /// (NULL), then the row of the `FROM`/`USING` tables it was joined to.
+    input: Vec<Value>,
+}
+
+impl Target {
+    /// The row `RETURNING` reads: the written values in place of the old
+    /// ones in `input` (the first `width`).
+    fn returned(&self, width: usize) -> Vec<Value> {
+        let mut row = self.values.clone();
+        row.extend(self.input.iter().skip(width).cloned());
+        row
+    }
+}
+
+/// The present rows of `table` for which `filter` is true, each joined to
+/// the first row of `others` (the tables of `FROM`/`USING`) it is true
+/// with when there are others (found through a hash of them on the
+/// filter's equalities between the two sides, when it has some).
+fn matching(
+    env: &Env<'_, '_>,
+    table: &TableDef,
+    others: Option<&crate::rel::Rel>,
+    filter: Option<&Expr>,
+) -> Result<Vec<Target>> {
+    let others = others
+        .map(|rel| crate::run::run(rel, env)?.collect::<Result<Vec<_>>>())
+        .transpose()?;
+    let range = match (filter, &others) {
+        (Some(f), None) => crate::optimize::key_range(table, f, &[]),
+        _ => (Bound::Unbounded, Bound::Unbounded),
+    };
+    let accepts = |row: &[Value]| filter.map_or(Ok(true), |f| f.is_true(row, env));
+    // Equalities between the table and the others: those hashed on them.
+    let width = table.columns.len() + HIDDEN_COLUMNS.len();
+    let equi = filter.and_then(|f| crate::run::equi_keys(f, width));
+    let buckets = match (&equi, &others) {
+        (Some((_, keys)), Some(rows)) => Some(crate::run::hash_rows(rows, keys, env)?),
+        _ => None,
+    };
+    let all: Vec<usize> = (0..others.as_ref().map_or(0, Vec::len)).collect();
     let mut out = Vec::new();
     for r in table::scan(env.txn, table, crate::run::as_ref_range(&range), None)? {
         let (key, values) = r?;
-        let mut input = values.clone();
-        input.extend(std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len()));
-        if filter.map_or(Ok(true), |f| f.is_true(&input, env))? {
-            out.push((key, values));
+        let input = with_hidden(values.clone());
+        let input = match &others {
+            None => accepts(&input)?.then_some(input),
+            Some(rows) => {
+                let candidates: &[usize] = match (&equi, &buckets) {
+                    (Some((keys, _)), Some(m)) => match crate::run::hash_key(&input, keys, env)? {
+                        Some(k) => m.get(&k).map_or(&[][..], Vec::as_slice),
+                        None => &[],
+                    },
+                    _ => &all,
+                };
+                let mut found = None;
+                for &i in candidates {
+                    let mut joined = input.clone();
+                    joined.extend(rows[i].iter().cloned());
+                    if accepts(&joined)? {
+                        found = Some(joined);
+                        break;
+                    }
+                }
+                found
+            }
+        };
+        if let Some(input) = input {
+            out.push(Target { key, values, input });
         }
     }
     Ok(out)

@@ -135,7 +135,18 @@ fn write_node(plan: &Plan) -> Result<Node> {
             node.children.push(input);
             node
         }
-        Plan::Update { table, filter, .. } | Plan::Delete { table, filter, .. } => {
+        Plan::Update {
+            table,
+            filter,
+            from: others,
+            ..
+        }
+        | Plan::Delete {
+            table,
+            filter,
+            using: others,
+            ..
+        } => {
             let verb = if matches!(plan, Plan::Update { .. }) {
                 "Update"
             } else {
@@ -150,12 +161,26 @@ fn write_node(plan: &Plan) -> Result<Node> {
                 (std::ops::Bound::Unbounded, std::ops::Bound::Unbounded)
             );
             let names = ex.scan_names(table);
-            let mut scan = Node::new(access_title(table, None, keyed, None));
-            if let Some(f) = filter {
-                ex.conditions(&mut scan, f, table, None, keyed, &names);
-            }
             let mut node = Node::new(format!("{verb} on {}", table.name));
-            node.children.push(scan);
+            match others {
+                // `FROM`/`USING`: each row of the table against the other
+                // tables' rows, the filter over both (not shown).
+                Some(rel) => {
+                    let mut nested = Node::new("Nested Loop".into());
+                    nested
+                        .children
+                        .push(Node::new(access_title(table, None, false, None)));
+                    nested.children.push(ex.rel(rel));
+                    node.children.push(nested);
+                }
+                None => {
+                    let mut scan = Node::new(access_title(table, None, keyed, None));
+                    if let Some(f) = filter {
+                        ex.conditions(&mut scan, f, table, None, keyed, &names);
+                    }
+                    node.children.push(scan);
+                }
+            }
             node
         }
         Plan::CreateTableAs {

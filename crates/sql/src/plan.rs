@@ -149,6 +149,9 @@ pub enum Plan {
     Update {
         /// The table.
         table: TableDef,
+        /// `FROM`: the other tables' rows, joined; a row of the table is
+        /// updated with the first of them the filter accepts with it.
+        from: Option<Rel>,
         /// Which rows.
         filter: Option<Expr>,
         /// New values by column position.
@@ -162,6 +165,9 @@ pub enum Plan {
     Delete {
         /// The table.
         table: TableDef,
+        /// `USING`: the other tables' rows, joined; a row of the table is
+        /// deleted when the filter accepts it with one of them.
+        using: Option<Rel>,
         /// Which rows.
         filter: Option<Expr>,
         /// `RETURNING`

@@ -154,6 +154,11 @@ pub struct Scan {
     /// Numbers the scans of a statement, so the binder can mark the ones whose
     /// hidden columns are read.
     pub id: usize,
+    /// The name the query gives the table (its alias, else its name), which
+    /// a locking clause's `OF` names.
+    pub label: String,
+    /// The locking clause (`FOR UPDATE`, `FOR SHARE`) whose rows it locks.
+    pub lock: Option<&'static str>,
 }
 
 /// The kind of a join.

@@ -48,18 +48,25 @@ fn run_node<'a>(rel: &'a Rel, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         })),
         // Every row read passes a scan: the one place a cancel request or a
         // statement timeout is noticed.
-        Rel::Scan(s) => Box::new(scan(s, env)?.map(move |r| {
+        Rel::Scan(s) => Box::new(scan(s, env, None)?.map(move |r| {
             env.txn.check_interrupt()?;
             r
         })),
-        Rel::Filter(input, pred) => Box::new(run(input, env)?.filter_map(move |r| match r {
-            Ok(row) => match pred.is_true(&row, env) {
-                Ok(true) => Some(Ok(row)),
-                Ok(false) => None,
+        Rel::Filter(input, pred) => match &**input {
+            // A locking scan under its filter locks only the rows it passes.
+            Rel::Scan(s) if s.lock.is_some() => Box::new(scan(s, env, Some(pred))?.map(move |r| {
+                env.txn.check_interrupt()?;
+                r
+            })),
+            _ => Box::new(run(input, env)?.filter_map(move |r| match r {
+                Ok(row) => match pred.is_true(&row, env) {
+                    Ok(true) => Some(Ok(row)),
+                    Ok(false) => None,
+                    Err(e) => Some(Err(e)),
+                },
                 Err(e) => Some(Err(e)),
-            },
-            Err(e) => Some(Err(e)),
-        })),
+            })),
+        },
         Rel::Project(input, exprs) => Box::new(run(input, env)?.map(move |r| {
             let row = r?;
             exprs.iter().map(|e| e.eval(&row, env)).collect()
@@ -301,19 +308,44 @@ pub fn as_ref_range(r: &KeyBounds) -> (Bound<&[u8]>, Bound<&[u8]>) {
     )
 }
 
-fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
+/// The rows of `s` (those `only` is true for, when given), locked when
+/// `s` carries a locking clause.
+fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>, only: Option<&'a Expr>) -> Result<Rows<'a>> {
     let range = as_ref_range(&s.range);
+    if let Some(clause) = s.lock
+        && env.txn.is_read_only()
+    {
+        return Err(SqlError::new(
+            "25006",
+            format!("cannot execute SELECT {clause} in a read-only transaction"),
+        ));
+    }
+    // Whether a row read is passed on, locking it when it is.
+    let keep = move |key: &[u8], row: &[Value]| -> Result<bool> {
+        if let Some(p) = only
+            && !p.is_true(row, env)?
+        {
+            return Ok(false);
+        }
+        if s.lock.is_some() {
+            env.txn.lock(s.def.id, key)?;
+        }
+        Ok(true)
+    };
     let filter = match (s.versions, s.hidden) {
         (None, false) => {
             let rows = match &s.index {
                 Some((ix, r)) => table::scan_by_index(env.txn, &s.def, ix, as_ref_range(r))?,
                 None => table::scan(env.txn, &s.def, range, None)?,
             };
-            return Ok(Box::new(rows.map(|r| {
-                let (_, mut values) = r?;
-                values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
-                Ok(values)
-            })));
+            return Ok(Box::new(
+                rows.map(move |r| {
+                    let (key, mut values) = r?;
+                    values.extend(std::iter::repeat_n(Value::Null, HIDDEN));
+                    Ok(keep(&key, &values)?.then_some(values))
+                })
+                .filter_map(Result::transpose),
+            ));
         }
         // Hidden columns in the present: the committed versions as of the
         // transaction's snapshot carry them.
@@ -350,18 +382,22 @@ fn scan<'a>(s: &'a Scan, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         ),
         _ => Box::new(history::versions(snap, &s.def, range, filter)?),
     };
-    Ok(Box::new(versions.map(move |r| {
-        let v = r?;
-        let mut values = v.values;
-        values.push(seq_value(v.seq_from));
-        values.push(v.seq_to.map_or(Value::Null, seq_value));
-        values.push(time(v.seq_from)?);
-        values.push(match v.seq_to {
-            Some(to) => time(to)?,
-            None => Value::Null,
-        });
-        Ok(values)
-    })))
+    Ok(Box::new(
+        versions
+            .map(move |r| {
+                let v = r?;
+                let mut values = v.values;
+                values.push(seq_value(v.seq_from));
+                values.push(v.seq_to.map_or(Value::Null, seq_value));
+                values.push(time(v.seq_from)?);
+                values.push(match v.seq_to {
+                    Some(to) => time(to)?,
+                    None => Value::Null,
+                });
+                Ok(keep(&v.key, &values)?.then_some(values))
+            })
+            .filter_map(Result::transpose),
+    ))
 }
 
 /// Orders `rows` by `keys`; equal rows keep their order.
@@ -473,21 +509,8 @@ fn join<'a>(j: &'a Join, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
     let right: Vec<Vec<Value>> = run(&j.right, env)?.collect::<Result<_>>()?;
     let equi = equi_keys(&j.on, j.left_width);
     // With equality keys, the right side is hashed on them.
-    let buckets: Option<HashMap<Vec<u8>, Vec<usize>>> = match &equi {
-        Some((_, rk)) => {
-            let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
-            for (i, row) in right.iter().enumerate() {
-                let vals = rk
-                    .iter()
-                    .map(|e| e.eval(row, env))
-                    .collect::<Result<Vec<_>>>()?;
-                if vals.iter().any(Value::is_null) {
-                    continue;
-                }
-                m.entry(row_key(&normalize(vals))).or_default().push(i);
-            }
-            Some(m)
-        }
+    let buckets = match &equi {
+        Some((_, rk)) => Some(hash_rows(&right, rk, env)?),
         None => None,
     };
     Ok(Box::new(JoinRows {
@@ -502,6 +525,34 @@ fn join<'a>(j: &'a Join, env: &'a Env<'a, '_>) -> Result<Rows<'a>> {
         pending: std::collections::VecDeque::new(),
         unmatched_right: None,
     }))
+}
+
+/// The positions of `rows` by the bytes of their `keys` (rows with a NULL
+/// key left out: they equal nothing), for a hash join.
+pub(crate) fn hash_rows(
+    rows: &[Vec<Value>],
+    keys: &[Expr],
+    env: &Env<'_, '_>,
+) -> Result<HashMap<Vec<u8>, Vec<usize>>> {
+    let mut m: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+    for (i, row) in rows.iter().enumerate() {
+        if let Some(k) = hash_key(row, keys, env)? {
+            m.entry(k).or_default().push(i);
+        }
+    }
+    Ok(m)
+}
+
+/// The hash-join bytes of `row`'s `keys`; `None` when one is NULL.
+pub(crate) fn hash_key(row: &[Value], keys: &[Expr], env: &Env<'_, '_>) -> Result<Option<Vec<u8>>> {
+    let vals = keys
+        .iter()
+        .map(|e| e.eval(row, env))
+        .collect::<Result<Vec<_>>>()?;
+    if vals.iter().any(Value::is_null) {
+        return Ok(None);
+    }
+    Ok(Some(row_key(&normalize(vals))))
 }
 
 /// The state of a streaming join.
@@ -535,18 +586,10 @@ impl JoinRows<'_, '_> {
             ..
         } = self;
         let candidates: &[usize] = match (left_keys.as_ref(), buckets.as_ref()) {
-            (Some(lk), Some(m)) => {
-                let vals = lk
-                    .iter()
-                    .map(|e| e.eval(&left, env))
-                    .collect::<Result<Vec<_>>>()?;
-                if vals.iter().any(Value::is_null) {
-                    &[]
-                } else {
-                    m.get(&row_key(&normalize(vals)))
-                        .map_or(&[][..], Vec::as_slice)
-                }
-            }
+            (Some(lk), Some(m)) => match hash_key(&left, lk, env)? {
+                Some(k) => m.get(&k).map_or(&[][..], Vec::as_slice),
+                None => &[],
+            },
             _ => all,
         };
         let mut matched = false;

@@ -598,8 +598,8 @@ impl<'s> Session<'s> {
     }
 
     fn commit(&self, txn: Transaction<'_>, tables: BTreeSet<String>) -> Result<()> {
-        if !txn.has_writes() {
-            // Nothing to number (a read-only statement or block).
+        if !txn.has_writes() && !txn.has_locks() {
+            // Nothing to number or check (a read-only statement or block).
             return Ok(());
         }
         let meta = CommitMeta {

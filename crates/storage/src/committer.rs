@@ -30,7 +30,7 @@ use crate::error::{Result, StorageError};
 use crate::frame::{CommitRecord, encode_commit};
 use crate::log::CommitLog;
 use crate::store::{LogEnd, StoreSnapshot, VersionedStore};
-use crate::{Commit, Committed};
+use crate::{Commit, Committed, Write};
 
 /// What the committer is asked to do.
 pub enum Request {
@@ -38,6 +38,9 @@ pub enum Request {
     Commit(Commit, SyncSender<Result<Committed>>),
     /// Fsync the log and make the store durable up to the last commit.
     Checkpoint(SyncSender<Result<()>>),
+    /// Check a commit without writes for conflicts, as [`Request::Commit`]
+    /// would, and answer without numbering or logging anything.
+    Check(Commit, SyncSender<Result<()>>),
 }
 
 /// Numbered, logged commits on their way to the store.
@@ -322,6 +325,13 @@ impl Sequencer {
                     batch.checkpoint = true;
                     batch.checkpoint_waiters.push(reply);
                 }
+                Request::Check(commit, reply) => {
+                    let outcome = match self.conflict(&mut snapshot, &commit)? {
+                        Some(e) => Err(e),
+                        None => Ok(()),
+                    };
+                    let _ = reply.send(outcome);
+                }
                 Request::Commit(commit, reply) => {
                     let synchronous = commit.synchronous;
                     let invalidates_caches = commit.invalidates_caches;
@@ -400,21 +410,24 @@ impl Sequencer {
         }
     }
 
-    /// Checks one commit for conflicts, numbers it and encodes its frame. The
-    /// inner result is the commit's own outcome (a rejected commit takes no
-    /// number and adds no frame); the outer one is a store failure.
-    fn number(
+    /// The conflict that fails `commit`, if any: a key it writes, or
+    /// something it read, changed by a commit after its snapshot.
+    fn conflict(
         &mut self,
         snapshot: &mut Option<StoreSnapshot>,
-        commit: Commit,
-        frames: &mut Vec<u8>,
-    ) -> Result<Result<CommitRecord>> {
+        commit: &Commit,
+    ) -> Result<Option<StorageError>> {
         if let Some(snapshot_seq) = commit.snapshot_seq {
-            for w in &commit.writes {
-                let (keyspace, key) = w.target();
+            let locked = commit.reads.iter().flat_map(|r| &r.locked);
+            let targets = commit
+                .writes
+                .iter()
+                .map(Write::target)
+                .chain(locked.map(|(ks, key)| (*ks, key.as_slice())));
+            for (keyspace, key) in targets {
                 let committed_seq = self.last_change(snapshot, keyspace, key)?;
                 if committed_seq > snapshot_seq {
-                    return Ok(Err(StorageError::WriteConflict {
+                    return Ok(Some(StorageError::WriteConflict {
                         keyspace,
                         committed_seq,
                         snapshot_seq,
@@ -437,13 +450,28 @@ impl Sequencer {
                     .chain(keyed)
                     .find(|(_, seq)| *seq > snapshot_seq)
                 {
-                    return Ok(Err(StorageError::ReadConflict {
+                    return Ok(Some(StorageError::ReadConflict {
                         keyspace,
                         committed_seq,
                         snapshot_seq,
                     }));
                 }
             }
+        }
+        Ok(None)
+    }
+
+    /// Checks one commit for conflicts, numbers it and encodes its frame. The
+    /// inner result is the commit's own outcome (a rejected commit takes no
+    /// number and adds no frame); the outer one is a store failure.
+    fn number(
+        &mut self,
+        snapshot: &mut Option<StoreSnapshot>,
+        commit: Commit,
+        frames: &mut Vec<u8>,
+    ) -> Result<Result<CommitRecord>> {
+        if let Some(e) = self.conflict(snapshot, &commit)? {
+            return Ok(Err(e));
         }
         let record = CommitRecord {
             seq: self.next_seq,

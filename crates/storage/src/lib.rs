@@ -101,7 +101,8 @@ pub struct Commit {
     pub invalidates_caches: bool,
 }
 
-/// What a serializable transaction read of the present.
+/// What a transaction read of the present (serializable) and the rows it
+/// locked.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reads {
     /// Keys read one at a time: `(keyspace, key)`.
@@ -110,6 +111,11 @@ pub struct Reads {
     /// is per keyspace, so it may fail a commit whose range missed the
     /// change; a conflict is always safe to report).
     pub keyspaces: Vec<u32>,
+    /// Keys of rows locked (`SELECT … FOR UPDATE` and the like), of any
+    /// transaction: a change to one after the snapshot fails the commit
+    /// with [`StorageError::WriteConflict`], as if the transaction had
+    /// written it.
+    pub locked: Vec<(u32, Vec<u8>)>,
 }
 
 /// The number and time a commit was given.
@@ -336,6 +342,16 @@ impl Storage {
     pub fn commit(&self, commit: Commit) -> Result<Committed> {
         let (tx, rx) = mpsc::sync_channel(1);
         self.send(Request::Commit(commit, tx))?;
+        rx.recv().map_err(|_| self.poison_error())?
+    }
+
+    /// Checks `commit` for conflicts as [`Storage::commit`] would, without
+    /// committing it: how a transaction that wrote nothing but must still
+    /// not have been overtaken (it locked rows) ends. Its writes, if any,
+    /// are checked and dropped.
+    pub fn check(&self, commit: Commit) -> Result<()> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        self.send(Request::Check(commit, tx))?;
         rx.recv().map_err(|_| self.poison_error())?
     }
 

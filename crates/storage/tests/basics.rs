@@ -6,7 +6,7 @@ mod common;
 use std::ops::Bound;
 
 use common::{Model, commit_of, del, put};
-use driftdb_storage::{Commit, KeyRange, Options, Result, Storage, StorageError};
+use driftdb_storage::{Commit, KeyRange, Options, Reads, Result, Storage, StorageError};
 
 fn small_options() -> Options {
     Options {
@@ -92,6 +92,42 @@ fn first_committer_wins() -> Result<()> {
         s.commit(late),
         Err(StorageError::WriteConflict { .. })
     ));
+    Ok(())
+}
+
+/// Locked keys are checked like written ones, by a commit or by a check
+/// that commits nothing (a transaction that only locked rows).
+#[test]
+fn a_locked_key_changed_after_the_snapshot_conflicts() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let s = Storage::open(dir.path(), Options::default())?;
+    s.commit(commit_of(vec![put(1, b"k", b"v0"), put(1, b"j", b"v0")]))?;
+    let snapshot = s.snapshot()?.seq();
+    let locking = |key: &[u8], writes| Commit {
+        snapshot_seq: Some(snapshot),
+        reads: Some(Reads {
+            locked: vec![(1, key.to_vec())],
+            ..Reads::default()
+        }),
+        ..commit_of(writes)
+    };
+    s.commit(commit_of(vec![put(1, b"k", b"v1")]))?;
+    let seq = s.snapshot()?.seq();
+    assert!(matches!(
+        s.check(locking(b"k", Vec::new())),
+        Err(StorageError::WriteConflict { .. })
+    ));
+    assert!(matches!(
+        s.commit(locking(b"k", vec![put(2, b"other", b"x")])),
+        Err(StorageError::WriteConflict { .. })
+    ));
+    // The check takes no seq; a lock of an unchanged key passes.
+    s.check(locking(b"j", Vec::new()))?;
+    assert_eq!(s.snapshot()?.seq(), seq);
+    assert_eq!(
+        s.commit(locking(b"j", vec![put(2, b"other", b"x")]))?.seq,
+        seq + 1
+    );
     Ok(())
 }
 

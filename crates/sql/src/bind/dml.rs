@@ -13,6 +13,7 @@ use super::{Binder, Column, dml_table, hidden_columns, ident, last_part, split_n
 use crate::error::{Result, SqlError};
 use crate::expr::Expr;
 use crate::plan::{InsertSource, Plan, Returning};
+use crate::rel::Rel;
 
 impl Binder<'_, '_> {
     pub(super) fn insert(&self, ins: &ast::Insert) -> Result<Plan> {
@@ -37,7 +38,10 @@ impl Binder<'_, '_> {
             }
             Some(other) => return Err(SqlError::unsupported(format!("INSERT {other}"))),
         };
-        let returning = self.returning(&table, alias.as_deref(), ins.returning.as_deref())?;
+        let returning = self.returning(
+            &table_scope(&table, alias.as_deref()),
+            ins.returning.as_deref(),
+        )?;
         let Some(query) = &ins.source else {
             // DEFAULT VALUES: one row of defaults.
             return Ok(Plan::Insert {
@@ -99,15 +103,19 @@ impl Binder<'_, '_> {
     }
 
     pub(super) fn update(&self, up: &ast::Update) -> Result<Plan> {
-        if up.from.is_some() {
-            return Err(SqlError::unsupported("UPDATE … FROM"));
-        }
         let table = dml_table(self.txn, &up.table.relation)?;
         let alias = match &up.table.relation {
             ast::TableFactor::Table { alias, .. } => alias.as_ref().map(|a| ident(&a.name)),
             _ => None,
         };
-        let scope = table_scope(&table, alias.as_deref());
+        let others = match &up.from {
+            None => None,
+            Some(
+                ast::UpdateTableFromKind::AfterSet(items)
+                | ast::UpdateTableFromKind::BeforeSet(items),
+            ) => Some(items.as_slice()),
+        };
+        let (from, scope) = self.joined(&table, alias.as_deref(), others)?;
         let mut set = Vec::new();
         for a in &up.assignments {
             set.push(self.assignment(&table, a, &scope)?);
@@ -117,10 +125,11 @@ impl Binder<'_, '_> {
             .as_ref()
             .map(|e| self.condition(e, &scope, "WHERE"))
             .transpose()?;
-        let returning = self.returning(&table, alias.as_deref(), up.returning.as_deref())?;
+        let returning = self.returning(&scope, up.returning.as_deref())?;
         let checks = self.checks(&table)?;
         Ok(Plan::Update {
             table,
+            from,
             filter,
             set,
             checks,
@@ -129,9 +138,6 @@ impl Binder<'_, '_> {
     }
 
     pub(super) fn delete(&self, del: &ast::Delete) -> Result<Plan> {
-        if del.using.is_some() {
-            return Err(SqlError::unsupported("DELETE … USING"));
-        }
         let (FromTable::WithFromKeyword(from) | FromTable::WithoutKeyword(from)) = &del.from;
         let [from] = from.as_slice() else {
             return Err(SqlError::unsupported("DELETE from several tables"));
@@ -141,18 +147,44 @@ impl Binder<'_, '_> {
             ast::TableFactor::Table { alias, .. } => alias.as_ref().map(|a| ident(&a.name)),
             _ => None,
         };
-        let scope = table_scope(&table, alias.as_deref());
+        let (using, scope) = self.joined(&table, alias.as_deref(), del.using.as_deref())?;
         let filter = del
             .selection
             .as_ref()
             .map(|e| self.condition(e, &scope, "WHERE"))
             .transpose()?;
-        let returning = self.returning(&table, alias.as_deref(), del.returning.as_deref())?;
+        let returning = self.returning(&scope, del.returning.as_deref())?;
         Ok(Plan::Delete {
             table,
+            using,
             filter,
             returning,
         })
+    }
+
+    /// The scope of an `UPDATE` or `DELETE`: the table written (its columns,
+    /// then hidden ones), then the tables of `UPDATE … FROM` or
+    /// `DELETE … USING`, whose rows (joined) are returned as a plan. The
+    /// table written may appear among them only under another name (42712).
+    fn joined(
+        &self,
+        table: &TableDef,
+        alias: Option<&str>,
+        others: Option<&[ast::TableWithJoins]>,
+    ) -> Result<(Option<Rel>, Scope)> {
+        let scope = table_scope(table, alias);
+        let Some(others) = others.filter(|o| !o.is_empty()) else {
+            return Ok((None, scope));
+        };
+        let (rel, from_scope) = self.from(others, None, &Cell::new(false))?;
+        let name = alias.unwrap_or(&table.name);
+        if from_scope.has_table(name) {
+            return Err(SqlError::new(
+                "42712",
+                format!("table name \"{name}\" specified more than once"),
+            ));
+        }
+        Ok((Some(rel), Scope::join(scope, from_scope)))
     }
 
     /// Each column's `DEFAULT`, bound (NULL where none).
@@ -217,17 +249,12 @@ impl Binder<'_, '_> {
         Ok(e)
     }
 
-    /// `RETURNING` items over the written row (table columns, then hidden).
-    fn returning(
-        &self,
-        table: &TableDef,
-        alias: Option<&str>,
-        items: Option<&[SelectItem]>,
-    ) -> Result<Option<Returning>> {
+    /// `RETURNING` items over the written row (table columns, then hidden,
+    /// then those of the tables `FROM` or `USING` joined), bound in `scope`.
+    fn returning(&self, scope: &Scope, items: Option<&[SelectItem]>) -> Result<Option<Returning>> {
         let Some(items) = items else {
             return Ok(None);
         };
-        let scope = table_scope(table, alias);
         let types = scope.types();
         let mut columns: Vec<Column> = Vec::new();
         let mut exprs = Vec::new();
@@ -240,11 +267,21 @@ impl Binder<'_, '_> {
                     }
                     continue;
                 }
+                SelectItem::QualifiedWildcard(
+                    ast::SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => {
+                    for (name, e) in scope.table_star(&last_part(n)?)? {
+                        columns.push((name, type_of(&e, &types)));
+                        exprs.push(e);
+                    }
+                    continue;
+                }
                 SelectItem::UnnamedExpr(e) => (super::query::column_name(e), e),
                 SelectItem::ExprWithAlias { expr, alias } => (ident(alias), expr),
                 other => return Err(SqlError::unsupported(format!("RETURNING {other}"))),
             };
-            let bound = self.no_agg(self.expr_in(e, &scope)?, "RETURNING")?;
+            let bound = self.no_agg(self.expr_in(e, scope)?, "RETURNING")?;
             columns.push((name, type_of(&bound, &types)));
             exprs.push(bound);
         }

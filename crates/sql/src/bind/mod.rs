@@ -604,6 +604,8 @@ impl Binder<'_, '_> {
             index: None,
             hidden: false,
             id,
+            label,
+            lock: None,
         };
         Ok((Rel::Scan(Box::new(scan)), scope))
     }

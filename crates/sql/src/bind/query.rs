@@ -3,6 +3,7 @@
 //! relational plans.
 
 mod lateral;
+mod locking;
 mod recursive;
 
 pub(crate) use recursive::WorkRefs;
@@ -125,13 +126,12 @@ impl Binder<'_, '_> {
         parent: Option<&Level<'_>>,
         correlated: &Cell<bool>,
     ) -> Result<Bound> {
-        if !q.locks.is_empty() {
-            return Err(SqlError::unsupported("locking clauses (FOR UPDATE/SHARE)"));
-        }
         let visible = self.ctes.borrow().len();
         let result = self.with_ctes(q, parent, correlated);
         self.ctes.borrow_mut().truncate(visible);
-        result
+        let mut bound = result?;
+        locking::apply(q, &q.locks, &mut bound)?;
+        Ok(bound)
     }
 
     fn with_ctes(
@@ -478,23 +478,7 @@ impl Binder<'_, '_> {
                     SelectItemQualifiedWildcardKind::ObjectName(n),
                     _,
                 ) => {
-                    let t = super::last_part(n)?;
-                    if !scope.has_table(&t) {
-                        return Err(SqlError::new(
-                            "42P01",
-                            format!("missing FROM-clause entry for table \"{t}\""),
-                        ));
-                    }
-                    outputs.extend(
-                        scope
-                            .columns
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, c)| {
-                                c.table.as_deref() == Some(&t) && c.hidden_of.is_none()
-                            })
-                            .map(|(i, c)| (c.name.clone(), Expr::Column(i))),
-                    );
+                    outputs.extend(scope.table_star(&super::last_part(n)?)?);
                 }
                 SelectItem::UnnamedExpr(e) => {
                     outputs.push((column_name(e), shown(self.expr(e, &level)?, parent)));
@@ -701,7 +685,8 @@ impl Binder<'_, '_> {
     }
 
     /// The `FROM` list: its items cross-joined.
-    fn from(
+    /// The items of a `FROM` list, joined.
+    pub(super) fn from(
         &self,
         from: &[TableWithJoins],
         parent: Option<&Level<'_>>,

@@ -19,6 +19,8 @@ pub struct ScopeColumn {
     pub data_type: Option<DataType>,
     /// The scan it belongs to, when it is a hidden system column.
     pub hidden_of: Option<usize>,
+    /// Whether it is a hidden system column (which `*` and `t.*` leave out).
+    pub hidden: bool,
 }
 
 /// A column of `SELECT *`: name, value over the input row, type.
@@ -60,6 +62,7 @@ impl Scope {
                 name: name.clone(),
                 data_type: *t,
                 hidden_of: None,
+                hidden: false,
             });
             scope.star.push(StarColumn {
                 name: name.clone(),
@@ -73,6 +76,7 @@ impl Scope {
                 name: name.clone(),
                 data_type: *t,
                 hidden_of: scan,
+                hidden: true,
             });
         }
         scope
@@ -138,6 +142,24 @@ impl Scope {
         self.columns
             .iter()
             .any(|c| c.table.as_deref() == Some(table))
+    }
+
+    /// `t.*`: the visible columns of table reference `t` (42P01 when no
+    /// table of that name or alias is in scope).
+    pub fn table_star(&self, t: &str) -> Result<Vec<(String, Expr)>> {
+        if !self.has_table(t) {
+            return Err(SqlError::new(
+                "42P01",
+                format!("missing FROM-clause entry for table \"{t}\""),
+            ));
+        }
+        Ok(self
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.table.as_deref() == Some(t) && !c.hidden)
+            .map(|(i, c)| (c.name.clone(), Expr::Column(i)))
+            .collect())
     }
 
     /// The columns merged by `USING (names)` of `left` and `right` (this is

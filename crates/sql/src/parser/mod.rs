@@ -1,9 +1,11 @@
 //! Parsing: SQL text to `sqlparser` statements, in PostgreSQL's dialect with
 //! DriftDB's time-travel clauses (see `temporal.rs`) and the untyped column
-//! list of `CREATE TABLE … AS` (`ctas.rs`).
+//! list of `CREATE TABLE … AS` (`ctas.rs`) and PostgreSQL's locking clauses
+//! (`locking.rs`).
 
 mod ctas;
 mod dialect;
+mod locking;
 mod temporal;
 
 use sqlparser::ast::{ObjectName, Statement};
@@ -78,7 +80,7 @@ pub fn parse(sql: &str) -> Result<Vec<Stmt>, ParseError> {
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
         .map_err(|e| ParseError::Syntax(e.to_string()))?;
-    let tokens = temporal::rewrite(tokens)?;
+    let tokens = locking::rewrite(temporal::rewrite(tokens)?);
     let mut out = Vec::new();
     for group in split_statements(tokens) {
         let group = ctas::rewrite(group);

@@ -339,7 +339,7 @@ fn is_digits(s: &str) -> bool {
 }
 
 /// Indexes of the next `n` tokens from `i` that are not whitespace or comments.
-fn significant(tokens: &[TokenWithSpan], i: usize, n: usize) -> Vec<usize> {
+pub(super) fn significant(tokens: &[TokenWithSpan], i: usize, n: usize) -> Vec<usize> {
     tokens
         .iter()
         .enumerate()
@@ -350,7 +350,7 @@ fn significant(tokens: &[TokenWithSpan], i: usize, n: usize) -> Vec<usize> {
         .collect()
 }
 
-fn is_keyword(token: &Token, keyword: &str) -> bool {
+pub(super) fn is_keyword(token: &Token, keyword: &str) -> bool {
     matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(keyword))
 }
 
@@ -371,7 +371,7 @@ fn push(out: &mut Vec<TokenWithSpan>, at: &TokenWithSpan, token: Token) {
     out.push(TokenWithSpan::new(token, at.span));
 }
 
-fn push_words(out: &mut Vec<TokenWithSpan>, at: &TokenWithSpan, words: &[&str]) {
+pub(super) fn push_words(out: &mut Vec<TokenWithSpan>, at: &TokenWithSpan, words: &[&str]) {
     for (n, w) in words.iter().enumerate() {
         if n > 0 {
             push(out, at, Token::Whitespace(Whitespace::Space));
