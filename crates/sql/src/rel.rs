@@ -140,8 +140,9 @@ pub type KeyBounds = (Bound<Vec<u8>>, Bound<Vec<u8>>);
 /// A table read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scan {
-    /// The definition rows are read under.
-    pub def: TableDef,
+    /// The definition rows are read under (shared: a kept generic plan is
+    /// copied for each execution).
+    pub def: std::sync::Arc<TableDef>,
     /// `None`: the present, with the transaction's own changes.
     pub versions: Option<VersionFilter>,
     /// Only keys in this range (primary-key selection).

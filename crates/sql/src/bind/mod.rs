@@ -598,7 +598,7 @@ impl Binder<'_, '_> {
         }
         let scope = Scope::table(&label, &columns, &hidden_columns(), Some(id));
         let scan = Scan {
-            def,
+            def: std::sync::Arc::new(def),
             versions,
             range: (KeyBound::Unbounded, KeyBound::Unbounded),
             index: None,
