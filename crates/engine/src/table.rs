@@ -71,8 +71,9 @@ pub(crate) fn update_at_depth(
     index::remove(txn, table, &old, key);
     index::add(txn, table, &values, &new_key)?;
     foreign::check_parents(txn, table, &values, Some(&old))?;
-    foreign::on_parent_change(txn, table, &old, Some(&values), depth)?;
+    // The new row first: a cascaded child row then finds its new parent key.
     txn.put(table.id, new_key.clone(), encode(table, &values));
+    foreign::on_parent_change(txn, table, &old, Some(&values), depth)?;
     Ok(new_key)
 }
 
