@@ -423,18 +423,12 @@ fn justify_interval(iv: Interval) -> Interval {
         days -= 30;
         months += 1;
     }
-    if days > 0 && micros < 0 {
-        micros += MICROS_PER_DAY;
-        days -= 1;
-    } else if days < 0 && micros > 0 {
-        micros -= MICROS_PER_DAY;
-        days += 1;
-    }
-    Interval {
+    // Less than a day of micros is left: only their sign is aligned.
+    justify_hours(Interval {
         months,
         days,
         micros,
-    }
+    })
 }
 
 #[cfg(test)]
