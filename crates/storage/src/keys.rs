@@ -20,26 +20,34 @@ pub fn current_key(keyspace: u32, key: &[u8]) -> Vec<u8> {
 
 /// The prefix shared by every history key of `key` in `keyspace`.
 pub fn history_prefix(keyspace: u32, key: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + key.len() + 10);
+    let mut out = Vec::with_capacity(history_key_len(key));
     out.extend_from_slice(&keyspace.to_be_bytes());
     escape_into(key, &mut out);
     out.extend_from_slice(&[0, 0]);
     out
 }
 
+/// The length of every history key of `key`, so buffers are sized once.
+fn history_key_len(key: &[u8]) -> usize {
+    let zeros = key.iter().filter(|&&b| b == 0).count();
+    4 + key.len() + zeros + 2 + 8
+}
+
 /// Appends the escaped form of a user key (without terminator).
 pub fn escape_into(key: &[u8], out: &mut Vec<u8>) {
-    for &b in key {
-        out.push(b);
-        if b == 0 {
-            out.push(0xFF);
-        }
+    let mut parts = key.split(|&b| b == 0);
+    if let Some(first) = parts.next() {
+        out.extend_from_slice(first);
+    }
+    for part in parts {
+        out.extend_from_slice(&[0, 0xFF]);
+        out.extend_from_slice(part);
     }
 }
 
 /// The history key of the version of `key` written at `seq`.
 pub fn history_key(keyspace: u32, key: &[u8], seq: u64) -> Vec<u8> {
-    let mut out = Vec::with_capacity(4 + key.len() + 10);
+    let mut out = Vec::new();
     history_key_into(keyspace, key, seq, &mut out);
     out
 }
@@ -48,6 +56,7 @@ pub fn history_key(keyspace: u32, key: &[u8], seq: u64) -> Vec<u8> {
 /// replacing its contents.
 pub fn history_key_into(keyspace: u32, key: &[u8], seq: u64, out: &mut Vec<u8>) {
     out.clear();
+    out.reserve(history_key_len(key));
     out.extend_from_slice(&keyspace.to_be_bytes());
     escape_into(key, out);
     out.extend_from_slice(&[0, 0]);
