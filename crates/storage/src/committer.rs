@@ -397,13 +397,19 @@ impl Sequencer {
     }
 
     /// The last seq that changed `key`: a commit numbered and not yet in the
-    /// store, else the store's.
+    /// store, else the store's. When no commit since `since` wrote the key's
+    /// keyspace, `since` stands in for it: no key there changed after it, and
+    /// the caller only asks whether one did, which spares the store a read.
     fn last_change(
         &mut self,
         snapshot: &mut Option<StoreSnapshot>,
         keyspace: u32,
         key: &[u8],
+        since: u64,
     ) -> Result<u64> {
+        if self.keyspace_seq.get(&keyspace).is_none_or(|&s| s <= since) {
+            return Ok(since);
+        }
         match self.pending.get(&key_id(keyspace, key)) {
             Some(&seq) => Ok(seq),
             None => self.snapshot(snapshot)?.last_change_seq(keyspace, key),
@@ -425,7 +431,7 @@ impl Sequencer {
                 .map(Write::target)
                 .chain(locked.map(|(ks, key)| (*ks, key.as_slice())));
             for (keyspace, key) in targets {
-                let committed_seq = self.last_change(snapshot, keyspace, key)?;
+                let committed_seq = self.last_change(snapshot, keyspace, key, snapshot_seq)?;
                 if committed_seq > snapshot_seq {
                     return Ok(Some(StorageError::WriteConflict {
                         keyspace,
@@ -443,7 +449,7 @@ impl Sequencer {
                 let keyed = reads
                     .keys
                     .iter()
-                    .map(|(ks, key)| Ok((*ks, self.last_change(snapshot, *ks, key)?)))
+                    .map(|(ks, key)| Ok((*ks, self.last_change(snapshot, *ks, key, snapshot_seq)?)))
                     .collect::<Result<Vec<_>>>()?;
                 if let Some((keyspace, committed_seq)) = scanned
                     .into_iter()
