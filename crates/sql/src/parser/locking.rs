@@ -9,6 +9,11 @@ use super::temporal::{is_keyword, push_words, significant};
 
 /// Rewrites the locking clauses of `tokens` into the forms `sqlparser` parses.
 pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+    // Only FOR starts a clause this rewrite changes; most statements have none
+    // and pass through without a copy.
+    if !tokens.iter().any(|t| is_keyword(&t.token, "FOR")) {
+        return tokens;
+    }
     let mut out = Vec::with_capacity(tokens.len());
     let mut skip_to = 0;
     // The strength of the clause whose `OF` list is being read.
