@@ -3,18 +3,12 @@
 //! lands.
 
 use driftdb_engine::value::Value;
-use driftdb_sql::exec::Output;
 use driftdb_sql::session::Session;
 use driftdb_storage::{Options, Storage};
 
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+mod common;
 
-fn count(s: &mut Session<'_>, sql: &str) -> TestResult<Vec<Vec<Value>>> {
-    match s.execute(sql)?.pop() {
-        Some(Output::Rows { rows, .. }) => Ok(rows),
-        other => Err(format!("expected rows, got {other:?}").into()),
-    }
-}
+use common::{TestResult, rows};
 
 #[test]
 fn unique_values_conflict_like_primary_keys() -> TestResult {
@@ -40,7 +34,7 @@ fn unique_values_conflict_like_primary_keys() -> TestResult {
     assert_eq!(lost.err().map(|e| e.sqlstate), Some("40001"));
 
     assert_eq!(
-        count(&mut a, "SELECT id, email FROM u ORDER BY id")?,
+        rows(&mut a, "SELECT id, email FROM u ORDER BY id")?,
         vec![
             vec![Value::Int4(1), Value::Text("x@y".into())],
             vec![Value::Int4(3), Value::Text("p@q".into())],
@@ -52,7 +46,7 @@ fn unique_values_conflict_like_primary_keys() -> TestResult {
     a.execute("COMMIT")?;
     b.execute("COMMIT")?;
     assert_eq!(
-        count(&mut a, "SELECT count(*) FROM u WHERE email IS NULL")?,
+        rows(&mut a, "SELECT count(*) FROM u WHERE email IS NULL")?,
         vec![vec![Value::Int8(2)]]
     );
     Ok(())

@@ -4,23 +4,12 @@
 //! `COMMIT` (even one without writes). Rows that differ do not conflict.
 
 use driftdb_engine::value::Value;
-use driftdb_sql::exec::Output;
 use driftdb_sql::session::Session;
 use driftdb_storage::{Options, Storage};
 
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+mod common;
 
-fn rows(s: &mut Session<'_>, sql: &str) -> TestResult<Vec<Vec<Value>>> {
-    match s.execute(sql)?.pop() {
-        Some(Output::Rows { rows, .. }) => Ok(rows),
-        other => Err(format!("expected rows, got {other:?}").into()),
-    }
-}
-
-/// The SQLSTATE `sql` fails with, or `None` when it succeeds.
-fn outcome(s: &mut Session<'_>, sql: &str) -> Option<String> {
-    s.execute(sql).err().map(|e| e.sqlstate.to_string())
-}
+use common::{TestResult, outcome, rows};
 
 /// Two sessions over a table `t` with rows 1 → 10 and 2 → 20.
 fn setup(storage: &Storage) -> TestResult<(Session<'_>, Session<'_>)> {

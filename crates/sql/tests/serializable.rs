@@ -4,18 +4,12 @@
 //! isolation (the default, PostgreSQL's REPEATABLE READ) allows write skew.
 
 use driftdb_engine::value::Value;
-use driftdb_sql::exec::Output;
 use driftdb_sql::session::Session;
 use driftdb_storage::{Options, Storage};
 
-type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+mod common;
 
-fn rows(s: &mut Session<'_>, sql: &str) -> TestResult<Vec<Vec<Value>>> {
-    match s.execute(sql)?.pop() {
-        Some(Output::Rows { rows, .. }) => Ok(rows),
-        other => Err(format!("expected rows, got {other:?}").into()),
-    }
-}
+use common::{TestResult, rows};
 
 fn on_call(s: &mut Session<'_>) -> TestResult<Vec<Vec<Value>>> {
     rows(s, "SELECT count(*) FROM doctors WHERE on_call")
