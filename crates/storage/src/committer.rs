@@ -67,6 +67,11 @@ pub struct Watermarks {
     /// Twice [`crate::Storage::cache_epoch`], plus one while the applier
     /// applies a change that invalidates caches (a sequence lock).
     cache_epoch: AtomicU64,
+    /// The newest snapshot a reader took, with the cache epoch it holds:
+    /// later readers share it while it holds every answered commit. It is
+    /// dropped as soon as newer commits are applied, so it never keeps the
+    /// store from reusing old pages for long.
+    shared: Mutex<Option<(StoreSnapshot, Option<u64>)>>,
 }
 
 impl Watermarks {
@@ -78,6 +83,34 @@ impl Watermarks {
             applied_changed: Condvar::new(),
             acked: AtomicU64::new(seq),
             cache_epoch: AtomicU64::new(0),
+            shared: Mutex::new(None),
+        }
+    }
+
+    /// The shared snapshot and its cache epoch, when it holds every commit
+    /// answered so far: what a fresh snapshot would hold, without a read
+    /// transaction of its own.
+    pub fn shared_snapshot(&self) -> Option<(StoreSnapshot, Option<u64>)> {
+        let answered = self.acked.load(Ordering::Acquire);
+        let shared = self.shared.lock().ok()?;
+        shared
+            .as_ref()
+            .filter(|(s, _)| s.seq() >= answered)
+            .cloned()
+    }
+
+    /// Offers a snapshot just taken for later readers to share; one older
+    /// than what is applied already is not kept.
+    pub fn share_snapshot(&self, snapshot: &StoreSnapshot, epoch: Option<u64>) {
+        let applied = match self.applied.lock() {
+            Ok(a) => *a,
+            Err(_) => return,
+        };
+        if snapshot.seq() < applied {
+            return;
+        }
+        if let Ok(mut shared) = self.shared.lock() {
+            *shared = Some((snapshot.clone(), epoch));
         }
     }
 
@@ -109,6 +142,10 @@ impl Watermarks {
             *a = seq;
         }
         self.applied_changed.notify_all();
+        // Newer commits are visible now: the shared snapshot is stale.
+        if let Ok(mut shared) = self.shared.lock() {
+            *shared = None;
+        }
     }
 
     /// Blocks until every commit answered so far is applied to the store.

@@ -381,21 +381,26 @@ impl Storage {
         StorageError::Poisoned(why)
     }
 
-    /// A consistent view that includes every commit answered so far.
+    /// A consistent view that includes every commit answered so far. Readers
+    /// while no commit is answered share one (a clone of the same view).
     pub fn snapshot(&self) -> Result<StoreSnapshot> {
-        self.marks.wait_visible()?;
-        self.store.read()
+        Ok(self.snapshot_with_epoch()?.0)
     }
 
     /// [`Storage::snapshot`] and the [`Storage::cache_epoch`] whose state it
     /// holds: `None` when a change that invalidates caches was being
     /// applied as it was taken (then which generation it holds is unknown).
     pub fn snapshot_with_epoch(&self) -> Result<(StoreSnapshot, Option<u64>)> {
+        if let Some(shared) = self.marks.shared_snapshot() {
+            return Ok(shared);
+        }
         self.marks.wait_visible()?;
         let before = self.marks.cache_epoch();
         let snapshot = self.store.read()?;
         let after = self.marks.cache_epoch();
-        Ok((snapshot, if before == after { before } else { None }))
+        let epoch = if before == after { before } else { None };
+        self.marks.share_snapshot(&snapshot, epoch);
+        Ok((snapshot, epoch))
     }
 
     /// The generation of what the layers above derive from the store and

@@ -27,7 +27,7 @@
 
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
@@ -163,13 +163,13 @@ impl VersionedStore {
         let get =
             |k| -> Result<Option<u64>> { Ok(meta.get(k).map_err(store_err)?.map(|g| g.value())) };
         let applied_seq = get(APPLIED_SEQ)?.unwrap_or(0);
-        Ok(StoreSnapshot {
+        Ok(StoreSnapshot(Arc::new(SnapshotTables {
             applied_seq,
             current: txn.open_table(CURRENT).map_err(store_err)?,
             history: OnceLock::new(),
             commits: OnceLock::new(),
             txn,
-        })
+        })))
     }
 }
 
@@ -287,8 +287,13 @@ impl StoreBatch<'_> {
     }
 }
 
-/// A consistent, read-only view of the store as of `applied_seq`.
-pub struct StoreSnapshot {
+/// A consistent, read-only view of the store as of `applied_seq`. Cloning
+/// shares it: readers of the same state use one redb read transaction.
+#[derive(Clone)]
+pub struct StoreSnapshot(Arc<SnapshotTables>);
+
+/// What a [`StoreSnapshot`] reads from.
+struct SnapshotTables {
     applied_seq: u64,
     current: redb::ReadOnlyTable<Bytes, Bytes>,
     /// Opened on first use: most snapshots (a point read of the present)
@@ -301,7 +306,7 @@ pub struct StoreSnapshot {
 impl std::fmt::Debug for StoreSnapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoreSnapshot")
-            .field("applied_seq", &self.applied_seq)
+            .field("applied_seq", &self.0.applied_seq)
             .finish_non_exhaustive()
     }
 }
@@ -328,23 +333,23 @@ fn opened<'c, K: redb::Key + 'static, V: redb::Value + 'static>(
 impl StoreSnapshot {
     /// The history table.
     fn history_table(&self) -> Result<&redb::ReadOnlyTable<Bytes, Bytes>> {
-        opened(&self.history, &self.txn, HISTORY)
+        opened(&self.0.history, &self.0.txn, HISTORY)
     }
 
     /// The commit table.
     fn commit_table(&self) -> Result<&redb::ReadOnlyTable<u64, Bytes>> {
-        opened(&self.commits, &self.txn, COMMITS)
+        opened(&self.0.commits, &self.0.txn, COMMITS)
     }
 
     /// The last seq this view includes.
     pub fn seq(&self) -> u64 {
-        self.applied_seq
+        self.0.applied_seq
     }
 
     /// Where the log ended when this state was recorded (read when asked:
     /// only recovery needs it).
     pub fn log_end(&self) -> Result<Option<LogEnd>> {
-        let meta = self.txn.open_table(META).map_err(store_err)?;
+        let meta = self.0.txn.open_table(META).map_err(store_err)?;
         let get =
             |k| -> Result<Option<u64>> { Ok(meta.get(k).map_err(store_err)?.map(|g| g.value())) };
         Ok(
@@ -362,7 +367,7 @@ impl StoreSnapshot {
     /// The current version of `key`.
     pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Version>> {
         let ck = current_key(keyspace, key);
-        let Some(g) = self.current.get(ck.as_slice()).map_err(store_err)? else {
+        let Some(g) = self.0.current.get(ck.as_slice()).map_err(store_err)? else {
             return Ok(None);
         };
         let v = g.value();
@@ -375,7 +380,7 @@ impl StoreSnapshot {
 
     /// The version of `key` that was current right after commit `seq`.
     pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
-        if seq >= self.applied_seq {
+        if seq >= self.0.applied_seq {
             return self.get(keyspace, key);
         }
         let start = history_key(keyspace, key, seq);
@@ -438,6 +443,7 @@ impl StoreSnapshot {
             Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
         };
         let iter = self
+            .0
             .current
             .range::<&[u8]>((as_slice(&lo), as_slice(&hi)))
             .map_err(store_err)?;
@@ -457,7 +463,7 @@ impl StoreSnapshot {
 
     /// The rows of `keyspace` within `range` as they were right after commit `seq`.
     pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
-        if seq >= self.applied_seq {
+        if seq >= self.0.applied_seq {
             return self.scan(keyspace, range);
         }
         Ok(Box::new(self.scan_versions(keyspace, range)?.filter(
@@ -522,7 +528,7 @@ impl StoreSnapshot {
     /// The last seq committed at or before `ts` (µs since the epoch); 0 if none.
     /// Commit times increase with seq, so this is a binary search over commits.
     pub fn seq_at(&self, ts: i64) -> Result<u64> {
-        let (mut lo, mut hi) = (0u64, self.applied_seq);
+        let (mut lo, mut hi) = (0u64, self.0.applied_seq);
         while lo < hi {
             let mid = lo + (hi - lo).div_ceil(2);
             let at = self.commit(mid)?.map_or(i64::MAX, |c| c.commit_ts);

@@ -287,3 +287,41 @@ fn inverted_and_empty_ranges_are_empty_not_a_panic() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn a_shared_snapshot_never_hides_an_answered_commit() -> Result<()> {
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let s = std::sync::Arc::new(Storage::open(dir.path(), Options::default())?);
+    // Readers on other threads keep taking (and sharing) snapshots while
+    // this one commits: each snapshot taken after an answer holds it.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (s, stop) = (std::sync::Arc::clone(&s), std::sync::Arc::clone(&stop));
+            std::thread::spawn(move || -> Result<()> {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    s.snapshot()?;
+                }
+                Ok(())
+            })
+        })
+        .collect();
+    for i in 0..200u32 {
+        let key = i.to_be_bytes();
+        let c = s.commit(commit_of(vec![put(1, &key, b"v")]))?;
+        let snap = s.snapshot()?;
+        assert!(
+            snap.seq() >= c.seq,
+            "snapshot at {} after seq {}",
+            snap.seq(),
+            c.seq
+        );
+        assert_eq!(snap.get(1, &key)?.map(|v| v.value), Some(b"v".to_vec()));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for r in readers {
+        r.join()
+            .map_err(|_| StorageError::Poisoned("reader panicked".into()))??;
+    }
+    Ok(())
+}
