@@ -9,8 +9,9 @@
 #        (54331), BENCH_DRIFT_PORT (54332), BENCH_SCENARIOS (the scenarios
 #        to run, space-separated, default "point_select insert update
 #        point_select_past"; point_select_past's ratio needs point_select).
-# The driftdb binary is the release build in CARGO_TARGET_DIR (default
-# target/).
+# The driftdb binary is DRIFTDB_BIN when set (nothing is built: for an A/B
+# sitting of two builds), else the release build in CARGO_TARGET_DIR
+# (default target/), built first.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,9 +23,12 @@ pg_bin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 pg_port="${BENCH_PG_PORT:-54331}"
 drift_port="${BENCH_DRIFT_PORT:-54332}"
 scenarios="${BENCH_SCENARIOS:-point_select insert update point_select_past}"
-target_dir="${CARGO_TARGET_DIR:-$root/target}"
 
-cargo build --release -q -p driftdb
+driftdb_bin="${DRIFTDB_BIN:-}"
+if [ -z "$driftdb_bin" ]; then
+    cargo build --release -q -p driftdb
+    driftdb_bin="${CARGO_TARGET_DIR:-$root/target}/release/driftdb"
+fi
 work="$(mktemp -d)"
 chmod 755 "$work"
 as_pg=()
@@ -45,7 +49,7 @@ trap cleanup EXIT
     -o "-p $pg_port -k $work -c listen_addresses=127.0.0.1 -c max_connections=50" start >/dev/null
 pg_pid="$(head -1 "$work/pg/postmaster.pid")"
 mkdir "$work/drift"
-RUST_LOG=warn "$target_dir/release/driftdb" serve --data-dir "$work/drift" \
+RUST_LOG=warn "$driftdb_bin" serve --data-dir "$work/drift" \
     --listen "127.0.0.1:$drift_port" --http-listen 127.0.0.1:0 &
 drift_pid=$!
 pg_dsn="host=127.0.0.1 port=$pg_port user=postgres dbname=postgres"
