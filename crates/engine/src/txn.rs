@@ -37,8 +37,9 @@ pub struct Transaction<'s> {
     /// Each savepoint's name, writes and locked rows.
     savepoints: Vec<(String, BTreeMap<StoreKey, Pending>, BTreeSet<StoreKey>)>,
     /// Random per transaction: with the snapshot seq and `row_ids`, it makes
-    /// generated row ids unique without any coordination.
-    nonce: u64,
+    /// generated row ids unique without any coordination. Drawn at the
+    /// first row id: most transactions make none.
+    nonce: Option<u64>,
     row_ids: u32,
     /// Every table definition as this transaction sees them, kept between
     /// catalog writes (foreign-key checks ask for them once per row).
@@ -52,7 +53,9 @@ pub struct Transaction<'s> {
     serializable: bool,
     /// The store as of the last commit answered, taken once per statement
     /// that locks rows, to fail a lock on a row changed after the snapshot.
-    latest: std::cell::RefCell<Option<StoreSnapshot>>,
+    /// Boxed: a snapshot is large, and few transactions take this one, while
+    /// every transaction is moved a few times as it begins.
+    latest: std::cell::RefCell<Option<Box<StoreSnapshot>>>,
     /// The session's `currval`/`lastval` record, which `nextval` updates.
     sequences: SessionValues,
     /// `READ ONLY` (or reading the past): even the writes made outside the
@@ -78,13 +81,14 @@ impl<'s> Transaction<'s> {
     /// Begins a transaction that sees every commit answered so far.
     pub fn begin(storage: &'s Storage) -> Result<Self> {
         let (snapshot, cache_epoch) = storage.snapshot_with_epoch()?;
+        let now = wall_clock_micros();
         Ok(Transaction {
             storage,
             snapshot,
             cache_epoch,
             writes: BTreeMap::new(),
             savepoints: Vec::new(),
-            nonce: RandomState::new().hash_one(std::time::SystemTime::now()),
+            nonce: None,
             row_ids: 0,
             tables: std::cell::RefCell::new(None),
             interrupt: Interrupt::default(),
@@ -93,8 +97,8 @@ impl<'s> Transaction<'s> {
             latest: std::cell::RefCell::new(None),
             sequences: SessionValues::default(),
             read_only: false,
-            started_at: wall_clock_micros(),
-            statement_at: std::cell::Cell::new(wall_clock_micros()),
+            started_at: now,
+            statement_at: std::cell::Cell::new(now),
         })
     }
 
@@ -139,7 +143,7 @@ impl<'s> Transaction<'s> {
         let mut latest = self.latest.borrow_mut();
         let store = match latest.as_mut() {
             Some(s) => s,
-            None => latest.insert(self.storage.snapshot()?),
+            None => latest.insert(Box::new(self.storage.snapshot()?)),
         };
         let committed_seq = store.last_change_seq(keyspace, key)?;
         let snapshot_seq = self.snapshot.seq();
@@ -287,9 +291,12 @@ impl<'s> Transaction<'s> {
     /// roughly by insertion and never repeat.
     pub fn next_row_id(&mut self) -> Vec<u8> {
         self.row_ids = self.row_ids.wrapping_add(1);
+        let nonce = *self
+            .nonce
+            .get_or_insert_with(|| RandomState::new().hash_one(std::time::SystemTime::now()));
         let mut id = Vec::with_capacity(20);
         id.extend_from_slice(&self.snapshot.seq().to_be_bytes());
-        id.extend_from_slice(&self.nonce.to_be_bytes());
+        id.extend_from_slice(&nonce.to_be_bytes());
         id.extend_from_slice(&self.row_ids.to_be_bytes());
         id
     }

@@ -49,14 +49,38 @@ pub fn put_field(out: &mut BytesMut, v: &Value, binary: bool) {
         let len = i32::try_from(out.len() - start - 4).unwrap_or(i32::MAX);
         out[start..start + 4].copy_from_slice(&len.to_be_bytes());
     } else {
-        match format_text(v) {
-            None => out.put_i32(-1),
-            Some(text) => {
-                out.put_i32(i32::try_from(text.len()).unwrap_or(i32::MAX));
-                out.put_slice(text.as_bytes());
-            }
+        match v {
+            Value::Null => out.put_i32(-1),
+            // Text is its own text format, and integers print in place:
+            // the commonest fields go out without a String of their own.
+            Value::Text(text) => put_text(out, text),
+            Value::Int2(i) => put_display(out, i),
+            Value::Int4(i) => put_display(out, i),
+            Value::Int8(i) => put_display(out, i),
+            other => match format_text(other) {
+                None => out.put_i32(-1),
+                Some(text) => put_text(out, &text),
+            },
         }
     }
+}
+
+/// Appends a text field: its length and its bytes.
+fn put_text(out: &mut BytesMut, text: &str) {
+    out.put_i32(i32::try_from(text.len()).unwrap_or(i32::MAX));
+    out.put_slice(text.as_bytes());
+}
+
+/// Appends a text field printed by `Display` (as `format_text` prints it)
+/// straight into `out`, its length filled in after.
+fn put_display(out: &mut BytesMut, v: &impl std::fmt::Display) {
+    use std::fmt::Write;
+    let start = out.len();
+    out.put_i32(0);
+    // Writing into a BytesMut cannot fail (it grows).
+    let _ = write!(out, "{v}");
+    let len = i32::try_from(out.len() - start - 4).unwrap_or(i32::MAX);
+    out[start..start + 4].copy_from_slice(&len.to_be_bytes());
 }
 
 /// Appends `v` in PostgreSQL's binary format; false for NULL.
@@ -421,6 +445,33 @@ mod tests {
         put_numeric(&mut out, &n);
         let back = read_numeric(&out).ok_or_else(|| SqlError::new("XX000", "unreadable"))?;
         Ok(back.to_string())
+    }
+
+    #[test]
+    fn text_fields_are_format_text() {
+        for v in [
+            Value::Null,
+            Value::Int2(i16::MIN),
+            Value::Int4(-42),
+            Value::Int4(0),
+            Value::Int8(i64::MAX),
+            Value::Text("h\u{e9}llo, world".into()),
+            Value::Text(String::new()),
+            Value::Bool(true),
+            Value::Float8(1.5),
+        ] {
+            let mut expected = BytesMut::new();
+            match format_text(&v) {
+                None => expected.put_i32(-1),
+                Some(text) => {
+                    expected.put_i32(i32::try_from(text.len()).unwrap_or(i32::MAX));
+                    expected.put_slice(text.as_bytes());
+                }
+            }
+            let mut out = BytesMut::new();
+            put_field(&mut out, &v, false);
+            assert_eq!(out, expected, "{v:?}");
+        }
     }
 
     #[test]

@@ -163,16 +163,17 @@ fn fields(columns: &[Column], binary: &[bool]) -> Vec<FieldInfo> {
         .collect()
 }
 
-/// Rows as a query response over `schema`.
+/// Rows as a query response over `schema`, each field in the format
+/// `binary` gives it.
 fn rows_response(
     command: &str,
     schema: Arc<Vec<FieldInfo>>,
     binary: Vec<bool>,
     rows: Vec<Vec<Value>>,
 ) -> QueryResponse {
-    let count = i16::try_from(schema.len()).unwrap_or(i16::MAX);
+    let count = i16::try_from(binary.len()).unwrap_or(i16::MAX);
     let encoded = rows.into_iter().map(move |row| {
-        let mut data = BytesMut::new();
+        let mut data = BytesMut::with_capacity(ROW_BYTES);
         for (v, bin) in row.iter().zip(&binary) {
             put_field(&mut data, v, *bin);
         }
@@ -183,8 +184,15 @@ fn rows_response(
     response
 }
 
-/// An output as the response to send for it.
-fn response(output: Output, format: &Format) -> PgWireResult<Response> {
+/// What a DataRow's buffer starts with room for: most rows fit, and a
+/// larger one grows it.
+const ROW_BYTES: usize = 128;
+
+/// An output as the response to send for it. `row_description`: whether
+/// its rows are preceded by a RowDescription (a simple query's); an
+/// extended query's Execute sends none (its client asked with Describe), so
+/// its fields are not made.
+fn response(output: Output, format: &Format, row_description: bool) -> PgWireResult<Response> {
     match output {
         Output::CopyIn { columns } => Ok(Response::CopyIn(CopyResponse::new(
             0,
@@ -219,7 +227,11 @@ fn response(output: Output, format: &Format) -> PgWireResult<Response> {
             command,
         } => {
             let binary = binary_columns(format, columns.len())?;
-            let schema = Arc::new(fields(&columns, &binary));
+            let schema = Arc::new(if row_description {
+                fields(&columns, &binary)
+            } else {
+                Vec::new()
+            });
             Ok(Response::Query(rows_response(
                 command, schema, binary, rows,
             )))
@@ -238,20 +250,23 @@ fn portal_params(worker: &Worker<'_>, portal: &Portal<Arc<Prepared>>) -> PgWireR
         Format::UnifiedBinary => true,
         Format::Individual(codes) => codes.get(i).is_some_and(|c| *c == 1),
     };
-    let mut types: Vec<Option<Type>> = declared.clone();
-    if (0..portal.parameters.len()).any(|i| declared_type(declared, i).is_none()) {
-        let implied = answered(worker.describe(&portal.statement.statement, None))?.params;
-        types = (0..portal.parameters.len())
-            .map(|i| param_type(declared, &implied, i))
-            .collect();
-    }
+    let implied = if (0..portal.parameters.len()).any(|i| declared_type(declared, i).is_none()) {
+        Some(answered(
+            worker.describe(&portal.statement.statement, None),
+        )?)
+    } else {
+        None
+    };
     let decoded: PgWireResult<Vec<Value>> = portal
         .parameters
         .iter()
         .enumerate()
         .map(|(i, bytes)| {
-            let ty = types.get(i).and_then(Option::as_ref);
-            let value = decode_param(bytes.as_deref(), ty, binary(i));
+            let ty = match &implied {
+                Some(implied) => param_type(declared, &implied.params, i),
+                None => declared.get(i).cloned().flatten(),
+            };
+            let value = decode_param(bytes.as_deref(), ty.as_ref(), binary(i));
             match value {
                 // Text the implied type cannot read stays an untyped
                 // literal: where it is used decides (and reports) its type.
@@ -351,7 +366,7 @@ impl SimpleQueryHandler for Handler<'_> {
             for outcome in outcomes {
                 match outcome
                     .map_err(|e| user_error(&e))
-                    .and_then(|out| response(out, &Format::UnifiedText))
+                    .and_then(|out| response(out, &Format::UnifiedText, true))
                 {
                     Ok(Response::Query(rows)) => send_query_response(client, rows, true).await?,
                     Ok(Response::Execution(tag)) => send_execution_response(client, tag).await?,
@@ -494,8 +509,8 @@ impl<'s> ExtendedQueryHandler for Handler<'s> {
                 param_type(&target.parameter_types, &description.params, i).unwrap_or(Type::TEXT)
             })
             .collect();
-        let columns = description.columns.unwrap_or_default();
-        let fields = fields(&columns, &vec![false; columns.len()]);
+        let columns = description.columns.as_deref().unwrap_or_default();
+        let fields = fields(columns, &vec![false; columns.len()]);
         Ok(DescribeStatementResponse::new(params, fields))
     }
 
@@ -513,9 +528,9 @@ impl<'s> ExtendedQueryHandler for Handler<'s> {
         let worker = self.conn.worker()?;
         let params = portal_params(worker, portal)?;
         let description = answered(worker.describe(&portal.statement.statement, Some(&params)))?;
-        let columns = description.columns.unwrap_or_default();
+        let columns = description.columns.as_deref().unwrap_or_default();
         let binary = binary_columns(&portal.result_column_format, columns.len())?;
-        Ok(DescribePortalResponse::new(fields(&columns, &binary)))
+        Ok(DescribePortalResponse::new(fields(columns, &binary)))
     }
 
     async fn do_query<C>(
@@ -533,6 +548,6 @@ impl<'s> ExtendedQueryHandler for Handler<'s> {
         let worker = self.conn.worker()?;
         let params = portal_params(worker, portal)?;
         let output = answered(worker.execute(&portal.statement.statement, &params))?;
-        response(output, &portal.result_column_format)
+        response(output, &portal.result_column_format, false)
     }
 }

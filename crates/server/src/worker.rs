@@ -3,7 +3,7 @@
 //! PostgreSQL backend process does: a slow statement stalls only its own
 //! connection, and a statement costs no hand-off between threads.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use driftdb_engine::interrupt::Interrupt;
@@ -116,7 +116,7 @@ impl<'s> Worker<'s> {
         &self,
         prepared: &Prepared,
         params: Option<&[Value]>,
-    ) -> Result<Result<Description, SqlError>, WorkerError> {
+    ) -> Result<Result<Arc<Description>, SqlError>, WorkerError> {
         self.with(|session| {
             let described = session.describe(prepared, params);
             failing(session, described)
@@ -197,9 +197,9 @@ fn failing<T>(session: &mut Session<'_>, result: Result<T, SqlError>) -> Result<
 /// The session's timeout setting `name`; `None` when it is 0 (none).
 fn timeout(session: &Session<'_>, name: &str) -> Option<Duration> {
     session
-        .parameter(name)
+        .parameter_value(name)
         .ok()
-        .and_then(|t| parse_timeout_ms(&t))
+        .and_then(parse_timeout_ms)
         .filter(|ms| *ms > 0)
         .map(Duration::from_millis)
 }

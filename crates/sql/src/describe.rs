@@ -5,7 +5,7 @@
 //! a server answers those from the kept description while nothing it
 //! depends on has changed.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use driftdb_engine::history::PointIn;
 use driftdb_engine::value::{DataType, Value};
@@ -52,15 +52,30 @@ impl ParamTypes {
 
     /// Which slot of a [`DescribeCache`] holds descriptions of this kind.
     fn slot(&self) -> usize {
-        match self {
-            ParamTypes::Statement => 0,
-            ParamTypes::Portal(_) => 1,
+        slot_of(matches!(self, ParamTypes::Portal(_)))
+    }
+
+    /// Whether these are the types of `params` (compared in place: a kept
+    /// description is looked up before every execution).
+    fn fit(&self, params: Option<&[Value]>) -> bool {
+        match (self, params) {
+            (ParamTypes::Statement, None) => true,
+            (ParamTypes::Portal(types), Some(values)) => {
+                types.len() == values.len()
+                    && types.iter().zip(values).all(|(t, v)| *t == v.data_type())
+            }
+            _ => false,
         }
     }
 }
 
+/// The slot of a [`DescribeCache`] for a statement (`false`) or a portal.
+fn slot_of(portal: bool) -> usize {
+    usize::from(portal)
+}
+
 /// A kept description and what it was made under.
-type Entry = (DescribeKey, ParamTypes, Description);
+type Entry = (DescribeKey, ParamTypes, Arc<Description>);
 
 /// The last description of one prepared statement and of its last portal
 /// (a client may describe both before each execution), each with what it
@@ -78,11 +93,10 @@ impl Clone for DescribeCache {
 
 impl DescribeCache {
     /// The kept description made under `key` for `params`, if any.
-    pub fn get(&self, key: DescribeKey, params: Option<&[Value]>) -> Option<Description> {
-        let types = ParamTypes::of(params);
+    pub fn get(&self, key: DescribeKey, params: Option<&[Value]>) -> Option<Arc<Description>> {
         let last = self.last.lock().ok()?;
-        let (k, kept_types, description) = last.get(types.slot())?.as_ref()?;
-        (*k == key && *kept_types == types).then(|| description.clone())
+        let (k, kept_types, description) = last.get(slot_of(params.is_some()))?.as_ref()?;
+        (*k == key && kept_types.fit(params)).then(|| description.clone())
     }
 
     /// Keeps `description`, made under `key` for `params`.
@@ -90,7 +104,7 @@ impl DescribeCache {
         &self,
         key: DescribeKey,
         params: Option<&[Value]>,
-        description: &Description,
+        description: &Arc<Description>,
     ) {
         let types = ParamTypes::of(params);
         if let Ok(mut last) = self.last.lock()

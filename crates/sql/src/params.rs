@@ -180,12 +180,14 @@ pub struct Parameters {
 impl Parameters {
     /// The value of `name` (lower-case).
     pub fn get(&self, name: &str) -> Result<String> {
+        self.value(name).map(str::to_string)
+    }
+
+    /// The value of `name` (lower-case), borrowed: for the parameters read
+    /// at every statement.
+    pub fn value(&self, name: &str) -> Result<&str> {
         let k = known(name)?;
-        Ok(self
-            .set
-            .get(k.name)
-            .cloned()
-            .unwrap_or_else(|| k.default.to_string()))
+        Ok(self.set.get(k.name).map_or(k.default, String::as_str))
     }
 
     /// Sets `name` to `value` (`None`: back to its default).

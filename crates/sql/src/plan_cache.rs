@@ -49,10 +49,17 @@ struct Kept {
 }
 
 impl Kept {
-    fn matches(&self, catalog_epoch: u64, settings: &Settings, types: &[DataType]) -> bool {
+    /// Whether the plan was derived for these: `params` are compared in
+    /// place, as this runs before every execution.
+    fn matches(&self, catalog_epoch: u64, settings: &Settings, params: &[Value]) -> bool {
         self.catalog_epoch == catalog_epoch
             && self.settings == *settings
-            && self.param_types == types
+            && self.param_types.len() == params.len()
+            && self
+                .param_types
+                .iter()
+                .zip(params)
+                .all(|(t, v)| own_type(v) == Some(*t))
     }
 }
 
@@ -81,12 +88,12 @@ pub(crate) fn plan<'p>(
             params: &[],
         })
     };
-    let (Some(cache), Some(epoch), Some(types)) = (cache, txn.cache_epoch(), typed(params)) else {
+    let (Some(cache), Some(epoch)) = (cache, txn.cache_epoch()) else {
         return with_values();
     };
     let kept = match cache.last.lock() {
         Ok(last) => match last.as_ref() {
-            Some(k) if k.matches(epoch, settings, &types) => Some(k.query.clone()),
+            Some(k) if k.matches(epoch, settings, params) => Some(k.query.clone()),
             _ => None,
         },
         Err(_) => None,
@@ -95,6 +102,9 @@ pub(crate) fn plan<'p>(
         Some(Some(query)) => query,
         Some(None) => return with_values(),
         None => {
+            let Some(types) = typed(params) else {
+                return with_values();
+            };
             let GenericPlan { plan, reusable } = bind_generic(txn, stmt, settings, params)?;
             let query = match plan {
                 Plan::Query(q) => Some(q),
@@ -123,11 +133,13 @@ pub(crate) fn plan<'p>(
     })
 }
 
-/// The types of `params` when each has a type of its own (not NULL, not
-/// untyped text, which takes its type from where it is used).
+/// The types of `params` when each has a type of its own.
 fn typed(params: &[Value]) -> Option<Vec<DataType>> {
-    params
-        .iter()
-        .map(|v| v.data_type().filter(|t| *t != DataType::Text))
-        .collect()
+    params.iter().map(own_type).collect()
+}
+
+/// The type of `v` when it has one of its own (not NULL, not untyped text,
+/// which takes its type from where it is used).
+fn own_type(v: &Value) -> Option<DataType> {
+    v.data_type().filter(|t| *t != DataType::Text)
 }

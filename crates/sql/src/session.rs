@@ -3,6 +3,7 @@
 //! inside a block every statement fails with 25P02 until ROLLBACK).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use driftdb_engine::commit_meta::CommitMeta;
 use driftdb_engine::interrupt::Interrupt;
@@ -159,6 +160,12 @@ impl<'s> Session<'s> {
         self.settings.params.get(&name.to_ascii_lowercase())
     }
 
+    /// The value of a configuration parameter named in lower case,
+    /// borrowed: for the ones a server reads at every statement.
+    pub fn parameter_value(&self, name: &str) -> Result<&str> {
+        self.settings.params.value(name)
+    }
+
     /// Sets a configuration parameter (as a client's startup packet does).
     pub fn set_parameter(&mut self, name: &str, value: &str) -> Result<()> {
         self.settings
@@ -176,7 +183,11 @@ impl<'s> Session<'s> {
     /// session sees now: with `params` when they are known (a bound
     /// portal), else with each parameter unknown (a statement).
     /// The answer is kept with `prepared` under the key it was made under.
-    pub fn describe(&self, prepared: &Prepared, params: Option<&[Value]>) -> Result<Description> {
+    pub fn describe(
+        &self,
+        prepared: &Prepared,
+        params: Option<&[Value]>,
+    ) -> Result<Arc<Description>> {
         let epoch = match &self.block {
             Some(block) => block.txn.cache_epoch(),
             None => self.storage.cache_epoch()?,
@@ -204,10 +215,10 @@ impl<'s> Session<'s> {
             ),
             None => bind_describe(txn, &prepared.stmt, &self.settings)?,
         };
-        let description = Description {
+        let description = Arc::new(Description {
             params,
             columns: plan.result_columns(),
-        };
+        });
         if let Some(key) = key
             && txn.cache_epoch() == Some(key.catalog_epoch)
         {
@@ -223,7 +234,10 @@ impl<'s> Session<'s> {
         let mut txn = Transaction::begin(self.storage)?;
         txn.set_interrupt(self.interrupt.clone());
         txn.set_serializable(
-            self.settings.params.get("default_transaction_isolation")? == "serializable",
+            self.settings
+                .params
+                .value("default_transaction_isolation")?
+                == "serializable",
         );
         txn.set_sequence_values(self.sequences.clone());
         txn.set_read_only(self.settings.as_of.is_some());

@@ -16,9 +16,9 @@ fn column_names(
 ) -> TestResult<Vec<String>> {
     let d = s.describe(p, params)?;
     Ok(d.columns
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(name, _)| name)
+        .iter()
+        .flatten()
+        .map(|(name, _)| name.clone())
         .collect())
 }
 
