@@ -312,7 +312,8 @@ impl<'s> Transaction<'s> {
         }
     }
 
-    /// Every present table definition, read once until the catalog changes.
+    /// Every present table definition, read once until the catalog changes
+    /// (and shared with other transactions of the same catalog generation).
     pub(crate) fn cached_tables(
         &self,
         read: impl FnOnce() -> Result<Vec<crate::catalog::TableDef>>,
@@ -320,7 +321,7 @@ impl<'s> Transaction<'s> {
         if let Some(t) = self.tables.borrow().as_ref() {
             return Ok(std::sync::Arc::clone(t));
         }
-        let t = std::sync::Arc::new(read()?);
+        let t = crate::shared_tables::tables(self, read)?;
         *self.tables.borrow_mut() = Some(std::sync::Arc::clone(&t));
         Ok(t)
     }

@@ -400,3 +400,35 @@ fn sequences_conflicts_and_returning_run_per_execution() -> TestResult {
     );
     Ok(())
 }
+
+#[test]
+fn writes_see_foreign_keys_added_by_another_session() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let storage = Storage::open(dir.path(), Options::default())?;
+    let mut a = Session::new(&storage, "a");
+    let mut b = Session::new(&storage, "b");
+    a.execute("CREATE TABLE p (id INTEGER PRIMARY KEY); INSERT INTO p VALUES (1), (2), (3)")?;
+    let delete = Prepared::parse("DELETE FROM p WHERE id = $1")?;
+    let update = Prepared::parse("UPDATE p SET id = $1 WHERE id = $2")?;
+    assert_eq!(tag(&mut a, &delete, &[Value::Int4(1)])?, "DELETE 1");
+    b.execute(
+        "CREATE TABLE c (p_id INTEGER REFERENCES p (id) ON UPDATE CASCADE); \
+         INSERT INTO c VALUES (2), (3)",
+    )?;
+    let refused = a.execute_prepared(&delete, &[Value::Int4(2)]);
+    assert!(
+        matches!(&refused, Err(e) if e.sqlstate == "23503"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        tag(&mut a, &update, &[Value::Int4(30), Value::Int4(3)])?,
+        "UPDATE 1"
+    );
+    assert_eq!(
+        query(&mut b, "SELECT p_id FROM c ORDER BY p_id")?,
+        [[Value::Int4(2)], [Value::Int4(30)]]
+    );
+    b.execute("DROP TABLE c")?;
+    assert_eq!(tag(&mut a, &delete, &[Value::Int4(2)])?, "DELETE 1");
+    Ok(())
+}
