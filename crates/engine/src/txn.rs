@@ -211,11 +211,17 @@ impl<'s> Transaction<'s> {
         self.cache_epoch.filter(|_| !self.changes_catalog())
     }
 
-    /// Whether the transaction has changed the catalog (a table, view or
-    /// index definition).
+    /// Whether the transaction has changed the catalog: a table (and its
+    /// indexes and constraints), the id counter, a schema, a view or a
+    /// sequence's definition, the keyspaces below
+    /// [`SEQUENCE_STATE`](crate::sequence::SEQUENCE_STATE) (whose values
+    /// `nextval` commits on their own). Binding reads all of them, so its
+    /// commit moves the catalog generation on.
     pub fn changes_catalog(&self) -> bool {
         self.writes
-            .range((crate::catalog::TABLES, Vec::new())..(crate::catalog::TABLES + 1, Vec::new()))
+            .range(
+                (crate::catalog::TABLES, Vec::new())..(crate::sequence::SEQUENCE_STATE, Vec::new()),
+            )
             .next()
             .is_some()
     }

@@ -2,7 +2,7 @@
 //! (bound once, parameters as placeholders) and must answer every later
 //! execution exactly as a fresh binding with that execution's values
 //! would: other values, other rows; a catalog change by any session
-//! (columns, defaults, constraints); a value binding itself reads (LIMIT);
+//! (columns, defaults, constraints, foreign keys, a replaced view); a value binding itself reads (LIMIT);
 //! what the snapshot decides (`drift_seq()`, a timestamp point); a block
 //! whose snapshot predates another session's DDL; a sequence default, `ON
 //! CONFLICT` and `RETURNING` run again at each execution.
@@ -430,5 +430,41 @@ fn writes_see_foreign_keys_added_by_another_session() -> TestResult {
     );
     b.execute("DROP TABLE c")?;
     assert_eq!(tag(&mut a, &delete, &[Value::Int4(2)])?, "DELETE 1");
+    Ok(())
+}
+
+#[test]
+fn views_replaced_by_another_session_are_read_anew() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let storage = Storage::open(dir.path(), Options::default())?;
+    let mut a = Session::new(&storage, "a");
+    let mut b = Session::new(&storage, "b");
+    a.execute(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER); \
+         CREATE TABLE copy (id INTEGER, n INTEGER); \
+         INSERT INTO t VALUES (1, 10), (2, 20); \
+         CREATE VIEW v AS SELECT id, n FROM t WHERE id = 1",
+    )?;
+    let select = Prepared::parse("SELECT n FROM v WHERE id = $1")?;
+    let insert = Prepared::parse("INSERT INTO copy SELECT id, n FROM v WHERE id = $1")?;
+    assert_eq!(
+        rows(&mut a, &select, &[Value::Int4(1)])?,
+        [[Value::Int4(10)]]
+    );
+    assert!(rows(&mut a, &select, &[Value::Int4(2)])?.is_empty());
+    assert_eq!(tag(&mut a, &insert, &[Value::Int4(2)])?, "INSERT 0 0");
+    b.execute("CREATE OR REPLACE VIEW v AS SELECT id, n * 2 AS n FROM t")?;
+    assert_eq!(
+        rows(&mut a, &select, &[Value::Int4(2)])?,
+        [[Value::Int4(40)]]
+    );
+    assert_eq!(tag(&mut a, &insert, &[Value::Int4(2)])?, "INSERT 0 1");
+    assert_eq!(
+        query(&mut a, "SELECT id, n FROM copy")?,
+        [[Value::Int4(2), Value::Int4(40)]]
+    );
+    b.execute("DROP VIEW v")?;
+    let gone = a.execute_prepared(&select, &[Value::Int4(1)]);
+    assert!(matches!(&gone, Err(e) if e.sqlstate == "42P01"), "{gone:?}");
     Ok(())
 }
