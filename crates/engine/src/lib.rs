@@ -28,6 +28,7 @@ mod numeric_math;
 pub mod reads;
 pub mod row;
 pub mod sequence;
+mod shared_tables;
 pub mod table;
 pub mod text;
 pub mod txn;

@@ -215,11 +215,17 @@ impl<'s> Transaction<'s> {
         self.cache_epoch.filter(|_| !self.changes_catalog())
     }
 
-    /// Whether the transaction has changed the catalog (a table, view or
-    /// index definition).
+    /// Whether the transaction has changed the catalog: a table (and its
+    /// indexes and constraints), the id counter, a schema, a view or a
+    /// sequence's definition, the keyspaces below
+    /// [`SEQUENCE_STATE`](crate::sequence::SEQUENCE_STATE) (whose values
+    /// `nextval` commits on their own). Binding reads all of them, so its
+    /// commit moves the catalog generation on.
     pub fn changes_catalog(&self) -> bool {
         self.writes
-            .range((crate::catalog::TABLES, Vec::new())..(crate::catalog::TABLES + 1, Vec::new()))
+            .range(
+                (crate::catalog::TABLES, Vec::new())..(crate::sequence::SEQUENCE_STATE, Vec::new()),
+            )
             .next()
             .is_some()
     }
@@ -319,7 +325,8 @@ impl<'s> Transaction<'s> {
         }
     }
 
-    /// Every present table definition, read once until the catalog changes.
+    /// Every present table definition, read once until the catalog changes
+    /// (and shared with other transactions of the same catalog generation).
     pub(crate) fn cached_tables(
         &self,
         read: impl FnOnce() -> Result<Vec<crate::catalog::TableDef>>,
@@ -327,7 +334,7 @@ impl<'s> Transaction<'s> {
         if let Some(t) = self.tables.borrow().as_ref() {
             return Ok(std::sync::Arc::clone(t));
         }
-        let t = std::sync::Arc::new(read()?);
+        let t = crate::shared_tables::tables(self, read)?;
         *self.tables.borrow_mut() = Some(std::sync::Arc::clone(&t));
         Ok(t)
     }

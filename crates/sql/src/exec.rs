@@ -78,7 +78,7 @@ pub fn execute(txn: &mut Transaction<'_>, plan: Plan) -> Result<(Output, Vec<Str
 }
 
 /// [`execute`] of a plan whose [`Expr::Param`]s read `params` (a generic
-/// plan, which is always a query).
+/// plan: a query, `INSERT`, `UPDATE` or `DELETE`).
 pub(crate) fn execute_with(
     txn: &mut Transaction<'_>,
     plan: Plan,
@@ -285,7 +285,7 @@ pub(crate) fn execute_with(
             returning,
         } => {
             let rows: Vec<Vec<Value>> = {
-                let env = Env::new(txn, &cache);
+                let env = Env::with_params(txn, &cache, params);
                 let rows: Vec<Vec<Value>> = match source {
                     InsertSource::Values(rows) => rows
                         .iter()
@@ -338,13 +338,20 @@ pub(crate) fn execute_with(
                     (written, n)
                 }
                 Some(oc) => {
-                    let written = crate::upsert::insert(txn, &cache, &table, rows, oc, &checks)?;
+                    let written =
+                        crate::upsert::insert(txn, &cache, params, &table, rows, oc, &checks)?;
                     let n = written.len();
                     (written, n)
                 }
             };
             let written = written.into_iter().map(with_hidden).collect();
-            let out = finish(txn, &cache, returning, written, "INSERT 0", n)?;
+            let out = finish(
+                &Env::with_params(txn, &cache, params),
+                returning,
+                written,
+                "INSERT 0",
+                n,
+            )?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Update {
@@ -356,7 +363,7 @@ pub(crate) fn execute_with(
             returning,
         } => {
             let changes = {
-                let env = Env::new(txn, &cache);
+                let env = Env::with_params(txn, &cache, params);
                 let targets = matching(&env, &table, from.as_ref(), filter.as_ref())?;
                 let mut changes = Vec::with_capacity(targets.len());
                 for Target { key, values, input } in targets {
@@ -381,7 +388,13 @@ pub(crate) fn execute_with(
                 }
                 table::update(txn, &table, &t.key, t.values)?;
             }
-            let out = finish(txn, &cache, returning, written, "UPDATE", n)?;
+            let out = finish(
+                &Env::with_params(txn, &cache, params),
+                returning,
+                written,
+                "UPDATE",
+                n,
+            )?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Delete {
@@ -391,7 +404,7 @@ pub(crate) fn execute_with(
             returning,
         } => {
             let targets = matching(
-                &Env::new(txn, &cache),
+                &Env::with_params(txn, &cache, params),
                 &table,
                 using.as_ref(),
                 filter.as_ref(),
@@ -404,7 +417,13 @@ pub(crate) fn execute_with(
                     written.push(t.returned(table.columns.len()));
                 }
             }
-            let out = finish(txn, &cache, returning, written, "DELETE", n)?;
+            let out = finish(
+                &Env::with_params(txn, &cache, params),
+                returning,
+                written,
+                "DELETE",
+                n,
+            )?;
             Ok((out, vec![qualified(&table)]))
         }
         Plan::Restore { table, seq } => {
@@ -476,8 +495,7 @@ pub(crate) fn qualified(t: &TableDef) -> String {
 /// The statement's output: its command tag, or the `RETURNING` rows of the
 /// rows it wrote (each as `RETURNING` reads it: hidden columns included).
 fn finish(
-    txn: &Transaction<'_>,
-    cache: &Cache,
+    env: &Env<'_, '_>,
     returning: Option<Returning>,
     written: Vec<Vec<Value>>,
     command: &'static str,
@@ -486,10 +504,9 @@ fn finish(
     let Some(r) = returning else {
         return Ok(Output::Command(format!("{command} {n}")));
     };
-    let env = Env::new(txn, cache);
     let rows = written
         .into_iter()
-        .map(|row| r.exprs.iter().map(|e| e.eval(&row, &env)).collect())
+        .map(|row| r.exprs.iter().map(|e| e.eval(&row, env)).collect())
         .collect::<Result<_>>()?;
     Ok(Output::Rows {
         columns: r.columns,
@@ -548,7 +565,7 @@ fn matching(
         .map(|rel| crate::run::run(rel, env)?.collect::<Result<Vec<_>>>())
         .transpose()?;
     let range = match (filter, &others) {
-        (Some(f), None) => crate::optimize::key_range(table, f, &[]),
+        (Some(f), None) => crate::optimize::key_range(table, f, env.params),
         _ => (Bound::Unbounded, Bound::Unbounded),
     };
     let accepts = |row: &[Value]| filter.map_or(Ok(true), |f| f.is_true(row, env));

@@ -1,26 +1,28 @@
-//! Generic plans: a prepared query bound once and run many times with other
-//! parameter values, as PostgreSQL's plan cache does. Binding resolves every
-//! name against the catalog, a sixth of a prepared point select's server
-//! time; a generic plan keeps its parameters as placeholders
+//! Generic plans: a prepared query, `INSERT`, `UPDATE` or `DELETE` bound
+//! once and run many times with other parameter values, as PostgreSQL's
+//! plan cache does. Binding resolves every name against the catalog (and
+//! binds a written table's defaults and `CHECK`s from their SQL text), a
+//! sixth of a prepared point select's server time and more of a
+//! single-row insert's; a generic plan keeps its parameters as placeholders
 //! ([`Expr::Param`](crate::expr::Expr::Param)) and is only optimized again
 //! for each execution's values, so `WHERE id = $1` is still one key seek.
 //!
 //! A plan is kept with its prepared statement under what binding derived it
 //! from: the catalog generation its transaction read
 //! ([`Transaction::cache_epoch`]), the session settings binding reads, and
-//! the parameters' types. Only queries are kept, and only when binding read
-//! no parameter's value (a `LIMIT $1`) and nothing of the snapshot but the
-//! catalog (a timestamp point, `drift_seq()`); other statements bind with
-//! their values at every execution.
+//! the parameters' types. Only those four kinds of statement are kept, and
+//! only when binding read no parameter's value (a `LIMIT $1`) and nothing
+//! of the snapshot but the catalog (a timestamp point, `drift_seq()`);
+//! other statements bind with their values at every execution.
 
 use std::sync::Mutex;
 
 use driftdb_engine::txn::Transaction;
 use driftdb_engine::value::{DataType, Value};
 
-use crate::bind::{Bound, GenericPlan, Settings, bind_generic, bind_with};
+use crate::bind::{GenericPlan, Settings, bind_generic, bind_with};
 use crate::error::Result;
-use crate::optimize::optimize;
+use crate::optimize::optimize_plan;
 use crate::parser::Stmt;
 use crate::plan::Plan;
 
@@ -43,9 +45,9 @@ struct Kept {
     catalog_epoch: u64,
     settings: Settings,
     param_types: Vec<DataType>,
-    /// The query, or `None` when the statement binds with its values at
-    /// every execution (it is no query, or binding read a value).
-    query: Option<Bound>,
+    /// The plan, or `None` when the statement binds with its values at
+    /// every execution (see [`generic`], or binding read a value).
+    plan: Option<Plan>,
 }
 
 impl Kept {
@@ -93,44 +95,49 @@ pub(crate) fn plan<'p>(
     };
     let kept = match cache.last.lock() {
         Ok(last) => match last.as_ref() {
-            Some(k) if k.matches(epoch, settings, params) => Some(k.query.clone()),
+            Some(k) if k.matches(epoch, settings, params) => Some(k.plan.clone()),
             _ => None,
         },
         Err(_) => None,
     };
-    let query = match kept {
-        Some(Some(query)) => query,
+    let plan = match kept {
+        Some(Some(plan)) => plan,
         Some(None) => return with_values(),
         None => {
             let Some(types) = typed(params) else {
                 return with_values();
             };
             let GenericPlan { plan, reusable } = bind_generic(txn, stmt, settings, params)?;
-            let query = match plan {
-                Plan::Query(q) => Some(q),
-                _ => None,
-            };
+            let plan = Some(plan).filter(generic);
             if let Ok(mut last) = cache.last.lock() {
                 *last = Some(Kept {
                     catalog_epoch: epoch,
                     settings: settings.clone(),
                     param_types: types,
-                    query: query.clone().filter(|_| reusable),
+                    plan: plan.clone().filter(|_| reusable),
                 });
             }
-            match query {
-                Some(q) => q,
+            match plan {
+                Some(p) => p,
                 None => return with_values(),
             }
         }
     };
     Ok(Planned {
-        plan: Plan::Query(Bound {
-            rel: optimize(query.rel, params),
-            columns: query.columns,
-        }),
+        plan: optimize_plan(plan, params),
         params,
     })
+}
+
+/// Whether `plan` runs as a generic plan: a query, `INSERT`, `UPDATE` or
+/// `DELETE`, whose executor reads [`Expr::Param`](crate::expr::Expr::Param)s
+/// from the execution's values. Other statements (DDL, session control,
+/// `COPY`, `EXPLAIN`) bind with their values.
+fn generic(plan: &Plan) -> bool {
+    matches!(
+        plan,
+        Plan::Query(_) | Plan::Insert { .. } | Plan::Update { .. } | Plan::Delete { .. }
+    )
 }
 
 /// The types of `params` when each has a type of its own.

@@ -21,11 +21,13 @@ use crate::exec::{Cache, assign, enforce_checks};
 use crate::expr::{Env, Expr};
 use crate::plan::{ConflictUpdate, OnConflict};
 
-/// Inserts `rows` into `table` under `on_conflict`; returns the rows
-/// inserted or updated (what `RETURNING` reads and the command tag counts).
+/// Inserts `rows` into `table` under `on_conflict` (whose expressions read
+/// `params`: a generic plan's values); returns the rows inserted or updated
+/// (what `RETURNING` reads and the command tag counts).
 pub fn insert(
     txn: &mut Transaction<'_>,
     cache: &Cache,
+    params: &[Value],
     table: &TableDef,
     rows: Vec<Vec<Value>>,
     on_conflict: &OnConflict,
@@ -51,7 +53,8 @@ pub fn insert(
         }
         let existing = table::get_by_key(txn, table, &key)?
             .ok_or_else(|| EngineError::Corrupted("conflicting row is gone".into()))?;
-        let Some(new) = updated(txn, cache, table, update, checks, existing, values)? else {
+        let env = Env::with_params(txn, cache, params);
+        let Some(new) = updated(&env, table, update, checks, existing, values)? else {
             continue;
         };
         touched.insert(table::update(txn, table, &key, new.clone())?);
@@ -78,29 +81,27 @@ fn conflict(
 /// The existing row after `DO UPDATE SET …`, or `None` when its `WHERE`
 /// leaves the row alone.
 fn updated(
-    txn: &Transaction<'_>,
-    cache: &Cache,
+    env: &Env<'_, '_>,
     table: &TableDef,
     update: &ConflictUpdate,
     checks: &[(String, Expr)],
     existing: Vec<Value>,
     proposed: Vec<Value>,
 ) -> Result<Option<Vec<Value>>> {
-    let env = Env::new(txn, cache);
     let hidden = || std::iter::repeat_n(Value::Null, HIDDEN_COLUMNS.len());
     let mut input = existing.clone();
     input.extend(hidden());
     input.extend(proposed);
     input.extend(hidden());
     if let Some(filter) = &update.filter
-        && !filter.is_true(&input, &env)?
+        && !filter.is_true(&input, env)?
     {
         return Ok(None);
     }
     let mut new = existing;
     for (i, e) in &update.set {
-        new[*i] = assign(e, &input, table.columns[*i].data_type, &env)?;
+        new[*i] = assign(e, &input, table.columns[*i].data_type, env)?;
     }
-    enforce_checks(table, checks, &new, &env)?;
+    enforce_checks(table, checks, &new, env)?;
     Ok(Some(new))
 }
