@@ -4,8 +4,9 @@
 //! seq just before the hot row's 10,000 updates, against the current read of
 //! the same row; for the hot row and for a cold one.
 //!
-//! Each read is SQL text (no prepared statements in the embedded API yet),
-//! parsed, bound, planned and run in an autocommit transaction.
+//! Each read runs in an autocommit transaction, as SQL text (parsed, bound
+//! and planned every time) and as a statement prepared once with the key as
+//! `$1` (the prepared point SELECT of the `point_select` bench).
 
 #[path = "support.rs"]
 mod support;
@@ -57,6 +58,28 @@ fn point_select_past(c: &mut Criterion) {
         group.bench_function(format!("{label}/as_of_past"), |b| {
             b.iter(|| support::run(&mut session, &as_of));
         });
+        for (kind, sql) in [
+            (
+                "current_prepared",
+                "SELECT name, v FROM t WHERE id = $1".to_string(),
+            ),
+            (
+                "as_of_past_prepared",
+                format!("SELECT name, v FROM t FOR SYSTEM_TIME AS OF @SEQ:{past} WHERE id = $1"),
+            ),
+        ] {
+            let prepared = match session.prepare(&sql) {
+                Ok(p) => p,
+                Err(e) => panic!("DriftDB prepare: {e}"),
+            };
+            let key = [driftdb_engine::value::Value::Int4(id as i32)];
+            group.bench_function(format!("{label}/{kind}"), |b| {
+                b.iter(|| match session.execute_prepared(&prepared, &key) {
+                    Ok(out) => out,
+                    Err(e) => panic!("DriftDB read: {e}"),
+                });
+            });
+        }
     }
     group.finish();
 }

@@ -5,10 +5,10 @@
 
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::temporal::{is_keyword, push_words, significant};
+use super::temporal::{is_keyword, push_words, significant, take};
 
 /// Rewrites the locking clauses of `tokens` into the forms `sqlparser` parses.
-pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
+pub fn rewrite(mut tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     // Only FOR starts a clause this rewrite changes; most statements have none
     // and pass through without a copy.
     if !tokens.iter().any(|t| is_keyword(&t.token, "FOR")) {
@@ -18,10 +18,11 @@ pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
     let mut skip_to = 0;
     // The strength of the clause whose `OF` list is being read.
     let mut list: Option<&'static str> = None;
-    for (i, t) in tokens.iter().enumerate() {
+    for i in 0..tokens.len() {
         if i < skip_to {
             continue;
         }
+        let t = &tokens[i];
         if let Some(strength) = list {
             match &t.token {
                 Token::Comma => {
@@ -48,7 +49,7 @@ pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             } else if word(0, "UPDATE") || word(0, "SHARE") {
                 (if word(0, "UPDATE") { "UPDATE" } else { "SHARE" }, 1)
             } else {
-                out.push(t.clone());
+                out.push(take(&mut tokens, i));
                 continue;
             };
             push_words(&mut out, t, &["FOR", strength]);
@@ -56,7 +57,7 @@ pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Vec<TokenWithSpan> {
             list = word(clause_end, "OF").then_some(strength);
             continue;
         }
-        out.push(t.clone());
+        out.push(take(&mut tokens, i));
     }
     out
 }

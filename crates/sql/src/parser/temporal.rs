@@ -124,7 +124,7 @@ fn marker_call(expr: &Expr) -> Option<(String, Vec<Expr>)> {
 
 /// Rewrites the time-travel forms into `FOR SYSTEM_TIME AS OF <marker>`.
 pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseError> {
-    let tokens = rewrite_seq_points(tokens)?;
+    let mut tokens = rewrite_seq_points(tokens)?;
     // Only FOR, AS and BETWEEN start a form this rewrite changes.
     let starts_form = |t: &TokenWithSpan| {
         matches!(&t.token, Token::Word(w)
@@ -138,7 +138,7 @@ pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseEr
     let mut i = 0;
     while i < tokens.len() {
         if !starts_form(&tokens[i]) {
-            out.push(tokens[i].clone());
+            out.push(take(&mut tokens, i));
             i += 1;
             continue;
         }
@@ -203,7 +203,7 @@ pub fn rewrite(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseEr
             out.extend_from_slice(&tokens[i..=at(0)]);
             i = at(1) + 1;
         } else {
-            out.push(tokens[i].clone());
+            out.push(take(&mut tokens, i));
             i += 1;
         }
     }
@@ -280,7 +280,7 @@ fn operand_end(
 
 /// Turns `@SEQ:N` into `__drift_seq(N)` and refuses user identifiers that
 /// could pass for markers.
-fn rewrite_seq_points(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseError> {
+fn rewrite_seq_points(mut tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, ParseError> {
     let mut has_point = false;
     for (i, t) in tokens.iter().enumerate() {
         if let Token::Word(w) = &t.token
@@ -310,7 +310,7 @@ fn rewrite_seq_points(tokens: Vec<TokenWithSpan>) -> Result<Vec<TokenWithSpan>, 
             push(&mut out, &tokens[i], Token::RParen);
             i += len;
         } else {
-            out.push(tokens[i].clone());
+            out.push(take(&mut tokens, i));
             i += 1;
         }
     }
@@ -348,6 +348,13 @@ pub(super) fn significant(tokens: &[TokenWithSpan], i: usize, n: usize) -> Vec<u
         .map(|(j, _)| j)
         .take(n)
         .collect()
+}
+
+/// Moves token `i` out of `tokens` for a rewrite that has read past it
+/// (rewrites only look ahead), leaving an end-of-input token in its place.
+pub(super) fn take(tokens: &mut [TokenWithSpan], i: usize) -> TokenWithSpan {
+    let span = tokens[i].span;
+    std::mem::replace(&mut tokens[i], TokenWithSpan::new(Token::EOF, span))
 }
 
 pub(super) fn is_keyword(token: &Token, keyword: &str) -> bool {
