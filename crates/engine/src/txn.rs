@@ -53,9 +53,7 @@ pub struct Transaction<'s> {
     serializable: bool,
     /// The store as of the last commit answered, taken once per statement
     /// that locks rows, to fail a lock on a row changed after the snapshot.
-    /// Boxed: a snapshot is large, and few transactions take this one, while
-    /// every transaction is moved a few times as it begins.
-    latest: std::cell::RefCell<Option<Box<StoreSnapshot>>>,
+    latest: std::cell::RefCell<Option<StoreSnapshot>>,
     /// The session's `currval`/`lastval` record, which `nextval` updates.
     sequences: SessionValues,
     /// `READ ONLY` (or reading the past): even the writes made outside the
@@ -143,7 +141,7 @@ impl<'s> Transaction<'s> {
         let mut latest = self.latest.borrow_mut();
         let store = match latest.as_mut() {
             Some(s) => s,
-            None => latest.insert(Box::new(self.storage.snapshot()?)),
+            None => latest.insert(self.storage.snapshot()?),
         };
         let committed_seq = store.last_change_seq(keyspace, key)?;
         let snapshot_seq = self.snapshot.seq();
