@@ -7,10 +7,11 @@ use std::path::Path;
 
 use driftdb_storage::{Commit, Options, Storage, Write};
 
-/// Options for bulk loading: big segments, rare checkpoints.
+/// Options for bulk loading: big segments, rare checkpoints (each one holds
+/// up to that much log in the overlay until it is flushed).
 pub fn bulk_options() -> Options {
     Options {
-        checkpoint_bytes: 1 << 30,
+        checkpoint_bytes: 64 << 20,
         segment_bytes: 256 << 20,
         ..Options::default()
     }

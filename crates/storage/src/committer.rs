@@ -6,18 +6,23 @@
 //!                           answer the batch's committers
 //!                               │ numbered batches, in log order
 //!                               ▼
-//!                           APPLIER: apply every queued batch to the store in
-//!                           one transaction, advance the applied watermark
+//!                           APPLIER: add every queued batch to the store's
+//!                           overlay, advance the applied watermark
+//!                               │ at each checkpoint: the overlay's layer
+//!                               ▼
+//!                           FLUSHER: merge the layer into redb in one
+//!                           durable transaction, answer checkpoint waiters
 //! ```
 //!
 //! A commit is answered once its frame is durable (or, when asynchronous, once
 //! it is written). It is visible to a snapshot once the applier has applied it;
 //! [`Watermarks::wait_visible`] makes every snapshot taken after an answer wait
 //! for that, so a committer always reads its own writes and no one reads a
-//! commit that was not yet answered as durable. Decoupling the two lets the
-//! applier merge many batches into one store transaction while the sequencer
-//! fsyncs the next ones. Conflicts are checked against the store plus the
-//! commits numbered but not yet applied.
+//! commit that was not yet answered as durable. Decoupling the stages lets
+//! the sequencer fsync the next batches while the applier makes earlier ones
+//! visible, and keeps redb's write transactions off the path of a commit.
+//! Conflicts are checked against the store plus the commits numbered but not
+//! yet applied.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +34,7 @@ use crate::clock::CommitClock;
 use crate::error::{Result, StorageError};
 use crate::frame::{CommitRecord, encode_commit};
 use crate::log::CommitLog;
+use crate::overlay::Layer;
 use crate::store::{LogEnd, StoreSnapshot, VersionedStore};
 use crate::{Commit, Committed, Write};
 
@@ -546,8 +552,33 @@ impl Sequencer {
     }
 }
 
-/// The applier: merges queued batches into one store transaction each time.
-fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, marks: &Watermarks) {
+/// A layer of the overlay on its way into redb.
+struct Frozen {
+    layer: Arc<Layer>,
+    /// Where the log ends after the layer's last commit.
+    log_end: LogEnd,
+    checkpoint_waiters: Vec<SyncSender<Result<()>>>,
+}
+
+/// The applier: makes queued batches visible through the store's overlay,
+/// and at each checkpoint hands the overlay's active layer to the flusher.
+fn apply_loop(store: &Arc<VersionedStore>, batches: &Receiver<Batch>, marks: &Arc<Watermarks>) {
+    // One frozen layer may wait while another is flushed; beyond that the
+    // applier waits, which bounds the overlay's memory.
+    let (to_flusher, frozen) = std::sync::mpsc::sync_channel(1);
+    let flusher = {
+        let (store, marks) = (Arc::clone(store), Arc::clone(marks));
+        std::thread::Builder::new()
+            .name("driftdb-flusher".into())
+            .spawn(move || flush_loop(&store, &frozen, &marks))
+    };
+    let flusher = match flusher {
+        Ok(h) => h,
+        Err(e) => {
+            marks.poison(&StorageError::io("flusher thread", e));
+            return;
+        }
+    };
     while let Ok(first) = batches.recv() {
         // A checkpoint ends the merge: batches behind it may not be fsynced yet,
         // and a durable store must never hold a commit the log could lose.
@@ -572,28 +603,46 @@ fn apply_loop(store: &VersionedStore, batches: &Receiver<Batch>, marks: &Waterma
         if invalidates_caches {
             marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
         }
-        let applied = store.write(checkpoint, |tx| {
-            merged
-                .iter()
-                .flat_map(|b| &b.records)
-                .try_for_each(|r| tx.apply(r))?;
-            if let Some(end) = log_end {
-                tx.set_log_end(end);
-            }
-            Ok(())
-        });
+        let records = merged
+            .iter_mut()
+            .flat_map(|b| std::mem::take(&mut b.records))
+            .map(Arc::new)
+            .collect();
+        store.stage(records);
         if invalidates_caches {
             marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
-        }
-        if let Err(e) = applied {
-            // Dropping the checkpoint replies tells their callers to read this.
-            marks.poison(&e);
-            return;
         }
         if let Some(seq) = last_seq {
             marks.set_applied(seq);
         }
-        for reply in merged.into_iter().flat_map(|b| b.checkpoint_waiters) {
+        if let (true, Some(log_end)) = (checkpoint, log_end) {
+            let frozen = Frozen {
+                layer: store.freeze(),
+                log_end,
+                checkpoint_waiters: merged
+                    .into_iter()
+                    .flat_map(|b| b.checkpoint_waiters)
+                    .collect(),
+            };
+            if to_flusher.send(frozen).is_err() {
+                break;
+            }
+        }
+    }
+    drop(to_flusher);
+    let _ = flusher.join();
+}
+
+/// The flusher: merges each frozen layer into redb durably, then answers the
+/// checkpoint's waiters. Dropping their replies on a failure tells them to
+/// read the poison reason.
+fn flush_loop(store: &VersionedStore, frozen: &Receiver<Frozen>, marks: &Watermarks) {
+    while let Ok(f) = frozen.recv() {
+        if let Err(e) = store.flush(&f.layer, f.log_end) {
+            marks.poison(&e);
+            return;
+        }
+        for reply in f.checkpoint_waiters {
             let _ = reply.send(Ok(()));
         }
     }

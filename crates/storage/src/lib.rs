@@ -8,9 +8,10 @@
 //!    encodes its frame (`frame.rs`).
 //! 3. The batch's frames are appended to the newest segment (`log.rs`,
 //!    `segment.rs`) and fsynced once for the whole batch.
-//! 4. The applier thread applies queued batches to the versioned store in one
-//!    transaction (`store.rs`, keys laid out by `keys.rs`); then every committer
-//!    of those batches is answered.
+//! 4. The applier thread makes the batches visible in the store's in-memory
+//!    overlay (`overlay.rs`); at each checkpoint the flusher thread merges a
+//!    layer of it into redb (`store.rs`, keys laid out by `keys.rs`) in one
+//!    durable transaction.
 //!
 //! Opening takes the directory lock (`lock.rs`), opens the store at its last
 //! checkpoint, and replays the log after it, cutting a torn last frame.
@@ -23,6 +24,7 @@ mod frame;
 mod keys;
 mod lock;
 mod log;
+mod overlay;
 mod segment;
 mod store;
 mod verify;

@@ -21,19 +21,24 @@
 //! `(k, !N)`: the first entry is the newest version that started at or before N,
 //! visible when it had not ended by N.
 //!
-//! The store is not durable by itself: most commits are applied without fsync,
-//! and a checkpoint is a durable redb commit that records `applied_seq`. After a
-//! crash redb comes back at the last checkpoint and the log after it is replayed.
+//! Commits reach redb in checkpoints: the applier makes them visible in the
+//! overlay (`overlay.rs`), and each checkpoint merges a layer of it into redb
+//! in one durable commit that records `applied_seq`; reads merge the two.
+//! After a crash redb comes back at the last checkpoint and the log after it
+//! is replayed.
 
+use std::collections::VecDeque;
+use std::iter::Peekable;
 use std::ops::Bound;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinition};
 
 use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
 use crate::keys::{current_key, history_key, history_key_into, history_prefix, prefix_end};
+use crate::overlay::{self, Change, Layer, OverlayRange, OverlayView};
 use crate::{CommitInfo, Version, Write};
 
 type Bytes = &'static [u8];
@@ -48,9 +53,19 @@ const LOG_OFFSET: &str = "log_offset";
 const LOG_NEXT_SEQ: &str = "log_next_seq";
 const FORMAT: u64 = 1;
 
-/// The redb database holding current rows, history and the commit table.
+/// The redb database holding current rows, history and the commit table,
+/// with the overlay of commits visible but not yet merged into it.
 pub struct VersionedStore {
     db: Database,
+    overlay: Mutex<OverlayState>,
+}
+
+/// The overlay's layers and how far commits are visible.
+struct OverlayState {
+    /// The last seq visible to new snapshots.
+    applied: u64,
+    /// Layers not yet merged into redb, oldest first; the last takes new commits.
+    layers: Vec<Arc<Layer>>,
 }
 
 impl std::fmt::Debug for VersionedStore {
@@ -102,11 +117,61 @@ impl VersionedStore {
             }
         }
         txn.commit().map_err(store_err)?;
-        Ok(VersionedStore { db })
+        let store = VersionedStore {
+            db,
+            overlay: Mutex::new(OverlayState {
+                applied: 0,
+                layers: vec![Arc::default()],
+            }),
+        };
+        let applied = store.read()?.seq();
+        store.state().applied = applied;
+        Ok(store)
     }
 
-    /// Runs `f` in one write transaction and commits it; durably (a checkpoint)
-    /// when `checkpoint` is set. Nothing is applied if `f` fails.
+    fn state(&self) -> MutexGuard<'_, OverlayState> {
+        self.overlay.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Makes commits visible to new snapshots: they go to the overlay's
+    /// active layer, and into redb at the next [`VersionedStore::flush`].
+    pub fn stage(&self, records: Vec<Arc<CommitRecord>>) {
+        let Some(last) = records.last().map(|r| r.seq) else {
+            return;
+        };
+        let active = self.state().layers.last().cloned();
+        if let Some(layer) = active {
+            layer.add(records);
+        }
+        let mut state = self.state();
+        state.applied = state.applied.max(last);
+    }
+
+    /// Closes the active layer for a flush and opens a new one.
+    pub fn freeze(&self) -> Arc<Layer> {
+        let mut state = self.state();
+        let frozen = state.layers.last().cloned().unwrap_or_default();
+        state.layers.push(Arc::default());
+        frozen
+    }
+
+    /// Merges a frozen layer into redb in one durable transaction (a
+    /// checkpoint) that records where the log ends, then retires the layer.
+    pub fn flush(&self, layer: &Arc<Layer>, log_end: LogEnd) -> Result<()> {
+        let records = layer.records();
+        self.write(true, |tx| {
+            records.iter().try_for_each(|r| tx.apply(r))?;
+            tx.set_log_end(log_end);
+            Ok(())
+        })?;
+        self.state().layers.retain(|l| !Arc::ptr_eq(l, layer));
+        Ok(())
+    }
+
+    /// Runs `f` in one write transaction and commits it straight to redb;
+    /// durably (a checkpoint) when `checkpoint` is set. Nothing is applied if
+    /// `f` fails. Only for commits no snapshot sees in the overlay: replay at
+    /// open, and flushes.
     pub fn write<R>(
         &self,
         checkpoint: bool,
@@ -118,7 +183,7 @@ impl VersionedStore {
         } else {
             txn.set_durability(Durability::None).map_err(store_err)?;
         }
-        let out = {
+        let (out, applied_seq) = {
             let mut batch = StoreBatch {
                 current: txn.open_table(CURRENT).map_err(store_err)?,
                 history: txn.open_table(HISTORY).map_err(store_err)?,
@@ -138,9 +203,13 @@ impl VersionedStore {
                 meta.insert(LOG_OFFSET, end.offset).map_err(store_err)?;
                 meta.insert(LOG_NEXT_SEQ, end.next_seq).map_err(store_err)?;
             }
-            out
+            (out, batch.applied_seq)
         };
         txn.commit().map_err(store_err)?;
+        if let Some(seq) = applied_seq {
+            let mut state = self.state();
+            state.applied = state.applied.max(seq);
+        }
         Ok(out)
     }
 
@@ -158,13 +227,22 @@ impl VersionedStore {
 
     /// A consistent read-only view of everything applied so far.
     pub fn read(&self) -> Result<StoreSnapshot> {
+        // The layers before redb: a layer leaves the list only once redb holds
+        // it, so whatever the view needs is in one or the other.
+        let (applied, layers) = {
+            let state = self.state();
+            (state.applied, state.layers.clone())
+        };
         let txn = self.db.begin_read().map_err(store_err)?;
         let meta = txn.open_table(META).map_err(store_err)?;
         let get =
             |k| -> Result<Option<u64>> { Ok(meta.get(k).map_err(store_err)?.map(|g| g.value())) };
-        let applied_seq = get(APPLIED_SEQ)?.unwrap_or(0);
+        let base = get(APPLIED_SEQ)?.unwrap_or(0);
+        let seq = applied.max(base);
         Ok(StoreSnapshot(Arc::new(SnapshotTables {
-            applied_seq,
+            seq,
+            base,
+            overlay: OverlayView::new(layers, base, seq),
             current: txn.open_table(CURRENT).map_err(store_err)?,
             history: OnceLock::new(),
             commits: OnceLock::new(),
@@ -294,7 +372,11 @@ pub struct StoreSnapshot(Arc<SnapshotTables>);
 
 /// What a [`StoreSnapshot`] reads from.
 struct SnapshotTables {
-    applied_seq: u64,
+    /// The last seq this view includes.
+    seq: u64,
+    /// The last seq redb holds in `txn`; the overlay view has the rest.
+    base: u64,
+    overlay: OverlayView,
     current: redb::ReadOnlyTable<Bytes, Bytes>,
     /// Opened on first use: most snapshots (a point read of the present)
     /// never touch history or the commit table.
@@ -306,7 +388,7 @@ struct SnapshotTables {
 impl std::fmt::Debug for StoreSnapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoreSnapshot")
-            .field("applied_seq", &self.0.applied_seq)
+            .field("seq", &self.0.seq)
             .finish_non_exhaustive()
     }
 }
@@ -343,7 +425,7 @@ impl StoreSnapshot {
 
     /// The last seq this view includes.
     pub fn seq(&self) -> u64 {
-        self.0.applied_seq
+        self.0.seq
     }
 
     /// Where the log ended when this state was recorded (read when asked:
@@ -366,6 +448,167 @@ impl StoreSnapshot {
 
     /// The current version of `key`.
     pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Version>> {
+        let changes = self.0.overlay.changes(keyspace, key);
+        if let Some(answer) = overlay::as_of(&changes, u64::MAX) {
+            return Ok(answer);
+        }
+        self.stored_get(keyspace, key)
+    }
+
+    /// The version of `key` that was current right after commit `seq`.
+    pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
+        if seq >= self.seq() {
+            return self.get(keyspace, key);
+        }
+        let changes = self.0.overlay.changes(keyspace, key);
+        if let Some(answer) = overlay::as_of(&changes, seq) {
+            return Ok(answer);
+        }
+        let mut version = self.stored_get_as_of(keyspace, key, seq)?;
+        if let Some(v) = &mut version {
+            overlay::close(v, &changes);
+        }
+        Ok(version)
+    }
+
+    /// Every version of `key`, oldest first, deleted ones included.
+    pub fn history(&self, keyspace: u32, key: &[u8]) -> Result<Vec<Version>> {
+        let mut out = self.stored_history(keyspace, key)?;
+        let changes = self.0.overlay.changes(keyspace, key);
+        if let Some(newest) = out.last_mut() {
+            overlay::close(newest, &changes);
+        }
+        out.extend(overlay::versions(&changes));
+        Ok(out)
+    }
+
+    /// The current rows of `keyspace` within `range`, in key order.
+    pub fn scan(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
+        let stored = self.stored_scan(keyspace, range)?;
+        Ok(self.merged(keyspace, range, stored, |_, changes| {
+            overlay::as_of(&changes, u64::MAX)
+                .flatten()
+                .into_iter()
+                .collect()
+        }))
+    }
+
+    /// The rows of `keyspace` within `range` as they were right after commit `seq`.
+    pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
+        if seq >= self.seq() {
+            return self.scan(keyspace, range);
+        }
+        let stored = self.stored_scan_as_of(keyspace, range, seq)?;
+        Ok(self.merged(
+            keyspace,
+            range,
+            stored,
+            move |mut stored, changes| match overlay::as_of(&changes, seq) {
+                Some(answer) => answer.into_iter().collect(),
+                None => {
+                    stored.iter_mut().for_each(|v| overlay::close(v, &changes));
+                    stored
+                }
+            },
+        ))
+    }
+
+    /// Every version of every key of `keyspace` within `range`, in key order and
+    /// newest first within a key.
+    pub fn scan_versions(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
+        let stored = self.stored_scan_versions(keyspace, range)?;
+        Ok(self.merged(keyspace, range, stored, |mut stored, changes| {
+            if let Some(newest) = stored.first_mut() {
+                overlay::close(newest, &changes);
+            }
+            let mut out = overlay::versions(&changes);
+            out.reverse();
+            out.extend(stored);
+            out
+        }))
+    }
+
+    /// The last seq that put or deleted `key` (0 if none). Deleting a key that
+    /// did not exist changes nothing.
+    pub fn last_change_seq(&self, keyspace: u32, key: &[u8]) -> Result<u64> {
+        let changes = self.0.overlay.changes(keyspace, key);
+        for (at, change) in changes.iter().enumerate().rev() {
+            let existed = match at.checked_sub(1).and_then(|before| changes.get(before)) {
+                _ if change.is_put() => true,
+                Some(before) => before.is_put(),
+                None => self.stored_get(keyspace, key)?.is_some(),
+            };
+            if existed {
+                return Ok(change.seq());
+            }
+        }
+        last_change_seq(self.history_table()?, keyspace, key)
+    }
+
+    /// The commit numbered `seq`, if it has been applied.
+    pub fn commit(&self, seq: u64) -> Result<Option<CommitInfo>> {
+        if let Some(info) = self.0.overlay.commit(seq) {
+            return Ok(Some(info));
+        }
+        let Some(g) = self.commit_table()?.get(seq).map_err(store_err)? else {
+            return Ok(None);
+        };
+        Ok(Some(decode_commit(seq, g.value())?))
+    }
+
+    /// Every applied commit with seq in `range`, in seq order.
+    pub fn commits(
+        &self,
+        range: impl std::ops::RangeBounds<u64>,
+    ) -> Result<impl Iterator<Item = Result<CommitInfo>>> {
+        let bounds = (range.start_bound().cloned(), range.end_bound().cloned());
+        let iter = self.commit_table()?.range(bounds).map_err(store_err)?;
+        let staged = self.0.overlay.commits(&bounds);
+        Ok(iter
+            .map(|entry| {
+                let (k, v) = entry.map_err(store_err)?;
+                decode_commit(k.value(), v.value())
+            })
+            .chain(staged.into_iter().map(Ok)))
+    }
+
+    /// The last seq committed at or before `ts` (µs since the epoch); 0 if none.
+    /// Commit times increase with seq, so this is a binary search over commits.
+    pub fn seq_at(&self, ts: i64) -> Result<u64> {
+        let (mut lo, mut hi) = (0u64, self.seq());
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            let at = self.commit(mid)?.map_or(i64::MAX, |c| c.commit_ts);
+            if at <= ts {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// `stored` (rows of a range from redb) with the overlay's changes to the
+    /// same range merged in: `resolve` turns a key's stored versions (in
+    /// `stored`'s order) and its overlay changes into what the key yields.
+    fn merged(
+        &self,
+        keyspace: u32,
+        range: KeyRange<'_>,
+        stored: ScanIter,
+        resolve: impl FnMut(Vec<Version>, Vec<Change>) -> Vec<Version> + 'static,
+    ) -> ScanIter {
+        let changed = self.0.overlay.range(keyspace, range);
+        Box::new(Merged {
+            stored: stored.peekable(),
+            changed: changed.peekable(),
+            out: VecDeque::new(),
+            resolve,
+        })
+    }
+
+    /// The current version of `key` in redb.
+    fn stored_get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Version>> {
         let ck = current_key(keyspace, key);
         let Some(g) = self.0.current.get(ck.as_slice()).map_err(store_err)? else {
             return Ok(None);
@@ -378,10 +621,10 @@ impl StoreSnapshot {
         }))
     }
 
-    /// The version of `key` that was current right after commit `seq`.
-    pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
-        if seq >= self.0.applied_seq {
-            return self.get(keyspace, key);
+    /// The version of `key` current right after commit `seq` in redb.
+    fn stored_get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
+        if seq >= self.0.base {
+            return self.stored_get(keyspace, key);
         }
         let start = history_key(keyspace, key, seq);
         let prefix = &start[..start.len() - 8];
@@ -412,8 +655,8 @@ impl StoreSnapshot {
         Ok(version.visible_at(seq).then_some(version))
     }
 
-    /// Every version of `key`, oldest first, deleted ones included.
-    pub fn history(&self, keyspace: u32, key: &[u8]) -> Result<Vec<Version>> {
+    /// Every version of `key` in redb, oldest first.
+    fn stored_history(&self, keyspace: u32, key: &[u8]) -> Result<Vec<Version>> {
         let prefix = history_prefix(keyspace, key);
         let end = history_key(keyspace, key, 0);
         let mut out = Vec::new();
@@ -429,8 +672,8 @@ impl StoreSnapshot {
         Ok(out)
     }
 
-    /// The current rows of `keyspace` within `range`, in key order.
-    pub fn scan(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
+    /// The current rows of a range in redb.
+    fn stored_scan(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
         let ks = keyspace.to_be_bytes();
         let lo = match range.0 {
             Bound::Included(k) => Bound::Included(current_key(keyspace, k)),
@@ -461,19 +704,19 @@ impl StoreSnapshot {
         })))
     }
 
-    /// The rows of `keyspace` within `range` as they were right after commit `seq`.
-    pub fn scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
-        if seq >= self.0.applied_seq {
-            return self.scan(keyspace, range);
+    /// The rows of a range in redb as of `seq`.
+    fn stored_scan_as_of(&self, keyspace: u32, range: KeyRange<'_>, seq: u64) -> Result<ScanIter> {
+        if seq >= self.0.base {
+            return self.stored_scan(keyspace, range);
         }
-        Ok(Box::new(self.scan_versions(keyspace, range)?.filter(
-            move |r| r.as_ref().map_or(true, |(_, v)| v.visible_at(seq)),
-        )))
+        Ok(Box::new(
+            self.stored_scan_versions(keyspace, range)?
+                .filter(move |r| r.as_ref().map_or(true, |(_, v)| v.visible_at(seq))),
+        ))
     }
 
-    /// Every version of every key of `keyspace` within `range`, in key order and
-    /// newest first within a key.
-    pub fn scan_versions(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
+    /// Every version of every key of a range in redb, newest first within a key.
+    fn stored_scan_versions(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
         let ks = keyspace.to_be_bytes();
         let esc = |k: &[u8]| {
             let mut p = ks.to_vec();
@@ -499,46 +742,48 @@ impl StoreSnapshot {
             decode_version(k.value(), v.value())
         })))
     }
+}
 
-    /// The last seq that put or deleted `key` (0 if none).
-    pub fn last_change_seq(&self, keyspace: u32, key: &[u8]) -> Result<u64> {
-        last_change_seq(self.history_table()?, keyspace, key)
-    }
+/// A range of redb rows merged with the overlay's changes to it; see
+/// [`StoreSnapshot::merged`].
+struct Merged<F> {
+    stored: Peekable<ScanIter>,
+    changed: Peekable<OverlayRange>,
+    out: VecDeque<Result<(Vec<u8>, Version)>>,
+    resolve: F,
+}
 
-    /// The commit numbered `seq`, if it has been applied.
-    pub fn commit(&self, seq: u64) -> Result<Option<CommitInfo>> {
-        let Some(g) = self.commit_table()?.get(seq).map_err(store_err)? else {
-            return Ok(None);
-        };
-        Ok(Some(decode_commit(seq, g.value())?))
-    }
+impl<F: FnMut(Vec<Version>, Vec<Change>) -> Vec<Version>> Iterator for Merged<F> {
+    type Item = Result<(Vec<u8>, Version)>;
 
-    /// Every applied commit with seq in `range`, in seq order.
-    pub fn commits(
-        &self,
-        range: impl std::ops::RangeBounds<u64>,
-    ) -> Result<impl Iterator<Item = Result<CommitInfo>>> {
-        let iter = self.commit_table()?.range(range).map_err(store_err)?;
-        Ok(iter.map(|entry| {
-            let (k, v) = entry.map_err(store_err)?;
-            decode_commit(k.value(), v.value())
-        }))
-    }
-
-    /// The last seq committed at or before `ts` (µs since the epoch); 0 if none.
-    /// Commit times increase with seq, so this is a binary search over commits.
-    pub fn seq_at(&self, ts: i64) -> Result<u64> {
-        let (mut lo, mut hi) = (0u64, self.0.applied_seq);
-        while lo < hi {
-            let mid = lo + (hi - lo).div_ceil(2);
-            let at = self.commit(mid)?.map_or(i64::MAX, |c| c.commit_ts);
-            if at <= ts {
-                lo = mid;
-            } else {
-                hi = mid - 1;
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.out.pop_front() {
+                return Some(item);
+            }
+            // A key the overlay did not change passes straight through.
+            let stored_first = match (self.stored.peek(), self.changed.peek()) {
+                (None, None) => return None,
+                (Some(Ok((stored, _))), Some((changed, _))) => stored < changed,
+                (Some(_), _) => true,
+                (None, Some(_)) => false,
+            };
+            if stored_first {
+                return self.stored.next();
+            }
+            let (key, changes) = self.changed.next()?;
+            let mut versions = Vec::new();
+            while let Some(Ok((k, _))) = self.stored.peek()
+                && *k == key
+            {
+                if let Some(Ok((_, v))) = self.stored.next() {
+                    versions.push(v);
+                }
+            }
+            for v in (self.resolve)(versions, changes) {
+                self.out.push_back(Ok((key.clone(), v)));
             }
         }
-        Ok(lo)
     }
 }
 

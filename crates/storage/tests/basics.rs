@@ -325,3 +325,82 @@ fn a_shared_snapshot_never_hides_an_answered_commit() -> Result<()> {
     }
     Ok(())
 }
+
+/// Commit n sets key `KEYS[n % 4]` to n, so what a snapshot at seq S must
+/// read follows from S alone. Readers check that while checkpoints keep
+/// merging the overlay into the store under them.
+#[test]
+fn snapshots_stay_consistent_while_the_overlay_is_flushed() -> Result<()> {
+    const KEYS: [&[u8]; 4] = [b"a", b"b", b"c", b"d"];
+    const COMMITS: u64 = 1500;
+    let dir = tempfile::tempdir().map_err(|e| StorageError::io("tempdir", e))?;
+    let options = Options {
+        checkpoint_bytes: 300,
+        ..small_options()
+    };
+    let s = Storage::open(dir.path(), options)?;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    // The last commit at or before `at` that wrote key `i`.
+    let last_write = |i: usize, at: u64| {
+        (at.saturating_sub(3)..=at)
+            .rev()
+            .find(|n| *n > 0 && *n % 4 == i as u64)
+    };
+    let check = |s: &Storage| -> Result<u64> {
+        let mut checked = 0;
+        while !done.load(std::sync::atomic::Ordering::Acquire) {
+            let snap = s.snapshot()?;
+            let seq = snap.seq();
+            let mut want_rows = Vec::new();
+            for (i, key) in KEYS.iter().enumerate() {
+                let want = last_write(i, seq);
+                let got = snap.get(1, key)?;
+                assert_eq!(got.as_ref().map(|v| v.seq_from), want, "{key:?} at {seq}");
+                assert_eq!(got.map(|v| v.value), want.map(|n| n.to_be_bytes().to_vec()));
+                if let Some(n) = want {
+                    want_rows.push((key.to_vec(), n));
+                }
+                if seq > 1 {
+                    let past = snap.get_as_of(1, key, seq - 1)?;
+                    let want = last_write(i, seq - 1).map(|n| (n, (n + 4 <= seq).then_some(n + 4)));
+                    assert_eq!(
+                        past.map(|v| (v.seq_from, v.seq_to)),
+                        want,
+                        "{key:?} as of {}",
+                        seq - 1
+                    );
+                }
+            }
+            let rows: Vec<_> = snap
+                .scan(1, (Bound::Unbounded, Bound::Unbounded))?
+                .map(|r| r.map(|(k, v)| (k, v.seq_from)))
+                .collect::<Result<_>>()?;
+            assert_eq!(rows, want_rows, "rows at {seq}");
+            if seq > 0 {
+                assert_eq!(snap.commit(seq)?.map(|c| c.seq), Some(seq));
+            }
+            checked += 1;
+        }
+        Ok(checked)
+    };
+    std::thread::scope(|scope| -> Result<()> {
+        let readers: Vec<_> = (0..2).map(|_| scope.spawn(|| check(&s))).collect();
+        let written = (|| -> Result<()> {
+            for n in 1..=COMMITS {
+                let key = KEYS[(n % 4) as usize];
+                s.commit(commit_of(vec![put(1, key, &n.to_be_bytes())]))?;
+            }
+            Ok(())
+        })();
+        done.store(true, std::sync::atomic::Ordering::Release);
+        written?;
+        for reader in readers {
+            let checked = reader
+                .join()
+                .map_err(|_| StorageError::Poisoned("a reader panicked".into()))??;
+            assert!(checked > 0);
+        }
+        Ok(())
+    })?;
+    Ok(())
+}

@@ -76,16 +76,7 @@ impl Model {
                     .scan_as_of(ks, (Bound::Unbounded, Bound::Unbounded), seq)?
                     .collect::<Result<_>>()?;
                 let want = self.scan_as_of(ks, seq);
-                let strip = |rows: Vec<(Vec<u8>, Version)>| -> Vec<(Vec<u8>, u64, Vec<u8>)> {
-                    rows.into_iter()
-                        .map(|(k, v)| (k, v.seq_from, v.value))
-                        .collect()
-                };
-                assert_eq!(
-                    strip(got),
-                    strip(want.clone()),
-                    "scan of keyspace {ks} as of seq {seq}"
-                );
+                assert_eq!(got, want, "scan of keyspace {ks} as of seq {seq}");
                 for (key, _) in &want {
                     let got = snap.get_as_of(ks, key, seq)?;
                     let want = self.get_as_of(ks, key, seq);
@@ -97,8 +88,33 @@ impl Model {
                 }
             }
         }
+        for &ks in keyspaces {
+            let got: Vec<_> = snap
+                .scan_versions(ks, (Bound::Unbounded, Bound::Unbounded))?
+                .collect::<Result<_>>()?;
+            let want: Vec<_> = self
+                .keys
+                .iter()
+                .filter(|((k, _), _)| *k == ks)
+                .flat_map(|((_, key), vs)| vs.iter().rev().map(|v| (key.clone(), v.clone())))
+                .collect();
+            assert_eq!(got, want, "every version of keyspace {ks}");
+        }
+        let commits: Vec<u64> = snap
+            .commits(..)?
+            .map(|c| c.map(|c| c.seq))
+            .collect::<Result<_>>()?;
+        assert_eq!(commits, (1..=self.last_seq).collect::<Vec<_>>(), "commits");
         for ((ks, key), versions) in &self.keys {
             assert_eq!(&snap.history(*ks, key)?, versions, "history of {key:?}");
+            let last_change = versions
+                .last()
+                .map_or(0, |v| v.seq_from.max(v.seq_to.unwrap_or(0)));
+            assert_eq!(
+                snap.last_change_seq(*ks, key)?,
+                last_change,
+                "last change of {key:?}"
+            );
             for seq in 0..=self.last_seq {
                 let got = snap.get_as_of(*ks, key, seq)?;
                 let want = self.get_as_of(*ks, key, seq);

@@ -1,0 +1,325 @@
+//! The overlay: commits the applier has made visible but not yet merged into
+//! redb, indexed by key in memory.
+//!
+//! ```text
+//! applier ─► active layer (a key -> its changes, oldest first)
+//!              │ at each checkpoint: frozen, a new active layer opens
+//!              ▼
+//!            frozen layer ─► flusher: one durable redb transaction ─► retired
+//! ```
+//!
+//! Making a commit visible costs a few map inserts instead of a redb write
+//! transaction (copy-on-write of every page it touches, then a checksum and
+//! write of each); redb takes the commits of a whole checkpoint interval in one
+//! transaction, so a page many commits touch is copied and written once.
+//!
+//! A reader's view is the layers listed when it started plus redb as of the
+//! seq redb records (`base`): it uses the changes numbered after `base` up to
+//! its own seq, so a layer redb already holds is never counted twice. Layers
+//! leave the list only after redb holds them, and the list is read before redb,
+//! so every change a view needs is in one of the two.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::ops::Bound;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
+use crate::frame::CommitRecord;
+use crate::keys::{current_key, prefix_end};
+use crate::store::KeyRange;
+use crate::{CommitInfo, Version, Write};
+
+/// One change of a key: the write of a commit that put or deleted it.
+#[derive(Clone)]
+pub(crate) struct Change {
+    record: Arc<CommitRecord>,
+    write: usize,
+}
+
+impl Change {
+    /// The commit that made the change.
+    pub(crate) fn seq(&self) -> u64 {
+        self.record.seq
+    }
+
+    /// Whether it put a value (else it deleted the key).
+    pub(crate) fn is_put(&self) -> bool {
+        self.value().is_some()
+    }
+
+    /// The value put, or `None` for a delete.
+    fn value(&self) -> Option<&[u8]> {
+        match self.record.writes.get(self.write) {
+            Some(Write::Put { value, .. }) => Some(value),
+            _ => None,
+        }
+    }
+}
+
+/// The commits of one stretch of the log, indexed by key.
+#[derive(Default)]
+pub(crate) struct Layer {
+    data: RwLock<LayerData>,
+}
+
+#[derive(Default)]
+struct LayerData {
+    /// The commits in seq order.
+    records: Vec<Arc<CommitRecord>>,
+    /// Key in the `current` layout -> its changes, oldest first, one per commit
+    /// (a commit that writes a key twice leaves its last write).
+    keys: BTreeMap<Vec<u8>, Vec<Change>>,
+}
+
+impl Layer {
+    fn read(&self) -> RwLockReadGuard<'_, LayerData> {
+        self.data.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds commits, in seq order after those already here.
+    pub(crate) fn add(&self, records: impl IntoIterator<Item = Arc<CommitRecord>>) {
+        let mut data = self.data.write().unwrap_or_else(PoisonError::into_inner);
+        for record in records {
+            for (write, w) in record.writes.iter().enumerate() {
+                let (keyspace, key) = w.target();
+                let change = Change {
+                    record: Arc::clone(&record),
+                    write,
+                };
+                let ck = current_key(keyspace, key);
+                let changes = match data.keys.get_mut(ck.as_slice()) {
+                    Some(changes) => changes,
+                    None => data.keys.entry(ck).or_default(),
+                };
+                match changes.last_mut() {
+                    Some(last) if last.seq() == record.seq => *last = change,
+                    _ => changes.push(change),
+                }
+            }
+            data.records.push(record);
+        }
+    }
+
+    /// The commits, in seq order.
+    pub(crate) fn records(&self) -> Vec<Arc<CommitRecord>> {
+        self.read().records.clone()
+    }
+}
+
+/// What one reader sees of the overlay: the changes numbered after `after`
+/// (what redb holds) up to `upto` (the reader's seq).
+#[derive(Clone, Default)]
+pub(crate) struct OverlayView {
+    layers: Vec<Arc<Layer>>,
+    after: u64,
+    upto: u64,
+}
+
+/// Keys handed out per refill of an [`OverlayRange`].
+const CHUNK: usize = 256;
+
+impl OverlayView {
+    /// A view of `layers` (oldest first) for a reader at `upto` over a store
+    /// that holds every commit up to `after`.
+    pub(crate) fn new(layers: Vec<Arc<Layer>>, after: u64, upto: u64) -> Self {
+        OverlayView {
+            layers,
+            after,
+            upto,
+        }
+    }
+
+    fn visible(&self, seq: u64) -> bool {
+        seq > self.after && seq <= self.upto
+    }
+
+    /// Whether the view holds nothing (the store alone answers).
+    fn is_empty(&self) -> bool {
+        self.upto <= self.after || self.layers.is_empty()
+    }
+
+    /// The changes of `key` this view holds, oldest first.
+    pub(crate) fn changes(&self, keyspace: u32, key: &[u8]) -> Vec<Change> {
+        let mut out = Vec::new();
+        if self.is_empty() {
+            return out;
+        }
+        let ck = current_key(keyspace, key);
+        for layer in &self.layers {
+            if let Some(changes) = layer.read().keys.get(ck.as_slice()) {
+                out.extend(changes.iter().filter(|c| self.visible(c.seq())).cloned());
+            }
+        }
+        out
+    }
+
+    /// The commit numbered `seq`, when this view holds it.
+    pub(crate) fn commit(&self, seq: u64) -> Option<CommitInfo> {
+        if !self.visible(seq) {
+            return None;
+        }
+        self.layers.iter().find_map(|layer| {
+            let data = layer.read();
+            let at = data.records.binary_search_by_key(&seq, |r| r.seq).ok()?;
+            data.records.get(at).map(|r| commit_info(r))
+        })
+    }
+
+    /// The commits of this view with seq in `range`, in seq order.
+    pub(crate) fn commits(&self, range: &impl std::ops::RangeBounds<u64>) -> Vec<CommitInfo> {
+        let mut out = Vec::new();
+        if self.is_empty() {
+            return out;
+        }
+        for layer in &self.layers {
+            let data = layer.read();
+            out.extend(
+                data.records
+                    .iter()
+                    .filter(|r| self.visible(r.seq) && range.contains(&r.seq))
+                    .map(|r| commit_info(r)),
+            );
+        }
+        out
+    }
+
+    /// The keys of `keyspace` within `range` that this view changed, in key
+    /// order, each with its changes oldest first.
+    pub(crate) fn range(&self, keyspace: u32, range: KeyRange<'_>) -> OverlayRange {
+        let ks = keyspace.to_be_bytes();
+        let bound = |b: Bound<&[u8]>| b.map(|k| current_key(keyspace, k));
+        let lo = match range.0 {
+            Bound::Unbounded => Bound::Included(ks.to_vec()),
+            b => bound(b),
+        };
+        let hi = match range.1 {
+            Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
+            b => bound(b),
+        };
+        OverlayRange {
+            done: self.is_empty(),
+            view: self.clone(),
+            next: lo,
+            hi,
+            buf: VecDeque::new(),
+        }
+    }
+}
+
+fn commit_info(r: &CommitRecord) -> CommitInfo {
+    CommitInfo {
+        seq: r.seq,
+        commit_ts: r.commit_ts,
+        meta: r.meta.clone(),
+    }
+}
+
+/// The keys of a range an overlay view changed (user keys, without their
+/// keyspace), read a chunk at a time so no layer stays locked while the
+/// caller works.
+pub(crate) struct OverlayRange {
+    view: OverlayView,
+    next: Bound<Vec<u8>>,
+    hi: Bound<Vec<u8>>,
+    buf: VecDeque<(Vec<u8>, Vec<Change>)>,
+    done: bool,
+}
+
+/// Whether no key lies between `lo` and `hi` (the cases `BTreeMap::range`
+/// refuses included).
+fn bounds_empty(lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> bool {
+    match (lo, hi) {
+        (Bound::Included(a), Bound::Included(b)) => a > b,
+        (Bound::Included(a) | Bound::Excluded(a), Bound::Excluded(b))
+        | (Bound::Excluded(a), Bound::Included(b)) => a >= b,
+        _ => false,
+    }
+}
+
+impl OverlayRange {
+    fn refill(&mut self) {
+        let lo = self.next.as_ref().map(Vec::as_slice);
+        let hi = self.hi.as_ref().map(Vec::as_slice);
+        if bounds_empty(lo, hi) {
+            self.done = true;
+            return;
+        }
+        // Each layer gives its first CHUNK keys; the CHUNK smallest of them
+        // all are then complete in every layer.
+        let mut merged: BTreeMap<Vec<u8>, Vec<Change>> = BTreeMap::new();
+        let mut full = false;
+        for layer in &self.view.layers {
+            let data = layer.read();
+            let mut taken = 0;
+            for (k, changes) in data.keys.range::<[u8], _>((lo, hi)).take(CHUNK) {
+                taken += 1;
+                merged.entry(k.clone()).or_default().extend(
+                    changes
+                        .iter()
+                        .filter(|c| self.view.visible(c.seq()))
+                        .cloned(),
+                );
+            }
+            full |= taken == CHUNK;
+        }
+        let keep = if full { CHUNK } else { merged.len() };
+        self.done = !full;
+        for (k, changes) in merged.into_iter().take(keep) {
+            self.next = Bound::Excluded(k.clone());
+            if !changes.is_empty() {
+                let user_key = k.get(4..).map(<[u8]>::to_vec).unwrap_or_default();
+                self.buf.push_back((user_key, changes));
+            }
+        }
+    }
+}
+
+impl Iterator for OverlayRange {
+    type Item = (Vec<u8>, Vec<Change>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(item) = self.buf.pop_front() {
+                return Some(item);
+            }
+            if self.done {
+                return None;
+            }
+            self.refill();
+        }
+    }
+}
+
+/// The version of a key right after commit `seq` when its overlay changes
+/// decide it (one of them is at or before `seq`): `Some(None)` when deleted
+/// then. `None` leaves it to the store.
+pub(crate) fn as_of(changes: &[Change], seq: u64) -> Option<Option<Version>> {
+    let at = changes.partition_point(|c| c.seq() <= seq);
+    let change = changes.get(at.checked_sub(1)?)?;
+    Some(change.value().map(|value| Version {
+        seq_from: change.seq(),
+        seq_to: changes.get(at).map(Change::seq),
+        value: value.to_vec(),
+    }))
+}
+
+/// Ends a version the store holds as current at the key's first overlay change.
+pub(crate) fn close(version: &mut Version, changes: &[Change]) {
+    if version.seq_to.is_none() {
+        version.seq_to = changes.first().map(Change::seq);
+    }
+}
+
+/// The versions the overlay changes of a key make, oldest first.
+pub(crate) fn versions(changes: &[Change]) -> Vec<Version> {
+    changes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| {
+            c.value().map(|value| Version {
+                seq_from: c.seq(),
+                seq_to: changes.get(i + 1).map(Change::seq),
+                value: value.to_vec(),
+            })
+        })
+        .collect()
+}
