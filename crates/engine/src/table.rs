@@ -31,7 +31,7 @@ pub fn insert(txn: &mut Transaction<'_>, table: &TableDef, values: Vec<Value>) -
             }
             key
         }
-        None => txn.next_row_id(),
+        None => txn.next_row_id(table.id),
     };
     index::add(txn, table, &values, &key)?;
     foreign::check_parents(txn, table, &values, None)?;

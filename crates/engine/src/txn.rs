@@ -41,6 +41,8 @@ pub struct Transaction<'s> {
     /// first row id: most transactions make none.
     nonce: Option<u64>,
     row_ids: u32,
+    /// The keyspaces it generated row ids in.
+    fresh_keyspaces: Vec<u32>,
     /// Every table definition as this transaction sees them, kept between
     /// catalog writes (foreign-key checks ask for them once per row).
     tables: std::cell::RefCell<Option<std::sync::Arc<Vec<crate::catalog::TableDef>>>>,
@@ -88,6 +90,7 @@ impl<'s> Transaction<'s> {
             savepoints: Vec::new(),
             nonce: None,
             row_ids: 0,
+            fresh_keyspaces: Vec::new(),
             tables: std::cell::RefCell::new(None),
             interrupt: Interrupt::default(),
             reads: ReadSet::default(),
@@ -290,11 +293,14 @@ impl<'s> Transaction<'s> {
         Ok(self.snapshot.scan_as_of(keyspace, range, seq)?)
     }
 
-    /// A key for a row of a table without a primary key: snapshot seq, this
-    /// transaction's random nonce and a counter, big-endian, so ids sort
-    /// roughly by insertion and never repeat.
-    pub fn next_row_id(&mut self) -> Vec<u8> {
+    /// A key for a row of `keyspace`, a table without a primary key:
+    /// snapshot seq, this transaction's random nonce and a counter,
+    /// big-endian, so ids sort roughly by insertion and never repeat.
+    pub fn next_row_id(&mut self, keyspace: u32) -> Vec<u8> {
         self.row_ids = self.row_ids.wrapping_add(1);
+        if !self.fresh_keyspaces.contains(&keyspace) {
+            self.fresh_keyspaces.push(keyspace);
+        }
         let nonce = *self
             .nonce
             .get_or_insert_with(|| RandomState::new().hash_one(std::time::SystemTime::now()));
@@ -303,6 +309,20 @@ impl<'s> Transaction<'s> {
         id.extend_from_slice(&nonce.to_be_bytes());
         id.extend_from_slice(&self.row_ids.to_be_bytes());
         id
+    }
+
+    /// Whether `key` of `keyspace` is a row id this transaction generated:
+    /// every key of such a keyspace is a generated id, and ids start with
+    /// their transaction's snapshot seq and nonce. No other transaction can
+    /// write it, so its write needs no conflict check.
+    fn is_fresh(&self, keyspace: u32, key: &[u8]) -> bool {
+        let Some(nonce) = self.nonce else {
+            return false;
+        };
+        key.len() == 20
+            && self.fresh_keyspaces.contains(&keyspace)
+            && key[..8] == self.snapshot.seq().to_be_bytes()
+            && key[8..16] == nonce.to_be_bytes()
     }
 
     /// Buffers `key = value`.
@@ -374,7 +394,7 @@ impl<'s> Transaction<'s> {
     /// transaction without writes takes no seq and returns `None`; if it
     /// locked rows, they are still checked (40001 if another commit
     /// changed one after the snapshot).
-    pub fn commit(self, meta: Vec<u8>, synchronous: bool) -> Result<Option<Committed>> {
+    pub fn commit(mut self, meta: Vec<u8>, synchronous: bool) -> Result<Option<Committed>> {
         if self.writes.is_empty() {
             if self.reads.has_locks() {
                 self.storage.check(Commit {
@@ -386,20 +406,26 @@ impl<'s> Transaction<'s> {
             return Ok(None);
         }
         let catalog_changed = self.changes_catalog();
-        let writes = self
-            .writes
-            .into_iter()
-            .map(|((keyspace, key), v)| match v {
+        let (mut writes, mut fresh_writes) = (Vec::new(), Vec::new());
+        for ((keyspace, key), v) in std::mem::take(&mut self.writes) {
+            let fresh = self.is_fresh(keyspace, &key);
+            let write = match v {
                 Some(value) => Write::Put {
                     keyspace,
                     key,
                     value,
                 },
                 None => Write::Delete { keyspace, key },
-            })
-            .collect();
+            };
+            if fresh {
+                fresh_writes.push(write);
+            } else {
+                writes.push(write);
+            }
+        }
         let commit = Commit {
             writes,
+            fresh_writes,
             meta,
             synchronous,
             snapshot_seq: Some(self.snapshot.seq()),

@@ -1,13 +1,10 @@
-//! Group commit as a two-stage pipeline, one thread per stage:
+//! Group commit on one thread, with checkpoints on a second:
 //!
 //! ```text
 //! committers ─► requests ─► SEQUENCER: check conflicts, number, timestamp,
 //!                           encode, append to the log, fsync once per batch,
+//!                           add the batch to the store's overlay (visible),
 //!                           answer the batch's committers
-//!                               │ numbered batches, in log order
-//!                               ▼
-//!                           APPLIER: add every queued batch to the store's
-//!                           overlay, advance the applied watermark
 //!                               │ at each checkpoint: the overlay's layer
 //!                               ▼
 //!                           FLUSHER: merge the layer into redb in one
@@ -15,16 +12,15 @@
 //! ```
 //!
 //! A commit is answered once its frame is durable (or, when asynchronous, once
-//! it is written). It is visible to a snapshot once the applier has applied it;
-//! [`Watermarks::wait_visible`] makes every snapshot taken after an answer wait
-//! for that, so a committer always reads its own writes and no one reads a
-//! commit that was not yet answered as durable. Decoupling the stages lets
-//! the sequencer fsync the next batches while the applier makes earlier ones
-//! visible, and keeps redb's write transactions off the path of a commit.
-//! Conflicts are checked against the store plus the commits numbered but not
-//! yet applied.
+//! it is written), and made visible just before: adding it to the overlay is a
+//! few map inserts, cheaper than handing it to another thread. Every snapshot
+//! taken after an answer holds it ([`Watermarks::wait_visible`] covers the
+//! window between the watermarks), so a committer always reads its own writes
+//! and no one reads a commit that was not yet logged. redb's write
+//! transactions stay off the path of a commit, on the flusher. Conflicts are
+//! checked against the store plus the commits of the batch numbered before.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
@@ -49,7 +45,7 @@ pub enum Request {
     Check(Commit, SyncSender<Result<()>>),
 }
 
-/// Numbered, logged commits on their way to the store.
+/// Numbered, logged commits on their way to the overlay.
 struct Batch {
     records: Vec<CommitRecord>,
     /// Where the log ends after this batch.
@@ -70,7 +66,7 @@ pub struct Watermarks {
     applied_changed: Condvar,
     /// The highest seq answered to a committer.
     acked: AtomicU64,
-    /// Twice [`crate::Storage::cache_epoch`], plus one while the applier
+    /// Twice [`crate::Storage::cache_epoch`], plus one while the sequencer
     /// applies a change that invalidates caches (a sequence lock).
     cache_epoch: AtomicU64,
     /// The newest snapshot a reader took, with the cache epoch it holds:
@@ -182,10 +178,9 @@ pub struct CommitterConfig {
 }
 
 const MAX_BATCH: usize = 4096;
-const QUEUED_BATCHES: usize = 64;
 
 /// Runs the committer until every request sender is gone: the sequencer on
-/// this thread, the applier on a thread of its own. Ends with a checkpoint.
+/// this thread, the flusher on a thread of its own. Ends with a checkpoint.
 pub fn run(
     log: CommitLog,
     store: Arc<VersionedStore>,
@@ -195,17 +190,19 @@ pub fn run(
     marks: Arc<Watermarks>,
     requests: Receiver<Request>,
 ) {
-    let (to_applier, batches) = std::sync::mpsc::sync_channel(QUEUED_BATCHES);
-    let applier = {
+    // One frozen layer may wait while another is flushed; beyond that the
+    // sequencer waits, which bounds the overlay's memory.
+    let (to_flusher, frozen) = std::sync::mpsc::sync_channel(1);
+    let flusher = {
         let (store, marks) = (Arc::clone(&store), Arc::clone(&marks));
         std::thread::Builder::new()
-            .name("driftdb-applier".into())
-            .spawn(move || apply_loop(&store, &batches, &marks))
+            .name("driftdb-flusher".into())
+            .spawn(move || flush_loop(&store, &frozen, &marks))
     };
-    let applier = match applier {
+    let flusher = match flusher {
         Ok(h) => h,
         Err(e) => {
-            marks.poison(&StorageError::io("applier thread", e));
+            marks.poison(&StorageError::io("flusher thread", e));
             return;
         }
     };
@@ -217,25 +214,26 @@ pub fn run(
         config,
         marks,
         pending: KeyMap::default(),
-        pending_order: VecDeque::new(),
         keyspace_seq: HashMap::new(),
         bytes_since_checkpoint: 0,
+        to_flusher,
     };
-    sequencer.serve(&requests, &to_applier);
+    sequencer.serve(&requests);
     if let Err(e) = sequencer.log.sync() {
         sequencer.marks.poison(&e);
-    } else {
+    } else if sequencer.marks.poison_reason().is_none() {
         // The final checkpoint: nothing to replay at the next open.
-        let _ = to_applier.send(Batch {
+        let last = Batch {
             records: Vec::new(),
             log_end: sequencer.log.end(sequencer.next_seq),
             checkpoint_waiters: Vec::new(),
             checkpoint: true,
             invalidates_caches: false,
-        });
+        };
+        let _ = sequencer.publish(last);
     }
-    drop(to_applier);
-    let _ = applier.join();
+    drop(sequencer);
+    let _ = flusher.join();
 }
 
 /// A key as the conflict check tracks it: a 64-bit FNV-1a hash of keyspace and
@@ -281,18 +279,19 @@ struct Sequencer {
     clock: CommitClock,
     config: CommitterConfig,
     marks: Arc<Watermarks>,
-    /// Last change seq of keys written by commits not yet in the store.
+    /// Last change seq of keys written by the commits of this batch so far
+    /// (earlier batches are in the store's overlay).
     pending: KeyMap,
-    /// The commits behind `pending`, oldest first, to forget them once applied.
-    pending_order: VecDeque<(u64, Vec<KeyId>)>,
     /// The last seq numbered since open that wrote each keyspace (commits
     /// before the open are older than any snapshot taken since).
     keyspace_seq: HashMap<u32, u64>,
     bytes_since_checkpoint: u64,
+    /// Frozen overlay layers on their way into redb.
+    to_flusher: SyncSender<Frozen>,
 }
 
 impl Sequencer {
-    fn serve(&mut self, requests: &Receiver<Request>, to_applier: &SyncSender<Batch>) {
+    fn serve(&mut self, requests: &Receiver<Request>) {
         loop {
             let first = if self.log.has_unsynced() {
                 match requests.recv_timeout(self.config.flush_interval) {
@@ -324,9 +323,9 @@ impl Sequencer {
             }
             match self.sequence(batch) {
                 Ok((batch, replies)) => {
-                    // Hand the batch on before answering: once a committer has
-                    // its answer, a snapshot waits for this batch to be applied.
-                    if to_applier.send(batch).is_err() {
+                    // Visible before answered: a committer reads its own writes.
+                    if let Err(e) = self.publish(batch) {
+                        self.marks.poison(&e);
                         return;
                     }
                     for (reply, outcome) in replies {
@@ -339,6 +338,43 @@ impl Sequencer {
                 }
             }
         }
+    }
+
+    /// Makes a logged batch visible in the store's overlay and advances the
+    /// applied watermark; a checkpoint batch then sends the overlay's layer
+    /// to the flusher (waiting while another one waits there).
+    fn publish(&mut self, batch: Batch) -> Result<()> {
+        let Batch {
+            records,
+            log_end,
+            checkpoint_waiters,
+            checkpoint,
+            invalidates_caches,
+        } = batch;
+        let last_seq = records.last().map(|r| r.seq);
+        if invalidates_caches {
+            self.marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        self.store
+            .stage(records.into_iter().map(Arc::new).collect());
+        if invalidates_caches {
+            self.marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        if let Some(seq) = last_seq {
+            self.marks.set_applied(seq);
+            self.marks.acked.store(seq, Ordering::Release);
+        }
+        if checkpoint {
+            let frozen = Frozen {
+                layer: self.store.freeze(),
+                log_end,
+                checkpoint_waiters,
+            };
+            self.to_flusher
+                .send(frozen)
+                .map_err(|_| StorageError::Poisoned("the flusher has stopped".into()))?;
+        }
+        Ok(())
     }
 
     /// Numbers and logs one batch. A failure here is a log failure: fatal.
@@ -359,6 +395,8 @@ impl Sequencer {
         };
         let mut replies = Vec::with_capacity(requests.len());
         let mut snapshot = None;
+        // Every earlier batch is in the overlay, which the snapshot reads.
+        self.pending.clear();
         let start_seq = self.next_seq;
         let mut frames = Vec::new();
         let mut any_sync = false;
@@ -408,31 +446,16 @@ impl Sequencer {
             self.bytes_since_checkpoint + frames.len() as u64
         };
         if self.next_seq > start_seq {
-            self.marks.acked.store(self.next_seq - 1, Ordering::Release);
             metrics::counter!("driftdb_commits_total").increment(self.next_seq - start_seq);
         }
         Ok((batch, replies))
     }
 
-    /// The store as the conflict check sees it, taken once per batch, with the
-    /// pending commits it already holds forgotten.
-    fn snapshot<'a>(&mut self, cached: &'a mut Option<StoreSnapshot>) -> Result<&'a StoreSnapshot> {
+    /// The store as the conflict check sees it (every earlier batch), taken
+    /// once per batch when a check needs it.
+    fn snapshot<'a>(&self, cached: &'a mut Option<StoreSnapshot>) -> Result<&'a StoreSnapshot> {
         if cached.is_none() {
-            let snap = self.store.read()?;
-            let applied_seq = snap.seq();
-            while let Some((seq, _)) = self.pending_order.front()
-                && *seq <= applied_seq
-            {
-                let Some((seq, keys)) = self.pending_order.pop_front() else {
-                    break;
-                };
-                for k in keys {
-                    if self.pending.get(&k) == Some(&seq) {
-                        self.pending.remove(&k);
-                    }
-                }
-            }
-            *cached = Some(snap);
+            *cached = Some(self.store.read()?);
         }
         cached
             .as_ref()
@@ -522,32 +545,24 @@ impl Sequencer {
         if let Some(e) = self.conflict(snapshot, &commit)? {
             return Ok(Err(e));
         }
+        let mut writes = commit.writes;
+        writes.extend(commit.fresh_writes);
         let record = CommitRecord {
             seq: self.next_seq,
             commit_ts: self.clock.peek(),
             meta: commit.meta,
-            writes: commit.writes,
+            writes,
         };
         if let Err(e) = encode_commit(&record, frames) {
             return Ok(Err(e));
         }
         self.clock.advance(record.commit_ts);
         self.next_seq += 1;
-        let keys: Vec<KeyId> = record
-            .writes
-            .iter()
-            .map(|w| {
-                let (ks, k) = w.target();
-                key_id(ks, k)
-            })
-            .collect();
-        for &k in &keys {
-            self.pending.insert(k, record.seq);
-        }
         for w in &record.writes {
-            self.keyspace_seq.insert(w.target().0, record.seq);
+            let (keyspace, key) = w.target();
+            self.pending.insert(key_id(keyspace, key), record.seq);
+            self.keyspace_seq.insert(keyspace, record.seq);
         }
-        self.pending_order.push_back((record.seq, keys));
         Ok(Ok(record))
     }
 }
@@ -558,79 +573,6 @@ struct Frozen {
     /// Where the log ends after the layer's last commit.
     log_end: LogEnd,
     checkpoint_waiters: Vec<SyncSender<Result<()>>>,
-}
-
-/// The applier: makes queued batches visible through the store's overlay,
-/// and at each checkpoint hands the overlay's active layer to the flusher.
-fn apply_loop(store: &Arc<VersionedStore>, batches: &Receiver<Batch>, marks: &Arc<Watermarks>) {
-    // One frozen layer may wait while another is flushed; beyond that the
-    // applier waits, which bounds the overlay's memory.
-    let (to_flusher, frozen) = std::sync::mpsc::sync_channel(1);
-    let flusher = {
-        let (store, marks) = (Arc::clone(store), Arc::clone(marks));
-        std::thread::Builder::new()
-            .name("driftdb-flusher".into())
-            .spawn(move || flush_loop(&store, &frozen, &marks))
-    };
-    let flusher = match flusher {
-        Ok(h) => h,
-        Err(e) => {
-            marks.poison(&StorageError::io("flusher thread", e));
-            return;
-        }
-    };
-    while let Ok(first) = batches.recv() {
-        // A checkpoint ends the merge: batches behind it may not be fsynced yet,
-        // and a durable store must never hold a commit the log could lose.
-        let mut checkpoint = first.checkpoint;
-        let mut merged = vec![first];
-        while !checkpoint && merged.len() < QUEUED_BATCHES {
-            match batches.try_recv() {
-                Ok(b) => {
-                    checkpoint = b.checkpoint;
-                    merged.push(b);
-                }
-                Err(_) => break,
-            }
-        }
-        let last_seq = merged
-            .iter()
-            .flat_map(|b| b.records.last())
-            .map(|r| r.seq)
-            .next_back();
-        let log_end = merged.last().map(|b| b.log_end);
-        let invalidates_caches = merged.iter().any(|b| b.invalidates_caches);
-        if invalidates_caches {
-            marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
-        }
-        let records = merged
-            .iter_mut()
-            .flat_map(|b| std::mem::take(&mut b.records))
-            .map(Arc::new)
-            .collect();
-        store.stage(records);
-        if invalidates_caches {
-            marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
-        }
-        if let Some(seq) = last_seq {
-            marks.set_applied(seq);
-        }
-        if let (true, Some(log_end)) = (checkpoint, log_end) {
-            let frozen = Frozen {
-                layer: store.freeze(),
-                log_end,
-                checkpoint_waiters: merged
-                    .into_iter()
-                    .flat_map(|b| b.checkpoint_waiters)
-                    .collect(),
-            };
-            if to_flusher.send(frozen).is_err() {
-                break;
-            }
-        }
-    }
-    drop(to_flusher);
-    let _ = flusher.join();
 }
 
 /// The flusher: merges each frozen layer into redb durably, then answers the

@@ -8,10 +8,10 @@
 //!    encodes its frame (`frame.rs`).
 //! 3. The batch's frames are appended to the newest segment (`log.rs`,
 //!    `segment.rs`) and fsynced once for the whole batch.
-//! 4. The applier thread makes the batches visible in the store's in-memory
-//!    overlay (`overlay.rs`); at each checkpoint the flusher thread merges a
-//!    layer of it into redb (`store.rs`, keys laid out by `keys.rs`) in one
-//!    durable transaction.
+//! 4. The sequencer makes the batch visible in the store's in-memory overlay
+//!    (`overlay.rs`), then answers its committers. At each checkpoint the
+//!    flusher thread merges a layer of the overlay into redb (`store.rs`, keys
+//!    laid out by `keys.rs`) in one durable transaction.
 //!
 //! Opening takes the directory lock (`lock.rs`), opens the store at its last
 //! checkpoint, and replays the log after it, cutting a torn last frame.
@@ -86,6 +86,10 @@ impl Write {
 pub struct Commit {
     /// The changes, applied in order.
     pub writes: Vec<Write>,
+    /// Changes of keys no other transaction can write (rows it inserted
+    /// under ids it generated), applied after `writes`: they are never
+    /// checked for conflicts, which spares the check a store read per row.
+    pub fresh_writes: Vec<Write>,
     /// Opaque metadata kept with the commit (who, which application, which tables).
     pub meta: Vec<u8>,
     /// Wait for the frame to be durable before returning (`synchronous_commit`).

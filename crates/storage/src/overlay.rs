@@ -1,8 +1,8 @@
-//! The overlay: commits the applier has made visible but not yet merged into
+//! The overlay: commits the sequencer has made visible but not yet merged into
 //! redb, indexed by key in memory.
 //!
 //! ```text
-//! applier ─► active layer (a key -> its changes, oldest first)
+//! sequencer ─► active layer (a key -> its changes, oldest first)
 //!              │ at each checkpoint: frozen, a new active layer opens
 //!              ▼
 //!            frozen layer ─► flusher: one durable redb transaction ─► retired

@@ -21,7 +21,7 @@
 //! `(k, !N)`: the first entry is the newest version that started at or before N,
 //! visible when it had not ended by N.
 //!
-//! Commits reach redb in checkpoints: the applier makes them visible in the
+//! Commits reach redb in checkpoints: the sequencer makes them visible in the
 //! overlay (`overlay.rs`), and each checkpoint merges a layer of it into redb
 //! in one durable commit that records `applied_seq`; reads merge the two.
 //! After a crash redb comes back at the last checkpoint and the log after it

@@ -92,6 +92,21 @@ fn first_committer_wins() -> Result<()> {
         s.commit(late),
         Err(StorageError::WriteConflict { .. })
     ));
+    // Fresh writes are applied with the others but never checked.
+    let snap = s.snapshot()?.seq();
+    s.commit(commit_of(vec![put(1, b"f", b"1")]))?;
+    let fresh = Commit {
+        snapshot_seq: Some(snap),
+        fresh_writes: vec![put(1, b"f", b"2")],
+        ..commit_of(vec![put(1, b"g", b"1")])
+    };
+    let seq = s.commit(fresh)?.seq;
+    let read = s.snapshot()?;
+    assert_eq!(
+        read.get(1, b"f")?.map(|v| (v.seq_from, v.value)),
+        Some((seq, b"2".to_vec()))
+    );
+    assert_eq!(read.get(1, b"g")?.map(|v| v.seq_from), Some(seq));
     Ok(())
 }
 

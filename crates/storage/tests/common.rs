@@ -134,6 +134,7 @@ pub fn commit_of(writes: Vec<Write>) -> Commit {
         snapshot_seq: None,
         reads: None,
         invalidates_caches: false,
+        fresh_writes: Vec::new(),
     }
 }
 

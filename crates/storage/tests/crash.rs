@@ -84,6 +84,7 @@ fn crash_child() -> Result<()> {
                         snapshot_seq: None,
                         reads: None,
                         invalidates_caches: false,
+                        fresh_writes: Vec::new(),
                     };
                     match storage.commit(c) {
                         Ok(c) if thread != 0 => {

@@ -126,6 +126,7 @@ fn write_state(
         snapshot_seq: Some(seq),
         reads: None,
         invalidates_caches: false,
+        fresh_writes: Vec::new(),
     };
     match txn.storage().commit(commit) {
         Ok(_) => Ok(true),
