@@ -41,7 +41,7 @@ pub use error::{LogPosition, Result, StorageError};
 pub use frame::{
     CommitRecord, FrameError, MAX_KEY_LEN, MAX_PAYLOAD_LEN, decode_frame, encode_commit,
 };
-pub use log::{DamagePolicy, Tail};
+pub use log::{DamagePolicy, Tail, ZERO_TAIL};
 pub use store::{KeyRange, LogEnd, ScanIter, StoreSnapshot, StoreStats};
 pub use verify::{VerifyReport, verify};
 

@@ -3,7 +3,8 @@
 //! verify time and (later) for replicas.
 
 use std::fs::{self, File};
-use std::io::{Read as _, Seek as _, SeekFrom, Write as _};
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::os::unix::fs::FileExt as _;
 use std::path::{Path, PathBuf};
 
 use crate::error::{LogPosition, Result, StorageError};
@@ -23,6 +24,15 @@ pub enum DamagePolicy {
     /// an operator's explicit request.
     TruncateAtDamage,
 }
+
+/// The reason a torn tail gives when it is only zeros: space the log
+/// allocated ahead of its frames (or a crash left unwritten), holding nothing.
+pub const ZERO_TAIL: &str = "zeros after the last frame (space allocated ahead, never written)";
+
+/// Bytes of zeros the log writes ahead of its frames at a time, fsynced once
+/// with the file's new length: an fdatasync after an append then has no file
+/// size to persist, only the data (one device write, not two).
+const PREALLOCATE: u64 = 1 << 20;
 
 /// How the end of the log looked when it was scanned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,10 +182,15 @@ pub fn scan(
                 }
                 Err(err) => {
                     if newest && is_torn_tail(&bytes[off..], &err, exp) {
+                        let zeros = bytes[off..].iter().all(|&b| b == 0);
                         summary.tail = Tail::Torn {
                             position,
                             bytes: (bytes.len() - off) as u64,
-                            reason: err.to_string(),
+                            reason: if zeros {
+                                ZERO_TAIL.into()
+                            } else {
+                                err.to_string()
+                            },
                         };
                         break;
                     }
@@ -250,7 +265,10 @@ pub struct CommitLog {
     dir: PathBuf,
     segment: Segment,
     file: File,
+    /// Where the next frame goes in the newest segment.
     len: u64,
+    /// The file's length: zeros from `len` up to it.
+    allocated: u64,
     segment_size: u64,
     unsynced: bool,
 }
@@ -323,7 +341,11 @@ impl CommitLog {
             reason,
         } = &summary.tail
         {
-            tracing::warn!(%position, bytes, %reason, "cutting off a torn last frame left by a crash");
+            if reason == ZERO_TAIL {
+                tracing::debug!(%position, bytes, "cutting off log space allocated ahead and never written");
+            } else {
+                tracing::warn!(%position, bytes, %reason, "cutting off a torn last frame left by a crash");
+            }
             truncate_at(dir, &mut segments, position)?;
             if position.offset == 0 {
                 // The newest segment's header was torn: that file is gone; reopen.
@@ -338,7 +360,7 @@ impl CommitLog {
             ));
         };
         let file = File::options()
-            .append(true)
+            .write(true)
             .open(&segment.path)
             .map_err(|e| StorageError::io(&segment.path, e))?;
         let (last_seq, last_ts) = (summary.next_seq - 1, summary.last_ts);
@@ -355,9 +377,43 @@ impl CommitLog {
             segment,
             file,
             len,
+            allocated: len,
             segment_size,
             unsynced: false,
         }
+    }
+
+    /// Cuts the newest segment's allocated zeros off durably, so it ends
+    /// with its last frame.
+    fn trim(&mut self) -> Result<()> {
+        if self.allocated > self.len {
+            self.file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_all())
+                .map_err(|e| StorageError::io(&self.segment.path, e))?;
+            self.allocated = self.len;
+        }
+        Ok(())
+    }
+
+    /// Extends the newest segment with zeros to hold at least `end` bytes
+    /// (and up to [`PREALLOCATE`] more, within the segment size), durably.
+    fn allocate(&mut self, end: u64) -> Result<()> {
+        let target = end.max((end + PREALLOCATE).min(self.segment_size));
+        let zeros = vec![0u8; 64 << 10];
+        let mut at = self.allocated;
+        while at < target {
+            let n = (target - at).min(zeros.len() as u64);
+            self.file
+                .write_all_at(&zeros[..n as usize], at)
+                .map_err(|e| StorageError::io(&self.segment.path, e))?;
+            at += n;
+        }
+        self.file
+            .sync_all()
+            .map_err(|e| StorageError::io(&self.segment.path, e))?;
+        self.allocated = target;
+        Ok(())
     }
 
     /// Appends encoded frames whose first seq is `first_seq`, rolling over to a new
@@ -365,13 +421,20 @@ impl CommitLog {
     pub fn append(&mut self, first_seq: u64, frames: &[u8]) -> Result<()> {
         if self.len >= self.segment_size && first_seq > self.segment.first_seq {
             self.sync()?;
+            // Only the newest segment may end in zeros.
+            self.trim()?;
             let (segment, file) = create_segment(&self.dir, first_seq)?;
             self.segment = segment;
             self.file = file;
             self.len = SEGMENT_HEADER_LEN as u64;
+            self.allocated = self.len;
+        }
+        let end = self.len + frames.len() as u64;
+        if end > self.allocated {
+            self.allocate(end)?;
         }
         self.file
-            .write_all(frames)
+            .write_all_at(frames, self.len)
             .map_err(|e| StorageError::io(&self.segment.path, e))?;
         self.len += frames.len() as u64;
         self.unsynced = true;
@@ -405,6 +468,15 @@ impl CommitLog {
     /// Whether frames were appended since the last sync.
     pub fn has_unsynced(&self) -> bool {
         self.unsynced
+    }
+}
+
+impl Drop for CommitLog {
+    /// A closed log ends with its last frame: the next open has no zeros to cut.
+    fn drop(&mut self) {
+        if let Err(e) = self.trim() {
+            tracing::warn!(error = %e, "could not cut the log's allocated space at close; the next open cuts it");
+        }
     }
 }
 

@@ -115,7 +115,7 @@ pub fn create_segment(dir: &Path, first_seq: u64) -> Result<(Segment, File)> {
     let path = segment_path(dir, first_seq);
     let mut file = File::options()
         .create_new(true)
-        .append(true)
+        .write(true)
         .open(&path)
         .map_err(|e| StorageError::io(&path, e))?;
     file.write_all(&encode_header(first_seq))

@@ -8,7 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{Model, commit_of, put};
-use driftdb_storage::{DamagePolicy, Options, Result, Storage, StorageError, Tail, verify};
+use driftdb_storage::{
+    DamagePolicy, Options, Result, Storage, StorageError, Tail, decode_frame, verify,
+};
 
 fn io<T>(what: &str, r: std::io::Result<T>) -> Result<T> {
     r.map_err(|e| StorageError::io(what, e))
@@ -29,10 +31,7 @@ fn build(
     };
     let mut model = Model::default();
     let s = Storage::open(dir, options)?;
-    let segment = dir.join("log").join(format!("{:020}.log", 1));
-    let mut offsets = Vec::new();
     for i in 0..n {
-        offsets.push(io("len", fs::metadata(&segment))?.len());
         let w = vec![
             put(1, &[(i % 5) as u8], &i.to_le_bytes()),
             put(2, b"n", &i.to_le_bytes()),
@@ -47,11 +46,24 @@ fn build(
     // them: the store on disk is at `checkpoint` and the rest is only in the log.
     copy_dir(dir, crashed)?;
     drop(s);
-    Ok((
-        model,
-        crashed.join("log").join(format!("{:020}.log", 1)),
-        offsets,
-    ))
+    let segment = crashed.join("log").join(format!("{:020}.log", 1));
+    let (offsets, _) = frames_of(&segment)?;
+    Ok((model, segment, offsets))
+}
+
+/// Where each frame of `segment` starts, and where the last one ends (the
+/// log may have allocated zeros after it).
+fn frames_of(segment: &Path) -> Result<(Vec<u64>, u64)> {
+    /// The segment header's length.
+    const HEADER: usize = 32;
+    let bytes = io("read", fs::read(segment))?;
+    let mut offsets = Vec::new();
+    let mut at = HEADER;
+    while let Some(Ok((_, len))) = bytes.get(at..).map(decode_frame) {
+        offsets.push(at as u64);
+        at += len;
+    }
+    Ok((offsets, at as u64))
 }
 
 /// Truncates a segment file to `len` bytes, as lost writes would.
@@ -96,7 +108,7 @@ fn a_torn_last_frame_is_cut_at_every_offset() -> Result<()> {
     // Commits 1..=6, store checkpointed at 3; the last frame is seq 6.
     let (full, segment, offsets) = build(live.path(), base.path(), 6, 3)?;
     let last_start = offsets[5];
-    let end = io("len", fs::metadata(&segment))?.len();
+    let (_, end) = frames_of(&segment)?;
     let mut model5 = Model::default();
     for (key, versions) in &full.keys {
         let kept: Vec<_> = versions
@@ -269,5 +281,31 @@ fn forcing_past_a_log_that_ends_below_the_checkpoint_rebuilds_the_store() -> Res
         );
     }
     kept.check(&s.snapshot()?, &[1, 2])?;
+    Ok(())
+}
+
+/// The log writes zeros ahead of its frames (so an fsync has no file size to
+/// persist); a clean close cuts them, and after a crash open cuts them as a
+/// tail that holds nothing, losing no commit.
+#[test]
+fn space_allocated_ahead_is_cut_at_close_and_after_a_crash() -> Result<()> {
+    let (live, crashed) = dirs()?;
+    let (full, segment, _) = build(live.path(), crashed.path(), 6, 3)?;
+    let (_, end) = frames_of(&segment)?;
+    assert!(
+        io("len", fs::metadata(&segment))?.len() > end,
+        "zeros ahead"
+    );
+    let closed = live.path().join("log").join(format!("{:020}.log", 1));
+    assert_eq!(io("len", fs::metadata(&closed))?.len(), end, "cut at close");
+    let report = verify(crashed.path())?;
+    assert!(
+        matches!(&report.tail, Tail::Torn { reason, .. } if reason == driftdb_storage::ZERO_TAIL),
+        "{:?}",
+        report.tail
+    );
+    let s = Storage::open(crashed.path(), Options::default())?;
+    full.check(&s.snapshot()?, &[1, 2])?;
+    assert_eq!(io("len", fs::metadata(&segment))?.len(), end, "cut at open");
     Ok(())
 }
