@@ -29,6 +29,7 @@ use std::time::Duration;
 use crate::clock::CommitClock;
 use crate::error::{Result, StorageError};
 use crate::frame::{CommitRecord, encode_commit};
+use crate::keys::key_hash;
 use crate::log::CommitLog;
 use crate::overlay::Layer;
 use crate::store::{LogEnd, StoreSnapshot, VersionedStore};
@@ -236,20 +237,14 @@ pub fn run(
     let _ = flusher.join();
 }
 
-/// A key as the conflict check tracks it: a 64-bit FNV-1a hash of keyspace and
-/// key. Two keys that collide make the later commit fail with a write conflict it
-/// did not strictly have; with 64 bits that is vanishingly rare, and a conflict
-/// is always safe to report. Hashing avoids copying every written key.
+/// A key as the conflict check tracks it: its [`key_hash`]. Two keys that
+/// collide make the later commit fail with a write conflict it did not
+/// strictly have; with 64 bits that is vanishingly rare, and a conflict is
+/// always safe to report. Hashing avoids copying every written key.
 type KeyId = u64;
 
 fn key_id(keyspace: u32, key: &[u8]) -> KeyId {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    keyspace
-        .to_le_bytes()
-        .iter()
-        .chain(key)
-        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+    key_hash(keyspace, key)
 }
 
 /// A hasher for keys that are already hashes.

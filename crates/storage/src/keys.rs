@@ -63,6 +63,18 @@ pub fn history_key_into(keyspace: u32, key: &[u8], seq: u64, out: &mut Vec<u8>) 
     out.extend_from_slice(&(!seq).to_be_bytes());
 }
 
+/// A 64-bit FNV-1a hash of keyspace and key: cheap for short keys, and
+/// stable, so every part of the storage layer that hashes keys agrees.
+pub fn key_hash(keyspace: u32, key: &[u8]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    keyspace
+        .to_le_bytes()
+        .iter()
+        .chain(key)
+        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+}
+
 /// Splits a history key into its user key and seq; `None` if malformed.
 pub fn decode_history_key(hkey: &[u8]) -> Option<(u32, Vec<u8>, u64)> {
     if hkey.len() < 4 + 2 + 8 {
