@@ -19,7 +19,7 @@
 //! leave the list only after redb holds them, and the list is read before redb,
 //! so every change a view needs is in one of the two.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
@@ -56,6 +56,15 @@ impl Change {
     }
 }
 
+/// What the overlay says of one key at a point: see [`OverlayView::point`].
+pub(crate) enum PointRead {
+    /// Its changes decide: the version then, or `None` when it was deleted.
+    Decided(Option<Version>),
+    /// No change of it at or before the point: the store has the answer,
+    /// and a version the store holds as current ended at `ended_at`.
+    Stored { ended_at: Option<u64> },
+}
+
 /// The commits of one stretch of the log, indexed by key.
 #[derive(Default)]
 pub(crate) struct Layer {
@@ -63,9 +72,9 @@ pub(crate) struct Layer {
     filter: KeyFilter,
 }
 
-/// Bits of a layer's key filter (256 KiB): with 100,000 keys in the layer, a
-/// key it lacks passes for present about 3% of the time.
-const FILTER_BITS: usize = 1 << 21;
+/// 64-bit words of a layer's key filter (256 KiB): with 100,000 keys in the
+/// layer, a key it lacks passes for present about 1% of the time.
+const FILTER_WORDS: usize = 1 << 15;
 
 /// A Bloom filter of the keys a layer holds, read without its lock: most
 /// point reads ask for keys no recent commit wrote, and the filter answers
@@ -76,32 +85,32 @@ struct KeyFilter(Box<[AtomicU64]>);
 
 impl Default for KeyFilter {
     fn default() -> Self {
-        KeyFilter((0..FILTER_BITS / 64).map(|_| AtomicU64::new(0)).collect())
+        KeyFilter((0..FILTER_WORDS).map(|_| AtomicU64::new(0)).collect())
     }
 }
 
 impl KeyFilter {
-    /// The two bits of a key, from its [`key_hash`] mixed so both halves spread.
-    fn bits(hash: u64) -> [usize; 2] {
+    /// A key's word and its two bits there (one cache line per lookup), from
+    /// its [`key_hash`] mixed so every part of it spreads.
+    fn place(hash: u64) -> (usize, u64) {
         let h = hash.wrapping_mul(0x9E37_79B9_7F4A_7C15);
         let h = h ^ (h >> 29);
-        [h as usize % FILTER_BITS, (h >> 32) as usize % FILTER_BITS]
+        let mask = (1u64 << ((h >> 52) & 63)) | (1u64 << ((h >> 58) & 63));
+        (h as usize % FILTER_WORDS, mask)
     }
 
     fn insert(&self, hash: u64) {
-        for bit in Self::bits(hash) {
-            if let Some(word) = self.0.get(bit / 64) {
-                word.fetch_or(1 << (bit % 64), Ordering::Relaxed);
-            }
+        let (word, mask) = Self::place(hash);
+        if let Some(word) = self.0.get(word) {
+            word.fetch_or(mask, Ordering::Relaxed);
         }
     }
 
     fn may_hold(&self, hash: u64) -> bool {
-        Self::bits(hash).iter().all(|&bit| {
-            self.0
-                .get(bit / 64)
-                .is_some_and(|word| word.load(Ordering::Relaxed) & (1 << (bit % 64)) != 0)
-        })
+        let (word, mask) = Self::place(hash);
+        self.0
+            .get(word)
+            .is_some_and(|word| word.load(Ordering::Relaxed) & mask == mask)
     }
 }
 
@@ -110,8 +119,11 @@ struct LayerData {
     /// The commits in seq order.
     records: Vec<Arc<CommitRecord>>,
     /// Key in the `current` layout -> its changes, oldest first, one per commit
-    /// (a commit that writes a key twice leaves its last write).
-    keys: BTreeMap<Vec<u8>, Vec<Change>>,
+    /// (a commit that writes a key twice leaves its last write). A hash map:
+    /// a point read finds its key in one probe.
+    keys: HashMap<Arc<[u8]>, Vec<Change>>,
+    /// The same keys in order, for range reads.
+    order: BTreeSet<Arc<[u8]>>,
 }
 
 impl Layer {
@@ -131,13 +143,17 @@ impl Layer {
                 };
                 self.filter.insert(key_hash(keyspace, key));
                 let ck = current_key(keyspace, key);
-                let changes = match data.keys.get_mut(ck.as_slice()) {
-                    Some(changes) => changes,
-                    None => data.keys.entry(ck).or_default(),
-                };
-                match changes.last_mut() {
-                    Some(last) if last.seq() == record.seq => *last = change,
-                    _ => changes.push(change),
+                let LayerData { keys, order, .. } = &mut *data;
+                match keys.get_mut(ck.as_slice()) {
+                    Some(changes) => match changes.last_mut() {
+                        Some(last) if last.seq() == record.seq => *last = change,
+                        _ => changes.push(change),
+                    },
+                    None => {
+                        let ck: Arc<[u8]> = Arc::from(ck);
+                        order.insert(Arc::clone(&ck));
+                        keys.insert(ck, vec![change]);
+                    }
                 }
             }
             data.records.push(record);
@@ -199,6 +215,42 @@ impl OverlayView {
             }
         }
         out
+    }
+
+    /// What this view says of `key` right after commit `seq`, read in place
+    /// (a point read's hot path: no copies of the key's changes).
+    pub(crate) fn point(&self, keyspace: u32, key: &[u8], seq: u64) -> PointRead {
+        // The first change after `seq`, from the newer layers seen so far.
+        let mut after = None;
+        if self.is_empty() {
+            return PointRead::Stored { ended_at: after };
+        }
+        let hash = key_hash(keyspace, key);
+        let mut ck = Vec::new();
+        for layer in self.layers.iter().rev() {
+            if !layer.filter.may_hold(hash) {
+                continue;
+            }
+            if ck.is_empty() {
+                ck = current_key(keyspace, key);
+            }
+            let data = layer.read();
+            let Some(changes) = data.keys.get(ck.as_slice()) else {
+                continue;
+            };
+            for change in changes.iter().rev().filter(|c| self.visible(c.seq())) {
+                if change.seq() > seq {
+                    after = Some(change.seq());
+                    continue;
+                }
+                return PointRead::Decided(change.value().map(|value| Version {
+                    seq_from: change.seq(),
+                    seq_to: after,
+                    value: value.to_vec(),
+                }));
+            }
+        }
+        PointRead::Stored { ended_at: after }
     }
 
     /// The commit numbered `seq`, when this view holds it.
@@ -299,14 +351,13 @@ impl OverlayRange {
         for layer in &self.view.layers {
             let data = layer.read();
             let mut taken = 0;
-            for (k, changes) in data.keys.range::<[u8], _>((lo, hi)).take(CHUNK) {
+            for k in data.order.range::<[u8], _>((lo, hi)).take(CHUNK) {
                 taken += 1;
-                merged.entry(k.clone()).or_default().extend(
-                    changes
-                        .iter()
-                        .filter(|c| self.view.visible(c.seq()))
-                        .cloned(),
-                );
+                let changes = data.keys.get(k).into_iter().flatten();
+                merged
+                    .entry(k.to_vec())
+                    .or_default()
+                    .extend(changes.filter(|c| self.view.visible(c.seq())).cloned());
             }
             full |= taken == CHUNK;
         }

@@ -38,7 +38,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
 use crate::keys::{current_key, history_key, history_key_into, history_prefix, prefix_end};
-use crate::overlay::{self, Change, Layer, OverlayRange, OverlayView};
+use crate::overlay::{self, Change, Layer, OverlayRange, OverlayView, PointRead};
 use crate::{CommitInfo, Version, Write};
 
 type Bytes = &'static [u8];
@@ -448,27 +448,28 @@ impl StoreSnapshot {
 
     /// The current version of `key`.
     pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Version>> {
-        let changes = self.0.overlay.changes(keyspace, key);
-        if let Some(answer) = overlay::as_of(&changes, u64::MAX) {
-            return Ok(answer);
-        }
-        self.stored_get(keyspace, key)
+        self.get_at(keyspace, key, u64::MAX)
     }
 
     /// The version of `key` that was current right after commit `seq`.
     pub fn get_as_of(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
-        if seq >= self.seq() {
-            return self.get(keyspace, key);
+        self.get_at(keyspace, key, seq.min(self.seq()))
+    }
+
+    /// The version of `key` right after commit `seq` (at most this view's).
+    fn get_at(&self, keyspace: u32, key: &[u8], seq: u64) -> Result<Option<Version>> {
+        match self.0.overlay.point(keyspace, key, seq) {
+            PointRead::Decided(answer) => Ok(answer),
+            PointRead::Stored { ended_at } => {
+                let mut version = self.stored_get_as_of(keyspace, key, seq)?;
+                if let Some(v) = &mut version
+                    && v.seq_to.is_none()
+                {
+                    v.seq_to = ended_at;
+                }
+                Ok(version)
+            }
         }
-        let changes = self.0.overlay.changes(keyspace, key);
-        if let Some(answer) = overlay::as_of(&changes, seq) {
-            return Ok(answer);
-        }
-        let mut version = self.stored_get_as_of(keyspace, key, seq)?;
-        if let Some(v) = &mut version {
-            overlay::close(v, &changes);
-        }
-        Ok(version)
     }
 
     /// Every version of `key`, oldest first, deleted ones included.
