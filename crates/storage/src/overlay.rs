@@ -65,6 +65,16 @@ pub(crate) enum PointRead {
     Stored { ended_at: Option<u64> },
 }
 
+/// The last change of a key: see [`OverlayView::last_change`].
+pub(crate) enum LastChange {
+    /// At this seq.
+    At(u64),
+    /// At this seq, a delete, if the store holds the key; else the store's.
+    DeleteIfStored(u64),
+    /// The store's.
+    Stored,
+}
+
 /// The commits of one stretch of the log, indexed by key.
 #[derive(Default)]
 pub(crate) struct Layer {
@@ -193,6 +203,14 @@ impl OverlayView {
         seq > self.after && seq <= self.upto
     }
 
+    /// The changes of `changes` (a key's, oldest first) this view sees: a
+    /// slice found by binary search, however many versions the key has.
+    fn window<'c>(&self, changes: &'c [Change]) -> &'c [Change] {
+        let from = changes.partition_point(|c| c.seq() <= self.after);
+        let to = changes.partition_point(|c| c.seq() <= self.upto);
+        changes.get(from..to).unwrap_or_default()
+    }
+
     /// Whether the view holds nothing (the store alone answers).
     fn is_empty(&self) -> bool {
         self.upto <= self.after || self.layers.is_empty()
@@ -211,7 +229,7 @@ impl OverlayView {
                 ck = current_key(keyspace, key);
             }
             if let Some(changes) = layer.read().keys.get(ck.as_slice()) {
-                out.extend(changes.iter().filter(|c| self.visible(c.seq())).cloned());
+                out.extend_from_slice(self.window(changes));
             }
         }
         out
@@ -238,19 +256,50 @@ impl OverlayView {
             let Some(changes) = data.keys.get(ck.as_slice()) else {
                 continue;
             };
-            for change in changes.iter().rev().filter(|c| self.visible(c.seq())) {
-                if change.seq() > seq {
-                    after = Some(change.seq());
-                    continue;
-                }
+            let visible = self.window(changes);
+            let at = visible.partition_point(|c| c.seq() <= seq);
+            if let Some(change) = at.checked_sub(1).and_then(|i| visible.get(i)) {
+                let seq_to = visible.get(at).map_or(after, |c| Some(c.seq()));
                 return PointRead::Decided(change.value().map(|value| Version {
                     seq_from: change.seq(),
-                    seq_to: after,
+                    seq_to,
                     value: value.to_vec(),
                 }));
             }
+            if let Some(first) = visible.first() {
+                after = Some(first.seq());
+            }
         }
         PointRead::Stored { ended_at: after }
+    }
+
+    /// The last change of `key` this view sees that changed something: a
+    /// delete counts only when the key existed before it.
+    pub(crate) fn last_change(&self, keyspace: u32, key: &[u8]) -> LastChange {
+        if self.is_empty() {
+            return LastChange::Stored;
+        }
+        let hash = key_hash(keyspace, key);
+        let ck = current_key(keyspace, key);
+        // The oldest of the newest run of deletes: real if the key existed
+        // before it.
+        let mut delete = None;
+        for layer in self.layers.iter().rev() {
+            if !layer.filter.may_hold(hash) {
+                continue;
+            }
+            let data = layer.read();
+            let Some(changes) = data.keys.get(ck.as_slice()) else {
+                continue;
+            };
+            for change in self.window(changes).iter().rev() {
+                if change.is_put() {
+                    return LastChange::At(delete.unwrap_or(change.seq()));
+                }
+                delete = Some(change.seq());
+            }
+        }
+        delete.map_or(LastChange::Stored, LastChange::DeleteIfStored)
     }
 
     /// The commit numbered `seq`, when this view holds it.

@@ -38,7 +38,7 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
 use crate::keys::{current_key, history_key, history_key_into, history_prefix, prefix_end};
-use crate::overlay::{self, Change, Layer, OverlayRange, OverlayView, PointRead};
+use crate::overlay::{self, Change, LastChange, Layer, OverlayRange, OverlayView, PointRead};
 use crate::{CommitInfo, Version, Write};
 
 type Bytes = &'static [u8];
@@ -532,18 +532,11 @@ impl StoreSnapshot {
     /// The last seq that put or deleted `key` (0 if none). Deleting a key that
     /// did not exist changes nothing.
     pub fn last_change_seq(&self, keyspace: u32, key: &[u8]) -> Result<u64> {
-        let changes = self.0.overlay.changes(keyspace, key);
-        for (at, change) in changes.iter().enumerate().rev() {
-            let existed = match at.checked_sub(1).and_then(|before| changes.get(before)) {
-                _ if change.is_put() => true,
-                Some(before) => before.is_put(),
-                None => self.stored_get(keyspace, key)?.is_some(),
-            };
-            if existed {
-                return Ok(change.seq());
-            }
+        match self.0.overlay.last_change(keyspace, key) {
+            LastChange::At(seq) => Ok(seq),
+            LastChange::DeleteIfStored(seq) if self.stored_get(keyspace, key)?.is_some() => Ok(seq),
+            _ => last_change_seq(self.history_table()?, keyspace, key),
         }
-        last_change_seq(self.history_table()?, keyspace, key)
     }
 
     /// The commit numbered `seq`, if it has been applied.
