@@ -243,10 +243,6 @@ pub fn run(
 /// always safe to report. Hashing avoids copying every written key.
 type KeyId = u64;
 
-fn key_id(keyspace: u32, key: &[u8]) -> KeyId {
-    key_hash(keyspace, key)
-}
-
 /// A hasher for keys that are already hashes.
 #[derive(Default)]
 struct PassThrough(u64);
@@ -471,7 +467,7 @@ impl Sequencer {
         if self.keyspace_seq.get(&keyspace).is_none_or(|&s| s <= since) {
             return Ok(since);
         }
-        match self.pending.get(&key_id(keyspace, key)) {
+        match self.pending.get(&key_hash(keyspace, key)) {
             Some(&seq) => Ok(seq),
             None => self.snapshot(snapshot)?.last_change_seq(keyspace, key),
         }
@@ -555,7 +551,7 @@ impl Sequencer {
         self.next_seq += 1;
         for w in &record.writes {
             let (keyspace, key) = w.target();
-            self.pending.insert(key_id(keyspace, key), record.seq);
+            self.pending.insert(key_hash(keyspace, key), record.seq);
             self.keyspace_seq.insert(keyspace, record.seq);
         }
         Ok(Ok(record))

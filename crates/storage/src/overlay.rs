@@ -216,23 +216,46 @@ impl OverlayView {
         self.upto <= self.after || self.layers.is_empty()
     }
 
-    /// The changes of `key` this view holds, oldest first.
-    pub(crate) fn changes(&self, keyspace: u32, key: &[u8]) -> Vec<Change> {
-        let mut out = Vec::new();
+    /// Calls `visit` with the changes of `key` this view sees in each layer
+    /// holding any, newest layer first, until it returns `Some`.
+    fn walk<R>(
+        &self,
+        keyspace: u32,
+        key: &[u8],
+        mut visit: impl FnMut(&[Change]) -> Option<R>,
+    ) -> Option<R> {
         if self.is_empty() {
-            return out;
+            return None;
         }
         let hash = key_hash(keyspace, key);
         let mut ck = Vec::new();
-        for layer in self.layers.iter().filter(|l| l.filter.may_hold(hash)) {
+        for layer in self.layers.iter().rev() {
+            if !layer.filter.may_hold(hash) {
+                continue;
+            }
             if ck.is_empty() {
                 ck = current_key(keyspace, key);
             }
-            if let Some(changes) = layer.read().keys.get(ck.as_slice()) {
-                out.extend_from_slice(self.window(changes));
+            let data = layer.read();
+            if let Some(found) = data
+                .keys
+                .get(ck.as_slice())
+                .and_then(|c| visit(self.window(c)))
+            {
+                return Some(found);
             }
         }
-        out
+        None
+    }
+
+    /// The changes of `key` this view holds, oldest first.
+    pub(crate) fn changes(&self, keyspace: u32, key: &[u8]) -> Vec<Change> {
+        let mut layers: Vec<Vec<Change>> = Vec::new();
+        self.walk(keyspace, key, |window| {
+            layers.push(window.to_vec());
+            None::<()>
+        });
+        layers.into_iter().rev().flatten().collect()
     }
 
     /// What this view says of `key` right after commit `seq`, read in place
@@ -240,66 +263,44 @@ impl OverlayView {
     pub(crate) fn point(&self, keyspace: u32, key: &[u8], seq: u64) -> PointRead {
         // The first change after `seq`, from the newer layers seen so far.
         let mut after = None;
-        if self.is_empty() {
-            return PointRead::Stored { ended_at: after };
+        let decided = self.walk(keyspace, key, |window| {
+            let answer = as_of(window, seq).map(|version| {
+                version.map(|mut v| {
+                    v.seq_to = v.seq_to.or(after);
+                    v
+                })
+            });
+            if answer.is_none() {
+                after = window.first().map(Change::seq).or(after);
+            }
+            answer
+        });
+        match decided {
+            Some(answer) => PointRead::Decided(answer),
+            None => PointRead::Stored { ended_at: after },
         }
-        let hash = key_hash(keyspace, key);
-        let mut ck = Vec::new();
-        for layer in self.layers.iter().rev() {
-            if !layer.filter.may_hold(hash) {
-                continue;
-            }
-            if ck.is_empty() {
-                ck = current_key(keyspace, key);
-            }
-            let data = layer.read();
-            let Some(changes) = data.keys.get(ck.as_slice()) else {
-                continue;
-            };
-            let visible = self.window(changes);
-            let at = visible.partition_point(|c| c.seq() <= seq);
-            if let Some(change) = at.checked_sub(1).and_then(|i| visible.get(i)) {
-                let seq_to = visible.get(at).map_or(after, |c| Some(c.seq()));
-                return PointRead::Decided(change.value().map(|value| Version {
-                    seq_from: change.seq(),
-                    seq_to,
-                    value: value.to_vec(),
-                }));
-            }
-            if let Some(first) = visible.first() {
-                after = Some(first.seq());
-            }
-        }
-        PointRead::Stored { ended_at: after }
     }
 
     /// The last change of `key` this view sees that changed something: a
     /// delete counts only when the key existed before it.
     pub(crate) fn last_change(&self, keyspace: u32, key: &[u8]) -> LastChange {
-        if self.is_empty() {
-            return LastChange::Stored;
-        }
-        let hash = key_hash(keyspace, key);
-        let ck = current_key(keyspace, key);
         // The oldest of the newest run of deletes: real if the key existed
         // before it.
         let mut delete = None;
-        for layer in self.layers.iter().rev() {
-            if !layer.filter.may_hold(hash) {
-                continue;
-            }
-            let data = layer.read();
-            let Some(changes) = data.keys.get(ck.as_slice()) else {
-                continue;
-            };
-            for change in self.window(changes).iter().rev() {
+        let put = self.walk(keyspace, key, |window| {
+            for change in window.iter().rev() {
                 if change.is_put() {
-                    return LastChange::At(delete.unwrap_or(change.seq()));
+                    return Some(delete.unwrap_or(change.seq()));
                 }
                 delete = Some(change.seq());
             }
+            None
+        });
+        match (put, delete) {
+            (Some(seq), _) => LastChange::At(seq),
+            (None, Some(seq)) => LastChange::DeleteIfStored(seq),
+            (None, None) => LastChange::Stored,
         }
-        delete.map_or(LastChange::Stored, LastChange::DeleteIfStored)
     }
 
     /// The commit numbered `seq`, when this view holds it.
