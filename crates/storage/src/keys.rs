@@ -56,11 +56,41 @@ pub fn history_key(keyspace: u32, key: &[u8], seq: u64) -> Vec<u8> {
 /// replacing its contents.
 pub fn history_key_into(keyspace: u32, key: &[u8], seq: u64, out: &mut Vec<u8>) {
     out.clear();
-    out.reserve(history_key_len(key));
-    out.extend_from_slice(&keyspace.to_be_bytes());
-    escape_into(key, out);
-    out.extend_from_slice(&[0, 0]);
-    out.extend_from_slice(&(!seq).to_be_bytes());
+    out.resize(history_key_len(key), 0);
+    write_history_key(keyspace, key, seq, out);
+}
+
+/// Writes the history key of the version of `key` written at `seq` into
+/// `buf` and returns it, or `None` when it does not fit: point reads build
+/// their seek key on the stack.
+pub fn history_key_in<'b>(
+    keyspace: u32,
+    key: &[u8],
+    seq: u64,
+    buf: &'b mut [u8],
+) -> Option<&'b [u8]> {
+    let len = history_key_len(key);
+    let out = buf.get_mut(..len)?;
+    write_history_key(keyspace, key, seq, out);
+    Some(out)
+}
+
+/// Fills `out`, exactly `history_key_len(key)` bytes long, with the history key.
+fn write_history_key(keyspace: u32, key: &[u8], seq: u64, out: &mut [u8]) {
+    let (head, rest) = out.split_at_mut(4);
+    head.copy_from_slice(&keyspace.to_be_bytes());
+    let (body, tail) = rest.split_at_mut(rest.len() - 10);
+    let mut at = 0;
+    for &b in key {
+        body[at] = b;
+        at += 1;
+        if b == 0 {
+            body[at] = 0xFF;
+            at += 1;
+        }
+    }
+    tail[..2].copy_from_slice(&[0, 0]);
+    tail[2..].copy_from_slice(&(!seq).to_be_bytes());
 }
 
 /// A 64-bit FNV-1a hash of keyspace and key: cheap for short keys, and
@@ -135,6 +165,10 @@ mod tests {
             let expected = a.cmp(&b).then(sb.cmp(&sa));
             prop_assert_eq!(ka.cmp(&kb), expected);
             prop_assert_eq!(decode_history_key(&ka), Some((1, a.clone(), sa)));
+            let mut buf = [0u8; 32];
+            prop_assert_eq!(history_key_in(1, &a, sa, &mut buf), Some(ka.as_slice()));
+            let mut short = [0u8; 13];
+            prop_assert_eq!(history_key_in(1, &a, sa, &mut short), None);
         }
     }
 }

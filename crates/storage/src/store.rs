@@ -37,7 +37,9 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 
 use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
-use crate::keys::{current_key, history_key, history_key_into, history_prefix, prefix_end};
+use crate::keys::{
+    current_key, history_key, history_key_in, history_key_into, history_prefix, prefix_end,
+};
 use crate::overlay::{self, Change, LastChange, Layer, OverlayRange, OverlayView, PointRead};
 use crate::{CommitInfo, Version, Write};
 
@@ -620,11 +622,19 @@ impl StoreSnapshot {
         if seq >= self.0.base {
             return self.stored_get(keyspace, key);
         }
-        let start = history_key(keyspace, key, seq);
+        let mut buf = [0u8; 64];
+        let heap;
+        let start = match history_key_in(keyspace, key, seq, &mut buf) {
+            Some(k) => k,
+            None => {
+                heap = history_key(keyspace, key, seq);
+                heap.as_slice()
+            }
+        };
         let prefix = &start[..start.len() - 8];
         let mut range = self
             .history_table()?
-            .range::<&[u8]>(start.as_slice()..)
+            .range::<&[u8]>(start..)
             .map_err(store_err)?;
         let Some(entry) = range.next() else {
             return Ok(None);
