@@ -633,7 +633,14 @@ fn a_cancel_request_stops_the_running_statement() -> Result {
     });
     let started = Instant::now();
     let result = client.batch_execute("SELECT count(*) FROM n a, n b");
-    canceller.join().map_err(|_| "the canceller panicked")??;
+    // The server closes a cancel connection as soon as it has read the
+    // request; on a loaded machine the client can see that close as a reset
+    // while it shuts its side down. What counts is that the statement stopped.
+    match canceller.join().map_err(|_| "the canceller panicked")? {
+        Ok(()) => {}
+        Err(e) if e.to_string().contains("reset") => {}
+        Err(e) => return Err(e.into()),
+    }
     let Err(e) = result else {
         return Err("the statement was not canceled".into());
     };

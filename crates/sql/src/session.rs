@@ -285,7 +285,7 @@ impl<'s> Session<'s> {
                     | S::ReleaseSavepoint { .. }
                     | S::Copy { .. }
             ),
-            Stmt::Restore { .. } | Stmt::Undrop { .. } => true,
+            Stmt::Restore { .. } | Stmt::Undrop { .. } | Stmt::InsertLiterals { .. } => true,
         };
         if statements.len() < 2 || self.block.is_some() || !statements.iter().all(alone) {
             return Ok(false);

@@ -566,11 +566,27 @@ struct Frozen {
     checkpoint_waiters: Vec<SyncSender<Result<()>>>,
 }
 
+/// How often the flusher looks for retired layers no reader holds any more.
+const RETIRED_SWEEP: Duration = Duration::from_millis(50);
+
 /// The flusher: merges each frozen layer into redb durably, then answers the
 /// checkpoint's waiters. Dropping their replies on a failure tells them to
 /// read the poison reason.
+///
+/// A merged layer may still be in use by readers; the flusher keeps it until
+/// it is the last holder and frees it then, so the reader that happens to
+/// finish last does not stop to free a checkpoint's worth of changes.
 fn flush_loop(store: &VersionedStore, frozen: &Receiver<Frozen>, marks: &Watermarks) {
-    while let Ok(f) = frozen.recv() {
+    let mut retired: Vec<Arc<Layer>> = Vec::new();
+    loop {
+        let f = match frozen.recv_timeout(RETIRED_SWEEP) {
+            Ok(f) => f,
+            Err(RecvTimeoutError::Timeout) => {
+                retired.retain(|layer| Arc::strong_count(layer) > 1);
+                continue;
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
         if let Err(e) = store.flush(&f.layer, f.log_end) {
             marks.poison(&e);
             return;
@@ -578,5 +594,7 @@ fn flush_loop(store: &VersionedStore, frozen: &Receiver<Frozen>, marks: &Waterma
         for reply in f.checkpoint_waiters {
             let _ = reply.send(Ok(()));
         }
+        retired.push(f.layer);
+        retired.retain(|layer| Arc::strong_count(layer) > 1);
     }
 }

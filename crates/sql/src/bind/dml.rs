@@ -7,16 +7,20 @@ use sqlparser::ast::{self, AssignmentTarget, FromTable, SelectItem, SetExpr, Tab
 use driftdb_engine::catalog::{Identity, TableDef};
 use driftdb_engine::value::Value;
 
+use super::expr::row_literal;
 use super::scope::Scope;
 use super::types::type_of;
 use super::{Binder, Column, dml_table, hidden_columns, ident, last_part, split_name};
 use crate::error::{Result, SqlError};
 use crate::expr::Expr;
+use crate::parser::LiteralRows;
 use crate::plan::{InsertSource, Plan, Returning};
 use crate::rel::Rel;
 
 impl Binder<'_, '_> {
-    pub(super) fn insert(&self, ins: &ast::Insert) -> Result<Plan> {
+    /// `INSERT`; `literals`, when given, are the rows (read by the parser's
+    /// fast path) in place of the statement's own `VALUES`.
+    pub(super) fn insert(&self, ins: &ast::Insert, literals: Option<&LiteralRows>) -> Result<Plan> {
         let TableObject::TableName(name) = &ins.table else {
             return Err(SqlError::unsupported("INSERT into a table function"));
         };
@@ -57,26 +61,30 @@ impl Binder<'_, '_> {
             table: &table,
             overriding: ins.overriding.as_ref(),
         };
+        let targets_given = names.is_empty();
         let source = match query.body.as_ref() {
             // Plain VALUES: each expression is assigned to its column, so an
             // untyped literal reads as the column's type.
+            _ if literals.is_some() => {
+                let rows = literals.map(LiteralRows::rows).into_iter().flatten();
+                let width = literals.map_or(0, LiteralRows::width);
+                let targets = fitted(targets, targets_given, width);
+                InsertSource::Values(values_rows(rows, &targets, &defaults, |l, i| {
+                    identity.takes(i)?.then(|| row_literal(l)).transpose()
+                })?)
+            }
             SetExpr::Values(values) if query.order_by.is_none() && query.limit_clause.is_none() => {
                 let empty = Scope::default();
                 let width = values.rows.first().map_or(0, |r| r.len());
-                let targets = fitted(targets, names.is_empty(), width);
-                let mut rows = Vec::with_capacity(values.rows.len());
-                for row in &values.rows {
-                    check_width(row.len(), targets.len())?;
-                    let mut full = defaults.clone();
-                    for (&i, e) in targets.iter().zip(row.iter()) {
-                        if !is_default(e) && identity.takes(i)? {
-                            self.infer_param(e, || table.columns.get(i).map(|c| c.data_type));
-                            full[i] = self.expr_in(e, &empty)?;
-                        }
+                let targets = fitted(targets, targets_given, width);
+                let rows = values.rows.iter().map(|r| r.iter());
+                InsertSource::Values(values_rows(rows, &targets, &defaults, |e, i| {
+                    if is_default(e) || !identity.takes(i)? {
+                        return Ok(None);
                     }
-                    rows.push(full);
-                }
-                InsertSource::Values(rows)
+                    self.infer_param(e, || table.columns.get(i).map(|c| c.data_type));
+                    self.expr_in(e, &empty).map(Some)
+                })?)
             }
             _ => {
                 let bound = self.query(query, None, &Cell::new(false))?;
@@ -307,6 +315,33 @@ pub(super) fn table_scope(table: &TableDef, alias: Option<&str>) -> Scope {
 
 /// Whether `e` is the keyword `DEFAULT` (as `sqlparser` reads it in VALUES
 /// and SET).
+/// The bound rows of a `VALUES` list: each row over the table's defaults,
+/// its values in the `targets` columns; `bind` binds one value for its
+/// column, or gives `None` to leave the default.
+fn values_rows<R, C>(
+    rows: R,
+    targets: &[usize],
+    defaults: &[Expr],
+    mut bind: impl FnMut(C, usize) -> Result<Option<Expr>>,
+) -> Result<Vec<Vec<Expr>>>
+where
+    R: Iterator,
+    R::Item: ExactSizeIterator<Item = C>,
+{
+    let mut out = Vec::with_capacity(rows.size_hint().0);
+    for row in rows {
+        check_width(row.len(), targets.len())?;
+        let mut full = defaults.to_vec();
+        for (&i, cell) in targets.iter().zip(row) {
+            if let Some(e) = bind(cell, i)? {
+                full[i] = e;
+            }
+        }
+        out.push(full);
+    }
+    Ok(out)
+}
+
 pub(super) fn is_default(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
 }

@@ -14,7 +14,7 @@ use super::{Binder, Params, data_type, ident};
 use crate::array::{ArrayFunc, common_element_type};
 use crate::error::{Result, SqlError};
 use crate::expr::{BinOp, Expr, Func, Like, Subquery, SubqueryKind};
-use crate::parser::Point;
+use crate::parser::{Literal, Point};
 use crate::rel::{AggCall, AggFunc};
 use crate::system::functions::CatalogFunc;
 
@@ -928,10 +928,24 @@ pub(crate) fn bin_op(op: &BinaryOperator) -> Result<BinOp> {
 /// A literal's expression: integers are `integer` or `bigint`, decimals
 /// `double precision` (NUMERIC is not there yet), strings untyped.
 pub(crate) fn literal(v: &ast::Value) -> Result<Expr> {
-    Ok(match v {
+    match v {
+        ast::Value::Number(n, _) => row_literal(Literal::Number(n)),
+        ast::Value::SingleQuotedString(s) | ast::Value::EscapedStringLiteral(s) => {
+            row_literal(Literal::Text(s))
+        }
+        ast::Value::Boolean(b) => row_literal(Literal::Bool(*b)),
+        ast::Value::Null => row_literal(Literal::Null),
+        other => Err(SqlError::unsupported(format!("literal {other}"))),
+    }
+}
+
+/// A literal of the `INSERT` fast path, bound as [`literal`] binds the
+/// same literal from the syntax tree.
+pub(crate) fn row_literal(l: Literal<'_>) -> Result<Expr> {
+    Ok(match l {
         // As in PostgreSQL: an integer is `integer` or `bigint` when it fits,
         // anything else (a point, an exponent, more digits) is `numeric`.
-        ast::Value::Number(n, _) => {
+        Literal::Number(n) => {
             if let Ok(i) = n.parse::<i32>() {
                 Expr::Const(Value::Int4(i))
             } else if let Ok(i) = n.parse::<i64>() {
@@ -940,10 +954,8 @@ pub(crate) fn literal(v: &ast::Value) -> Result<Expr> {
                 Expr::Const(parse_text(n, DataType::Numeric(None))?)
             }
         }
-        ast::Value::SingleQuotedString(s) => Expr::Unknown(s.clone()),
-        ast::Value::EscapedStringLiteral(s) => Expr::Unknown(s.clone()),
-        ast::Value::Boolean(b) => Expr::Const(Value::Bool(*b)),
-        ast::Value::Null => Expr::Const(Value::Null),
-        other => return Err(SqlError::unsupported(format!("literal {other}"))),
+        Literal::Text(s) => Expr::Unknown(s.to_owned()),
+        Literal::Bool(b) => Expr::Const(Value::Bool(b)),
+        Literal::Null => Expr::Const(Value::Null),
     })
 }

@@ -266,6 +266,7 @@ impl<'b, 't> Binder<'b, 't> {
                 let (schema, name) = split_name(table)?;
                 Plan::Undrop { schema, name }
             }
+            Stmt::InsertLiterals { insert, rows } => self.insert(insert, Some(rows))?,
         };
         if plan.writes() && self.settings.as_of.is_some() {
             return Err(SqlError::new(
@@ -395,7 +396,7 @@ impl Binder<'_, '_> {
                 comment,
                 if_exists: false,
             } => self.comment(*object_type, object_name, comment.clone()),
-            Statement::Insert(ins) => self.insert(ins),
+            Statement::Insert(ins) => self.insert(ins, None),
             Statement::Copy {
                 source,
                 to,

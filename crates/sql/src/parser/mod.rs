@@ -1,12 +1,14 @@
 //! Parsing: SQL text to `sqlparser` statements, in PostgreSQL's dialect with
 //! DriftDB's time-travel clauses (see `temporal.rs`) and the untyped column
 //! list of `CREATE TABLE … AS` (`ctas.rs`) and PostgreSQL's locking clauses
-//! (`locking.rs`).
+//! (`locking.rs`); the literal rows of a bulk `INSERT` take a fast path
+//! (`values.rs`).
 
 mod ctas;
 mod dialect;
 mod locking;
 mod temporal;
+mod values;
 
 use sqlparser::ast::{ObjectName, Statement};
 use sqlparser::keywords::Keyword;
@@ -16,6 +18,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 pub use ctas::UNTYPED;
 pub use dialect::DriftDialect;
 pub use temporal::{Point, SystemTime, point_of, symmetric_low, system_time};
+pub use values::{Literal, LiteralRows};
 
 /// How deep expressions and subqueries may nest before parsing stops.
 const RECURSION_LIMIT: usize = 50;
@@ -72,10 +75,27 @@ pub enum Stmt {
         /// The table.
         table: ObjectName,
     },
+    /// `INSERT … VALUES` whose rows are all literals, read by the fast path
+    /// (`values.rs`): the insert as parsed with one placeholder row, and the
+    /// rows to insert in its place.
+    InsertLiterals {
+        /// The `INSERT` (target, columns; its `VALUES` are not the rows).
+        insert: Box<sqlparser::ast::Insert>,
+        /// The rows.
+        rows: LiteralRows,
+    },
 }
 
 /// Parses one or more `;`-separated statements.
 pub fn parse(sql: &str) -> Result<Vec<Stmt>, ParseError> {
+    match values::literal_insert(sql, |head| parse_full(head).ok()) {
+        Some(stmt) => Ok(vec![stmt]),
+        None => parse_full(sql),
+    }
+}
+
+/// Parses `sql` token by token, every form included.
+fn parse_full(sql: &str) -> Result<Vec<Stmt>, ParseError> {
     let dialect = DriftDialect::default();
     let tokens = Tokenizer::new(&dialect, sql)
         .tokenize_with_location()
