@@ -71,7 +71,7 @@ fn parent_has(
             .collect();
         let mut key = Vec::new();
         encode_key(&ordered, &mut key);
-        return Ok(txn.get(parent.id, &key)?.is_some());
+        return txn.contains(parent.id, &key);
     }
     // A unique index on those columns: one prefix read.
     if let Some(ix) = parent.indexes.iter().find(|i| i.columns == ids) {

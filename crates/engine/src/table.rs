@@ -26,7 +26,7 @@ pub fn insert(txn: &mut Transaction<'_>, table: &TableDef, values: Vec<Value>) -
     check(table, &values)?;
     let key = match primary_key(table, &values) {
         Some(key) => {
-            if txn.get(table.id, &key)?.is_some() {
+            if txn.contains(table.id, &key)? {
                 return Err(duplicate_key(table));
             }
             key
@@ -63,7 +63,7 @@ pub(crate) fn update_at_depth(
     };
     let new_key = primary_key(table, &values).unwrap_or_else(|| key.to_vec());
     if new_key != key {
-        if txn.get(table.id, &new_key)?.is_some() {
+        if txn.contains(table.id, &new_key)? {
             return Err(duplicate_key(table));
         }
         txn.delete(table.id, key.to_vec());
@@ -99,7 +99,7 @@ pub fn rewrite(
     for (key, _, values) in rows {
         check(new, &values)?;
         let key = primary_key(new, &values).unwrap_or(key);
-        if txn.get(new.id, &key)?.is_some() {
+        if txn.contains(new.id, &key)? {
             return Err(duplicate_key(new));
         }
         index::add(txn, new, &values, &key)?;

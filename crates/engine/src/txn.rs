@@ -244,13 +244,35 @@ impl<'s> Transaction<'s> {
 
     /// The value of `key`: this transaction's own write, else the snapshot's.
     pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.look_up(keyspace, key, Pending::clone, |snapshot| {
+            Ok(snapshot.get(keyspace, key)?.map(|v| v.value))
+        })
+    }
+
+    /// Whether `key` exists as this transaction sees it: [`Transaction::get`]
+    /// without copying the value (a uniqueness check per inserted row).
+    pub fn contains(&self, keyspace: u32, key: &[u8]) -> Result<bool> {
+        self.look_up(keyspace, key, Pending::is_some, |snapshot| {
+            Ok(snapshot.contains(keyspace, key)?)
+        })
+    }
+
+    /// Reads `key` from this transaction's own writes (`own`), else from its
+    /// snapshot (`stored`), recording the read when serializable.
+    fn look_up<R>(
+        &self,
+        keyspace: u32,
+        key: &[u8],
+        own: impl FnOnce(&Pending) -> R,
+        stored: impl FnOnce(&StoreSnapshot) -> Result<R>,
+    ) -> Result<R> {
         if let Some(pending) = self.writes.get(&(keyspace, key.to_vec())) {
-            return Ok(pending.clone());
+            return Ok(own(pending));
         }
         if self.serializable {
             self.reads.key(keyspace, key);
         }
-        Ok(self.snapshot.get(keyspace, key)?.map(|v| v.value))
+        stored(&self.snapshot)
     }
 
     /// The version of `key` right after commit `seq` (the past is read-only, so

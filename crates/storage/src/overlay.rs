@@ -193,6 +193,22 @@ impl Layer {
         self.data.read().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// An empty layer with room for `keys` keys.
+    pub(crate) fn with_capacity(keys: usize) -> Self {
+        Layer {
+            data: RwLock::new(LayerData {
+                keys: HashMap::with_capacity_and_hasher(keys, Default::default()),
+                ..LayerData::default()
+            }),
+            filter: KeyFilter::default(),
+        }
+    }
+
+    /// How many keys the layer holds.
+    pub(crate) fn key_count(&self) -> usize {
+        self.read().keys.len()
+    }
+
     /// Adds commits, in seq order after those already here.
     pub(crate) fn add(&self, records: impl IntoIterator<Item = Arc<CommitRecord>>) {
         let mut data = self.data.write().unwrap_or_else(PoisonError::into_inner);

@@ -149,11 +149,15 @@ impl VersionedStore {
         state.applied = state.applied.max(last);
     }
 
-    /// Closes the active layer for a flush and opens a new one.
+    /// Closes the active layer for a flush and opens a new one, sized for
+    /// as many keys as the closed one took (the next interval is likely to
+    /// write about as many, and growing a map rehashes it).
     pub fn freeze(&self) -> Arc<Layer> {
         let mut state = self.state();
         let frozen = state.layers.last().cloned().unwrap_or_default();
-        state.layers.push(Arc::default());
+        state
+            .layers
+            .push(Arc::new(Layer::with_capacity(frozen.key_count())));
         frozen
     }
 
@@ -451,6 +455,20 @@ impl StoreSnapshot {
     /// The current version of `key`.
     pub fn get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Version>> {
         self.get_at(keyspace, key, u64::MAX)
+    }
+
+    /// Whether `key` has a current version: [`StoreSnapshot::get`] without
+    /// copying the value.
+    pub fn contains(&self, keyspace: u32, key: &[u8]) -> Result<bool> {
+        match self.0.overlay.point(keyspace, key, u64::MAX) {
+            PointRead::Decided(answer) => Ok(answer.is_some()),
+            PointRead::Stored { .. } => Ok(self
+                .0
+                .current
+                .get(current_key(keyspace, key).as_slice())
+                .map_err(store_err)?
+                .is_some()),
+        }
     }
 
     /// The version of `key` that was current right after commit `seq`.

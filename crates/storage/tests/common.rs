@@ -107,6 +107,11 @@ impl Model {
         assert_eq!(commits, (1..=self.last_seq).collect::<Vec<_>>(), "commits");
         for ((ks, key), versions) in &self.keys {
             assert_eq!(&snap.history(*ks, key)?, versions, "history of {key:?}");
+            assert_eq!(
+                snap.contains(*ks, key)?,
+                snap.get(*ks, key)?.is_some(),
+                "contains {key:?}"
+            );
             let last_change = versions
                 .last()
                 .map_or(0, |v| v.seq_from.max(v.seq_to.unwrap_or(0)));
