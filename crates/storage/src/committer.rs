@@ -579,12 +579,17 @@ const RETIRED_SWEEP: Duration = Duration::from_millis(50);
 fn flush_loop(store: &VersionedStore, frozen: &Receiver<Frozen>, marks: &Watermarks) {
     let mut retired: Vec<Arc<Layer>> = Vec::new();
     loop {
-        let f = match frozen.recv_timeout(RETIRED_SWEEP) {
+        retired.retain(|layer| Arc::strong_count(layer) > 1);
+        // Idle, it sleeps until the next layer; with layers still held, it
+        // looks again now and then.
+        let next = if retired.is_empty() {
+            frozen.recv().map_err(|_| RecvTimeoutError::Disconnected)
+        } else {
+            frozen.recv_timeout(RETIRED_SWEEP)
+        };
+        let f = match next {
             Ok(f) => f,
-            Err(RecvTimeoutError::Timeout) => {
-                retired.retain(|layer| Arc::strong_count(layer) > 1);
-                continue;
-            }
+            Err(RecvTimeoutError::Timeout) => continue,
             Err(RecvTimeoutError::Disconnected) => return,
         };
         if let Err(e) = store.flush(&f.layer, f.log_end) {
@@ -595,6 +600,5 @@ fn flush_loop(store: &VersionedStore, frozen: &Receiver<Frozen>, marks: &Waterma
             let _ = reply.send(Ok(()));
         }
         retired.push(f.layer);
-        retired.retain(|layer| Arc::strong_count(layer) > 1);
     }
 }

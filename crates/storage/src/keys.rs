@@ -29,19 +29,32 @@ pub fn history_prefix(keyspace: u32, key: &[u8]) -> Vec<u8> {
 
 /// The length of every history key of `key`, so buffers are sized once.
 fn history_key_len(key: &[u8]) -> usize {
-    let zeros = key.iter().filter(|&&b| b == 0).count();
-    4 + key.len() + zeros + 2 + 8
+    4 + escaped_len(key) + 2 + 8
 }
 
 /// Appends the escaped form of a user key (without terminator).
 pub fn escape_into(key: &[u8], out: &mut Vec<u8>) {
-    let mut parts = key.split(|&b| b == 0);
-    if let Some(first) = parts.next() {
-        out.extend_from_slice(first);
-    }
-    for part in parts {
-        out.extend_from_slice(&[0, 0xFF]);
-        out.extend_from_slice(part);
+    let at = out.len();
+    out.resize(at + escaped_len(key), 0);
+    escape_to(key, &mut out[at..]);
+}
+
+/// The length of `key` escaped.
+fn escaped_len(key: &[u8]) -> usize {
+    key.len() + key.iter().filter(|&&b| b == 0).count()
+}
+
+/// Writes the escaped form of `key` into `out`, exactly `escaped_len(key)`
+/// bytes long.
+fn escape_to(key: &[u8], out: &mut [u8]) {
+    let mut at = 0;
+    for &b in key {
+        out[at] = b;
+        at += 1;
+        if b == 0 {
+            out[at] = 0xFF;
+            at += 1;
+        }
     }
 }
 
@@ -80,15 +93,7 @@ fn write_history_key(keyspace: u32, key: &[u8], seq: u64, out: &mut [u8]) {
     let (head, rest) = out.split_at_mut(4);
     head.copy_from_slice(&keyspace.to_be_bytes());
     let (body, tail) = rest.split_at_mut(rest.len() - 10);
-    let mut at = 0;
-    for &b in key {
-        body[at] = b;
-        at += 1;
-        if b == 0 {
-            body[at] = 0xFF;
-            at += 1;
-        }
-    }
+    escape_to(key, body);
     tail[..2].copy_from_slice(&[0, 0]);
     tail[2..].copy_from_slice(&(!seq).to_be_bytes());
 }

@@ -462,12 +462,7 @@ impl StoreSnapshot {
     pub fn contains(&self, keyspace: u32, key: &[u8]) -> Result<bool> {
         match self.0.overlay.point(keyspace, key, u64::MAX) {
             PointRead::Decided(answer) => Ok(answer.is_some()),
-            PointRead::Stored { .. } => Ok(self
-                .0
-                .current
-                .get(current_key(keyspace, key).as_slice())
-                .map_err(store_err)?
-                .is_some()),
+            PointRead::Stored { .. } => Ok(self.stored_current(keyspace, key)?.is_some()),
         }
     }
 
@@ -621,10 +616,19 @@ impl StoreSnapshot {
         })
     }
 
+    /// The entry of `key` in redb's current table.
+    fn stored_current(
+        &self,
+        keyspace: u32,
+        key: &[u8],
+    ) -> Result<Option<redb::AccessGuard<'static, Bytes>>> {
+        let ck = current_key(keyspace, key);
+        self.0.current.get(ck.as_slice()).map_err(store_err)
+    }
+
     /// The current version of `key` in redb.
     fn stored_get(&self, keyspace: u32, key: &[u8]) -> Result<Option<Version>> {
-        let ck = current_key(keyspace, key);
-        let Some(g) = self.0.current.get(ck.as_slice()).map_err(store_err)? else {
+        let Some(g) = self.stored_current(keyspace, key)? else {
             return Ok(None);
         };
         let v = g.value();

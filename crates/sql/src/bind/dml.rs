@@ -61,22 +61,25 @@ impl Binder<'_, '_> {
             table: &table,
             overriding: ins.overriding.as_ref(),
         };
-        let targets_given = names.is_empty();
-        let source = match query.body.as_ref() {
-            // Plain VALUES: each expression is assigned to its column, so an
-            // untyped literal reads as the column's type.
-            _ if literals.is_some() => {
-                let rows = literals.map(LiteralRows::rows).into_iter().flatten();
-                let width = literals.map_or(0, LiteralRows::width);
-                let targets = fitted(targets, targets_given, width);
-                InsertSource::Values(values_rows(rows, &targets, &defaults, |l, i| {
-                    identity.takes(i)?.then(|| row_literal(l)).transpose()
-                })?)
+        let all_columns = names.is_empty();
+        // Plain VALUES: each expression is assigned to its column, so an
+        // untyped literal reads as the column's type.
+        let source = match (literals, query.body.as_ref()) {
+            (Some(literals), _) => {
+                let targets = fitted(targets, all_columns, literals.width());
+                InsertSource::Values(values_rows(
+                    literals.rows(),
+                    &targets,
+                    &defaults,
+                    |l, i| identity.takes(i)?.then(|| row_literal(l)).transpose(),
+                )?)
             }
-            SetExpr::Values(values) if query.order_by.is_none() && query.limit_clause.is_none() => {
+            (None, SetExpr::Values(values))
+                if query.order_by.is_none() && query.limit_clause.is_none() =>
+            {
                 let empty = Scope::default();
                 let width = values.rows.first().map_or(0, |r| r.len());
-                let targets = fitted(targets, targets_given, width);
+                let targets = fitted(targets, all_columns, width);
                 let rows = values.rows.iter().map(|r| r.iter());
                 InsertSource::Values(values_rows(rows, &targets, &defaults, |e, i| {
                     if is_default(e) || !identity.takes(i)? {
@@ -88,7 +91,7 @@ impl Binder<'_, '_> {
             }
             _ => {
                 let bound = self.query(query, None, &Cell::new(false))?;
-                let targets = fitted(targets, names.is_empty(), bound.columns.len());
+                let targets = fitted(targets, all_columns, bound.columns.len());
                 check_width(bound.columns.len(), targets.len())?;
                 let mut kept = Vec::with_capacity(targets.len());
                 for &i in &targets {
@@ -313,8 +316,6 @@ pub(super) fn table_scope(table: &TableDef, alias: Option<&str>) -> Scope {
     )
 }
 
-/// Whether `e` is the keyword `DEFAULT` (as `sqlparser` reads it in VALUES
-/// and SET).
 /// The bound rows of a `VALUES` list: each row over the table's defaults,
 /// its values in the `targets` columns; `bind` binds one value for its
 /// column, or gives `None` to leave the default.
@@ -342,6 +343,8 @@ where
     Ok(out)
 }
 
+/// Whether `e` is the keyword `DEFAULT` (as `sqlparser` reads it in VALUES
+/// and SET).
 pub(super) fn is_default(e: &ast::Expr) -> bool {
     matches!(e, ast::Expr::Identifier(i) if i.quote_style.is_none() && i.value.eq_ignore_ascii_case("default"))
 }

@@ -140,13 +140,14 @@ fn head_len(sql: &str) -> Option<usize> {
                 at += 1;
             }
             b if is_word_byte(b) => {
-                let end = at + bytes[at..].iter().take_while(|&&b| is_word_byte(b)).count();
+                let end = at + word_len(bytes, at);
                 if bytes[at..end].eq_ignore_ascii_case(b"VALUES") {
                     return Some(end);
                 }
                 at = end;
             }
-            b'.' | b',' | b'(' | b')' | b' ' | b'\t' | b'\n' | b'\r' => at += 1,
+            b'.' | b',' | b'(' | b')' => at += 1,
+            b if is_space(b) => at += 1,
             _ => return None,
         }
     }
@@ -156,6 +157,16 @@ fn head_len(sql: &str) -> Option<usize> {
 /// A byte that continues an unquoted word.
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+}
+
+/// The length of the unquoted word starting at `bytes[at]`.
+fn word_len(bytes: &[u8], at: usize) -> usize {
+    bytes[at..].iter().take_while(|&&b| is_word_byte(b)).count()
+}
+
+/// Whitespace between tokens.
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 /// Reads literal rows from a position in the text.
@@ -186,7 +197,7 @@ impl<'a> Reader<'a> {
     fn skip_space(&mut self) {
         self.at += self.sql.as_bytes()[self.at..]
             .iter()
-            .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+            .take_while(|&&b| is_space(b))
             .count();
     }
 
@@ -231,8 +242,7 @@ impl<'a> Reader<'a> {
         if self.punct(b';') {
             self.skip_space();
         }
-        (self.at == self.sql.len() && u32::try_from(self.out.text.len()).is_ok())
-            .then_some(self.out)
+        (self.at == self.sql.len()).then_some(self.out)
     }
 
     /// One literal: a number (perhaps negated), a string, NULL, TRUE or FALSE.
@@ -249,10 +259,7 @@ impl<'a> Reader<'a> {
                 Kind::Text
             }
             b if is_word_byte(b) => {
-                let len = self.sql.as_bytes()[self.at..]
-                    .iter()
-                    .take_while(|&&b| is_word_byte(b))
-                    .count();
+                let len = word_len(self.sql.as_bytes(), self.at);
                 let word = &self.sql.as_bytes()[self.at..self.at + len];
                 let kind = if word.eq_ignore_ascii_case(b"NULL") {
                     Kind::Null
@@ -268,10 +275,10 @@ impl<'a> Reader<'a> {
             }
             _ => return None,
         };
-        if !matches!(
-            self.peek(),
-            Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b')')
-        ) {
+        if !self
+            .peek()
+            .is_some_and(|b| is_space(b) || b == b',' || b == b')')
+        {
             return None;
         }
         self.out.cells.push(Cell {
