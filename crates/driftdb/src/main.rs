@@ -45,6 +45,14 @@ enum Command {
     },
 }
 
+/// The process's allocator. A commit's rows are allocated by the session
+/// that builds them and freed by the storage threads that merge them into
+/// the store. Under that pattern glibc's malloc took about 40% of the
+/// session thread in a bulk load, most of it consolidating and relinking
+/// its free lists; with mimalloc a bulk INSERT runs about 35% faster.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)

@@ -4,6 +4,11 @@
 
 #![allow(dead_code)]
 
+/// The allocator the `driftdb` binary runs with (see its `main.rs`), so the
+/// benchmarks measure the engine as it ships.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::Path;
 
 use driftdb_engine::value::Value;
