@@ -10,12 +10,32 @@
 //! byte order. The inverted seq puts a key's versions newest first: "K as of N" is
 //! one seek to `(K, !N)`, and "every version of K" is one range.
 
+use std::ops::Bound;
+
 /// The key of the current version of `key` in `keyspace`.
 pub fn current_key(keyspace: u32, key: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + key.len());
     out.extend_from_slice(&keyspace.to_be_bytes());
     out.extend_from_slice(key);
     out
+}
+
+/// `range`, user keys of `keyspace`, as bounds on keys in the current layout:
+/// an unbounded end stops at the keyspace's edge.
+pub fn current_bounds(
+    keyspace: u32,
+    range: (Bound<&[u8]>, Bound<&[u8]>),
+) -> (Bound<Vec<u8>>, Bound<Vec<u8>>) {
+    let ks = keyspace.to_be_bytes();
+    let lo = match range.0 {
+        Bound::Unbounded => Bound::Included(ks.to_vec()),
+        b => b.map(|k| current_key(keyspace, k)),
+    };
+    let hi = match range.1 {
+        Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
+        b => b.map(|k| current_key(keyspace, k)),
+    };
+    (lo, hi)
 }
 
 /// The prefix shared by every history key of `key` in `keyspace`.

@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use crate::frame::CommitRecord;
-use crate::keys::{current_key, key_hash, prefix_end};
+use crate::keys::{current_bounds, current_key, key_hash};
 use crate::store::KeyRange;
 use crate::{CommitInfo, Version, Write};
 
@@ -371,6 +371,28 @@ impl OverlayView {
         }
     }
 
+    /// The greatest key of `keyspace` (without its keyspace) that any layer of
+    /// this view holds a change of, whether the view sees that change or not:
+    /// no key above it was changed in the view.
+    pub(crate) fn last_key(&self, keyspace: u32) -> Option<Vec<u8>> {
+        if self.is_empty() {
+            return None;
+        }
+        let (lo, hi) = current_bounds(keyspace, (Bound::Unbounded, Bound::Unbounded));
+        let range = (
+            lo.as_ref().map(Vec::as_slice),
+            hi.as_ref().map(Vec::as_slice),
+        );
+        self.layers
+            .iter()
+            .filter_map(|layer| {
+                let data = layer.read();
+                let last = data.order.range::<[u8], _>(range).next_back()?;
+                last.key.get(4..).map(<[u8]>::to_vec)
+            })
+            .max()
+    }
+
     /// The commit numbered `seq`, when this view holds it.
     pub(crate) fn commit(&self, seq: u64) -> Option<CommitInfo> {
         if !self.visible(seq) {
@@ -404,16 +426,7 @@ impl OverlayView {
     /// The keys of `keyspace` within `range` that this view changed, in key
     /// order, each with its changes oldest first.
     pub(crate) fn range(&self, keyspace: u32, range: KeyRange<'_>) -> OverlayRange {
-        let ks = keyspace.to_be_bytes();
-        let bound = |b: Bound<&[u8]>| b.map(|k| current_key(keyspace, k));
-        let lo = match range.0 {
-            Bound::Unbounded => Bound::Included(ks.to_vec()),
-            b => bound(b),
-        };
-        let hi = match range.1 {
-            Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
-            b => bound(b),
-        };
+        let (lo, hi) = current_bounds(keyspace, range);
         OverlayRange {
             done: self.is_empty(),
             view: self.clone(),

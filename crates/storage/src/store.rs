@@ -27,7 +27,7 @@
 //! After a crash redb comes back at the last checkpoint and the log after it
 //! is replayed.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::iter::Peekable;
 use std::ops::Bound;
 use std::path::Path;
@@ -38,7 +38,8 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
 use crate::keys::{
-    current_key, history_key, history_key_in, history_key_into, history_prefix, prefix_end,
+    current_bounds, current_key, history_key, history_key_in, history_key_into, history_prefix,
+    prefix_end,
 };
 use crate::overlay::{self, Change, LastChange, Layer, OverlayRange, OverlayView, PointRead};
 use crate::{CommitInfo, Version, Write};
@@ -252,6 +253,7 @@ impl VersionedStore {
             current: txn.open_table(CURRENT).map_err(store_err)?,
             history: OnceLock::new(),
             commits: OnceLock::new(),
+            last_keys: Mutex::new(HashMap::new()),
             txn,
         })))
     }
@@ -388,6 +390,9 @@ struct SnapshotTables {
     /// never touch history or the commit table.
     history: OnceLock<redb::ReadOnlyTable<Bytes, Bytes>>,
     commits: OnceLock<redb::ReadOnlyTable<u64, Bytes>>,
+    /// Per keyspace, the greatest key the view holds (`None`: none), found
+    /// on the first uniqueness check there (see `above_last_key`).
+    last_keys: Mutex<HashMap<u32, Option<Vec<u8>>>>,
     txn: redb::ReadTransaction,
 }
 
@@ -460,10 +465,49 @@ impl StoreSnapshot {
     /// Whether `key` has a current version: [`StoreSnapshot::get`] without
     /// copying the value.
     pub fn contains(&self, keyspace: u32, key: &[u8]) -> Result<bool> {
+        if self.above_last_key(keyspace, key)? {
+            return Ok(false);
+        }
         match self.0.overlay.point(keyspace, key, u64::MAX) {
             PointRead::Decided(answer) => Ok(answer.is_some()),
             PointRead::Stored { .. } => Ok(self.stored_current(keyspace, key)?.is_some()),
         }
+    }
+
+    /// Whether `key` lies above every key of `keyspace` this view holds, so
+    /// that no lookup is needed to know it is absent: a bulk load that
+    /// appends ascending keys checks each row's uniqueness this way. The
+    /// bound is found once per keyspace and view.
+    fn above_last_key(&self, keyspace: u32, key: &[u8]) -> Result<bool> {
+        let mut bounds = self
+            .0
+            .last_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let bound = match bounds.get(&keyspace) {
+            Some(bound) => bound,
+            None => {
+                let stored = self.stored_last_key(keyspace)?;
+                let bound = stored.max(self.0.overlay.last_key(keyspace));
+                bounds.entry(keyspace).or_insert(bound)
+            }
+        };
+        Ok(bound.as_deref().is_none_or(|last| key > last))
+    }
+
+    /// The greatest key of `keyspace` in redb's `current` table.
+    fn stored_last_key(&self, keyspace: u32) -> Result<Option<Vec<u8>>> {
+        let (lo, hi) = current_bounds(keyspace, (Bound::Unbounded, Bound::Unbounded));
+        let mut keys = self
+            .0
+            .current
+            .range::<&[u8]>((as_slice(&lo), as_slice(&hi)))
+            .map_err(store_err)?;
+        let Some(last) = keys.next_back() else {
+            return Ok(None);
+        };
+        let (k, _) = last.map_err(store_err)?;
+        Ok(k.value().get(4..).map(<[u8]>::to_vec))
     }
 
     /// The version of `key` that was current right after commit `seq`.
@@ -700,17 +744,7 @@ impl StoreSnapshot {
 
     /// The current rows of a range in redb.
     fn stored_scan(&self, keyspace: u32, range: KeyRange<'_>) -> Result<ScanIter> {
-        let ks = keyspace.to_be_bytes();
-        let lo = match range.0 {
-            Bound::Included(k) => Bound::Included(current_key(keyspace, k)),
-            Bound::Excluded(k) => Bound::Excluded(current_key(keyspace, k)),
-            Bound::Unbounded => Bound::Included(ks.to_vec()),
-        };
-        let hi = match range.1 {
-            Bound::Included(k) => Bound::Included(current_key(keyspace, k)),
-            Bound::Excluded(k) => Bound::Excluded(current_key(keyspace, k)),
-            Bound::Unbounded => prefix_end(&ks).map_or(Bound::Unbounded, Bound::Excluded),
-        };
+        let (lo, hi) = current_bounds(keyspace, range);
         let iter = self
             .0
             .current
