@@ -15,9 +15,15 @@ use std::ops::Bound;
 /// The key of the current version of `key` in `keyspace`.
 pub fn current_key(keyspace: u32, key: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + key.len());
+    current_key_into(keyspace, key, &mut out);
+    out
+}
+
+/// [`current_key`] into `out` (cleared first), reusing its buffer.
+pub fn current_key_into(keyspace: u32, key: &[u8], out: &mut Vec<u8>) {
+    out.clear();
     out.extend_from_slice(&keyspace.to_be_bytes());
     out.extend_from_slice(key);
-    out
 }
 
 /// `range`, user keys of `keyspace`, as bounds on keys in the current layout:

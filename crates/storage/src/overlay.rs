@@ -19,13 +19,16 @@
 //! leave the list only after redb holds them, and the list is read before redb,
 //! so every change a view needs is in one of the two.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
+use hashbrown::HashMap;
+use hashbrown::hash_map::EntryRef;
+
 use crate::frame::CommitRecord;
-use crate::keys::{current_bounds, current_key, key_hash};
+use crate::keys::{current_bounds, current_key, current_key_into, key_hash};
 use crate::store::KeyRange;
 use crate::{CommitInfo, Version, Write};
 
@@ -131,10 +134,41 @@ struct LayerData {
     /// Key in the `current` layout -> its changes, oldest first, one per commit
     /// (a commit that writes a key twice leaves its last write). A hash map:
     /// a point read finds its key in one probe; foldhash, seeded per process,
-    /// hashes a short key in a fraction of SipHash's time.
-    keys: HashMap<Arc<[u8]>, Vec<Change>, foldhash::quality::RandomState>,
+    /// hashes a short key in a fraction of SipHash's time. hashbrown's
+    /// `entry_ref` finds or adds a key with one probe, copying it only when
+    /// it is new.
+    keys: HashMap<Arc<[u8]>, Changes, foldhash::quality::RandomState>,
     /// The same keys in order, for range reads.
     order: BTreeSet<OrderKey>,
+}
+
+/// One key's changes in one layer, oldest first. Most keys of a layer change
+/// once, and those keep their change inline instead of in a vector of its own.
+enum Changes {
+    One(Change),
+    Many(Vec<Change>),
+}
+
+impl Changes {
+    fn as_slice(&self) -> &[Change] {
+        match self {
+            Changes::One(change) => std::slice::from_ref(change),
+            Changes::Many(changes) => changes,
+        }
+    }
+
+    /// Adds `change`, which replaces the last change when both come from
+    /// the same commit (its later write of the key wins).
+    fn record(&mut self, change: Change) {
+        match self {
+            Changes::One(last) if last.seq() == change.seq() => *last = change,
+            Changes::One(first) => *self = Changes::Many(vec![first.clone(), change]),
+            Changes::Many(changes) => match changes.last_mut() {
+                Some(last) if last.seq() == change.seq() => *last = change,
+                _ => changes.push(change),
+            },
+        }
+    }
 }
 
 /// A key of a layer's ordered index. It orders exactly as its bytes do, but
@@ -212,6 +246,7 @@ impl Layer {
     /// Adds commits, in seq order after those already here.
     pub(crate) fn add(&self, records: impl IntoIterator<Item = Arc<CommitRecord>>) {
         let mut data = self.data.write().unwrap_or_else(PoisonError::into_inner);
+        let mut ck = Vec::new();
         for record in records {
             for (write, w) in record.writes.iter().enumerate() {
                 let (keyspace, key) = w.target();
@@ -220,17 +255,14 @@ impl Layer {
                     write,
                 };
                 self.filter.insert(key_hash(keyspace, key));
-                let ck = current_key(keyspace, key);
+                current_key_into(keyspace, key, &mut ck);
                 let LayerData { keys, order, .. } = &mut *data;
-                match keys.get_mut(ck.as_slice()) {
-                    Some(changes) => match changes.last_mut() {
-                        Some(last) if last.seq() == record.seq => *last = change,
-                        _ => changes.push(change),
-                    },
-                    None => {
-                        let ck: Arc<[u8]> = Arc::from(ck);
+                match keys.entry_ref(ck.as_slice()) {
+                    EntryRef::Occupied(mut changes) => changes.get_mut().record(change),
+                    EntryRef::Vacant(slot) => {
+                        let ck: Arc<[u8]> = Arc::from(ck.as_slice());
                         order.insert(OrderKey::new(Arc::clone(&ck)));
-                        keys.insert(ck, vec![change]);
+                        slot.insert_with_key(ck, Changes::One(change));
                     }
                 }
             }
@@ -308,7 +340,7 @@ impl OverlayView {
             if let Some(found) = data
                 .keys
                 .get(ck.as_slice())
-                .and_then(|c| visit(self.window(c)))
+                .and_then(|c| visit(self.window(c.as_slice())))
             {
                 return Some(found);
             }
@@ -484,11 +516,13 @@ impl OverlayRange {
             let mut taken = 0;
             for k in data.order.range::<[u8], _>((lo, hi)).take(CHUNK) {
                 taken += 1;
-                let changes = data.keys.get(&*k.key).into_iter().flatten();
-                merged
-                    .entry(k.key.to_vec())
-                    .or_default()
-                    .extend(changes.filter(|c| self.view.visible(c.seq())).cloned());
+                let changes = data.keys.get(&*k.key).map_or(&[][..], Changes::as_slice);
+                merged.entry(k.key.to_vec()).or_default().extend(
+                    changes
+                        .iter()
+                        .filter(|c| self.view.visible(c.seq()))
+                        .cloned(),
+                );
             }
             full |= taken == CHUNK;
         }
