@@ -24,6 +24,51 @@ use crate::sequence::SessionValues;
 /// A key in the store: keyspace and key bytes.
 type StoreKey = (u32, Vec<u8>);
 
+/// A write-buffer key as a lookup holds it, borrowed: the buffer is searched
+/// per inserted row (its uniqueness check), and a lookup copies no key.
+trait BufferKey {
+    fn parts(&self) -> (u32, &[u8]);
+}
+
+impl BufferKey for StoreKey {
+    fn parts(&self) -> (u32, &[u8]) {
+        (self.0, &self.1)
+    }
+}
+
+impl BufferKey for (u32, &[u8]) {
+    fn parts(&self) -> (u32, &[u8]) {
+        *self
+    }
+}
+
+impl<'a> std::borrow::Borrow<dyn BufferKey + 'a> for StoreKey {
+    fn borrow(&self) -> &(dyn BufferKey + 'a) {
+        self
+    }
+}
+
+impl PartialEq for dyn BufferKey + '_ {
+    fn eq(&self, other: &Self) -> bool {
+        self.parts() == other.parts()
+    }
+}
+
+impl Eq for dyn BufferKey + '_ {}
+
+impl PartialOrd for dyn BufferKey + '_ {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// Orders as [`StoreKey`] does: keyspace, then key bytes.
+impl Ord for dyn BufferKey + '_ {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.parts().cmp(&other.parts())
+    }
+}
+
 /// A buffered write: the new value, or `None` for a delete.
 type Pending = Option<Vec<u8>>;
 
@@ -138,7 +183,7 @@ impl<'s> Transaction<'s> {
     /// REPEATABLE READ, without waiting). A row this transaction wrote
     /// itself is its own already.
     pub fn lock(&self, keyspace: u32, key: &[u8]) -> Result<()> {
-        if self.writes.contains_key(&(keyspace, key.to_vec())) {
+        if self.writes.contains_key(&(keyspace, key) as &dyn BufferKey) {
             return Ok(());
         }
         let mut latest = self.latest.borrow_mut();
@@ -266,7 +311,7 @@ impl<'s> Transaction<'s> {
         own: impl FnOnce(&Pending) -> R,
         stored: impl FnOnce(&StoreSnapshot) -> Result<R>,
     ) -> Result<R> {
-        if let Some(pending) = self.writes.get(&(keyspace, key.to_vec())) {
+        if let Some(pending) = self.writes.get(&(keyspace, key) as &dyn BufferKey) {
             return Ok(own(pending));
         }
         if self.serializable {
