@@ -335,14 +335,15 @@ pub(crate) fn primary_key(table: &TableDef, values: &[Value]) -> Option<Vec<u8>>
     if table.primary_key.is_empty() {
         return None;
     }
-    let pk: Vec<Value> = table
+    let mut key = Vec::new();
+    let pk = table
         .primary_key
         .iter()
         .filter_map(|id| table.columns.iter().position(|c| c.id == *id))
-        .filter_map(|i| values.get(i).cloned())
-        .collect();
-    let mut key = Vec::new();
-    encode_key(&pk, &mut key);
+        .filter_map(|i| values.get(i));
+    for value in pk {
+        encode_key(std::slice::from_ref(value), &mut key);
+    }
     Some(key)
 }
 
@@ -353,13 +354,7 @@ fn duplicate_key(table: &TableDef) -> EngineError {
 }
 
 fn encode(table: &TableDef, values: &[Value]) -> Vec<u8> {
-    let columns: Vec<(u32, Value)> = table
-        .columns
-        .iter()
-        .zip(values)
-        .map(|(c, v)| (c.id, v.clone()))
-        .collect();
-    encode_row(&columns)
+    encode_row(table.columns.iter().zip(values).map(|(c, v)| (c.id, v)))
 }
 
 /// A stored row's values mapped by column id onto `table`'s columns: a column
