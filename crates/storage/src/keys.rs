@@ -124,16 +124,15 @@ fn write_history_key(keyspace: u32, key: &[u8], seq: u64, out: &mut [u8]) {
     tail[2..].copy_from_slice(&(!seq).to_be_bytes());
 }
 
-/// A 64-bit FNV-1a hash of keyspace and key: cheap for short keys, and
-/// stable, so every part of the storage layer that hashes keys agrees.
+/// A 64-bit hash of keyspace and key, the same in every process (foldhash
+/// with a fixed seed), so every part of the storage layer that hashes keys
+/// agrees. foldhash reads a short key in a few wide steps; the sequencer
+/// hashes every written key twice (conflict tracking and the overlay's
+/// filter).
 pub fn key_hash(keyspace: u32, key: &[u8]) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    keyspace
-        .to_le_bytes()
-        .iter()
-        .chain(key)
-        .fold(OFFSET, |h, &b| (h ^ u64::from(b)).wrapping_mul(PRIME))
+    use std::hash::BuildHasher;
+    const SEED: u64 = 0x5d1f_7a3c_94e2_b608;
+    foldhash::fast::FixedState::with_seed(SEED).hash_one((keyspace, key))
 }
 
 /// Splits a history key into its user key and seq; `None` if malformed.
