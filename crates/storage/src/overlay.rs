@@ -138,13 +138,8 @@ struct LayerData {
     /// `entry_ref` finds or adds a key with one probe, copying it only when
     /// it is new.
     keys: HashMap<Arc<[u8]>, Changes, foldhash::quality::RandomState>,
-    /// The same keys in order, for range reads; see [`Layer::ordered`].
+    /// The same keys in order, for range reads.
     order: BTreeSet<OrderKey>,
-    /// Keys added since a reader last needed the order. Sorting them into
-    /// `order` is left to that reader ([`Layer::ordered`]), which keeps the
-    /// ordered insert off the sequencer, on the path of every commit; a bulk
-    /// load that no one scans meanwhile never pays it.
-    unordered: Vec<OrderKey>,
 }
 
 /// One key's changes in one layer, oldest first. Most keys of a layer change
@@ -261,39 +256,18 @@ impl Layer {
                 };
                 self.filter.insert(key_hash(keyspace, key));
                 current_key_into(keyspace, key, &mut ck);
-                let LayerData {
-                    keys, unordered, ..
-                } = &mut *data;
+                let LayerData { keys, order, .. } = &mut *data;
                 match keys.entry_ref(ck.as_slice()) {
                     EntryRef::Occupied(mut changes) => changes.get_mut().record(change),
                     EntryRef::Vacant(slot) => {
                         let ck: Arc<[u8]> = Arc::from(ck.as_slice());
-                        unordered.push(OrderKey::new(Arc::clone(&ck)));
+                        order.insert(OrderKey::new(Arc::clone(&ck)));
                         slot.insert_with_key(ck, Changes::One(change));
                     }
                 }
             }
             data.records.push(record);
         }
-    }
-
-    /// The layer, read, with every key added so far in its ordered index. A
-    /// view needs only the keys of changes up to its seq, which were all
-    /// added before it was taken; keys added after the merge may wait.
-    fn ordered(&self) -> RwLockReadGuard<'_, LayerData> {
-        let data = self.read();
-        if data.unordered.is_empty() {
-            return data;
-        }
-        drop(data);
-        {
-            let mut data = self.data.write().unwrap_or_else(PoisonError::into_inner);
-            let LayerData {
-                order, unordered, ..
-            } = &mut *data;
-            order.extend(unordered.drain(..));
-        }
-        self.read()
     }
 
     /// The commits, in seq order.
@@ -444,7 +418,7 @@ impl OverlayView {
         self.layers
             .iter()
             .filter_map(|layer| {
-                let data = layer.ordered();
+                let data = layer.read();
                 let last = data.order.range::<[u8], _>(range).next_back()?;
                 last.key.get(4..).map(<[u8]>::to_vec)
             })
@@ -538,7 +512,7 @@ impl OverlayRange {
         let mut merged: BTreeMap<Vec<u8>, Vec<Change>> = BTreeMap::new();
         let mut full = false;
         for layer in &self.view.layers {
-            let data = layer.ordered();
+            let data = layer.read();
             let mut taken = 0;
             for k in data.order.range::<[u8], _>((lo, hi)).take(CHUNK) {
                 taken += 1;

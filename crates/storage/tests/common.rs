@@ -70,6 +70,22 @@ impl Model {
     /// Checks every read of `snap` against the model at every seq.
     pub fn check(&self, snap: &StoreSnapshot, keyspaces: &[u32]) -> Result<()> {
         assert_eq!(snap.seq(), self.last_seq, "applied seq");
+        // Existence first, before a range read sorts the overlay's newest
+        // keys into its ordered index: for each key, and the key just after
+        // it (absent unless also written). A uniqueness check skips the
+        // lookup above the greatest key of a keyspace, and must still agree
+        // with `get`.
+        for (ks, key) in self.keys.keys() {
+            let mut next = key.clone();
+            next.push(0);
+            for probe in [key, &next] {
+                assert_eq!(
+                    snap.contains(*ks, probe)?,
+                    snap.get(*ks, probe)?.is_some(),
+                    "contains {probe:?}"
+                );
+            }
+        }
         for seq in 0..=self.last_seq {
             for &ks in keyspaces {
                 let got: Vec<_> = snap
@@ -107,18 +123,6 @@ impl Model {
         assert_eq!(commits, (1..=self.last_seq).collect::<Vec<_>>(), "commits");
         for ((ks, key), versions) in &self.keys {
             assert_eq!(&snap.history(*ks, key)?, versions, "history of {key:?}");
-            // The key, and the key just after it (absent unless also
-            // written): a uniqueness check can skip the lookup above the
-            // greatest key of a keyspace, and must still agree with `get`.
-            let mut next = key.clone();
-            next.push(0);
-            for probe in [key, &next] {
-                assert_eq!(
-                    snap.contains(*ks, probe)?,
-                    snap.get(*ks, probe)?.is_some(),
-                    "contains {probe:?}"
-                );
-            }
             let last_change = versions
                 .last()
                 .map_or(0, |v| v.seq_from.max(v.seq_to.unwrap_or(0)));
