@@ -44,6 +44,11 @@ pub fn current_bounds(
     (lo, hi)
 }
 
+/// A bound on an owned key as a bound on its bytes.
+pub fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    b.as_ref().map(Vec::as_slice)
+}
+
 /// The prefix shared by every history key of `key` in `keyspace`.
 pub fn history_prefix(keyspace: u32, key: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(history_key_len(key));

@@ -28,7 +28,7 @@ use hashbrown::HashMap;
 use hashbrown::hash_map::EntryRef;
 
 use crate::frame::CommitRecord;
-use crate::keys::{current_bounds, current_key, current_key_into, key_hash};
+use crate::keys::{as_slice, current_bounds, current_key, current_key_into, key_hash};
 use crate::store::KeyRange;
 use crate::{CommitInfo, Version, Write};
 
@@ -411,10 +411,7 @@ impl OverlayView {
             return None;
         }
         let (lo, hi) = current_bounds(keyspace, (Bound::Unbounded, Bound::Unbounded));
-        let range = (
-            lo.as_ref().map(Vec::as_slice),
-            hi.as_ref().map(Vec::as_slice),
-        );
+        let range = (as_slice(&lo), as_slice(&hi));
         self.layers
             .iter()
             .filter_map(|layer| {
@@ -501,8 +498,8 @@ fn bounds_empty(lo: Bound<&[u8]>, hi: Bound<&[u8]>) -> bool {
 
 impl OverlayRange {
     fn refill(&mut self) {
-        let lo = self.next.as_ref().map(Vec::as_slice);
-        let hi = self.hi.as_ref().map(Vec::as_slice);
+        let lo = as_slice(&self.next);
+        let hi = as_slice(&self.hi);
         if bounds_empty(lo, hi) {
             self.done = true;
             return;

@@ -38,8 +38,8 @@ use redb::{Database, Durability, ReadableDatabase, ReadableTable, TableDefinitio
 use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
 use crate::keys::{
-    current_bounds, current_key, history_key, history_key_in, history_key_into, history_prefix,
-    prefix_end,
+    as_slice, current_bounds, current_key, history_key, history_key_in, history_key_into,
+    history_prefix, prefix_end,
 };
 use crate::overlay::{self, Change, LastChange, Layer, OverlayRange, OverlayView, PointRead};
 use crate::{CommitInfo, Version, Write};
@@ -867,14 +867,6 @@ fn last_change_seq(
     }
     let (_, version) = decode_version(k.value(), v.value())?;
     Ok(version.seq_from.max(version.seq_to.unwrap_or(0)))
-}
-
-fn as_slice(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
-    match b {
-        Bound::Included(v) => Bound::Included(v.as_slice()),
-        Bound::Excluded(v) => Bound::Excluded(v.as_slice()),
-        Bound::Unbounded => Bound::Unbounded,
-    }
 }
 
 fn decode_version(hkey: &[u8], value: &[u8]) -> Result<(Vec<u8>, Version)> {
