@@ -12,11 +12,13 @@
 //! ```
 //!
 //! A commit is answered once its frame is durable (or, when asynchronous, once
-//! it is written), and made visible just before: adding it to the overlay is a
-//! few map inserts, cheaper than handing it to another thread. Every snapshot
-//! taken after an answer holds it ([`Watermarks::wait_visible`] covers the
-//! window between the watermarks), so a committer always reads its own writes
-//! and no one reads a commit that was not yet logged. redb's write
+//! it is written), and made visible right after: adding it to the overlay is a
+//! few map inserts, cheaper than handing it to another thread, and answering
+//! first lets the committer go on (parse its next statement, say) while the
+//! sequencer adds them. Every snapshot taken after an answer holds it
+//! ([`Watermarks::wait_visible`] waits out the window between the answer and
+//! the overlay), so a committer always reads its own writes and no one reads
+//! a commit that was not yet logged. redb's write
 //! transactions stay off the path of a commit, on the flusher. Conflicts are
 //! checked against the store plus the commits of the batch numbered before.
 
@@ -45,6 +47,9 @@ pub enum Request {
     /// would, and answer without numbering or logging anything.
     Check(Commit, SyncSender<Result<()>>),
 }
+
+/// The answers owed to a batch's committers, each with where it goes.
+type Replies = Vec<(SyncSender<Result<Committed>>, Result<Committed>)>;
 
 /// Numbered, logged commits on their way to the overlay.
 struct Batch {
@@ -231,7 +236,7 @@ pub fn run(
             checkpoint: true,
             invalidates_caches: false,
         };
-        let _ = sequencer.publish(last);
+        let _ = sequencer.publish(last, Vec::new());
     }
     drop(sequencer);
     let _ = flusher.join();
@@ -314,13 +319,9 @@ impl Sequencer {
             }
             match self.sequence(batch) {
                 Ok((batch, replies)) => {
-                    // Visible before answered: a committer reads its own writes.
-                    if let Err(e) = self.publish(batch) {
+                    if let Err(e) = self.publish(batch, replies) {
                         self.marks.poison(&e);
                         return;
-                    }
-                    for (reply, outcome) in replies {
-                        let _ = reply.send(outcome);
                     }
                 }
                 Err(e) => {
@@ -331,10 +332,12 @@ impl Sequencer {
         }
     }
 
-    /// Makes a logged batch visible in the store's overlay and advances the
-    /// applied watermark; a checkpoint batch then sends the overlay's layer
-    /// to the flusher (waiting while another one waits there).
-    fn publish(&mut self, batch: Batch) -> Result<()> {
+    /// Answers a logged batch's committers, makes the batch visible in the
+    /// store's overlay and advances the applied watermark; a checkpoint batch
+    /// then sends the overlay's layer to the flusher (waiting while another
+    /// one waits there). The answered watermark moves before the replies go,
+    /// so a committer's next snapshot waits until the batch is applied.
+    fn publish(&mut self, batch: Batch, replies: Replies) -> Result<()> {
         let Batch {
             records,
             log_end,
@@ -343,6 +346,12 @@ impl Sequencer {
             invalidates_caches,
         } = batch;
         let last_seq = records.last().map(|r| r.seq);
+        if let Some(seq) = last_seq {
+            self.marks.acked.store(seq, Ordering::Release);
+        }
+        for (reply, outcome) in replies {
+            let _ = reply.send(outcome);
+        }
         if invalidates_caches {
             self.marks.cache_epoch.fetch_add(1, Ordering::AcqRel);
         }
@@ -353,7 +362,6 @@ impl Sequencer {
         }
         if let Some(seq) = last_seq {
             self.marks.set_applied(seq);
-            self.marks.acked.store(seq, Ordering::Release);
         }
         if checkpoint {
             let frozen = Frozen {
@@ -369,14 +377,7 @@ impl Sequencer {
     }
 
     /// Numbers and logs one batch. A failure here is a log failure: fatal.
-    #[allow(clippy::type_complexity)]
-    fn sequence(
-        &mut self,
-        requests: Vec<Request>,
-    ) -> Result<(
-        Batch,
-        Vec<(SyncSender<Result<Committed>>, Result<Committed>)>,
-    )> {
+    fn sequence(&mut self, requests: Vec<Request>) -> Result<(Batch, Replies)> {
         let mut batch = Batch {
             records: Vec::with_capacity(requests.len()),
             log_end: self.log.end(self.next_seq),

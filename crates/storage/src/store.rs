@@ -167,7 +167,10 @@ impl VersionedStore {
     pub fn flush(&self, layer: &Arc<Layer>, log_end: LogEnd) -> Result<()> {
         let records = layer.records();
         self.write(true, |tx| {
-            records.iter().try_for_each(|r| tx.apply(r))?;
+            for (seq, w) in in_key_order(&records) {
+                tx.apply_write(seq, w)?;
+            }
+            records.iter().try_for_each(|r| tx.record_commit(r))?;
             tx.set_log_end(log_end);
             Ok(())
         })?;
@@ -282,7 +285,35 @@ pub struct StoreStats {
     pub fragmented_bytes: u64,
 }
 
-/// The tables of one write transaction, for applying commits in seq order.
+/// The writes of `records` (commits in seq order) in the order a flush
+/// applies them: by key in the `current` layout, each key's in the order
+/// the commits made them. redb then inserts each key next to the one
+/// before, where commits taken in seq order may scatter their keys over
+/// the whole tree; a key's writes keep their order, which is all applying
+/// them relies on. The first 16 bytes of the key, as one number, decide
+/// most comparisons without reading the key.
+fn in_key_order(records: &[Arc<CommitRecord>]) -> Vec<(u64, &Write)> {
+    let mut writes: Vec<(u128, usize, &CommitRecord, &Write)> = records
+        .iter()
+        .flat_map(|r| r.writes.iter().enumerate().map(move |(i, w)| (r, i, w)))
+        .map(|(r, i, w)| {
+            let (keyspace, key) = w.target();
+            let mut head = [0u8; 16];
+            head[..4].copy_from_slice(&keyspace.to_be_bytes());
+            let n = key.len().min(12);
+            head[4..4 + n].copy_from_slice(&key[..n]);
+            (u128::from_be_bytes(head), i, &**r, w)
+        })
+        .collect();
+    writes.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| a.3.target().1.cmp(b.3.target().1))
+            .then_with(|| (a.2.seq, a.1).cmp(&(b.2.seq, b.1)))
+    });
+    writes.into_iter().map(|(_, _, r, w)| (r.seq, w)).collect()
+}
+
+/// The tables of one write transaction, for applying commits.
 pub struct StoreBatch<'t> {
     current: redb::Table<'t, Bytes, Bytes>,
     history: redb::Table<'t, Bytes, Bytes>,
@@ -302,51 +333,64 @@ impl StoreBatch<'_> {
 
     /// Applies one commit's writes and records the commit.
     pub fn apply(&mut self, record: &CommitRecord) -> Result<()> {
-        let seq = record.seq;
         for w in &record.writes {
-            match w {
-                Write::Put {
-                    keyspace,
-                    key,
-                    value,
-                } => {
-                    // One key buffer and one value buffer serve both tables: the
-                    // history value differs from the current one only in its header.
-                    let (kbuf, vbuf) = (&mut self.key_buf, &mut self.value_buf);
-                    kbuf.clear();
-                    kbuf.extend_from_slice(&keyspace.to_be_bytes());
-                    kbuf.extend_from_slice(key);
-                    vbuf.clear();
-                    vbuf.extend_from_slice(&seq.to_le_bytes());
-                    vbuf.extend_from_slice(value);
-                    let prev = self
-                        .current
-                        .insert(kbuf.as_slice(), vbuf.as_slice())
-                        .map_err(store_err)?
-                        .map(|g| g.value().to_vec());
-                    if let Some(prev) = prev {
-                        self.end_version(*keyspace, key, &prev, seq)?;
-                    }
-                    let (kbuf, vbuf) = (&mut self.key_buf, &mut self.value_buf);
-                    history_key_into(*keyspace, key, seq, kbuf);
-                    vbuf[..8].copy_from_slice(&0u64.to_le_bytes());
-                    self.history
-                        .insert(kbuf.as_slice(), vbuf.as_slice())
-                        .map_err(store_err)?;
+            self.apply_write(record.seq, w)?;
+        }
+        self.record_commit(record)
+    }
+
+    /// Applies one write of commit `seq`. The writes of one key must come
+    /// in seq order; those of different keys in any.
+    fn apply_write(&mut self, seq: u64, w: &Write) -> Result<()> {
+        match w {
+            Write::Put {
+                keyspace,
+                key,
+                value,
+            } => {
+                // One key buffer and one value buffer serve both tables: the
+                // history value differs from the current one only in its header.
+                let (kbuf, vbuf) = (&mut self.key_buf, &mut self.value_buf);
+                kbuf.clear();
+                kbuf.extend_from_slice(&keyspace.to_be_bytes());
+                kbuf.extend_from_slice(key);
+                vbuf.clear();
+                vbuf.extend_from_slice(&seq.to_le_bytes());
+                vbuf.extend_from_slice(value);
+                let prev = self
+                    .current
+                    .insert(kbuf.as_slice(), vbuf.as_slice())
+                    .map_err(store_err)?
+                    .map(|g| g.value().to_vec());
+                if let Some(prev) = prev {
+                    self.end_version(*keyspace, key, &prev, seq)?;
                 }
-                Write::Delete { keyspace, key } => {
-                    let ck = current_key(*keyspace, key);
-                    let prev = self
-                        .current
-                        .remove(ck.as_slice())
-                        .map_err(store_err)?
-                        .map(|g| g.value().to_vec());
-                    if let Some(prev) = prev {
-                        self.end_version(*keyspace, key, &prev, seq)?;
-                    }
+                let (kbuf, vbuf) = (&mut self.key_buf, &mut self.value_buf);
+                history_key_into(*keyspace, key, seq, kbuf);
+                vbuf[..8].copy_from_slice(&0u64.to_le_bytes());
+                self.history
+                    .insert(kbuf.as_slice(), vbuf.as_slice())
+                    .map_err(store_err)?;
+            }
+            Write::Delete { keyspace, key } => {
+                let ck = current_key(*keyspace, key);
+                let prev = self
+                    .current
+                    .remove(ck.as_slice())
+                    .map_err(store_err)?
+                    .map(|g| g.value().to_vec());
+                if let Some(prev) = prev {
+                    self.end_version(*keyspace, key, &prev, seq)?;
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Records commit `record` in the commit table and as applied. Each
+    /// commit's writes are applied by then.
+    fn record_commit(&mut self, record: &CommitRecord) -> Result<()> {
+        let seq = record.seq;
         let mut info = Vec::with_capacity(8 + record.meta.len());
         info.extend_from_slice(&record.commit_ts.to_le_bytes());
         info.extend_from_slice(&record.meta);
