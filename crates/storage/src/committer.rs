@@ -185,6 +185,10 @@ pub struct CommitterConfig {
 
 const MAX_BATCH: usize = 4096;
 
+/// The most frame buffer kept between batches: a rare huge commit does not
+/// hold its size for good.
+const KEPT_FRAME_BYTES: usize = 4 << 20;
+
 /// Runs the committer until every request sender is gone: the sequencer on
 /// this thread, the flusher on a thread of its own. Ends with a checkpoint.
 pub fn run(
@@ -222,6 +226,7 @@ pub fn run(
         pending: KeyMap::default(),
         keyspace_seq: HashMap::new(),
         bytes_since_checkpoint: 0,
+        frames: Vec::new(),
         to_flusher,
     };
     sequencer.serve(&requests);
@@ -282,6 +287,9 @@ struct Sequencer {
     /// before the open are older than any snapshot taken since).
     keyspace_seq: HashMap<u32, u64>,
     bytes_since_checkpoint: u64,
+    /// The frames of the batch being logged; kept between batches so a
+    /// large commit does not grow a fresh buffer each time.
+    frames: Vec<u8>,
     /// Frozen overlay layers on their way into redb.
     to_flusher: SyncSender<Frozen>,
 }
@@ -390,7 +398,7 @@ impl Sequencer {
         // Every earlier batch is in the overlay, which the snapshot reads.
         self.pending.clear();
         let start_seq = self.next_seq;
-        let mut frames = Vec::new();
+        let mut frames = std::mem::take(&mut self.frames);
         let mut any_sync = false;
         for request in requests {
             match request {
@@ -440,6 +448,9 @@ impl Sequencer {
         if self.next_seq > start_seq {
             metrics::counter!("driftdb_commits_total").increment(self.next_seq - start_seq);
         }
+        frames.clear();
+        frames.shrink_to(KEPT_FRAME_BYTES);
+        self.frames = frames;
         Ok((batch, replies))
     }
 
@@ -550,10 +561,15 @@ impl Sequencer {
         }
         self.clock.advance(record.commit_ts);
         self.next_seq += 1;
+        let mut last_keyspace = None;
         for w in &record.writes {
             let (keyspace, key) = w.target();
             self.pending.insert(key_hash(keyspace, key), record.seq);
-            self.keyspace_seq.insert(keyspace, record.seq);
+            // A commit's writes come grouped by keyspace: one entry per run.
+            if last_keyspace != Some(keyspace) {
+                self.keyspace_seq.insert(keyspace, record.seq);
+                last_keyspace = Some(keyspace);
+            }
         }
         Ok(Ok(record))
     }
