@@ -34,3 +34,4 @@ pub mod text;
 pub mod txn;
 mod type_code;
 pub mod value;
+mod write_buffer;

@@ -8,7 +8,7 @@
 //! nothing takes no seq. Savepoints are copies of the buffer.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::hash::{BuildHasher, RandomState};
 use std::ops::Bound;
 
@@ -20,57 +20,7 @@ use crate::error::{EngineError, Result};
 use crate::interrupt::Interrupt;
 use crate::reads::ReadSet;
 use crate::sequence::SessionValues;
-
-/// A key in the store: keyspace and key bytes.
-type StoreKey = (u32, Vec<u8>);
-
-/// A write-buffer key as a lookup holds it, borrowed: the buffer is searched
-/// per inserted row (its uniqueness check), and a lookup copies no key.
-trait BufferKey {
-    fn parts(&self) -> (u32, &[u8]);
-}
-
-impl BufferKey for StoreKey {
-    fn parts(&self) -> (u32, &[u8]) {
-        (self.0, &self.1)
-    }
-}
-
-impl BufferKey for (u32, &[u8]) {
-    fn parts(&self) -> (u32, &[u8]) {
-        *self
-    }
-}
-
-impl<'a> std::borrow::Borrow<dyn BufferKey + 'a> for StoreKey {
-    fn borrow(&self) -> &(dyn BufferKey + 'a) {
-        self
-    }
-}
-
-impl PartialEq for dyn BufferKey + '_ {
-    fn eq(&self, other: &Self) -> bool {
-        self.parts() == other.parts()
-    }
-}
-
-impl Eq for dyn BufferKey + '_ {}
-
-impl PartialOrd for dyn BufferKey + '_ {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-/// Orders as [`StoreKey`] does: keyspace, then key bytes.
-impl Ord for dyn BufferKey + '_ {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.parts().cmp(&other.parts())
-    }
-}
-
-/// A buffered write: the new value, or `None` for a delete.
-type Pending = Option<Vec<u8>>;
+use crate::write_buffer::{Pending, StoreKey, WriteBuffer};
 
 /// One transaction; dropped without commit, it rolls back.
 pub struct Transaction<'s> {
@@ -78,9 +28,9 @@ pub struct Transaction<'s> {
     snapshot: StoreSnapshot,
     /// See [`Transaction::cache_epoch`].
     cache_epoch: Option<u64>,
-    writes: BTreeMap<StoreKey, Pending>,
+    writes: WriteBuffer,
     /// Each savepoint's name, writes and locked rows.
-    savepoints: Vec<(String, BTreeMap<StoreKey, Pending>, BTreeSet<StoreKey>)>,
+    savepoints: Vec<(String, WriteBuffer, BTreeSet<StoreKey>)>,
     /// Random per transaction: with the snapshot seq and `row_ids`, it makes
     /// generated row ids unique without any coordination. Drawn at the
     /// first row id: most transactions make none.
@@ -131,7 +81,7 @@ impl<'s> Transaction<'s> {
             storage,
             snapshot,
             cache_epoch,
-            writes: BTreeMap::new(),
+            writes: WriteBuffer::default(),
             savepoints: Vec::new(),
             nonce: None,
             row_ids: 0,
@@ -183,7 +133,7 @@ impl<'s> Transaction<'s> {
     /// REPEATABLE READ, without waiting). A row this transaction wrote
     /// itself is its own already.
     pub fn lock(&self, keyspace: u32, key: &[u8]) -> Result<()> {
-        if self.writes.contains_key(&(keyspace, key) as &dyn BufferKey) {
+        if self.writes.get(keyspace, key).is_some() {
             return Ok(());
         }
         let mut latest = self.latest.borrow_mut();
@@ -269,9 +219,10 @@ impl<'s> Transaction<'s> {
     /// commit moves the catalog generation on.
     pub fn changes_catalog(&self) -> bool {
         self.writes
-            .range(
-                (crate::catalog::TABLES, Vec::new())..(crate::sequence::SEQUENCE_STATE, Vec::new()),
-            )
+            .range((
+                Bound::Included((crate::catalog::TABLES, Vec::new())),
+                Bound::Excluded((crate::sequence::SEQUENCE_STATE, Vec::new())),
+            ))
             .next()
             .is_some()
     }
@@ -311,7 +262,7 @@ impl<'s> Transaction<'s> {
         own: impl FnOnce(&Pending) -> R,
         stored: impl FnOnce(&StoreSnapshot) -> Result<R>,
     ) -> Result<R> {
-        if let Some(pending) = self.writes.get(&(keyspace, key) as &dyn BufferKey) {
+        if let Some(pending) = self.writes.get(keyspace, key) {
             return Ok(own(pending));
         }
         if self.serializable {
