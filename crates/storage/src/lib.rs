@@ -17,6 +17,7 @@
 //! checkpoint, and replays the log after it, cutting a torn last frame.
 //! [`verify`] reads the whole log and compares it with the checkpoint.
 
+mod append_map;
 mod clock;
 mod committer;
 mod error;
@@ -37,6 +38,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+pub use append_map::AppendMap;
 pub use error::{LogPosition, Result, StorageError};
 pub use frame::{
     CommitRecord, FrameError, MAX_KEY_LEN, MAX_PAYLOAD_LEN, decode_frame, encode_commit,

@@ -19,7 +19,7 @@
 //! leave the list only after redb holds them, and the list is read before redb,
 //! so every change a view needs is in one of the two.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
@@ -30,7 +30,7 @@ use hashbrown::hash_map::EntryRef;
 use crate::frame::CommitRecord;
 use crate::keys::{as_slice, current_bounds, current_key, current_key_into, key_hash};
 use crate::store::KeyRange;
-use crate::{CommitInfo, Version, Write};
+use crate::{AppendMap, CommitInfo, Version, Write};
 
 /// One change of a key: the write of a commit that put or deleted it.
 #[derive(Clone)]
@@ -138,8 +138,9 @@ struct LayerData {
     /// `entry_ref` finds or adds a key with one probe, copying it only when
     /// it is new.
     keys: HashMap<Arc<[u8]>, Changes, foldhash::quality::RandomState>,
-    /// The same keys in order, for range reads.
-    order: BTreeSet<OrderKey>,
+    /// The same keys in order, for range reads; a bulk load's ascending
+    /// keys are appended there without a search.
+    order: AppendMap<OrderKey, ()>,
 }
 
 /// One key's changes in one layer, oldest first. Most keys of a layer change
@@ -261,7 +262,7 @@ impl Layer {
                     EntryRef::Occupied(mut changes) => changes.get_mut().record(change),
                     EntryRef::Vacant(slot) => {
                         let ck: Arc<[u8]> = Arc::from(ck.as_slice());
-                        order.insert(OrderKey::new(Arc::clone(&ck)));
+                        order.insert(OrderKey::new(Arc::clone(&ck)), ());
                         slot.insert_with_key(ck, Changes::One(change));
                     }
                 }
@@ -416,7 +417,7 @@ impl OverlayView {
             .iter()
             .filter_map(|layer| {
                 let data = layer.read();
-                let last = data.order.range::<[u8], _>(range).next_back()?;
+                let (last, ()) = data.order.range::<[u8]>(range.0, range.1).next_back()?;
                 last.key.get(4..).map(<[u8]>::to_vec)
             })
             .max()
@@ -511,7 +512,7 @@ impl OverlayRange {
         for layer in &self.view.layers {
             let data = layer.read();
             let mut taken = 0;
-            for k in data.order.range::<[u8], _>((lo, hi)).take(CHUNK) {
+            for (k, ()) in data.order.range::<[u8]>(lo, hi).take(CHUNK) {
                 taken += 1;
                 let changes = data.keys.get(&*k.key).map_or(&[][..], Changes::as_slice);
                 merged.entry(k.key.to_vec()).or_default().extend(
