@@ -30,6 +30,15 @@ fn iteration(i: u64) -> Vec<String> {
     })
 }
 
+/// Runs `statements` in turn through `run`; how long that took.
+fn time_statements(statements: &[String], mut run: impl FnMut(&str)) -> Duration {
+    let start = Instant::now();
+    for sql in statements {
+        run(sql);
+    }
+    start.elapsed()
+}
+
 fn bulk_insert(c: &mut Criterion) {
     let dir = support::scratch();
     let storage = support::open_driftdb(&dir.path().join("driftdb"));
@@ -51,11 +60,9 @@ fn bulk_insert(c: &mut Criterion) {
             for _ in 0..iters {
                 let statements = iteration(next);
                 next += 1;
-                let start = Instant::now();
-                for sql in &statements {
+                total += time_statements(&statements, |sql| {
                     support::run(&mut session, sql);
-                }
-                total += start.elapsed();
+                });
             }
             total
         });
@@ -67,11 +74,9 @@ fn bulk_insert(c: &mut Criterion) {
             for _ in 0..iters {
                 let statements = iteration(next);
                 next += 1;
-                let start = Instant::now();
-                for sql in &statements {
+                total += time_statements(&statements, |sql| {
                     support::run_sqlite(&conn, sql);
-                }
-                total += start.elapsed();
+                });
             }
             total
         });
@@ -98,11 +103,9 @@ fn bulk_insert_1m(c: &mut Criterion) {
                 let storage = support::open_driftdb(&dir.path().join("driftdb"));
                 let mut session = support::session(&storage, false);
                 support::run(&mut session, support::POINT_TABLE);
-                let start = Instant::now();
-                for sql in &statements {
+                total += time_statements(&statements, |sql| {
                     support::run(&mut session, sql);
-                }
-                total += start.elapsed();
+                });
             }
             total
         });
@@ -114,11 +117,9 @@ fn bulk_insert_1m(c: &mut Criterion) {
                 let dir = support::scratch();
                 let conn = support::open_sqlite(dir.path());
                 support::run_sqlite(&conn, support::POINT_TABLE);
-                let start = Instant::now();
-                for sql in &statements {
+                total += time_statements(&statements, |sql| {
                     support::run_sqlite(&conn, sql);
-                }
-                total += start.elapsed();
+                });
             }
             total
         });

@@ -19,10 +19,10 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use driftdb_storage::{Commit, Options, Write};
 
-fn commits(c: &mut Criterion) {
-    let dir = support::scratch();
-    let storage = support::open(dir.path(), Options::default());
-    let mut group = c.benchmark_group("durable_commits");
+/// Runs `op(thread, i)` on 1, 8 and 64 threads at once as the group
+/// `name`, each thread for every iteration: one element per thread.
+fn with_committers(c: &mut Criterion, name: &str, op: impl Fn(u64, u64) + Sync) {
+    let mut group = c.benchmark_group(name);
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
@@ -36,23 +36,8 @@ fn commits(c: &mut Criterion) {
                     let start = Instant::now();
                     std::thread::scope(|s| {
                         for t in 0..n {
-                            let storage = &storage;
-                            s.spawn(move || {
-                                for i in 0..iters {
-                                    let commit = Commit {
-                                        writes: vec![Write::Put {
-                                            keyspace: 1,
-                                            key: support::key(t * 1_000_000_000 + i),
-                                            value: support::row(i, i, 100),
-                                        }],
-                                        synchronous: true,
-                                        ..Commit::default()
-                                    };
-                                    if let Err(e) = storage.commit(commit) {
-                                        panic!("commit failed: {e}");
-                                    }
-                                }
-                            });
+                            let op = &op;
+                            s.spawn(move || (0..iters).for_each(|i| op(t, i)));
                         }
                     });
                     start.elapsed()
@@ -61,6 +46,25 @@ fn commits(c: &mut Criterion) {
         );
     }
     group.finish();
+}
+
+fn commits(c: &mut Criterion) {
+    let dir = support::scratch();
+    let storage = support::open(dir.path(), Options::default());
+    with_committers(c, "durable_commits", |t, i| {
+        let commit = Commit {
+            writes: vec![Write::Put {
+                keyspace: 1,
+                key: support::key(t * 1_000_000_000 + i),
+                value: support::row(i, i, 100),
+            }],
+            synchronous: true,
+            ..Commit::default()
+        };
+        if let Err(e) = storage.commit(commit) {
+            panic!("commit failed: {e}");
+        }
+    });
 }
 
 /// A request to the hand-off thread: its record and where to answer.
@@ -114,40 +118,13 @@ fn handoff_ceiling(c: &mut Criterion) {
     std::thread::scope(|s| {
         let file = &file;
         s.spawn(move || sync_loop(file, ROOM, &requests));
-        let mut group = c.benchmark_group("handoff_ceiling");
-        group
-            .sample_size(10)
-            .measurement_time(Duration::from_secs(10));
-        for committers in [1u64, 8, 64] {
-            group.throughput(Throughput::Elements(committers));
-            group.bench_with_input(
-                BenchmarkId::from_parameter(committers),
-                &committers,
-                |b, &n| {
-                    b.iter_custom(|iters| {
-                        let start = Instant::now();
-                        std::thread::scope(|s| {
-                            for _ in 0..n {
-                                let to_syncer = to_syncer.clone();
-                                s.spawn(move || {
-                                    for i in 0..iters {
-                                        let (reply, answer) = sync_channel(1);
-                                        let record = support::row(i, i, 150);
-                                        if to_syncer.send((record, reply)).is_err()
-                                            || answer.recv().is_err()
-                                        {
-                                            panic!("the hand-off thread stopped");
-                                        }
-                                    }
-                                });
-                            }
-                        });
-                        start.elapsed()
-                    });
-                },
-            );
-        }
-        group.finish();
+        with_committers(c, "handoff_ceiling", |_, i| {
+            let (reply, answer) = sync_channel(1);
+            let record = support::row(i, i, 150);
+            if to_syncer.send((record, reply)).is_err() || answer.recv().is_err() {
+                panic!("the hand-off thread stopped");
+            }
+        });
         drop(to_syncer);
     });
 }
