@@ -26,6 +26,22 @@ pub fn current_key_into(keyspace: u32, key: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(key);
 }
 
+/// The first 16 bytes of `parts` joined (zero-padded past their end) as one
+/// big-endian number. Where two such numbers differ, they order their keys
+/// as the bytes do, so a sort compares them first and reads the keys only
+/// on a tie. A key in the current layout may be given whole or as its
+/// keyspace's bytes and the user key.
+pub fn order_prefix(parts: &[&[u8]]) -> u128 {
+    let mut head = [0u8; 16];
+    let mut at = 0;
+    for part in parts {
+        let n = part.len().min(16 - at);
+        head[at..at + n].copy_from_slice(&part[..n]);
+        at += n;
+    }
+    u128::from_be_bytes(head)
+}
+
 /// `range`, user keys of `keyspace`, as bounds on keys in the current layout:
 /// an unbounded end stops at the keyspace's edge.
 pub fn current_bounds(

@@ -28,7 +28,9 @@ use hashbrown::HashMap;
 use hashbrown::hash_map::EntryRef;
 
 use crate::frame::CommitRecord;
-use crate::keys::{as_slice, current_bounds, current_key, current_key_into, key_hash};
+use crate::keys::{
+    as_slice, current_bounds, current_key, current_key_into, key_hash, order_prefix,
+};
 use crate::store::KeyRange;
 use crate::{AppendMap, CommitInfo, Version, Write};
 
@@ -183,11 +185,8 @@ struct OrderKey {
 
 impl OrderKey {
     fn new(key: Arc<[u8]>) -> Self {
-        let mut head = [0u8; 16];
-        let n = key.len().min(16);
-        head[..n].copy_from_slice(&key[..n]);
         OrderKey {
-            prefix: u128::from_be_bytes(head),
+            prefix: order_prefix(&[&key]),
             key,
         }
     }

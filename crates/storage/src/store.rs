@@ -39,7 +39,7 @@ use crate::error::{Result, StorageError, store_err};
 use crate::frame::CommitRecord;
 use crate::keys::{
     as_slice, current_bounds, current_key, history_key, history_key_in, history_key_into,
-    history_prefix, prefix_end,
+    history_prefix, order_prefix, prefix_end,
 };
 use crate::overlay::{self, Change, LastChange, Layer, OverlayRange, OverlayView, PointRead};
 use crate::{CommitInfo, Version, Write};
@@ -290,19 +290,16 @@ pub struct StoreStats {
 /// the commits made them. redb then inserts each key next to the one
 /// before, where commits taken in seq order may scatter their keys over
 /// the whole tree; a key's writes keep their order, which is all applying
-/// them relies on. The first 16 bytes of the key, as one number, decide
-/// most comparisons without reading the key.
-fn in_key_order(records: &[Arc<CommitRecord>]) -> Vec<(u64, &Write)> {
+/// them relies on. Each key's [`order_prefix`] decides most comparisons
+/// without reading the key.
+fn in_key_order(records: &[Arc<CommitRecord>]) -> impl Iterator<Item = (u64, &Write)> {
     let mut writes: Vec<(u128, usize, &CommitRecord, &Write)> = records
         .iter()
         .flat_map(|r| r.writes.iter().enumerate().map(move |(i, w)| (r, i, w)))
         .map(|(r, i, w)| {
             let (keyspace, key) = w.target();
-            let mut head = [0u8; 16];
-            head[..4].copy_from_slice(&keyspace.to_be_bytes());
-            let n = key.len().min(12);
-            head[4..4 + n].copy_from_slice(&key[..n]);
-            (u128::from_be_bytes(head), i, &**r, w)
+            let prefix = order_prefix(&[&keyspace.to_be_bytes(), key]);
+            (prefix, i, &**r, w)
         })
         .collect();
     writes.sort_unstable_by(|a, b| {
@@ -310,7 +307,7 @@ fn in_key_order(records: &[Arc<CommitRecord>]) -> Vec<(u64, &Write)> {
             .then_with(|| a.3.target().1.cmp(b.3.target().1))
             .then_with(|| (a.2.seq, a.1).cmp(&(b.2.seq, b.1)))
     });
-    writes.into_iter().map(|(_, _, r, w)| (r.seq, w)).collect()
+    writes.into_iter().map(|(_, _, r, w)| (r.seq, w))
 }
 
 /// The tables of one write transaction, for applying commits.
