@@ -739,14 +739,13 @@ impl StoreSnapshot {
             }
         };
         let prefix = &start[..start.len() - 8];
-        let mut range = self
+        let mut at = self
             .history_table()?
-            .range::<&[u8]>(start..)
+            .lower_bound(Bound::Included(start))
             .map_err(store_err)?;
-        let Some(entry) = range.next() else {
+        let Some((k, v)) = at.next().map_err(store_err)? else {
             return Ok(None);
         };
-        let (k, v) = entry.map_err(store_err)?;
         let (k, v) = (k.value(), v.value());
         if k.len() != start.len() || !k.starts_with(prefix) {
             return Ok(None);
