@@ -35,6 +35,11 @@ fn commit_many(storage: &Storage, commits: u64, offset: u64) {
     });
 }
 
+/// Copies the directory `from` to `to`, without the lock file, and syncs
+/// every copied file. A crashed directory's files are on disk up to its
+/// last checkpoint; a fresh copy is all dirty page cache instead, and the
+/// first fsync of the timed open would write the whole copied store back
+/// (about 0.8 s of a 1 s open here), which a real restart never pays.
 fn copy_tree(from: &Path, to: &Path) {
     if let Err(e) = std::fs::create_dir_all(to) {
         panic!("mkdir {}: {e}", to.display());
@@ -48,6 +53,7 @@ fn copy_tree(from: &Path, to: &Path) {
             copy_tree(&src, &dst);
         } else if e.file_name() != "LOCK"
             && let Err(err) = std::fs::copy(&src, &dst)
+                .and_then(|_| std::fs::File::open(&dst).and_then(|f| f.sync_all()))
         {
             panic!("copy {}: {err}", src.display());
         }
