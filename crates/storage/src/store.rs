@@ -729,40 +729,14 @@ impl StoreSnapshot {
         if seq >= self.0.base {
             return self.stored_get(keyspace, key);
         }
-        let mut buf = [0u8; 64];
-        let heap;
-        let start = match history_key_in(keyspace, key, seq, &mut buf) {
-            Some(k) => k,
-            None => {
-                heap = history_key(keyspace, key, seq);
-                heap.as_slice()
-            }
-        };
-        let prefix = &start[..start.len() - 8];
-        let mut at = self
-            .history_table()?
-            .lower_bound(Bound::Included(start))
-            .map_err(store_err)?;
-        let Some((k, v)) = at.next().map_err(store_err)? else {
-            return Ok(None);
-        };
-        let (k, v) = (k.value(), v.value());
-        if k.len() != start.len() || !k.starts_with(prefix) {
-            return Ok(None);
-        }
-        let seq_from = k
-            .len()
-            .checked_sub(8)
-            .and_then(|at| k[at..].try_into().ok())
-            .map(|b| !u64::from_be_bytes(b))
-            .ok_or_else(|| StorageError::Format("malformed history key in the store".into()))?;
-        let seq_to = u64_at(v)?;
-        let version = Version {
-            seq_from,
-            seq_to: (seq_to != 0).then_some(seq_to),
-            value: v[8..].to_vec(),
-        };
-        Ok(version.visible_at(seq).then_some(version))
+        let history = self.history_table()?;
+        let version =
+            newest_version_until(history, keyspace, key, seq, |seq_from, seq_to, v| Version {
+                seq_from,
+                seq_to,
+                value: v.to_vec(),
+            })?;
+        Ok(version.filter(|v| v.visible_at(seq)))
     }
 
     /// Every version of `key` in redb, oldest first.
@@ -894,19 +868,54 @@ fn last_change_seq(
     keyspace: u32,
     key: &[u8],
 ) -> Result<u64> {
-    let prefix = history_prefix(keyspace, key);
-    let mut range = history
-        .range::<&[u8]>(prefix.as_slice()..)
-        .map_err(store_err)?;
-    let Some(entry) = range.next() else {
-        return Ok(0);
+    let last = newest_version_until(history, keyspace, key, u64::MAX, |seq_from, seq_to, _| {
+        seq_from.max(seq_to.unwrap_or(0))
+    })?;
+    Ok(last.unwrap_or(0))
+}
+
+/// The newest version of `key` in `history` that started at or before
+/// `seq`, handed to `read` as its start, its end (`None` while current) and
+/// its value; `None` when the key has no such version. History keys sort a
+/// key's versions newest first, so this is one cursor seek to `(key, !seq)`.
+fn newest_version_until<R>(
+    history: &impl ReadableTable<Bytes, Bytes>,
+    keyspace: u32,
+    key: &[u8],
+    seq: u64,
+    read: impl FnOnce(u64, Option<u64>, &[u8]) -> R,
+) -> Result<Option<R>> {
+    let mut buf = [0u8; 64];
+    let heap;
+    let start = match history_key_in(keyspace, key, seq, &mut buf) {
+        Some(k) => k,
+        None => {
+            heap = history_key(keyspace, key, seq);
+            heap.as_slice()
+        }
     };
-    let (k, v) = entry.map_err(store_err)?;
-    if !k.value().starts_with(&prefix) {
-        return Ok(0);
+    let prefix = &start[..start.len() - 8];
+    let mut at = history
+        .lower_bound(Bound::Included(start))
+        .map_err(store_err)?;
+    let Some((k, v)) = at.next().map_err(store_err)? else {
+        return Ok(None);
+    };
+    let (k, v) = (k.value(), v.value());
+    if !k.starts_with(prefix) {
+        return Ok(None);
     }
-    let (_, version) = decode_version(k.value(), v.value())?;
-    Ok(version.seq_from.max(version.seq_to.unwrap_or(0)))
+    let seq_from = k
+        .get(prefix.len()..)
+        .and_then(|tail| <[u8; 8]>::try_from(tail).ok())
+        .map(|b| !u64::from_be_bytes(b))
+        .ok_or_else(|| StorageError::Format("malformed history key in the store".into()))?;
+    let seq_to = u64_at(v)?;
+    Ok(Some(read(
+        seq_from,
+        (seq_to != 0).then_some(seq_to),
+        &v[8..],
+    )))
 }
 
 fn decode_version(hkey: &[u8], value: &[u8]) -> Result<(Vec<u8>, Version)> {
