@@ -5,9 +5,7 @@
 #[path = "support.rs"]
 mod support;
 
-use std::time::Duration;
-
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 use driftdb_sql::exec::Output;
 
 /// The queries, by bench name.
@@ -32,12 +30,7 @@ fn aggregates(c: &mut Criterion) {
     let mut session = support::session(&storage, false);
 
     for (name, sql) in QUERIES {
-        let mut group = c.benchmark_group(format!("aggregates/{name}"));
-        group
-            .sample_size(10)
-            .sampling_mode(SamplingMode::Flat)
-            .measurement_time(Duration::from_secs(10))
-            .throughput(Throughput::Elements(rows));
+        let mut group = support::load_group(c, &format!("aggregates/{name}"), 10, rows);
         group.bench_function("driftdb", |b| {
             b.iter(|| match support::run(&mut session, sql).pop() {
                 Some(Output::Rows { rows, .. }) => rows.len(),

@@ -17,7 +17,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group, criterion_main};
 
 /// Rows per iteration.
 const ROWS: u64 = 100_000;
@@ -28,6 +28,12 @@ fn iteration(i: u64) -> Vec<String> {
     support::batches(ROWS, |from, to| {
         support::point_rows(first + from, first + to)
     })
+}
+
+/// The time of `iters` runs of `once`, each timing only what it should:
+/// what criterion's `iter_custom` asks for.
+fn summed(iters: u64, mut once: impl FnMut() -> Duration) -> Duration {
+    (0..iters).map(|_| once()).sum()
 }
 
 /// Runs `statements` in turn through `run`; how long that took.
@@ -47,38 +53,29 @@ fn bulk_insert(c: &mut Criterion) {
     support::run(&mut session, support::POINT_TABLE);
     support::run_sqlite(&conn, support::POINT_TABLE);
 
-    let mut group = c.benchmark_group("bulk_insert");
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .measurement_time(Duration::from_secs(10))
-        .throughput(Throughput::Elements(ROWS));
+    let mut group = support::load_group(c, "bulk_insert", 10, ROWS);
     let mut next = 0;
     group.bench_function("driftdb", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
+            summed(iters, || {
                 let statements = iteration(next);
                 next += 1;
-                total += time_statements(&statements, |sql| {
+                time_statements(&statements, |sql| {
                     support::run(&mut session, sql);
-                });
-            }
-            total
+                })
+            })
         });
     });
     let mut next = 0;
     group.bench_function("sqlite", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
+            summed(iters, || {
                 let statements = iteration(next);
                 next += 1;
-                total += time_statements(&statements, |sql| {
+                time_statements(&statements, |sql| {
                     support::run_sqlite(&conn, sql);
-                });
-            }
-            total
+                })
+            })
         });
     });
     group.finish();
@@ -89,39 +86,30 @@ const LOAD: u64 = 1_000_000;
 
 fn bulk_insert_1m(c: &mut Criterion) {
     let statements = support::batches(LOAD, support::point_rows);
-    let mut group = c.benchmark_group("bulk_insert_1m");
-    group
-        .sample_size(10)
-        .sampling_mode(SamplingMode::Flat)
-        .measurement_time(Duration::from_secs(30))
-        .throughput(Throughput::Elements(LOAD));
+    let mut group = support::load_group(c, "bulk_insert_1m", 30, LOAD);
     group.bench_function("driftdb", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
+            summed(iters, || {
                 let dir = support::scratch();
                 let storage = support::open_driftdb(&dir.path().join("driftdb"));
                 let mut session = support::session(&storage, false);
                 support::run(&mut session, support::POINT_TABLE);
-                total += time_statements(&statements, |sql| {
+                time_statements(&statements, |sql| {
                     support::run(&mut session, sql);
-                });
-            }
-            total
+                })
+            })
         });
     });
     group.bench_function("sqlite", |b| {
         b.iter_custom(|iters| {
-            let mut total = Duration::ZERO;
-            for _ in 0..iters {
+            summed(iters, || {
                 let dir = support::scratch();
                 let conn = support::open_sqlite(dir.path());
                 support::run_sqlite(&conn, support::POINT_TABLE);
-                total += time_statements(&statements, |sql| {
+                time_statements(&statements, |sql| {
                     support::run_sqlite(&conn, sql);
-                });
-            }
-            total
+                })
+            })
         });
     });
     group.finish();

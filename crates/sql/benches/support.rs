@@ -10,7 +10,10 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::path::Path;
+use std::time::Duration;
 
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion, SamplingMode, Throughput};
 use driftdb_engine::value::Value;
 use driftdb_sql::exec::Output;
 use driftdb_sql::session::Session;
@@ -178,4 +181,21 @@ impl Keys {
             .wrapping_add(1_442_695_040_888_963_407);
         (self.state >> 33) % self.n
     }
+}
+
+/// A group of whole-load benchmarks: 10 flat samples over `seconds`, each
+/// iteration counted as `elements` rows.
+pub fn load_group<'c>(
+    c: &'c mut Criterion,
+    name: &str,
+    seconds: u64,
+    elements: u64,
+) -> BenchmarkGroup<'c, WallTime> {
+    let mut group = c.benchmark_group(name);
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .measurement_time(Duration::from_secs(seconds))
+        .throughput(Throughput::Elements(elements));
+    group
 }
